@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/** `progress-advantage <command> …`: one Node command line on the same core as the app. */
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  inspect: { summary: 'read trajectory files and list what they hold', load: () => import('./commands/inspect.ts') },
+  eval: { summary: 'compute scores and metrics from per-token log-probs (JSON Lines)', load: () => import('./commands/eval.ts') },
+};
+
+function usage(): string {
+  const lines = ['usage: progress-advantage <command> [options] FILE…', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', 'Run `progress-advantage <command> --help` for its options.');
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`unknown command '${name}'\n\n${usage()}\n`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
