@@ -4,8 +4,8 @@
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  inspect: { summary: 'read trajectory files and list what they hold', load: () => import('./commands/inspect.ts') },
-  eval: { summary: 'compute scores and metrics from per-token log-probs (JSON Lines)', load: () => import('./commands/eval.ts') },
+  inspect: { summary: 'read trajectory files and list what they hold', load: () => import('./commands/inspect') },
+  eval: { summary: 'compute scores and metrics from per-token log-probs (JSON Lines)', load: () => import('./commands/eval') },
 };
 
 function usage(): string {
