@@ -1,0 +1,114 @@
+/**
+ * The app's state: zustand slices for loaded files, trajectories and the selection.
+ * Trajectories are plain data produced by the ingestion worker; nothing here touches the DOM.
+ */
+import { create } from 'zustand';
+import type { StateCreator } from 'zustand';
+import type { Trajectory } from '../core/trajectory/types';
+import type { FileError } from '../core/trajectory/ingest';
+
+/** A trajectory as the app keeps it: which loaded file it came from and where in that file. */
+export interface LoadedTrajectory {
+  key: string;
+  fileId: number;
+  fileName: string;
+  index: number;
+  trajectory: Trajectory;
+}
+
+export interface LoadedFile {
+  id: number;
+  name: string;
+  size: number;
+  status: 'parsing' | 'done' | 'failed';
+  /** Bytes read so far while parsing (for the progress line of big files). */
+  bytesRead: number;
+  trajectoryKeys: string[];
+  errors: FileError[];
+}
+
+export interface FilesSlice {
+  files: LoadedFile[];
+  trajectories: Record<string, LoadedTrajectory>;
+  /** Keys in load order: the list's order. */
+  trajectoryOrder: string[];
+  beginFile(name: string, size: number): number;
+  fileProgress(fileId: number, bytesRead: number): void;
+  finishFile(fileId: number, trajectories: Trajectory[], errors: FileError[]): void;
+  failFile(fileId: number, error: FileError): void;
+  removeFile(fileId: number): void;
+}
+
+export interface SelectionSlice {
+  selectedKey: string | null;
+  select(key: string | null): void;
+}
+
+export type AppState = FilesSlice & SelectionSlice;
+
+let nextFileId = 1;
+
+export const trajectoryKey = (fileId: number, index: number): string => `${fileId}:${index}`;
+
+const createFilesSlice: StateCreator<AppState, [], [], FilesSlice> = (set) => ({
+  files: [],
+  trajectories: {},
+  trajectoryOrder: [],
+  beginFile(name, size) {
+    const id = nextFileId++;
+    set((s) => ({ files: [...s.files, { id, name, size, status: 'parsing', bytesRead: 0, trajectoryKeys: [], errors: [] }] }));
+    return id;
+  },
+  fileProgress(fileId, bytesRead) {
+    set((s) => ({ files: s.files.map((f) => (f.id === fileId ? { ...f, bytesRead } : f)) }));
+  },
+  finishFile(fileId, parsed, errors) {
+    set((s) => {
+      const file = s.files.find((f) => f.id === fileId);
+      if (!file) return s;
+      const added: Record<string, LoadedTrajectory> = {};
+      const keys = parsed.map((trajectory, index) => {
+        const key = trajectoryKey(fileId, index);
+        added[key] = { key, fileId, fileName: file.name, index, trajectory };
+        return key;
+      });
+      const status: LoadedFile['status'] = parsed.length === 0 && errors.length > 0 ? 'failed' : 'done';
+      return {
+        files: s.files.map((f) => (f.id === fileId ? { ...f, status, bytesRead: f.size, trajectoryKeys: keys, errors } : f)),
+        trajectories: { ...s.trajectories, ...added },
+        trajectoryOrder: [...s.trajectoryOrder, ...keys],
+        selectedKey: s.selectedKey ?? keys[0] ?? null,
+      };
+    });
+  },
+  failFile(fileId, error) {
+    set((s) => ({ files: s.files.map((f) => (f.id === fileId ? { ...f, status: 'failed', errors: [error] } : f)) }));
+  },
+  removeFile(fileId) {
+    set((s) => {
+      const file = s.files.find((f) => f.id === fileId);
+      if (!file) return s;
+      const gone = new Set(file.trajectoryKeys);
+      const trajectories = { ...s.trajectories };
+      for (const k of gone) delete trajectories[k];
+      return {
+        files: s.files.filter((f) => f.id !== fileId),
+        trajectories,
+        trajectoryOrder: s.trajectoryOrder.filter((k) => !gone.has(k)),
+        selectedKey: s.selectedKey && gone.has(s.selectedKey) ? null : s.selectedKey,
+      };
+    });
+  },
+});
+
+const createSelectionSlice: StateCreator<AppState, [], [], SelectionSlice> = (set) => ({
+  selectedKey: null,
+  select(key) {
+    set({ selectedKey: key });
+  },
+});
+
+export const useAppStore = create<AppState>()((...a) => ({
+  ...createFilesSlice(...a),
+  ...createSelectionSlice(...a),
+}));

@@ -1,0 +1,64 @@
+import { useRef } from 'react';
+import { useAppStore } from '../../state/store';
+import { loadFiles } from '../../state/loadFiles';
+import { formatBytes } from '../format';
+
+/** Open files, the list of loaded files, and their errors (inline, next to the file they concern). */
+export function FilePanel() {
+  const files = useAppStore((s) => s.files);
+  const removeFile = useAppStore((s) => s.removeFile);
+  const input = useRef<HTMLInputElement>(null);
+
+  return (
+    <section className="file-panel" aria-label="Loaded files">
+      <div className="file-panel-actions">
+        <button type="button" onClick={() => input.current?.click()}>
+          Open files…
+        </button>
+        <input
+          ref={input}
+          data-testid="file-input"
+          type="file"
+          multiple
+          accept=".json,.jsonl,.traj,.eval,application/json"
+          hidden
+          onChange={(e) => {
+            const picked = Array.from(e.currentTarget.files ?? []);
+            e.currentTarget.value = '';
+            void loadFiles(picked);
+          }}
+        />
+        <span className="muted">or drop them on the page</span>
+      </div>
+      <ul className="file-list">
+        {files.map((f) => (
+          <li key={f.id} className={`file-item file-${f.status}`} data-testid="file-item">
+            <div className="file-line">
+              <span className="file-name" title={f.name}>
+                {f.name}
+              </span>
+              <span className="muted">
+                {f.status === 'parsing'
+                  ? `reading… ${f.size ? Math.round((100 * f.bytesRead) / f.size) : 0}%`
+                  : `${f.trajectoryKeys.length} traj. · ${formatBytes(f.size)}`}
+              </span>
+              <button type="button" className="link-button" aria-label={`Close ${f.name}`} onClick={() => removeFile(f.id)}>
+                ×
+              </button>
+            </div>
+            {f.errors.length > 0 && (
+              <ul className="file-errors">
+                {f.errors.slice(0, 20).map((e, i) => (
+                  <li key={i} className="file-error" data-testid="file-error" role="alert">
+                    {e.message}
+                  </li>
+                ))}
+                {f.errors.length > 20 && <li className="muted">…and {f.errors.length - 20} more errors</li>}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

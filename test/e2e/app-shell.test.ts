@@ -1,0 +1,100 @@
+/**
+ * What a user does first: open the app, see the examples, drop real benchmark files, read one,
+ * and get a clear inline error for a broken file without losing anything else.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { openBrowser, type BrowserSession } from './browser';
+
+const FIXTURES = resolve(__dirname, '../../../shared/fixtures/trajectories');
+const baseUrl = inject('baseUrl');
+
+let session: BrowserSession;
+
+beforeAll(async () => {
+  session = await openBrowser();
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+/** Drops files on the page the way a user's drag-and-drop does: a DataTransfer carried by a drop event. */
+async function dropFiles(files: { name: string; content: string }[]) {
+  await session.page.evaluate((payload) => {
+    const dt = new DataTransfer();
+    for (const f of payload) dt.items.add(new File([f.content], f.name, { type: 'application/json' }));
+    const target = document.querySelector('[data-testid="drop-zone"]')!;
+    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files);
+}
+
+describe('app shell', () => {
+  it('gets a WebGPU adapter from navigator.gpu in this browser', async () => {
+    const { page } = session;
+    await page.goto(baseUrl);
+    const adapter = await page.evaluate(async () => {
+      const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      if (!gpu) return { hasGpu: false, adapter: false };
+      const a = (await gpu.requestAdapter()) as { info?: { vendor?: string; architecture?: string }; isFallbackAdapter?: boolean } | null;
+      return { hasGpu: true, adapter: a !== null, vendor: a?.info?.vendor ?? null };
+    });
+    expect(adapter.hasGpu).toBe(true);
+    expect(adapter.adapter).toBe(true);
+  });
+
+  it('opens with the shipped examples listed', async () => {
+    const { page } = session;
+    await page.goto(baseUrl);
+    const manifest = JSON.parse(readFileSync(resolve(__dirname, '../../public/examples/index.json'), 'utf8')) as { files: string[] };
+    // Expected count worked out from the example files themselves: τ²-bench simulations + one per Who&When log.
+    let expected = 0;
+    for (const f of manifest.files) {
+      const data = JSON.parse(readFileSync(resolve(__dirname, '../../public/examples', f), 'utf8'));
+      expected += Array.isArray(data.simulations) ? data.simulations.length : 1;
+    }
+    await expect.poll(() => page.getByTestId('trajectory-row').count(), { timeout: 20_000 }).toBe(expected);
+    await expect.poll(() => page.getByTestId('transcript').count()).toBe(1);
+    expect(session.pageErrors).toEqual([]);
+  });
+
+  it('lists the trajectories of a dropped SWE-agent file and shows one as a transcript', async () => {
+    const { page } = session;
+    const before = await page.getByTestId('trajectory-row').count();
+    const name = 'marshmallow-code__marshmallow-1867.function_calling.traj';
+    const raw = readFileSync(resolve(FIXTURES, 'swe_agent', name), 'utf8');
+    const expectedSteps = (JSON.parse(raw) as { trajectory: unknown[] }).trajectory.length;
+    await dropFiles([{ name, content: raw }]);
+    await expect.poll(() => page.getByTestId('trajectory-row').count(), { timeout: 20_000 }).toBe(before + 1);
+    const row = page.locator('[data-testid="trajectory-row"][data-format="swe-agent"]');
+    await expect.poll(() => row.count()).toBe(1);
+    await expect.poll(async () => (await row.textContent()) ?? '').toContain(`${expectedSteps} steps`);
+    await row.click();
+    const transcript = page.getByTestId('transcript');
+    await expect.poll(async () => (await transcript.textContent()) ?? '').toContain(name);
+    await expect.poll(() => transcript.locator('[data-testid="message"]').count()).toBeGreaterThan(0);
+  });
+
+  it('reads files picked with the file input (Who&When and τ²-bench fixtures)', async () => {
+    const { page } = session;
+    const before = await page.getByTestId('trajectory-row').count();
+    const tau2 = resolve(FIXTURES, 'tau2_bench/airline_grok-3_4tasks_x4trials.json');
+    const simulations = (JSON.parse(readFileSync(tau2, 'utf8')) as { simulations: unknown[] }).simulations.length;
+    await page.getByTestId('file-input').setInputFiles([tau2, resolve(FIXTURES, 'who_and_when/Hand-Crafted/1.json')]);
+    await expect.poll(() => page.getByTestId('trajectory-row').count(), { timeout: 20_000 }).toBe(before + simulations + 1);
+  });
+
+  it('reports a broken file inline and keeps everything already loaded', async () => {
+    const { page } = session;
+    const before = await page.getByTestId('trajectory-row').count();
+    await dropFiles([{ name: 'broken.json', content: '{\n  "messages": [\n    {"role": "user", "content": "hi"},,\n  ]\n}' }]);
+    const error = page.getByTestId('file-error');
+    await expect.poll(() => error.count(), { timeout: 20_000 }).toBe(1);
+    const text = (await error.textContent()) ?? '';
+    expect(text).toContain('broken.json');
+    expect(text).toMatch(/line 3, column \d+/);
+    expect(await page.getByTestId('trajectory-row').count()).toBe(before);
+    expect(session.pageErrors).toEqual([]);
+  });
+});
