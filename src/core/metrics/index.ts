@@ -1,0 +1,3 @@
+export * from './bestOfN';
+export * from './failure';
+export * from './uncertainty';
