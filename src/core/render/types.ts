@@ -1,0 +1,27 @@
+/** A trajectory rendered to one token sequence, with every message's token span (DESIGN.md §2). */
+
+export type RenderMode = 'chat' | 'plain';
+
+export interface MessageSpan {
+  /** Index into the trajectory's messages. */
+  message: number;
+  /** Token positions [start, end) in `tokenIds`; start === end when the message renders to no token. */
+  start: number;
+  end: number;
+}
+
+export interface RenderedTrajectory {
+  mode: RenderMode;
+  tokenIds: number[];
+  /** One span per message, in message order. */
+  messageSpans: MessageSpan[];
+  /** The spans of the action steps (trajectory.actionSteps), in order. */
+  actionSpans: MessageSpan[];
+}
+
+export class RenderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RenderError';
+  }
+}
