@@ -42,6 +42,8 @@ export interface Message {
   toolCalls?: ToolCall[];
   /** For tool results: the id of the call they answer. */
   toolCallId?: string;
+  /** For tool results: the name of the tool that produced them, where the format says. */
+  toolName?: string;
   logprobs?: TokenLogprob[];
 }
 

@@ -1,0 +1,152 @@
+/**
+ * `progress-advantage inspect [--json] FILE…`: reads trajectory files with the same adapters as the
+ * app and lists what they hold (format, ids, message and action-step counts, labels). Exit status 1
+ * when any file, or any record of one, could not be read; the other files are still reported.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseTrajectoryBytes, type FileError } from '../../core/trajectory/ingest';
+import type { Trajectory } from '../../core/trajectory/types';
+
+const USAGE = `usage: progress-advantage inspect [--json] FILE…
+
+Reads trajectory files (OpenAI chat, τ-bench, τ²-bench, Who&When, SWE-agent .traj,
+ShareGPT / AgentInstruct, OpenHands / SWE-Gym, Inspect AI .json logs; JSON or JSON Lines)
+and lists their trajectories.
+
+options:
+  --json      one JSON object per line and trajectory:
+              {"file","index","format","id","taskId","messages","actionSteps",
+               "reward","success","mistakeStep","mistakeAgent"} (absent values are null);
+              a file or record that cannot be read gives {"file","error"}
+  -h, --help  show this help
+
+Exit status: 0 when everything was read, 1 when any file or record could not be, 2 for bad usage.`;
+
+/** One trajectory as `inspect --json` prints it. */
+export interface InspectRow {
+  file: string;
+  index: number;
+  format: string;
+  id: string;
+  taskId: string | null;
+  messages: number;
+  actionSteps: number[];
+  reward: number | null;
+  success: boolean | null;
+  mistakeStep: number | null;
+  mistakeAgent: string | null;
+}
+
+export function inspectRow(file: string, index: number, t: Trajectory): InspectRow {
+  return {
+    file,
+    index,
+    format: t.format,
+    id: t.id,
+    taskId: t.taskId ?? null,
+    messages: t.messages.length,
+    actionSteps: t.actionSteps,
+    reward: t.labels.reward ?? null,
+    success: t.labels.success ?? null,
+    mistakeStep: t.labels.mistakeStep ?? null,
+    mistakeAgent: t.labels.mistakeAgent ?? null,
+  };
+}
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+async function readTrajectoryFile(file: string): Promise<{ trajectories: Trajectory[]; errors: FileError[] }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = (code && READ_FAILURES[code]) ?? (error instanceof Error ? error.message : String(error));
+    return { trajectories: [], errors: [{ file, message: `${file}: cannot read the file: ${why}` }] };
+  }
+  return parseTrajectoryBytes(file, bytes);
+}
+
+function clip(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+function formatReward(reward: number | null): string {
+  if (reward === null) return '-';
+  return Number.isInteger(reward) ? String(reward) : reward.toFixed(3);
+}
+
+/** Aligned table of rows; numeric columns right-aligned. */
+function renderTable(rows: InspectRow[]): string {
+  const header = ['FILE', '#', 'FORMAT', 'ID', 'TASK', 'MSGS', 'STEPS', 'REWARD', 'SUCCESS', 'MISTAKE@', 'MISTAKE AGENT'];
+  const rightAligned = new Set([1, 5, 6, 7, 9]);
+  const cells = rows.map((r) => [
+    r.file,
+    String(r.index),
+    r.format,
+    clip(r.id, 38),
+    clip(r.taskId ?? '-', 24),
+    String(r.messages),
+    String(r.actionSteps.length),
+    formatReward(r.reward),
+    r.success === null ? '-' : r.success ? 'yes' : 'no',
+    r.mistakeStep === null ? '-' : String(r.mistakeStep),
+    r.mistakeAgent ?? '-',
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
+  const line = (row: string[]): string =>
+    row
+      .map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...cells.map(line)].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let json = false;
+  const files: string[] = [];
+  let optionsDone = false;
+  for (const arg of argv) {
+    if (!optionsDone && arg === '--') optionsDone = true;
+    else if (!optionsDone && (arg === '-h' || arg === '--help')) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    } else if (!optionsDone && arg === '--json') json = true;
+    else if (!optionsDone && arg.startsWith('-') && arg !== '-') {
+      process.stderr.write(`inspect: unknown option '${arg}'\n\n${USAGE}\n`);
+      return 2;
+    } else files.push(arg);
+  }
+  if (files.length === 0) {
+    process.stderr.write(`inspect: no files given\n\n${USAGE}\n`);
+    return 2;
+  }
+
+  let failed = false;
+  const tableRows: InspectRow[] = [];
+  const tableErrors: string[] = [];
+  for (const file of files) {
+    const { trajectories, errors } = await readTrajectoryFile(file);
+    if (errors.length > 0) failed = true;
+    const rows = trajectories.map((t, index) => inspectRow(file, index, t));
+    if (json) {
+      const lines = [...rows.map((r) => JSON.stringify(r)), ...errors.map((e) => JSON.stringify({ file, error: e.message }))];
+      if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+    } else {
+      tableRows.push(...rows);
+      tableErrors.push(...errors.map((e) => e.message));
+    }
+  }
+  if (!json) {
+    if (tableRows.length > 0) process.stdout.write(`${renderTable(tableRows)}\n`);
+    const fileCount = `${files.length} file${files.length === 1 ? '' : 's'}`;
+    process.stdout.write(`${tableRows.length} trajector${tableRows.length === 1 ? 'y' : 'ies'} in ${fileCount}${tableErrors.length > 0 ? `, ${tableErrors.length} error${tableErrors.length === 1 ? '' : 's'}` : ''}\n`);
+    for (const message of tableErrors) process.stderr.write(`error: ${message}\n`);
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,188 @@
+/**
+ * Inspect AI eval logs written as `.json`: `{version, status, eval: {task, model, …}, samples: [EvalSample]}`.
+ * A sample: `{id, epoch, input, target, messages: [ChatMessage], output: {choices: [{message,
+ * logprobs: {content: [{token, logprob, top_logprobs}]}}]}, scores: {name: {value, …}}, attachments}`.
+ * Inspect's tool calls are `{id, function: "<name>", arguments: {…}}`. Per-token log-probs belong to
+ * `output.choices[0].message`, the sample's final assistant message, and are kept on it.
+ * A score value of 1 / 'C' (correct) / true is success; a numeric value is also the reward.
+ */
+import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
+import type { Labels, Message, TokenLogprob, Trajectory } from '../types';
+import { assistantSteps, readToolCalls, requireRole, textFromContent } from './messages';
+import { probeMessageList, readEach } from './records';
+import {
+  describeValue,
+  FormatError,
+  isObject,
+  omitKeys,
+  optionalId,
+  optionalNumber,
+  optionalString,
+  pathJoin,
+  requireArray,
+  requireObject,
+  requireString,
+  type JsonObject,
+} from './shape';
+
+function explain(value: unknown): Mismatch | null {
+  if (!isObject(value)) return { score: 0, path: '', expected: 'an object {version, status, eval, samples}', found: describeValue(value) };
+  if (!isObject(value.eval)) return { score: 1, path: 'eval', expected: 'the eval spec `eval` (an object {task, model, …})', found: describeValue(value.eval) };
+  if (value.samples === undefined) return null; // a log without samples: parse says so precisely
+  if (!Array.isArray(value.samples)) return { score: 2, path: 'samples', expected: 'an array of samples', found: describeValue(value.samples) };
+  const first = value.samples[0];
+  if (first === undefined) return null;
+  if (!isObject(first) || !Array.isArray(first.messages)) {
+    return { score: 3, path: 'samples[0].messages', expected: 'the sample’s message list (an array)', found: describeValue(isObject(first) ? first.messages : first) };
+  }
+  return probeMessageList(first.messages, 'samples[0].messages', 4);
+}
+
+const ATTACHMENT_REF = /attachment:\/\/([A-Za-z0-9_-]+)/g;
+
+/** Inspect moves long strings into `sample.attachments` and leaves `attachment://<id>` in their place. */
+function resolveAttachments(text: string, attachments: JsonObject): string {
+  if (!text.includes('attachment://')) return text;
+  return text.replace(ATTACHMENT_REF, (ref, id: string) => (typeof attachments[id] === 'string' ? (attachments[id] as string) : ref));
+}
+
+function readMessage(value: unknown, path: string, attachments: JsonObject): Message & { sourceId?: string } {
+  const raw = requireObject(value, path, 'a chat message {role, content}');
+  const { role, sourceRole } = requireRole(raw.role, pathJoin(path, 'role'));
+  const message: Message & { sourceId?: string } = {
+    role,
+    sourceRole,
+    content: resolveAttachments(textFromContent(raw.content, pathJoin(path, 'content')), attachments),
+  };
+  const toolCalls = readToolCalls(raw.tool_calls, pathJoin(path, 'tool_calls'));
+  if (toolCalls) message.toolCalls = toolCalls;
+  if (role === 'tool') {
+    const callId = optionalId(raw.tool_call_id, pathJoin(path, 'tool_call_id'));
+    if (callId !== undefined) message.toolCallId = callId;
+    const fn = optionalString(raw.function, pathJoin(path, 'function'));
+    if (fn !== undefined) message.toolName = fn;
+  }
+  const id = optionalString(raw.id, pathJoin(path, 'id'));
+  if (id !== undefined) message.sourceId = id;
+  return message;
+}
+
+function readLogprobs(value: unknown, path: string): TokenLogprob[] {
+  const logprobs = requireObject(value, path, 'an object {content: [{token, logprob, top_logprobs}]}');
+  const contentPath = pathJoin(path, 'content');
+  return requireArray(logprobs.content, contentPath, 'an array of per-token log-probs').map((item, i) => {
+    const itemPath = pathJoin(contentPath, i);
+    const entry = requireObject(item, itemPath, 'a log-prob {token, logprob, top_logprobs}');
+    const token: TokenLogprob = {
+      token: requireString(entry.token, pathJoin(itemPath, 'token'), 'the token (a string)'),
+      logprob: requireFiniteOrNegInf(entry.logprob, pathJoin(itemPath, 'logprob')),
+    };
+    if (Array.isArray(entry.top_logprobs)) {
+      const topPath = pathJoin(itemPath, 'top_logprobs');
+      token.topLogprobs = entry.top_logprobs.map((top, k) => {
+        const tp = pathJoin(topPath, k);
+        const alt = requireObject(top, tp, 'a top log-prob {token, logprob}');
+        return { token: requireString(alt.token, pathJoin(tp, 'token'), 'the token (a string)'), logprob: requireFiniteOrNegInf(alt.logprob, pathJoin(tp, 'logprob')) };
+      });
+    }
+    return token;
+  });
+}
+
+/** Log-probs are numbers; JSON has no -Infinity, so a missing probability may appear as null. */
+function requireFiniteOrNegInf(value: unknown, path: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (value === null) return Number.NEGATIVE_INFINITY;
+  throw FormatError.at(path, 'a log-probability (a number)', value);
+}
+
+/** Labels from the first score: 1 / 'C' / true → success; numeric values are also the reward. */
+function labelsOfScores(scores: unknown, path: string): Labels {
+  if (scores === undefined || scores === null) return {};
+  const byName = requireObject(scores, path, 'an object {scorer name: {value, …}}');
+  const first = Object.entries(byName)[0];
+  if (!first) return {};
+  const [name, score] = first;
+  const value = requireObject(score, pathJoin(path, name), 'a score {value, answer, explanation}').value;
+  if (typeof value === 'number' && Number.isFinite(value)) return { reward: value, success: value >= 1 };
+  if (typeof value === 'boolean') return { success: value };
+  if (typeof value === 'string') {
+    // Inspect's letter grades: C correct, I incorrect, P partial, N no answer.
+    if (value === 'C') return { success: true };
+    if (value === 'I' || value === 'P' || value === 'N') return { success: false };
+  }
+  return {};
+}
+
+function readSample(value: unknown, path: string, header: JsonObject): Trajectory {
+  const sample = requireObject(value, path, 'a sample {id, epoch, messages, output, scores}');
+  const attachments = isObject(sample.attachments) ? sample.attachments : {};
+  const sampleId = optionalId(sample.id, pathJoin(path, 'id'));
+  if (sampleId === undefined) throw FormatError.at(pathJoin(path, 'id'), 'the sample id (a string or integer)', sample.id);
+  const epoch = optionalNumber(sample.epoch, pathJoin(path, 'epoch'));
+  const messagesPath = pathJoin(path, 'messages');
+  const messages = requireArray(sample.messages, messagesPath, 'the sample’s message list (an array)').map((m, i) =>
+    readMessage(m, pathJoin(messagesPath, i), attachments),
+  );
+
+  const outputPath = pathJoin(path, 'output');
+  if (isObject(sample.output) && Array.isArray(sample.output.choices) && sample.output.choices.length > 0) {
+    const choicePath = pathJoin(pathJoin(outputPath, 'choices'), 0);
+    const choice = requireObject(sample.output.choices[0], choicePath, 'a choice {message, logprobs}');
+    const outputMessage = readMessage(choice.message, pathJoin(choicePath, 'message'), attachments);
+    // The output message is normally also the last assistant message of `messages`; find it there.
+    let owner = -1;
+    for (let i = messages.length - 1; i >= 0 && owner < 0; i--) {
+      const m = messages[i];
+      if (m.role !== 'assistant') continue;
+      const sameId = m.sourceId !== undefined && m.sourceId === outputMessage.sourceId;
+      const noIds = m.sourceId === undefined || outputMessage.sourceId === undefined;
+      if (sameId || (noIds && m.content === outputMessage.content)) owner = i;
+    }
+    if (owner < 0) {
+      messages.push(outputMessage);
+      owner = messages.length - 1;
+    }
+    if (choice.logprobs !== undefined && choice.logprobs !== null) {
+      messages[owner].logprobs = readLogprobs(choice.logprobs, pathJoin(choicePath, 'logprobs'));
+    }
+  }
+
+  // `sourceId` only served the matching above; the normalised model has no such field.
+  const normalised: Message[] = messages.map(({ sourceId: _sourceId, ...m }) => m);
+  const scoresPath = pathJoin(path, 'scores');
+  const evalSpec = isObject(header.eval) ? header.eval : {};
+  return {
+    id: epoch === undefined ? sampleId : `${sampleId}#${epoch}`,
+    format: 'inspect-ai',
+    taskId: sampleId,
+    messages: normalised,
+    actionSteps: assistantSteps(normalised),
+    labels: labelsOfScores(sample.scores, scoresPath),
+    metadata: {
+      task: evalSpec.task,
+      model: evalSpec.model,
+      status: header.status,
+      ...omitKeys(sample, ['messages', 'output', 'events', 'attachments', 'input', 'store']),
+    },
+  };
+}
+
+function parse(value: unknown, ctx: ParseContext): Trajectory[] {
+  const log = requireObject(value, '', 'an object {version, status, eval, samples}');
+  if (log.samples === undefined) {
+    const status = typeof log.status === 'string' ? `status "${log.status}"` : 'no status';
+    throw new FormatError('samples', 'an array of samples (this log has none: header-only or written without samples)', `nothing (${status})`);
+  }
+  const samples = requireArray(log.samples, 'samples', 'an array of samples');
+  return readEach(samples, 'samples', ctx, (item, path) => readSample(item, path, log));
+}
+
+export const inspectAiAdapter: FormatAdapter = {
+  id: 'inspect-ai',
+  name: 'Inspect AI eval log',
+  signature: '{eval: {task, model}, samples: [{id, messages, scores}]}',
+  detect: (value) => explain(value) === null,
+  explain,
+  parse,
+};

@@ -1,0 +1,70 @@
+/**
+ * OpenHands trajectories as the SWE-Gym / SWE-rebench datasets publish them: one record per run,
+ * `{instance_id, messages: [OpenAI chat messages], tools: [...], resolved, …}` (SWE-Gym), or with
+ * the list under `trajectory` and `resolved` as 0/1 (nebius SWE-rebench-openhands-trajectories).
+ * One record, or an array of records; JSON Lines files are read one record per line.
+ */
+import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
+import type { Trajectory } from '../types';
+import { assistantSteps, readChatMessage, recordLabels } from './messages';
+import { defaultId, probeMessageList, readEach } from './records';
+import { describeValue, isObject, omitKeys, optionalId, pathJoin, requireArray, requireObject, type JsonObject } from './shape';
+
+/** The record key holding the messages: SWE-Gym says `messages`, SWE-rebench says `trajectory`. */
+function messagesKey(record: JsonObject): 'messages' | 'trajectory' | undefined {
+  if (Array.isArray(record.messages)) return 'messages';
+  if (Array.isArray(record.trajectory)) return 'trajectory';
+  return undefined;
+}
+
+function explainRecord(value: unknown, path: string, score: number): Mismatch | null {
+  if (!isObject(value)) return { score, path, expected: 'a record {instance_id, messages, tools, resolved}', found: describeValue(value) };
+  if (!('instance_id' in value) && !('resolved' in value)) {
+    return { score: score + 1, path: pathJoin(path, 'instance_id'), expected: 'an OpenHands run record (with instance_id or resolved)', found: describeValue(undefined) };
+  }
+  const key = messagesKey(value);
+  if (!key) return { score: score + 2, path: pathJoin(path, 'messages'), expected: 'the message list `messages` (an array)', found: describeValue(value.messages) };
+  return probeMessageList(value[key] as unknown[], pathJoin(path, key), score + 3);
+}
+
+function explain(value: unknown): Mismatch | null {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return { score: 1, path: '', expected: 'a non-empty array of records', found: 'an empty array' };
+    return explainRecord(value[0], '[0]', 1);
+  }
+  return explainRecord(value, '', 0);
+}
+
+function readRecord(value: unknown, path: string, index: number, ctx: ParseContext): Trajectory {
+  const record = requireObject(value, path, 'a record {instance_id, messages, tools, resolved}');
+  const key = messagesKey(record) ?? 'messages';
+  const listPath = pathJoin(path, key);
+  const list = requireArray(record[key], listPath, `the message list \`${key}\` (an array)`);
+  const messages = list.map((m, i) => readChatMessage(m, pathJoin(listPath, i)));
+  const instanceId = optionalId(record.instance_id, pathJoin(path, 'instance_id'));
+  const runId = optionalId(record.trajectory_id, pathJoin(path, 'trajectory_id')) ?? optionalId(record.id, pathJoin(path, 'id'));
+  const trajectory: Trajectory = {
+    id: runId ?? instanceId ?? defaultId(ctx, index),
+    format: 'openhands',
+    messages,
+    actionSteps: assistantSteps(messages),
+    labels: recordLabels(record),
+    metadata: omitKeys(record, [key]),
+  };
+  if (instanceId !== undefined) trajectory.taskId = instanceId;
+  return trajectory;
+}
+
+function parse(value: unknown, ctx: ParseContext): Trajectory[] {
+  if (Array.isArray(value)) return readEach(value, '', ctx, (item, path, index) => readRecord(item, path, index, ctx));
+  return [readRecord(value, '', 0, ctx)];
+}
+
+export const openHandsAdapter: FormatAdapter = {
+  id: 'openhands',
+  name: 'OpenHands / SWE-Gym trajectories',
+  signature: '{instance_id, messages: [messages], resolved}',
+  detect: (value) => explain(value) === null,
+  explain,
+  parse,
+};

@@ -1,0 +1,407 @@
+/**
+ * Reading trajectory files: bytes → text → JSON or JSON Lines → format adapters → trajectories,
+ * with errors that name the file, the place (line:column, record, JSON path) and what was expected.
+ * Pure TypeScript on web-standard APIs (TextDecoder, ReadableStream): it runs in Node, the page
+ * and the ingestion worker alike.
+ */
+import type { ParseContext } from './adapter';
+import { FormatError } from './formats/shape';
+import { findJsonSyntaxError } from './json-syntax';
+import { detectFormat, explainUnknownFormat } from './registry';
+import type { Trajectory } from './types';
+
+export interface FileError {
+  file: string;
+  /** Self-contained: starts with the file name and the place, then says what was expected. */
+  message: string;
+  /** 1-based line of the problem (JSON syntax errors, JSON Lines records). */
+  line?: number;
+  /** 1-based column (JSON syntax errors). */
+  column?: number;
+  /** 0-based record index: the JSON Lines record, or the item of a multi-record JSON value. */
+  record?: number;
+}
+
+export interface ParseResult {
+  trajectories: Trajectory[];
+  errors: FileError[];
+}
+
+const JSON_LINES_EXTENSIONS = ['.jsonl', '.ndjson', '.jsonlines'];
+
+export function isJsonLinesName(fileName: string): boolean {
+  const lower = fileName.toLowerCase();
+  return JSON_LINES_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+function place(file: string, line?: number, column?: number): string {
+  if (line === undefined) return file;
+  return column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
+}
+
+function fileError(file: string, text: string, where: { line?: number; column?: number; record?: number } = {}): FileError {
+  const error: FileError = { file, message: `${place(file, where.line, where.column)}: ${text}` };
+  if (where.line !== undefined) error.line = where.line;
+  if (where.column !== undefined) error.column = where.column;
+  if (where.record !== undefined) error.record = where.record;
+  return error;
+}
+
+/** The error for text that JSON.parse rejected; the place and wording are ours, not the engine's. */
+function jsonSyntaxError(file: string, text: string, engineError: unknown, lineOffset = 0, record?: number): FileError {
+  const syntax = findJsonSyntaxError(text);
+  if (!syntax) {
+    // Our scanner accepts what the engine refused: an engine limit (e.g. a string too long to build).
+    const reason = engineError instanceof Error ? engineError.message : String(engineError);
+    return fileError(file, `could not be parsed as JSON (${reason})`, { record });
+  }
+  return fileError(file, `invalid JSON: ${syntax.message}`, { line: syntax.line + lineOffset, column: syntax.column, record });
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** Makes ids unique within one file: later duplicates get `~2`, `~3`, … */
+class IdRegistry {
+  private readonly seen = new Set<string>();
+
+  claim(trajectory: Trajectory): void {
+    let id = trajectory.id;
+    for (let n = 2; this.seen.has(id); n++) id = `${trajectory.id}~${n}`;
+    this.seen.add(id);
+    trajectory.id = id;
+  }
+}
+
+/** Runs the adapters over one parsed value; problems become FileErrors at `where`. */
+function readValue(
+  fileName: string,
+  value: unknown,
+  where: { line?: number; record?: number },
+  out: ParseResult,
+  ids: IdRegistry,
+): void {
+  const adapter = detectFormat(value);
+  if (!adapter) {
+    out.errors.push(fileError(fileName, explainUnknownFormat(value).message, where));
+    return;
+  }
+  const ctx: ParseContext = {
+    fileName,
+    recordIndex: where.record,
+    skipRecord(index, error) {
+      out.errors.push(fileError(fileName, `${adapter.name}: ${error.message}`, { line: where.line, record: where.record ?? index }));
+    },
+  };
+  let trajectories: Trajectory[];
+  try {
+    trajectories = adapter.parse(value, ctx);
+  } catch (error) {
+    if (!(error instanceof FormatError)) throw error;
+    out.errors.push(fileError(fileName, `${adapter.name}: ${error.message}`, where));
+    return;
+  }
+  for (const trajectory of trajectories) {
+    ids.claim(trajectory);
+    if (where.line !== undefined) trajectory.metadata.sourceLine = where.line;
+    out.trajectories.push(trajectory);
+  }
+}
+
+/**
+ * Incremental JSON Lines reader: feed decoded text chunks as they arrive, get the trajectories and
+ * errors of the lines each chunk completes. It holds only the unfinished last line, so a large file
+ * can be read from a stream without keeping its text. Every line is its own record and is
+ * recognised on its own, so records of different formats may follow one another; blank lines are skipped.
+ */
+export class JsonlStreamParser {
+  private pending: string[] = [];
+  private lineNumber = 0;
+  private recordCount = 0;
+  private readonly ids = new IdRegistry();
+
+  constructor(readonly fileName: string) {}
+
+  /** Feeds the next chunk of text; returns what the lines it completed yielded. */
+  push(chunk: string): ParseResult {
+    const out: ParseResult = { trajectories: [], errors: [] };
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf('\n', start);
+      if (newline === -1) {
+        if (start < chunk.length) this.pending.push(chunk.slice(start));
+        break;
+      }
+      let line = chunk.slice(start, newline);
+      if (this.pending.length > 0) {
+        line = this.pending.join('') + line;
+        this.pending = [];
+      }
+      this.readLine(line, out);
+      start = newline + 1;
+    }
+    return out;
+  }
+
+  /** Reads the last line (one without a final newline) and reports a file with no records. */
+  end(): ParseResult {
+    const out: ParseResult = { trajectories: [], errors: [] };
+    if (this.pending.length > 0) {
+      const line = this.pending.join('');
+      this.pending = [];
+      this.readLine(line, out);
+    }
+    if (this.recordCount === 0) out.errors.push(fileError(this.fileName, this.lineNumber === 0 ? 'empty file' : 'empty file (only white space)'));
+    return out;
+  }
+
+  /** Non-blank lines seen so far. */
+  get records(): number {
+    return this.recordCount;
+  }
+
+  private readLine(rawLine: string, out: ParseResult): void {
+    this.lineNumber += 1;
+    let line = this.lineNumber === 1 ? stripBom(rawLine) : rawLine;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.trim() === '') return;
+    const record = this.recordCount++;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      out.errors.push(jsonSyntaxError(this.fileName, line, error, this.lineNumber - 1, record));
+      return;
+    }
+    readValue(this.fileName, value, { line: this.lineNumber, record }, out, this.ids);
+  }
+}
+
+/** The first `count` non-blank lines of `text` that end in a newline (without a trailing '\r'), without splitting the whole text. */
+function leadingLines(text: string, count: number): { lines: string[]; rest: number } {
+  const lines: string[] = [];
+  let start = 0;
+  while (lines.length < count) {
+    const newline = text.indexOf('\n', start);
+    if (newline === -1) break;
+    const line = text.slice(start, newline).replace(/\r$/, '');
+    start = newline + 1;
+    if (line.trim() !== '') lines.push(line);
+  }
+  return { lines, rest: start };
+}
+
+/**
+ * A line that is a JSON Lines record by itself: an object or array that starts in the first column.
+ * (A pretty-printed document's inner lines are indented or end in a comma, so they never qualify.)
+ */
+function isStandaloneRecord(line: string): boolean {
+  if (!(line.startsWith('{') || line.startsWith('['))) return false;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** A broken JSON Lines record still opens in the first column, and is more than a lone bracket. */
+function couldBeBrokenRecord(line: string): boolean {
+  return (line.startsWith('{') || line.startsWith('[')) && line.trimEnd().length > 1;
+}
+
+/**
+ * Whether text that is not one JSON value is JSON Lines: its first line is a record by itself and
+ * something follows, or its first line looks like a broken record and the second is a record.
+ */
+function looksLikeJsonLines(text: string): boolean {
+  const { lines, rest } = leadingLines(text, 2);
+  const [first, second] = lines;
+  if (first === undefined) return false;
+  if (isStandaloneRecord(first)) return second !== undefined || text.slice(rest).trim() !== '';
+  return second !== undefined && couldBeBrokenRecord(first) && isStandaloneRecord(second);
+}
+
+/**
+ * For streams: decides from the text seen so far whether to read it as JSON Lines as it arrives
+ * ('jsonl'), to hold it and read it whole at the end ('json'), or that more text is needed.
+ */
+export function decideLayout(fileName: string, head: string): 'jsonl' | 'json' | 'undecided' {
+  if (isJsonLinesName(fileName)) return 'jsonl';
+  const { lines, rest } = leadingLines(stripBom(head), 1);
+  const first = lines[0];
+  if (first === undefined) return 'undecided';
+  if (!isStandaloneRecord(first)) return 'json';
+  // A one-line JSON document followed by nothing is JSON; anything after the first line makes it JSON Lines.
+  return stripBom(head).slice(rest).trim() === '' ? 'undecided' : 'jsonl';
+}
+
+function readJsonLines(fileName: string, text: string): ParseResult {
+  const parser = new JsonlStreamParser(fileName);
+  const first = parser.push(text);
+  const last = parser.end();
+  return { trajectories: [...first.trajectories, ...last.trajectories], errors: [...first.errors, ...last.errors] };
+}
+
+/**
+ * Reads a whole file's text: one JSON value, or JSON Lines (by extension, or when the text is not
+ * one JSON value but its lines are). JSON Lines files load every good line and report broken ones.
+ */
+export function parseTrajectoryText(fileName: string, text: string): ParseResult {
+  const body = stripBom(text);
+  if (body.trim() === '') return { trajectories: [], errors: [fileError(fileName, body === '' ? 'empty file' : 'empty file (only white space)')] };
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    if (isJsonLinesName(fileName) || looksLikeJsonLines(body)) return readJsonLines(fileName, body);
+    return { trajectories: [], errors: [jsonSyntaxError(fileName, body, error)] };
+  }
+  const out: ParseResult = { trajectories: [], errors: [] };
+  if (Array.isArray(value) && value.length === 0) {
+    out.errors.push(fileError(fileName, 'the file holds an empty JSON array: no trajectories'));
+    return out;
+  }
+  readValue(fileName, value, {}, out, new IdRegistry());
+  if (out.trajectories.length === 0 && out.errors.length === 0) {
+    out.errors.push(fileError(fileName, `${detectFormat(value)?.name ?? 'the value'}: no trajectories in the file`));
+  }
+  return out;
+}
+
+/** Byte offset of the first invalid UTF-8 sequence, or -1 when all of `bytes` is valid UTF-8. */
+export function findInvalidUtf8(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i];
+    if (b < 0x80) {
+      i += 1;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b === 0xe0) [need, lo] = [2, 0xa0];
+    else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) need = 2;
+    else if (b === 0xed) [need, hi] = [2, 0x9f]; // no UTF-16 surrogates
+    else if (b === 0xf0) [need, lo] = [3, 0x90];
+    else if (b >= 0xf1 && b <= 0xf3) need = 3;
+    else if (b === 0xf4) [need, hi] = [3, 0x8f];
+    else return i;
+    if (i + need >= n) return i; // truncated sequence
+    const second = bytes[i + 1];
+    if (second < lo || second > hi) return i;
+    for (let k = 2; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c < 0x80 || c > 0xbf) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+/** Why these bytes are not UTF-8 text, or undefined when they are. Checks the bytes from `baseOffset` on. */
+function binaryReason(bytes: Uint8Array, baseOffset = 0): string | undefined {
+  if (baseOffset === 0 && bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return 'a UTF-16 byte-order mark';
+  }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) return `a NUL byte at byte ${baseOffset + nul}`;
+  return undefined;
+}
+
+function binaryError(fileName: string, reason: string): FileError {
+  return fileError(fileName, `binary file (${reason}): expected JSON or JSON Lines text in UTF-8`);
+}
+
+/** Reads a whole file's bytes: rejects empty and binary content, then reads the text. */
+export function parseTrajectoryBytes(fileName: string, bytes: Uint8Array): ParseResult {
+  if (bytes.length === 0) return { trajectories: [], errors: [fileError(fileName, 'empty file')] };
+  const reason = binaryReason(bytes);
+  if (reason) return { trajectories: [], errors: [binaryError(fileName, reason)] };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return { trajectories: [], errors: [binaryError(fileName, `invalid UTF-8 at byte ${Math.max(0, findInvalidUtf8(bytes))}`)] };
+  }
+  return parseTrajectoryText(fileName, text);
+}
+
+export interface StreamOptions {
+  /** Called after each chunk with the number of bytes read so far. */
+  onProgress?(bytesRead: number): void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads a file from a byte stream (`File.stream()` in the browser). JSON Lines are parsed as the
+ * text arrives and never held whole; a single JSON document is held and parsed at the end.
+ */
+export async function parseTrajectoryStream(fileName: string, stream: ReadableStream<Uint8Array>, options: StreamOptions = {}): Promise<ParseResult> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const jsonl = new JsonlStreamParser(fileName);
+  const out: ParseResult = { trajectories: [], errors: [] };
+  const collect = (part: ParseResult): void => {
+    for (const t of part.trajectories) out.trajectories.push(t);
+    for (const e of part.errors) out.errors.push(e);
+  };
+  let layout = decideLayout(fileName, '');
+  const held: string[] = [];
+  let bytesRead = 0;
+  const fail = async (error: FileError): Promise<ParseResult> => {
+    await reader.cancel().catch(() => undefined);
+    return { trajectories: [], errors: [error] };
+  };
+
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const { done, value } = await reader.read();
+    if (done) break;
+    const reason = binaryReason(value, bytesRead);
+    if (reason) return fail(binaryError(fileName, reason));
+    let text: string;
+    try {
+      text = decoder.decode(value, { stream: true });
+    } catch {
+      const at = findInvalidUtf8(value);
+      return fail(binaryError(fileName, `invalid UTF-8 at byte ${bytesRead + Math.max(0, at)}`));
+    }
+    bytesRead += value.length;
+    options.onProgress?.(bytesRead);
+    if (layout === 'jsonl') {
+      collect(jsonl.push(text));
+      continue;
+    }
+    held.push(text);
+    if (layout === 'undecided' && text.includes('\n')) {
+      const head = held.join('');
+      held.length = 0;
+      held.push(head);
+      layout = decideLayout(fileName, head);
+      if (layout === 'jsonl') {
+        collect(jsonl.push(head));
+        held.length = 0;
+      }
+    }
+  }
+
+  let tail: string;
+  try {
+    tail = decoder.decode();
+  } catch {
+    return { trajectories: [], errors: [binaryError(fileName, `invalid UTF-8 at byte ${Math.max(0, bytesRead - 1)}`)] };
+  }
+  if (bytesRead === 0) return { trajectories: [], errors: [fileError(fileName, 'empty file')] };
+  if (layout === 'jsonl') {
+    collect(jsonl.push(tail));
+    collect(jsonl.end());
+    return out;
+  }
+  held.push(tail);
+  return parseTrajectoryText(fileName, held.join(''));
+}

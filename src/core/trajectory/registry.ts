@@ -1,0 +1,70 @@
+/**
+ * The one list of trajectory format adapters. Order matters: the first adapter whose `detect`
+ * accepts a value reads it, so formats with distinctive top-level keys come before the generic
+ * chat formats they would otherwise be mistaken for (an OpenHands record is also a `{messages}` record).
+ */
+import type { FormatAdapter, Mismatch } from './adapter';
+import { inspectAiAdapter } from './formats/inspect-ai';
+import { openAiChatAdapter } from './formats/openai-chat';
+import { openHandsAdapter } from './formats/openhands';
+import { describeValue } from './formats/shape';
+import { shareGptAdapter } from './formats/sharegpt';
+import { sweAgentAdapter } from './formats/swe-agent';
+import { tau2BenchAdapter } from './formats/tau2-bench';
+import { tauBenchAdapter } from './formats/tau-bench';
+import { whoAndWhenAdapter } from './formats/who-and-when';
+import type { FormatId } from './types';
+
+export const FORMAT_ADAPTERS: readonly FormatAdapter[] = [
+  tau2BenchAdapter,
+  sweAgentAdapter,
+  whoAndWhenAdapter,
+  inspectAiAdapter,
+  tauBenchAdapter,
+  openHandsAdapter,
+  shareGptAdapter,
+  openAiChatAdapter,
+];
+
+export function adapterById(id: FormatId): FormatAdapter | undefined {
+  return FORMAT_ADAPTERS.find((a) => a.id === id);
+}
+
+/** The adapter that reads this value, or undefined when none recognises it. */
+export function detectFormat(value: unknown): FormatAdapter | undefined {
+  return FORMAT_ADAPTERS.find((a) => a.detect(value));
+}
+
+/** A value that no adapter recognises, with the explanation of the closest miss. */
+export class UnknownFormatError extends Error {
+  constructor(
+    readonly closest: { adapter: FormatAdapter; mismatch: Mismatch } | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UnknownFormatError';
+  }
+}
+
+/** Signature facts beyond "is an object / an array": below this, no format came meaningfully close. */
+const MEANINGFUL_SCORE = 2;
+
+/** Why no adapter accepts `value`: the closest miss when one got somewhere, else what each format expects. */
+export function explainUnknownFormat(value: unknown): UnknownFormatError {
+  let closest: { adapter: FormatAdapter; mismatch: Mismatch } | undefined;
+  for (const adapter of FORMAT_ADAPTERS) {
+    const miss = adapter.explain(value);
+    if (miss && (!closest || miss.score > closest.mismatch.score)) closest = { adapter, mismatch: miss };
+  }
+  const tried = FORMAT_ADAPTERS.map((a) => a.name).join(', ');
+  if (closest && closest.mismatch.score >= MEANINGFUL_SCORE) {
+    const { adapter, mismatch } = closest;
+    const where = mismatch.path === '' ? 'the top level' : mismatch.path;
+    return new UnknownFormatError(
+      closest,
+      `not a known trajectory format; closest is ${adapter.name}: at ${where}: expected ${mismatch.expected}, found ${mismatch.found} (tried: ${tried})`,
+    );
+  }
+  const expected = FORMAT_ADAPTERS.map((a) => `${a.name} ${a.signature}`).join('; ');
+  return new UnknownFormatError(closest, `not a known trajectory format: found ${describeValue(value)}; expected one of: ${expected}`);
+}
