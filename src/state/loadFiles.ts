@@ -3,12 +3,16 @@ import { ingestClient } from '../worker/ingestClient';
 import { useAppStore } from './store';
 
 export async function loadFiles(files: readonly File[]): Promise<void> {
-  await Promise.all(files.map((file) => loadBlob(file.name, file)));
+  // Register every file first so the list shows them in the order they were opened.
+  const ids = files.map((file) => useAppStore.getState().beginFile(file.name, file.size));
+  await Promise.all(files.map((file, i) => parseInto(ids[i], file.name, file)));
 }
 
 export async function loadBlob(name: string, blob: Blob): Promise<void> {
-  const store = useAppStore.getState();
-  const fileId = store.beginFile(name, blob.size);
+  await parseInto(useAppStore.getState().beginFile(name, blob.size), name, blob);
+}
+
+async function parseInto(fileId: number, name: string, blob: Blob): Promise<void> {
   try {
     const result = await ingestClient().parseBlob(name, blob, (bytesRead) => useAppStore.getState().fileProgress(fileId, bytesRead));
     useAppStore.getState().finishFile(fileId, result.trajectories, result.errors);

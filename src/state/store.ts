@@ -73,10 +73,12 @@ const createFilesSlice: StateCreator<AppState, [], [], FilesSlice> = (set) => ({
         return key;
       });
       const status: LoadedFile['status'] = parsed.length === 0 && errors.length > 0 ? 'failed' : 'done';
+      const files = s.files.map((f) => (f.id === fileId ? { ...f, status, bytesRead: f.size, trajectoryKeys: keys, errors } : f));
       return {
-        files: s.files.map((f) => (f.id === fileId ? { ...f, status, bytesRead: f.size, trajectoryKeys: keys, errors } : f)),
+        files,
         trajectories: { ...s.trajectories, ...added },
-        trajectoryOrder: [...s.trajectoryOrder, ...keys],
+        // Files finish in any order; the list keeps the order in which they were opened.
+        trajectoryOrder: files.flatMap((f) => f.trajectoryKeys),
         selectedKey: s.selectedKey ?? keys[0] ?? null,
       };
     });

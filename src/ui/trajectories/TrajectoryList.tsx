@@ -31,17 +31,23 @@ export function TrajectoryList() {
   return (
     <section className="trajectory-list" aria-label="Trajectories">
       <h2 className="pane-title">
-        Trajectories <span className="muted">({order.length})</span>
+        Trajectories{' '}
+        <span className="muted" data-testid="trajectory-count" data-count={order.length}>
+          ({order.length})
+        </span>
       </h2>
       <div
         ref={scroller}
         className="trajectory-scroller"
         role="listbox"
+        data-testid="trajectory-list"
         tabIndex={0}
         aria-activedescendant={selectedKey ? `row-${selectedKey}` : undefined}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown') (e.preventDefault(), move(1));
           else if (e.key === 'ArrowUp') (e.preventDefault(), move(-1));
+          else if (e.key === 'Home') (e.preventDefault(), move(-order.length));
+          else if (e.key === 'End') (e.preventDefault(), move(order.length));
         }}
       >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
@@ -90,7 +96,11 @@ function TrajectoryRow({ entry, selected, top, onSelect }: { entry: LoadedTrajec
       </div>
       <div className="row-line muted">
         <span className="badge badge-format">{t.format}</span>
-        {t.taskId !== undefined && <span title={`task ${t.taskId}`}>task {t.taskId}</span>}
+        {t.taskId !== undefined && (
+          <span className="row-task" title={`task ${t.taskId}`}>
+            task {t.taskId}
+          </span>
+        )}
         <span>{t.actionSteps.length} steps</span>
         {reward !== undefined && <span>reward {formatReward(reward)}</span>}
         {mistakeStep !== undefined && (
