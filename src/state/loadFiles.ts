@@ -14,8 +14,12 @@ export async function loadBlob(name: string, blob: Blob): Promise<void> {
 
 async function parseInto(fileId: number, name: string, blob: Blob): Promise<void> {
   try {
-    const result = await ingestClient().parseBlob(name, blob, (bytesRead) => useAppStore.getState().fileProgress(fileId, bytesRead));
-    useAppStore.getState().finishFile(fileId, result.trajectories, result.errors);
+    const result = await ingestClient().parseBlob(name, blob, {
+      onProgress: (bytesRead) => useAppStore.getState().fileProgress(fileId, bytesRead),
+      onBatch: (batch) => useAppStore.getState().addTrajectories(fileId, batch.trajectories, batch.errors),
+    });
+    useAppStore.getState().addTrajectories(fileId, result.trajectories, result.errors);
+    useAppStore.getState().finishFile(fileId);
   } catch (err) {
     useAppStore.getState().failFile(fileId, { file: name, message: `${name}: ${err instanceof Error ? err.message : String(err)}` });
   }

@@ -34,7 +34,9 @@ export interface FilesSlice {
   trajectoryOrder: string[];
   beginFile(name: string, size: number): number;
   fileProgress(fileId: number, bytesRead: number): void;
-  finishFile(fileId: number, trajectories: Trajectory[], errors: FileError[]): void;
+  /** Adds parsed trajectories (and errors) to a file; big files arrive in several batches. */
+  addTrajectories(fileId: number, trajectories: Trajectory[], errors: FileError[]): void;
+  finishFile(fileId: number): void;
   failFile(fileId: number, error: FileError): void;
   removeFile(fileId: number): void;
 }
@@ -62,18 +64,20 @@ const createFilesSlice: StateCreator<AppState, [], [], FilesSlice> = (set) => ({
   fileProgress(fileId, bytesRead) {
     set((s) => ({ files: s.files.map((f) => (f.id === fileId ? { ...f, bytesRead } : f)) }));
   },
-  finishFile(fileId, parsed, errors) {
+  addTrajectories(fileId, parsed, errors) {
     set((s) => {
       const file = s.files.find((f) => f.id === fileId);
-      if (!file) return s;
+      if (!file || (parsed.length === 0 && errors.length === 0)) return s;
       const added: Record<string, LoadedTrajectory> = {};
-      const keys = parsed.map((trajectory, index) => {
-        const key = trajectoryKey(fileId, index);
-        added[key] = { key, fileId, fileName: file.name, index, trajectory };
+      const first = file.trajectoryKeys.length;
+      const keys = parsed.map((trajectory, i) => {
+        const key = trajectoryKey(fileId, first + i);
+        added[key] = { key, fileId, fileName: file.name, index: first + i, trajectory };
         return key;
       });
-      const status: LoadedFile['status'] = parsed.length === 0 && errors.length > 0 ? 'failed' : 'done';
-      const files = s.files.map((f) => (f.id === fileId ? { ...f, status, bytesRead: f.size, trajectoryKeys: keys, errors } : f));
+      const files = s.files.map((f) =>
+        f.id === fileId ? { ...f, trajectoryKeys: [...f.trajectoryKeys, ...keys], errors: [...f.errors, ...errors] } : f,
+      );
       return {
         files,
         trajectories: { ...s.trajectories, ...added },
@@ -82,6 +86,13 @@ const createFilesSlice: StateCreator<AppState, [], [], FilesSlice> = (set) => ({
         selectedKey: s.selectedKey ?? keys[0] ?? null,
       };
     });
+  },
+  finishFile(fileId) {
+    set((s) => ({
+      files: s.files.map((f) =>
+        f.id === fileId ? { ...f, bytesRead: f.size, status: f.trajectoryKeys.length === 0 && f.errors.length > 0 ? 'failed' : 'done' } : f,
+      ),
+    }));
   },
   failFile(fileId, error) {
     set((s) => ({ files: s.files.map((f) => (f.id === fileId ? { ...f, status: 'failed', errors: [error] } : f)) }));

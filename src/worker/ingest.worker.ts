@@ -1,22 +1,51 @@
 /**
  * The ingestion worker: reads dropped files off the main thread (a 200 MB file must not freeze the
- * page). JSON Lines are parsed while they stream in; progress is reported in bytes.
+ * page). JSON Lines are parsed while they stream in and sent to the page in batches, so no single
+ * message (and no single structured-clone on the main thread) carries the whole file.
  */
 import * as Comlink from 'comlink';
 import { parseTrajectoryStream, type ParseResult } from '../core/trajectory/ingest';
 
+/** Trajectories per message to the page: small enough that deserialising one batch is a short task. */
+const BATCH_TRAJECTORIES = 2000;
+const PROGRESS_EVERY_BYTES = 4 << 20;
+
+export interface IngestCallbacks {
+  onProgress?(bytesRead: number): void;
+  onBatch?(batch: ParseResult): void;
+}
+
 const api = {
-  async parseBlob(name: string, blob: Blob, onProgress?: (bytesRead: number) => void): Promise<ParseResult> {
-    let last = 0;
-    return parseTrajectoryStream(name, blob.stream(), {
+  /** Callbacks are separate arguments so each one is either a Comlink proxy or truly absent. */
+  async parseBlob(
+    name: string,
+    blob: Blob,
+    onProgress?: IngestCallbacks['onProgress'],
+    onBatch?: IngestCallbacks['onBatch'],
+  ): Promise<ParseResult> {
+    let lastProgress = 0;
+    const pending: ParseResult = { trajectories: [], errors: [] };
+    const flush = () => {
+      if (!onBatch || (pending.trajectories.length === 0 && pending.errors.length === 0)) return;
+      void onBatch({ trajectories: pending.trajectories.splice(0), errors: pending.errors.splice(0) });
+    };
+    const rest = await parseTrajectoryStream(name, blob.stream(), {
       onProgress(bytesRead) {
-        // Throttle: one message per 4 MB is plenty for a progress line.
-        if (onProgress && bytesRead - last >= 4 << 20) {
-          last = bytesRead;
+        if (onProgress && bytesRead - lastProgress >= PROGRESS_EVERY_BYTES) {
+          lastProgress = bytesRead;
           void onProgress(bytesRead);
         }
       },
+      onPartial: onBatch
+        ? (part) => {
+            pending.trajectories.push(...part.trajectories);
+            pending.errors.push(...part.errors);
+            if (pending.trajectories.length >= BATCH_TRAJECTORIES) flush();
+          }
+        : undefined,
     });
+    flush();
+    return rest;
   },
 };
 

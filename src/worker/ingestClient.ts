@@ -1,11 +1,13 @@
 /** The page's handle on the ingestion worker (one worker, created on first use, spoken to through Comlink). */
 import * as Comlink from 'comlink';
-import type { IngestApi } from './ingest.worker';
+import type { IngestApi, IngestCallbacks } from './ingest.worker';
+import type { ParseResult } from '../core/trajectory/ingest';
 
 let remote: Comlink.Remote<IngestApi> | null = null;
 
 export interface IngestClient {
-  parseBlob(name: string, blob: Blob, onProgress?: (bytesRead: number) => void): ReturnType<IngestApi['parseBlob']>;
+  /** Resolves with what was not already delivered through `onBatch`. */
+  parseBlob(name: string, blob: Blob, callbacks?: IngestCallbacks): Promise<ParseResult>;
 }
 
 export function ingestClient(): IngestClient {
@@ -15,6 +17,7 @@ export function ingestClient(): IngestClient {
   }
   const api = remote;
   return {
-    parseBlob: (name, blob, onProgress) => api.parseBlob(name, blob, onProgress ? Comlink.proxy(onProgress) : undefined),
+    parseBlob: (name, blob, { onProgress, onBatch } = {}) =>
+      api.parseBlob(name, blob, onProgress && Comlink.proxy(onProgress), onBatch && Comlink.proxy(onBatch)),
   };
 }

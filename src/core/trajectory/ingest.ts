@@ -334,6 +334,11 @@ export function parseTrajectoryBytes(fileName: string, bytes: Uint8Array): Parse
 export interface StreamOptions {
   /** Called after each chunk with the number of bytes read so far. */
   onProgress?(bytesRead: number): void;
+  /**
+   * Receives JSON Lines results as they are parsed, instead of the final result holding them:
+   * a caller that forwards them in batches never holds (or sends) one huge array.
+   */
+  onPartial?(part: ParseResult): void;
   signal?: AbortSignal;
 }
 
@@ -347,6 +352,10 @@ export async function parseTrajectoryStream(fileName: string, stream: ReadableSt
   const jsonl = new JsonlStreamParser(fileName);
   const out: ParseResult = { trajectories: [], errors: [] };
   const collect = (part: ParseResult): void => {
+    if (options.onPartial) {
+      if (part.trajectories.length > 0 || part.errors.length > 0) options.onPartial(part);
+      return;
+    }
     for (const t of part.trajectories) out.trajectories.push(t);
     for (const e of part.errors) out.errors.push(e);
   };

@@ -19,11 +19,11 @@ function evalJson(...args: string[]) {
   return { ...result, json: JSON.parse(result.stdout) };
 }
 
-/** The fenced block that follows `<!-- name -->` in docs/eval.md. */
-function documentedBlock(name: string): string {
-  const doc = readFileSync(resolve(ROOT, 'docs/eval.md'), 'utf8');
+/** The fenced block that follows `<!-- name -->` in a documentation page (docs/eval.md unless said). */
+function documentedBlock(name: string, page = 'docs/eval.md'): string {
+  const doc = readFileSync(resolve(ROOT, page), 'utf8');
   const match = new RegExp(`<!-- ${name} -->\\n\`\`\`[a-z]*\\n([\\s\\S]*?)\`\`\``).exec(doc);
-  if (!match) throw new Error(`docs/eval.md has no block marked <!-- ${name} -->`);
+  if (!match) throw new Error(`${page} has no block marked <!-- ${name} -->`);
   return match[1];
 }
 
@@ -118,6 +118,7 @@ describe('eval table output', () => {
     const { status, stdout } = evalCli(`${CORPUS}/example.jsonl`);
     expect(status).toBe(0);
     expect(stdout).toBe(documentedBlock('eval-example-table'));
+    expect(stdout).toBe(documentedBlock('eval-example-table', 'README.md'));
   });
 
   it('the documented sweep', () => {
