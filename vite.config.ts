@@ -1,5 +1,8 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /**
  * Cross-origin isolation (COOP/COEP) lets onnxruntime-web use WASM threads (SharedArrayBuffer);
@@ -10,10 +13,39 @@ export const crossOriginIsolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 } as const;
 
+/** Where the app serves onnxruntime-web's WASM runtime (transformers.js would fetch it from a CDN). */
+export const ORT_WASM_BASE = 'ort/';
+
+const ortDist = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '.');
+const ORT_RUNTIME_FILE = /^ort-wasm-simd-threaded(\.[a-z]+)?\.(mjs|wasm)$/;
+
+/** Self-hosts onnxruntime-web's runtime files: served from node_modules in dev, copied into the build. */
+function selfHostedOnnxRuntime(): Plugin {
+  const files = readdirSync(ortDist).filter((f) => ORT_RUNTIME_FILE.test(f));
+  return {
+    name: 'self-hosted-onnxruntime',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = (req.url ?? '').split('?')[0];
+        const prefix = `${server.config.base}${ORT_WASM_BASE}`;
+        if (!path.startsWith(prefix)) return next();
+        const file = path.slice(prefix.length);
+        if (!files.includes(file)) return next();
+        res.setHeader('Content-Type', file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+        createReadStream(join(ortDist, file)).pipe(res);
+      });
+    },
+    generateBundle() {
+      for (const file of files) this.emitFile({ type: 'asset', fileName: `${ORT_WASM_BASE}${file}`, source: readFileSync(join(ortDist, file)) });
+    },
+  };
+}
+
 const port = Number(process.env.PORT ?? 5173);
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), selfHostedOnnxRuntime()],
   server: { host: '127.0.0.1', port, strictPort: true, headers: crossOriginIsolationHeaders },
   preview: { host: '127.0.0.1', port, strictPort: true, headers: crossOriginIsolationHeaders },
   worker: { format: 'es' },

@@ -70,7 +70,7 @@ describe('a 200 MB JSON Lines file', () => {
     const started = Date.now();
     await page.getByTestId('file-input').setInputFiles(filePath);
     await expect
-      .poll(async () => Number(await page.getByTestId('trajectory-count').getAttribute('data-count')), { timeout: 110_000, intervals: [500] })
+      .poll(async () => Number(await page.getByTestId('trajectory-count').getAttribute('data-count')), { timeout: 110_000, interval: 500 })
       .toBe(before + records);
     const elapsed = Date.now() - started;
     const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
