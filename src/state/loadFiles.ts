@@ -1,6 +1,7 @@
 /** Actions that read files through the ingestion worker and put the result in the store. */
 import { ingestClient } from '../worker/ingestClient';
 import { useAppStore } from './store';
+import type { ParseResult } from '../core/trajectory/ingest';
 
 export async function loadFiles(files: readonly File[]): Promise<void> {
   // Register every file first so the list shows them in the order they were opened.
@@ -12,13 +13,29 @@ export async function loadBlob(name: string, blob: Blob): Promise<void> {
   await parseInto(useAppStore.getState().beginFile(name, blob.size), name, blob);
 }
 
+/** Batches from the worker are applied to the store at most this often: each store update is O(trajectories). */
+const STORE_UPDATE_INTERVAL_MS = 250;
+
 async function parseInto(fileId: number, name: string, blob: Blob): Promise<void> {
+  const pending: ParseResult = { trajectories: [], errors: [] };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const apply = () => {
+    timer = undefined;
+    useAppStore.getState().addTrajectories(fileId, pending.trajectories.splice(0), pending.errors.splice(0));
+  };
   try {
     const result = await ingestClient().parseBlob(name, blob, {
       onProgress: (bytesRead) => useAppStore.getState().fileProgress(fileId, bytesRead),
-      onBatch: (batch) => useAppStore.getState().addTrajectories(fileId, batch.trajectories, batch.errors),
+      onBatch: (batch) => {
+        pending.trajectories.push(...batch.trajectories);
+        pending.errors.push(...batch.errors);
+        timer ??= setTimeout(apply, STORE_UPDATE_INTERVAL_MS);
+      },
     });
-    useAppStore.getState().addTrajectories(fileId, result.trajectories, result.errors);
+    clearTimeout(timer);
+    pending.trajectories.push(...result.trajectories);
+    pending.errors.push(...result.errors);
+    apply();
     useAppStore.getState().finishFile(fileId);
   } catch (err) {
     useAppStore.getState().failFile(fileId, { file: name, message: `${name}: ${err instanceof Error ? err.message : String(err)}` });

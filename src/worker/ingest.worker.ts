@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { parseTrajectoryStream, type ParseResult } from '../core/trajectory/ingest';
 
 /** Trajectories per message to the page: small enough that deserialising one batch is a short task. */
-const BATCH_TRAJECTORIES = 2000;
+const BATCH_TRAJECTORIES = 500;
 const PROGRESS_EVERY_BYTES = 4 << 20;
 
 export interface IngestCallbacks {

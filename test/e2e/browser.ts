@@ -1,8 +1,8 @@
 /** Debian Chromium driven by playwright-core, with the flags that give a (software) WebGPU adapter here. */
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -47,4 +47,18 @@ export async function openBrowser(): Promise<BrowserSession> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Opens the app and waits until every example file listed in public/examples/index.json is read. */
+export async function openAppWithExamples(page: Page, baseUrl: string): Promise<void> {
+  const manifest = JSON.parse(readFileSync(resolve(__dirname, '../../public/examples/index.json'), 'utf8')) as { files: string[] };
+  await page.goto(baseUrl);
+  await page.waitForFunction(
+    (n) => {
+      const items = Array.from(document.querySelectorAll('[data-testid="file-item"]'));
+      return items.length === n && items.every((i) => i.getAttribute('data-status') !== 'parsing');
+    },
+    manifest.files.length,
+    { timeout: 30_000 },
+  );
 }

@@ -7,7 +7,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { openBrowser, type BrowserSession } from './browser';
+import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
 
 const baseUrl = inject('baseUrl');
 const TARGET_BYTES = 200 * 1024 * 1024;
@@ -56,8 +56,7 @@ afterAll(async () => {
 describe('a 200 MB JSON Lines file', () => {
   it('loads every record in the worker without freezing the page', async () => {
     const { page } = session;
-    await page.goto(baseUrl);
-    await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count'), { timeout: 20_000 }).not.toBe('0');
+    await openAppWithExamples(page, baseUrl);
     const before = Number(await page.getByTestId('trajectory-count').getAttribute('data-count'));
     await page.evaluate(() => {
       const w = window as unknown as { __longTasks: number[] };

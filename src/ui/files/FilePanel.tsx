@@ -32,7 +32,7 @@ export function FilePanel() {
       </div>
       <ul className="file-list">
         {files.map((f) => (
-          <li key={f.id} className={`file-item file-${f.status}`} data-testid="file-item">
+          <li key={f.id} className={`file-item file-${f.status}`} data-testid="file-item" data-status={f.status}>
             <div className="file-line">
               <span className="file-name" title={f.name}>
                 {f.name}
