@@ -10,6 +10,9 @@ export interface TokenRange {
   end: number;
 }
 
+/** The reference code's self-certainty proxy averages this many top log-probs (`TokenFigures.topkMean`). */
+export const TOP_K = 20;
+
 /** Figures for the tokens of one range, in order (index i ↔ token position range.start + i). */
 export interface TokenFigures {
   /** log π(token_t | tokens_<t), natural log. */

@@ -1,0 +1,192 @@
+/**
+ * The reduction graph: turns a chunk's logits [1, S, V] into three floats per position on the
+ * device the model ran on, so that only [1, S] tensors are ever read back (a 150k vocabulary makes
+ * one position's logits 600 kB; a few thousand positions would not fit a WebGPU buffer).
+ *
+ *   logp           = LogSoftmax(logits)                        [1, S, V]
+ *   target_logprob = GatherElements(logp, targets[..., None])   [1, S]   log p(token that follows)
+ *   entropy        = −Σ_v exp(logp) · logp                      [1, S]   nats
+ *   topk_mean      = mean(TopK(logp, k))                        [1, S]   k = min(20, V)
+ */
+import { OnnxDataType, encodeOnnxModel } from '../model-builder/onnx-proto';
+import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../model-builder/onnx-graph-builder';
+import {
+  disposeTensors,
+  float32DataOf,
+  type OrtExecutionProvider,
+  type OrtSession,
+  type OrtSessionFactory,
+  type OrtTensor,
+  type OrtTensorConstructor,
+  typedArrayFor,
+} from './ort-types';
+import { TOP_K } from './types';
+
+const REDUCTION_OPSET = 17;
+const REDUCTION_IR_VERSION = 8;
+/** Most negative float32: log-probs of −∞ (a masked vocabulary entry) are clamped to it so that 0 · log 0 = 0, not NaN. */
+const LOWEST_FLOAT32 = -3.4028234663852886e38;
+
+export const REDUCTION_INPUTS = { logits: 'logits', targets: 'targets' } as const;
+export const REDUCTION_OUTPUTS = { targetLogprob: 'target_logprob', entropy: 'entropy', topkMean: 'topk_mean' } as const;
+
+export interface ReductionGraphOptions {
+  vocabSize: number;
+  /** Element type of the model's logits; float16 logits are cast to float32 first. */
+  logitsType?: 'float32' | 'float16';
+  /** Defaults to TOP_K; clamped to the vocabulary size. */
+  topK?: number;
+}
+
+/** The reduction graph's ModelProto bytes. */
+export function buildReductionGraph(options: ReductionGraphOptions): Uint8Array {
+  const { vocabSize } = options;
+  if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new Error(`reduction graph: vocabSize must be a positive integer, got ${vocabSize}`);
+  const logitsType = options.logitsType ?? 'float32';
+  const k = Math.min(options.topK ?? TOP_K, vocabSize);
+  const b = new OnnxGraphBuilder();
+  b.reserveName(REDUCTION_INPUTS.logits);
+  b.reserveName(REDUCTION_INPUTS.targets);
+
+  const logits =
+    logitsType === 'float16'
+      ? b.node('Cast', [REDUCTION_INPUTS.logits], { to: intAttr(OnnxDataType.FLOAT) }, { name: 'logits_fp32' })
+      : REDUCTION_INPUTS.logits;
+  const lastAxis = b.int64Vector([-1]);
+  const logp = b.node('LogSoftmax', [logits], { axis: intAttr(-1) }, { name: 'logp' });
+
+  const targetIndex = b.node('Unsqueeze', [REDUCTION_INPUTS.targets, lastAxis], {}, { name: 'target_index' });
+  const gathered = b.node('GatherElements', [logp, targetIndex], { axis: intAttr(-1) }, { name: 'target_logp' });
+  b.node('Squeeze', [gathered, lastAxis], {}, { outputs: [REDUCTION_OUTPUTS.targetLogprob] });
+
+  const finiteLogp = b.node('Max', [logp, b.floatScalar(LOWEST_FLOAT32)], {}, { name: 'finite_logp' });
+  const probability = b.node('Exp', [finiteLogp], {}, { name: 'probability' });
+  const weighted = b.node('Mul', [probability, finiteLogp], {}, { name: 'p_logp' });
+  const negativeEntropy = b.node('ReduceSum', [weighted, lastAxis], { keepdims: intAttr(0) }, { name: 'neg_entropy' });
+  b.node('Neg', [negativeEntropy], {}, { outputs: [REDUCTION_OUTPUTS.entropy] });
+
+  const [topValues] = b.nodeOutputs('TopK', [logp, b.int64Vector([k])], { axis: intAttr(-1), largest: intAttr(1), sorted: intAttr(0) }, {
+    name: 'topk',
+    outputCount: 2,
+  });
+  // Opset 17 ReduceMean still takes its axes as an attribute (an input from opset 18).
+  b.node('ReduceMean', [topValues], { axes: intsAttr([-1]), keepdims: intAttr(0) }, { outputs: [REDUCTION_OUTPUTS.topkMean] });
+
+  const logitsElementType = logitsType === 'float16' ? OnnxDataType.FLOAT16 : OnnxDataType.FLOAT;
+  return encodeOnnxModel({
+    ir_version: REDUCTION_IR_VERSION,
+    opset_import: [{ domain: '', version: REDUCTION_OPSET }],
+    producer_name: 'progress-advantage/engine',
+    producer_version: '1',
+    doc_string: `per-token log-prob, entropy and top-${k} mean of [batch, sequence, ${vocabSize}] logits`,
+    graph: {
+      name: 'logit_reduction',
+      node: b.nodes,
+      initializer: b.initializers,
+      input: [
+        valueInfo(REDUCTION_INPUTS.logits, logitsElementType, ['batch_size', 'sequence_length', vocabSize]),
+        valueInfo(REDUCTION_INPUTS.targets, OnnxDataType.INT64, ['batch_size', 'sequence_length']),
+      ],
+      output: Object.values(REDUCTION_OUTPUTS).map((name) => valueInfo(name, OnnxDataType.FLOAT, ['batch_size', 'sequence_length'])),
+    },
+  });
+}
+
+/** Per-position figures of one chunk (index i ↔ the chunk's i-th position, predicting the token after it). */
+export interface ReducedFigures {
+  logprob: Float32Array;
+  entropy: Float32Array;
+  topkMean: Float32Array;
+}
+
+/** One InferenceSession running the reduction graph, on the model's execution provider. */
+export class LogitReducer {
+  private released = false;
+
+  private constructor(
+    private readonly session: OrtSession,
+    /** The runtime's own Tensor class (see `create`). */
+    readonly Tensor: OrtTensorConstructor,
+    readonly vocabSize: number,
+  ) {}
+
+  /**
+   * Creates the session and runs it once on zero logits, whose figures are known exactly
+   * (log-prob −ln V, entropy ln V, top-k mean −ln V): an execution provider that lacks or
+   * miscomputes an op fails here, before any scoring. The probe's outputs also give the
+   * runtime's own Tensor class — onnxruntime-web only accepts pre-allocated outputs that are
+   * `instanceof` its Tensor, which the class transformers.js imports need not be.
+   */
+  static async create(
+    sessionFactory: OrtSessionFactory,
+    Tensor: OrtTensorConstructor,
+    options: ReductionGraphOptions & { executionProviders: readonly OrtExecutionProvider[] },
+  ): Promise<LogitReducer> {
+    const session = await sessionFactory.create(buildReductionGraph(options), {
+      executionProviders: options.executionProviders,
+      logSeverityLevel: 3,
+    });
+    try {
+      const probe = await new LogitReducer(session, Tensor, options.vocabSize).probe(Tensor, options.logitsType ?? 'float32');
+      return new LogitReducer(session, probe.runtimeTensor, options.vocabSize);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+  }
+
+  private async probe(Tensor: OrtTensorConstructor, logitsType: 'float32' | 'float16'): Promise<{ runtimeTensor: OrtTensorConstructor }> {
+    const logits = new Tensor(logitsType, typedArrayFor(logitsType, this.vocabSize), [1, 1, this.vocabSize]);
+    const { figures, runtimeTensor } = await this.run(logits, new BigInt64Array(1));
+    const logV = Math.log(this.vocabSize);
+    const expected = { logprob: -logV, entropy: logV, topkMean: -logV };
+    for (const key of ['logprob', 'entropy', 'topkMean'] as const) {
+      const value = figures[key][0];
+      if (!(Math.abs(value - expected[key]) <= 1e-3 * Math.max(1, logV))) {
+        throw new Error(`reduction self-check failed: ${key} of uniform logits over ${this.vocabSize} tokens is ${value}, expected ${expected[key]}`);
+      }
+    }
+    return { runtimeTensor };
+  }
+
+  /**
+   * Reduces `logits` [1, S, V] (CPU or GPU tensor; not disposed here) against `targets` (the S
+   * token ids that follow each position). Reads back three Float32Arrays of length S.
+   */
+  async reduce(logits: OrtTensor, targets: BigInt64Array): Promise<ReducedFigures> {
+    return (await this.run(logits, targets)).figures;
+  }
+
+  private async run(logits: OrtTensor, targets: BigInt64Array): Promise<{ figures: ReducedFigures; runtimeTensor: OrtTensorConstructor }> {
+    if (this.released) throw new Error('the logit reducer was released');
+    const [batch, sequence, vocab] = logits.dims;
+    if (logits.dims.length !== 3 || batch !== 1 || sequence !== targets.length || vocab !== this.vocabSize) {
+      throw new Error(`reduction: logits [${logits.dims.join(', ')}] do not match [1, ${targets.length}, ${this.vocabSize}]`);
+    }
+    const targetTensor = new this.Tensor('int64', targets, [1, targets.length]);
+    let outputs: Record<string, OrtTensor> | undefined;
+    try {
+      outputs = await this.session.run(
+        { [REDUCTION_INPUTS.logits]: logits, [REDUCTION_INPUTS.targets]: targetTensor },
+        Object.values(REDUCTION_OUTPUTS),
+      );
+      const logprob = outputs[REDUCTION_OUTPUTS.targetLogprob];
+      return {
+        figures: {
+          logprob: float32DataOf(logprob, REDUCTION_OUTPUTS.targetLogprob),
+          entropy: float32DataOf(outputs[REDUCTION_OUTPUTS.entropy], REDUCTION_OUTPUTS.entropy),
+          topkMean: float32DataOf(outputs[REDUCTION_OUTPUTS.topkMean], REDUCTION_OUTPUTS.topkMean),
+        },
+        runtimeTensor: logprob.constructor as unknown as OrtTensorConstructor,
+      };
+    } finally {
+      disposeTensors([targetTensor, ...Object.values(outputs ?? {})]);
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.session.release();
+  }
+}
