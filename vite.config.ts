@@ -49,6 +49,12 @@ export default defineConfig({
   server: { host: '127.0.0.1', port, strictPort: true, headers: crossOriginIsolationHeaders },
   preview: { host: '127.0.0.1', port, strictPort: true, headers: crossOriginIsolationHeaders },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    // Pre-bundle everything up front: a dependency discovered late (e.g. when the scoring worker
+    // starts) makes the dev server reload the page and lose the session.
+    entries: ['index.html', 'src/worker/*.worker.ts'],
+    include: ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'zustand', 'comlink', '@tanstack/react-virtual', 'd3', 'zod', '@huggingface/transformers'],
+    exclude: ['onnxruntime-web'],
+  },
   build: { target: 'es2022', sourcemap: true },
 });

@@ -6,6 +6,8 @@ import { Transcript } from './transcript/Transcript';
 import { ThemeToggle } from './theme/ThemeToggle';
 import { loadExamples } from '../state/loadFiles';
 import { useAppStore } from '../state/store';
+import { ModelPanel } from './models/ModelPanel';
+import { ScoringBar } from './scoring/ScoringBar';
 
 export function App() {
   useEffect(() => {
@@ -23,6 +25,8 @@ export function App() {
           <ThemeToggle />
         </header>
         <aside className="sidebar">
+          <ModelPanel />
+          <ScoringBar />
           <FilePanel />
           <TrajectoryList />
         </aside>

@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import type { Message, ToolCall } from '../../core/trajectory/types';
+import type { ScoreStep } from '../../core/scores/format';
+import { ScoredTokens } from './ScoredTokens';
 
 /** Messages longer than this are collapsed to their first part until the reader expands them. */
 const COLLAPSE_CHARS = 1500;
@@ -10,11 +12,14 @@ export function MessageCard({
   message,
   stepNumber,
   isLabelledMistake,
+  scoredStep,
 }: {
   index: number;
   message: Message;
   stepNumber: number | undefined;
   isLabelledMistake: boolean;
+  /** The step's per-token figures once it is scored. */
+  scoredStep?: ScoreStep;
 }) {
   const isAction = stepNumber !== undefined;
   return (
@@ -33,8 +38,14 @@ export function MessageCard({
         {isLabelledMistake && <span className="mistake-badge">labelled mistake</span>}
         {message.toolCallId && <span className="muted">result of {message.toolCallId}</span>}
       </header>
-      {message.content !== '' && <CollapsibleText text={message.content} foldByDefault={message.role === 'tool'} />}
-      {message.toolCalls?.map((call, i) => <ToolCallView key={call.id ?? i} call={call} />)}
+      {scoredStep && scoredStep.policy.length > 0 ? (
+        <ScoredTokens step={scoredStep} beta={1} range={2} />
+      ) : (
+        <>
+          {message.content !== '' && <CollapsibleText text={message.content} foldByDefault={message.role === 'tool'} />}
+          {message.toolCalls?.map((call, i) => <ToolCallView key={call.id ?? i} call={call} />)}
+        </>
+      )}
     </article>
   );
 }

@@ -4,11 +4,14 @@ import type { LoadedTrajectory } from '../../state/store';
 import type { Message, Trajectory } from '../../core/trajectory/types';
 import { MessageCard } from './MessageCard';
 import { formatReward } from '../format';
+import { useScoringStore } from '../../state/scoring';
 
 /** One trajectory as a readable transcript: messages virtualized, action steps numbered. */
 export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   const t = entry.trajectory;
   const stepNumberOf = useMemo(() => new Map(t.actionSteps.map((m, k) => [m, k] as const)), [t]);
+  const result = useScoringStore((s) => s.results[entry.key]);
+  const scoredStepOf = useMemo(() => new Map(result?.record.steps.map((step) => [step.message, step] as const) ?? []), [result]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: t.messages.length,
@@ -36,6 +39,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
                   message={message}
                   stepNumber={stepNumberOf.get(item.index)}
                   isLabelledMistake={t.labels.mistakeStep === item.index}
+                  scoredStep={scoredStepOf.get(item.index)}
                 />
               </div>
             );

@@ -1,0 +1,149 @@
+import { useScoringStore, setModelOptions, loadModelPair, type FolderPick, type ModelChoice } from '../../state/scoring';
+import type { DevicePreference, ModelDtype } from '../../worker/device';
+import type { RenderMode } from '../../core/render/types';
+import { formatBytes } from '../format';
+
+const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+
+/** Folder picks from an `<input webkitdirectory>`: paths relative to the picked folder. */
+function folderFromInput(files: FileList | null): FolderPick | null {
+  const list = Array.from(files ?? []);
+  if (list.length === 0) return null;
+  const name = list[0].webkitRelativePath.split('/')[0] || 'folder';
+  return { name, files: new Map(list.map((f) => [f.webkitRelativePath.split('/').slice(1).join('/') || f.name, f])) };
+}
+
+/** Which pair, which dtype and device, the load button, and an honest status line. */
+export function ModelPanel() {
+  const { choice, dtype, devicePreference, render, modelState, pairStatus, modelError, loadProgress } = useScoringStore();
+  const setChoice = (c: ModelChoice) => setModelOptions({ choice: c });
+  const loading = modelState === 'loading';
+  const progress = Object.values(loadProgress);
+  const loaded = progress.reduce((a, p) => a + p.loaded, 0);
+  const total = progress.reduce((a, p) => a + p.total, 0);
+
+  return (
+    <section className="model-panel" aria-label="Models">
+      <div className="model-row">
+        <label>
+          Pair{' '}
+          <select
+            data-testid="model-source"
+            value={choice.kind}
+            disabled={loading}
+            onChange={(e) => {
+              const kind = e.currentTarget.value as ModelChoice['kind'];
+              setChoice(kind === 'demo' ? { kind } : kind === 'hub' ? { kind, policy: '', reference: '' } : { kind, policy: null, reference: null });
+            }}
+          >
+            <option value="demo">embedded demo pair</option>
+            <option value="folders">local folders…</option>
+            <option value="hub">Hugging Face hub ids…</option>
+          </select>
+        </label>
+        <label>
+          dtype{' '}
+          <select data-testid="model-dtype" value={dtype} disabled={loading} onChange={(e) => setModelOptions({ dtype: e.currentTarget.value as ModelDtype })}>
+            {DTYPES.map((d) => (
+              <option key={d}>{d}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          device{' '}
+          <select
+            data-testid="model-device"
+            value={devicePreference}
+            disabled={loading}
+            onChange={(e) => setModelOptions({ devicePreference: e.currentTarget.value as DevicePreference })}
+          >
+            <option value="auto">auto</option>
+            <option value="webgpu">WebGPU</option>
+            <option value="wasm">WASM</option>
+          </select>
+        </label>
+        <label>
+          render{' '}
+          <select data-testid="render-mode" value={render} onChange={(e) => setModelOptions({ render: e.currentTarget.value as RenderMode })}>
+            <option value="plain">plain (reference code)</option>
+            <option value="chat">chat template</option>
+          </select>
+        </label>
+      </div>
+      {choice.kind === 'folders' && (
+        <div className="model-row">
+          {(['policy', 'reference'] as const).map((which) => (
+            <label key={which} className="folder-pick">
+              {which}:{' '}
+              <input
+                type="file"
+                data-testid={`model-folder-${which}`}
+                // webkitdirectory is not in React's types; it is how browsers pick a whole folder.
+                {...{ webkitdirectory: '' }}
+                disabled={loading}
+                onChange={(e) => setChoice({ ...choice, [which]: folderFromInput(e.currentTarget.files) })}
+              />
+              {choice[which] && <span className="muted"> {choice[which]!.name} ({choice[which]!.files.size} files)</span>}
+            </label>
+          ))}
+        </div>
+      )}
+      {choice.kind === 'hub' && (
+        <div className="model-row">
+          {(['policy', 'reference'] as const).map((which) => (
+            <label key={which}>
+              {which}{' '}
+              <input
+                type="text"
+                placeholder="owner/name"
+                data-testid={`model-hub-${which}`}
+                value={choice[which]}
+                disabled={loading}
+                onChange={(e) => setChoice({ ...choice, [which]: e.currentTarget.value.trim() })}
+              />
+            </label>
+          ))}
+        </div>
+      )}
+      <div className="model-row">
+        <button type="button" data-testid="load-models" disabled={loading} onClick={() => void loadModelPair()}>
+          {modelState === 'ready' ? 'Reload models' : 'Load models'}
+        </button>
+        <span className={`model-status model-status-${modelState}`} data-testid="model-status" data-device={pairStatus?.device.device ?? ''}>
+          {modelState === 'idle' && 'not loaded'}
+          {modelState === 'loading' && `loading… ${total > 0 ? `${formatBytes(loaded)} / ${formatBytes(total)}` : ''}`}
+          {modelState === 'ready' && 'ready'}
+          {modelState === 'error' && 'error'}
+        </span>
+      </div>
+      {modelError && (
+        <p className="model-error" role="alert" data-testid="model-error">
+          {modelError}
+        </p>
+      )}
+      {pairStatus && (
+        <div className="model-facts" data-testid="model-facts">
+          <p data-testid="device-reason">{pairStatus.device.reason}</p>
+          {pairStatus.fallback && (
+            <p className="notice" role="status" data-testid="device-fallback">
+              {pairStatus.fallback}
+            </p>
+          )}
+          {pairStatus.tokenizerMismatch && (
+            <p className="notice" role="status" data-testid="tokenizer-mismatch">
+              The two tokenizers differ ({pairStatus.tokenizerMismatch}): token-level advantages are not defined, so each step is scored
+              by the difference of its string log-likelihoods.
+            </p>
+          )}
+          <p className="muted">
+            policy: {pairStatus.policy.id} · reference: {pairStatus.reference.id} · context {pairStatus.policy.maxContext} tokens ·{' '}
+            {pairStatus.policy.description} ·{' '}
+            <span data-testid="logits-placement" data-placement={pairStatus.policy.logitsPlacement}>
+              {pairStatus.policy.logitsPlacement === 'device' ? 'logits reduced on the GPU' : 'logits reduced on the CPU, chunk by chunk'}
+            </span>
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

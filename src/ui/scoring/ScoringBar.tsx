@@ -1,0 +1,57 @@
+import { useScoringStore, scoreTrajectories, cancelScoring } from '../../state/scoring';
+import { useAppStore } from '../../state/store';
+
+function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** Score one / all, with tokens done/total, tokens per second, time left, and cancel. */
+export function ScoringBar() {
+  const modelState = useScoringStore((s) => s.modelState);
+  const job = useScoringStore((s) => s.job);
+  const selectedKey = useAppStore((s) => s.selectedKey);
+  const count = useAppStore((s) => s.trajectoryOrder.length);
+  const ready = modelState === 'ready';
+  const running = job?.running ?? false;
+  const p = job?.progress;
+  const rate = p && p.elapsedMs > 0 ? (p.tokensDone / p.elapsedMs) * 1000 : 0;
+  const left = p && rate > 0 ? ((p.tokensTotal - p.tokensDone) / rate) * 1000 : Number.NaN;
+
+  return (
+    <section className="scoring-bar" aria-label="Scoring">
+      <button type="button" data-testid="score-selected" disabled={!ready || running || !selectedKey} onClick={() => selectedKey && void scoreTrajectories([selectedKey])}>
+        Score this
+      </button>
+      <button type="button" data-testid="score-all" disabled={!ready || running || count === 0} onClick={() => void scoreTrajectories()}>
+        Score all ({count})
+      </button>
+      {running && (
+        <button type="button" data-testid="cancel-scoring" onClick={() => void cancelScoring()}>
+          Cancel
+        </button>
+      )}
+      {job && (
+        <div className="scoring-progress" data-testid="scoring-progress" data-running={running} data-done={p?.trajectoriesDone ?? 0} data-total={p?.trajectoriesTotal ?? 0}>
+          <progress max={p?.tokensTotal || 1} value={p?.tokensDone ?? 0} />
+          <span>
+            {p ? `${p.trajectoriesDone}/${p.trajectoriesTotal} trajectories · ${p.tokensDone.toLocaleString()}/${p.tokensTotal.toLocaleString()} tokens` : 'starting…'}
+            {running && rate > 0 && ` · ${Math.round(rate).toLocaleString()} tokens/s · ${formatDuration(left)} left`}
+            {!running && (job.cancelled ? ' · cancelled' : ' · done')}
+          </span>
+          {job.errors.length > 0 && (
+            <ul className="file-errors">
+              {job.errors.map((e, i) => (
+                <li key={i} className="file-error" data-testid="scoring-error">
+                  {e.key ? `${e.key}: ` : ''}
+                  {e.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * The browser engine gives the Node engine's figures: a trajectory scored in headless Chromium on
+ * WASM and on WebGPU (the SwiftShader adapter) matches transformers.js + onnxruntime-node within
+ * 1e-3 per token; a WebGPU failure mid-job falls back to WASM, says so, and finishes the job.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { env } from '@huggingface/transformers';
+import { SPECIAL_TOKEN_COUNT, modelFolderFiles, randomGpt2Weights, wordLevelVocabularyFromTexts, type Gpt2Config } from '../../src/core/model-builder';
+import { parseTrajectoryText } from '../../src/core/trajectory';
+import { renderPlainTexts, renderTrajectory } from '../../src/core/render';
+import { loadTokenizer } from '../../src/core/tokenizer';
+import { createTransformersEngine } from '../../src/core/engine/transformers-engine';
+import { scorePair } from '../../src/core/engine/pair';
+import type { ScoreRecord } from '../../src/core/scores/format';
+import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+
+const baseUrl = inject('baseUrl');
+
+const TRAJECTORY_FILE = 'refund.json';
+const trajectoryJson = JSON.stringify({
+  id: 'refund-1',
+  task_id: 'refund',
+  reward: 0,
+  messages: [
+    { role: 'system', content: 'You are a support agent for an airline.' },
+    { role: 'user', content: 'I want a refund for booking ABC123 please' },
+    { role: 'assistant', content: 'Let me look up the booking first.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_booking', arguments: '{"id": "ABC123"}' } }] },
+    { role: 'tool', tool_call_id: 'c1', content: '{"status": "flown", "refundable": false}' },
+    { role: 'assistant', content: 'The flight was flown, so the booking is not refundable. I am sorry.' },
+  ],
+});
+
+let session: BrowserSession;
+let root: string;
+let nodeRecord: ScoreRecord;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'pa-browser-engine-'));
+  const trajectory = parseTrajectoryText(TRAJECTORY_FILE, trajectoryJson).trajectories[0];
+  const vocabulary = wordLevelVocabularyFromTexts(renderPlainTexts(trajectory));
+  const config: Gpt2Config = { vocabSize: SPECIAL_TOKEN_COUNT + vocabulary.length, contextLength: 256, embeddingDim: 32, layerCount: 2, headCount: 4 };
+  for (const [name, seed] of [['policy', 11], ['reference', 12]] as const) {
+    for (const [path, content] of Object.entries(modelFolderFiles({ config, weights: randomGpt2Weights(config, seed), vocabulary, formats: ['fp32'] }))) {
+      const target = join(root, name, path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+  }
+  writeFileSync(join(root, TRAJECTORY_FILE), trajectoryJson);
+
+  // The Node figures: the same engine code on onnxruntime-node.
+  Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: root });
+  const tokenizer = await loadTokenizer('policy');
+  const policy = await createTransformersEngine({ modelId: 'policy', localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  const reference = await createTransformersEngine({ modelId: 'reference', localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  nodeRecord = (await scorePair({ trajectory, rendered: renderTrajectory(trajectory, tokenizer, 'plain'), policy, reference, decodeTokens: (ids) => tokenizer.decodeTokens(ids) })).record;
+  await policy.dispose();
+  await reference.dispose();
+  session = await openBrowser();
+});
+
+afterAll(async () => {
+  await session?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface BrowserToken {
+  message: number;
+  policy: number;
+  reference: number;
+  advantage: number;
+}
+
+async function scoreInBrowser(
+  device: 'wasm' | 'webgpu',
+  query = '',
+): Promise<{ tokens: BrowserToken[]; device: string; fallback: string | null; reason: string; logitsPlacement: string | null }> {
+  const { page } = session;
+  await openAppWithExamples(page, `${baseUrl}${query}`);
+  await page.getByTestId('model-source').selectOption('folders');
+  await page.getByTestId('model-folder-policy').setInputFiles(join(root, 'policy'));
+  await page.getByTestId('model-folder-reference').setInputFiles(join(root, 'reference'));
+  await page.getByTestId('model-device').selectOption(device);
+  await page.getByTestId('load-models').click();
+  await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 }).toBe('ready');
+  await page.getByTestId('file-input').setInputFiles(join(root, TRAJECTORY_FILE));
+  const row = page.locator('[data-testid="trajectory-row"][data-id="refund-1"]');
+  await row.waitFor({ timeout: 20_000 });
+  await row.click();
+  await page.getByTestId('score-selected').click();
+  const progress = page.getByTestId('scoring-progress');
+  await expect.poll(async () => `${await progress.getAttribute('data-running')} ${await progress.getAttribute('data-done')}`, { timeout: 90_000 }).toBe('false 1');
+  const tokens = await page.$$eval('[data-testid="scored-step"]', (steps) =>
+    steps.flatMap((step) =>
+      Array.from(step.querySelectorAll('[data-testid="token"]')).map((t) => ({
+        message: Number(step.getAttribute('data-message')),
+        policy: Number(t.getAttribute('data-logprob-policy')),
+        reference: Number(t.getAttribute('data-logprob-reference')),
+        advantage: Number(t.getAttribute('data-advantage')),
+      })),
+    ),
+  );
+  const fallback = (await page.getByTestId('device-fallback').count()) > 0 ? await page.getByTestId('device-fallback').textContent() : null;
+  return {
+    tokens,
+    device: (await page.getByTestId('model-status').getAttribute('data-device')) ?? '',
+    fallback,
+    reason: (await page.getByTestId('device-reason').textContent()) ?? '',
+    logitsPlacement: await page.getByTestId('logits-placement').getAttribute('data-placement'),
+  };
+}
+
+function expectNodeFigures(tokens: BrowserToken[]) {
+  const expected = nodeRecord.steps.flatMap((s) => s.policy.map((p, i) => ({ message: s.message, policy: p, reference: s.reference[i] })));
+  expect(expected.length).toBeGreaterThan(10);
+  expect(tokens.map((t) => t.message)).toEqual(expected.map((t) => t.message));
+  for (let i = 0; i < expected.length; i++) {
+    expect(Math.abs(tokens[i].policy - expected[i].policy)).toBeLessThan(1e-3);
+    expect(Math.abs(tokens[i].reference - expected[i].reference)).toBeLessThan(1e-3);
+    expect(Math.abs(tokens[i].advantage - (expected[i].policy - expected[i].reference))).toBeLessThan(1e-3);
+  }
+}
+
+describe('browser scoring engine', () => {
+  it('scores on WASM with the Node figures', async () => {
+    const result = await scoreInBrowser('wasm');
+    expect(result.device).toBe('wasm');
+    expect(result.reason).toBe('WASM chosen by you.');
+    expect(result.logitsPlacement).toBe('cpu');
+    expectNodeFigures(result.tokens);
+  });
+
+  it('scores on WebGPU (software adapter) with the Node figures', async () => {
+    const result = await scoreInBrowser('webgpu');
+    expect(result.device).toBe('webgpu');
+    expect(result.fallback).toBeNull();
+    expect(result.reason).toBe('WebGPU chosen by you, on a software adapter (google swiftshader): correct but slow.');
+    // The logits stay in GPU memory: the reduction graph reads them there.
+    expect(result.logitsPlacement).toBe('device');
+    expectNodeFigures(result.tokens);
+  });
+
+  it('falls back to WASM when WebGPU fails mid-job, says so, and finishes the job', async () => {
+    const result = await scoreInBrowser('webgpu', '?inject-webgpu-failure=run');
+    expect(result.device).toBe('wasm');
+    expect(result.fallback).toBe('WebGPU failed (injected WebGPU failure: device lost); the models were reloaded on WASM.');
+    expectNodeFigures(result.tokens);
+    expect(session.pageErrors).toEqual([]);
+  });
+});
