@@ -1,0 +1,81 @@
+/**
+ * Analysis settings (one panel updates every view at once) and the evaluation derived from the
+ * scored trajectories. Every number the views show comes from `evaluateRecords` in src/core, the
+ * same code the CLI's `eval` runs, so page and CLI agree exactly.
+ */
+import { useMemo } from 'react';
+import { create } from 'zustand';
+import { DEFAULT_EVALUATION_OPTIONS, evaluateRecords, type EvaluationOptions, type EvaluationReport, type TrajectoryEvaluation } from '../core/scores/evaluate';
+import type { ParsedScoreRecord } from '../core/scores/format';
+import type { FailurePredictor } from '../core/metrics/failure';
+import { useAppStore } from './store';
+import { useScoringStore } from './scoring';
+
+export interface AnalysisSettings {
+  evaluation: EvaluationOptions;
+  /** The predictor whose decisive step the list, transcript and curve mark. */
+  predictor: FailurePredictor;
+  /** Symmetric colour range ±colourRange of the token heatmap. */
+  colourRange: number;
+  showWhitespace: boolean;
+}
+
+export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
+  evaluation: DEFAULT_EVALUATION_OPTIONS,
+  predictor: 'min_cumulative',
+  colourRange: 2,
+  showWhitespace: false,
+};
+
+export const useAnalysisStore = create<AnalysisSettings>()(() => DEFAULT_ANALYSIS_SETTINGS);
+
+export function setEvaluationOptions(patch: Partial<EvaluationOptions>): void {
+  useAnalysisStore.setState((s) => ({ evaluation: { ...s.evaluation, ...patch } }));
+}
+
+export function setAnalysisSettings(patch: Partial<Omit<AnalysisSettings, 'evaluation'>>): void {
+  useAnalysisStore.setState(patch);
+}
+
+/** Scored trajectories in list order, as the records the core evaluates (line = position + 1). */
+export function scoredRecordsInOrder(order: readonly string[], results: ReturnType<typeof useScoringStore.getState>['results']): { keys: string[]; records: ParsedScoreRecord[] } {
+  const keys: string[] = [];
+  const records: ParsedScoreRecord[] = [];
+  const seen = new Set<string>();
+  for (const key of order) {
+    const result = results[key];
+    if (!result) continue;
+    keys.push(key);
+    // Ids are unique within a file, not across files: the core rejects repeats, so disambiguate.
+    const id = seen.has(result.record.id) ? `${result.record.id}@${key}` : result.record.id;
+    seen.add(id);
+    records.push({ line: records.length + 1, record: id === result.record.id ? result.record : { ...result.record, id } });
+  }
+  return { keys, records };
+}
+
+export interface Analysis {
+  report: EvaluationReport;
+  /** Evaluation of each scored trajectory by its key. */
+  byKey: Map<string, TrajectoryEvaluation>;
+}
+
+/** The evaluation of everything scored so far, recomputed when results or settings change. */
+export function useAnalysis(): Analysis {
+  const order = useAppStore((s) => s.trajectoryOrder);
+  const results = useScoringStore((s) => s.results);
+  const options = useAnalysisStore((s) => s.evaluation);
+  return useMemo(() => computeAnalysis(order, results, options), [order, results, options]);
+}
+
+export function computeAnalysis(order: readonly string[], results: ReturnType<typeof useScoringStore.getState>['results'], options: EvaluationOptions): Analysis {
+  const { keys, records } = scoredRecordsInOrder(order, results);
+  const report = evaluateRecords(records, options);
+  const byKey = new Map<string, TrajectoryEvaluation>();
+  const keyByLine = new Map(records.map((r, i) => [r.line, keys[i]] as const));
+  for (const t of report.trajectories) {
+    const key = keyByLine.get(t.line);
+    if (key) byKey.set(key, t);
+  }
+  return { report, byKey };
+}
