@@ -79,3 +79,33 @@ export function computeAnalysis(order: readonly string[], results: ReturnType<ty
   }
   return { report, byKey };
 }
+
+/** Linked views: the step the user pointed at (hover) or chose (click), in any view. */
+export interface StepFocus {
+  /** Trajectory key. */
+  key: string;
+  /** Message index of the step. */
+  message: number;
+}
+
+export interface LinkedViewState {
+  hovered: StepFocus | null;
+  /** A click: the transcript scrolls to it and the curve marks it. */
+  selected: StepFocus | null;
+  /** Trajectory keys overlaid on the step curve with the selected one (same task). */
+  overlay: string[];
+}
+
+export const useLinkedViewStore = create<LinkedViewState>()(() => ({ hovered: null, selected: null, overlay: [] }));
+
+export function hoverStep(focus: StepFocus | null): void {
+  useLinkedViewStore.setState({ hovered: focus });
+}
+
+export function selectStep(focus: StepFocus | null): void {
+  useLinkedViewStore.setState({ selected: focus });
+}
+
+export function setOverlay(keys: string[]): void {
+  useLinkedViewStore.setState({ overlay: keys });
+}
