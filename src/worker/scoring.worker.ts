@@ -71,6 +71,8 @@ export interface ScoredTrajectory {
   stepLevelOnly: boolean;
   /** Tokens in the rendered sequence. */
   tokens: number;
+  /** Rendered tokens of each message (context messages too), for folded views that say how many are hidden. */
+  messageTokenCounts: number[];
   /** Tokens run through the two models (nothing after the last scored token is run). */
   forwardedTokens: number;
   device: Device;
@@ -328,7 +330,16 @@ async function scoreOne(
         onTokens((pr.model === 'reference' ? pr.tokensTotal : 0) + pr.tokensDone);
       },
     });
-    return { key: item.key, record, notScored, stepLevelOnly: false, tokens: rendered.tokenIds.length, forwardedTokens: 2 * forwarded, device: p.device.device };
+    return {
+      key: item.key,
+      record,
+      notScored,
+      stepLevelOnly: false,
+      tokens: rendered.tokenIds.length,
+      messageTokenCounts: rendered.messageSpans.map((span) => span.end - span.start),
+      forwardedTokens: 2 * forwarded,
+      device: p.device.device,
+    };
   }
   const referenceRendered = renderTrajectory(item.trajectory, p.referenceTokenizer, rendered.mode);
   const stepLevel = await scoreStepLevel({
@@ -353,7 +364,16 @@ async function scoreOne(
   };
   const forwardedTokens = rendered.tokenIds.length + referenceRendered.tokenIds.length;
   onTokens(forwardedTokens);
-  return { key: item.key, record, notScored: stepLevel.notScored, stepLevelOnly: true, tokens: rendered.tokenIds.length, forwardedTokens, device: p.device.device };
+  return {
+    key: item.key,
+    record,
+    notScored: stepLevel.notScored,
+    stepLevelOnly: true,
+    tokens: rendered.tokenIds.length,
+    messageTokenCounts: rendered.messageSpans.map((span) => span.end - span.start),
+    forwardedTokens,
+    device: p.device.device,
+  };
 }
 
 export type ScoringApi = typeof api;

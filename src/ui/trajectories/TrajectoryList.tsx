@@ -2,29 +2,35 @@ import { useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useAppStore } from '../../state/store';
 import type { LoadedTrajectory } from '../../state/store';
+import { setListFilters, useListStore, useVisibleKeys, type MistakeFilter, type OutcomeFilter, type SortOrder } from '../../state/listView';
+import { useAnalysis, useAnalysisStore } from '../../state/analysis';
+import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
 import { formatReward } from '../format';
 
 const ROW_HEIGHT = 52;
 
-/** Every loaded trajectory, virtualized: format, task, number of action steps and the label. */
+/** Every loaded trajectory that passes the filters, virtualized: format, task, steps, label, score, decisive step. */
 export function TrajectoryList() {
-  const order = useAppStore((s) => s.trajectoryOrder);
+  const visible = useVisibleKeys();
+  const total = useAppStore((s) => s.trajectoryOrder.length);
   const trajectories = useAppStore((s) => s.trajectories);
   const selectedKey = useAppStore((s) => s.selectedKey);
   const select = useAppStore((s) => s.select);
+  const { byKey } = useAnalysis();
+  const predictor = useAnalysisStore((s) => s.predictor);
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: order.length,
+    count: visible.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
   });
 
   const move = (delta: number) => {
-    if (order.length === 0) return;
-    const at = selectedKey ? order.indexOf(selectedKey) : -1;
-    const next = Math.min(order.length - 1, Math.max(0, at + delta));
-    select(order[next]);
+    if (visible.length === 0) return;
+    const at = selectedKey ? visible.indexOf(selectedKey) : -1;
+    const next = Math.min(visible.length - 1, Math.max(0, at + delta));
+    select(visible[next]);
     virtualizer.scrollToIndex(next, { align: 'auto' });
   };
 
@@ -32,10 +38,11 @@ export function TrajectoryList() {
     <section className="trajectory-list" aria-label="Trajectories">
       <h2 className="pane-title">
         Trajectories{' '}
-        <span className="muted" data-testid="trajectory-count" data-count={order.length}>
-          ({order.length})
+        <span className="muted" data-testid="trajectory-count" data-count={total} data-visible={visible.length}>
+          ({visible.length === total ? total : `${visible.length} of ${total}`})
         </span>
       </h2>
+      <ListFilterBar />
       <div
         ref={scroller}
         className="trajectory-scroller"
@@ -46,17 +53,19 @@ export function TrajectoryList() {
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown') (e.preventDefault(), move(1));
           else if (e.key === 'ArrowUp') (e.preventDefault(), move(-1));
-          else if (e.key === 'Home') (e.preventDefault(), move(-order.length));
-          else if (e.key === 'End') (e.preventDefault(), move(order.length));
+          else if (e.key === 'Home') (e.preventDefault(), move(-visible.length));
+          else if (e.key === 'End') (e.preventDefault(), move(visible.length));
         }}
       >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
-            const entry = trajectories[order[item.index]];
+            const entry = trajectories[visible[item.index]];
             return (
               <TrajectoryRow
                 key={entry.key}
                 entry={entry}
+                evaluation={byKey.get(entry.key)}
+                predictor={predictor}
                 selected={entry.key === selectedKey}
                 top={item.start}
                 onSelect={() => select(entry.key)}
@@ -69,9 +78,76 @@ export function TrajectoryList() {
   );
 }
 
-function TrajectoryRow({ entry, selected, top, onSelect }: { entry: LoadedTrajectory; selected: boolean; top: number; onSelect: () => void }) {
+function ListFilterBar() {
+  const filters = useListStore();
+  const files = useAppStore((s) => s.files);
+  const formats = useAppStore((s) => [...new Set(Object.values(s.trajectories).map((t) => t.trajectory.format))].sort().join('|'));
+  return (
+    <div className="list-filters" data-testid="list-filters">
+      <input
+        type="search"
+        placeholder="search messages…"
+        aria-label="Search message text"
+        data-testid="filter-search"
+        value={filters.search}
+        onChange={(e) => setListFilters({ search: e.currentTarget.value })}
+      />
+      <select aria-label="File" data-testid="filter-file" value={String(filters.fileId)} onChange={(e) => setListFilters({ fileId: e.currentTarget.value === 'all' ? 'all' : Number(e.currentTarget.value) })}>
+        <option value="all">all files</option>
+        {files.map((f) => (
+          <option key={f.id} value={f.id}>
+            {f.name}
+          </option>
+        ))}
+      </select>
+      <select aria-label="Format" data-testid="filter-format" value={filters.format} onChange={(e) => setListFilters({ format: e.currentTarget.value })}>
+        <option value="all">all formats</option>
+        {formats
+          .split('|')
+          .filter(Boolean)
+          .map((f) => (
+            <option key={f}>{f}</option>
+          ))}
+      </select>
+      <input type="text" placeholder="task…" aria-label="Task" data-testid="filter-task" value={filters.task} onChange={(e) => setListFilters({ task: e.currentTarget.value })} />
+      <select aria-label="Outcome" data-testid="filter-outcome" value={filters.outcome} onChange={(e) => setListFilters({ outcome: e.currentTarget.value as OutcomeFilter })}>
+        <option value="all">any outcome</option>
+        <option value="success">success</option>
+        <option value="failure">failure</option>
+        <option value="unlabelled">no label</option>
+      </select>
+      <select aria-label="Labelled mistake" data-testid="filter-mistake" value={filters.mistake} onChange={(e) => setListFilters({ mistake: e.currentTarget.value as MistakeFilter })}>
+        <option value="all">mistake: any</option>
+        <option value="labelled">labelled mistake</option>
+        <option value="unlabelled">no mistake label</option>
+      </select>
+      <select aria-label="Sort" data-testid="sort-order" value={filters.sort} onChange={(e) => setListFilters({ sort: e.currentTarget.value as SortOrder })}>
+        <option value="loaded">load order</option>
+        <option value="score-desc">score, high → low</option>
+        <option value="score-asc">score, low → high</option>
+      </select>
+    </div>
+  );
+}
+
+function TrajectoryRow({
+  entry,
+  evaluation,
+  predictor,
+  selected,
+  top,
+  onSelect,
+}: {
+  entry: LoadedTrajectory;
+  evaluation: TrajectoryEvaluation | undefined;
+  predictor: keyof TrajectoryEvaluation['predicted'];
+  selected: boolean;
+  top: number;
+  onSelect: () => void;
+}) {
   const t = entry.trajectory;
   const { success, reward, mistakeStep, mistakeAgent } = t.labels;
+  const decisive = evaluation?.predicted[predictor] ?? null;
   return (
     <div
       id={`row-${entry.key}`}
@@ -79,6 +155,7 @@ function TrajectoryRow({ entry, selected, top, onSelect }: { entry: LoadedTrajec
       aria-selected={selected}
       className={`trajectory-row${selected ? ' selected' : ''}`}
       data-testid="trajectory-row"
+      data-key={entry.key}
       data-format={t.format}
       data-id={t.id}
       style={{ position: 'absolute', top, left: 0, right: 0, height: ROW_HEIGHT }}
@@ -88,6 +165,11 @@ function TrajectoryRow({ entry, selected, top, onSelect }: { entry: LoadedTrajec
         <span className="row-id" title={t.id}>
           {t.id}
         </span>
+        {evaluation && evaluation.score !== null && (
+          <span className="row-score" data-testid="row-score" data-value={evaluation.score}>
+            {evaluation.score.toFixed(3)}
+          </span>
+        )}
         {success !== undefined && (
           <span className={`badge ${success ? 'badge-success' : 'badge-failure'}`} data-testid="row-outcome">
             {success ? '✓ success' : '✗ failure'}
@@ -103,11 +185,13 @@ function TrajectoryRow({ entry, selected, top, onSelect }: { entry: LoadedTrajec
         )}
         <span>{t.actionSteps.length} steps</span>
         {reward !== undefined && <span>reward {formatReward(reward)}</span>}
-        {mistakeStep !== undefined && (
-          <span title="labelled decisive mistake">
-            mistake @{mistakeStep}
-            {mistakeAgent ? ` (${mistakeAgent})` : ''}
+        {decisive !== null && (
+          <span className="row-decisive" data-testid="row-decisive" data-message={decisive} title={`decisive step predicted by ${predictor}`}>
+            ◆ @{decisive}
           </span>
+        )}
+        {mistakeStep !== undefined && (
+          <span title={`labelled decisive mistake${mistakeAgent ? ` by ${mistakeAgent}` : ''}`}>✗ @{mistakeStep}</span>
         )}
       </div>
     </div>

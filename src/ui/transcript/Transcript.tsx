@@ -1,56 +1,194 @@
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { LoadedTrajectory } from '../../state/store';
-import type { Message, Trajectory } from '../../core/trajectory/types';
-import { MessageCard } from './MessageCard';
+import type { Trajectory } from '../../core/trajectory/types';
+import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
+import { MessageCard, StepHeader } from './MessageCard';
+import { TokenRow } from './TokenRow';
+import { stepTokenTexts, transcriptRows } from './transcriptRows';
+import { AdvantageLegend } from '../heatmap/Legend';
 import { formatReward } from '../format';
 import { useScoringStore } from '../../state/scoring';
+import { hoverStep, selectStep, useAnalysis, useAnalysisStore, useLinkedViewStore } from '../../state/analysis';
 
-/** One trajectory as a readable transcript: messages virtualized, action steps numbered. */
+interface TokenTooltip {
+  x: number;
+  y: number;
+  text: string;
+  advantage: number;
+  policy: number;
+  reference: number;
+  entropy: number | null;
+}
+
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '—');
+
+/** One trajectory as a readable transcript and token heatmap, virtualized by rows. */
 export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   const t = entry.trajectory;
   const stepNumberOf = useMemo(() => new Map(t.actionSteps.map((m, k) => [m, k] as const)), [t]);
   const result = useScoringStore((s) => s.results[entry.key]);
+  const evaluation = useAnalysis().byKey.get(entry.key);
+  const { evaluation: options, predictor, colourRange, showWhitespace } = useAnalysisStore();
+  const selected = useLinkedViewStore((s) => (s.selected?.key === entry.key ? s.selected.message : null));
+  const hovered = useLinkedViewStore((s) => (s.hovered?.key === entry.key ? s.hovered.message : null));
   const scoredStepOf = useMemo(() => new Map(result?.record.steps.map((step) => [step.message, step] as const) ?? []), [result]);
+  const textsOf = useMemo(() => new Map([...scoredStepOf].map(([m, step]) => [m, stepTokenTexts(step)] as const)), [scoredStepOf]);
+  const rows = useMemo(() => transcriptRows(t.messages.length, scoredStepOf), [t, scoredStepOf]);
+  const stepIndexOf = useMemo(() => new Map(result?.record.steps.map((step, i) => [step.message, i] as const) ?? []), [result]);
+  const decisive = evaluation?.predicted[predictor] ?? null;
+  const notScored = useMemo(() => new Map(result?.notScored.map((n) => [n.message, n.detail] as const) ?? []), [result]);
+
   const scroller = useRef<HTMLDivElement>(null);
+  const section = useRef<HTMLElement>(null);
   const virtualizer = useVirtualizer({
-    count: t.messages.length,
+    count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => 120,
-    overscan: 4,
+    estimateSize: (i) => (rows[i].kind === 'tokens' ? 160 : 110),
+    overscan: 6,
+    getItemKey: (i) => {
+      const r = rows[i];
+      return r.kind === 'tokens' ? `${r.message}:${r.start}` : `${r.message}`;
+    },
   });
 
+  // A step chosen elsewhere (the curve) scrolls into view.
+  useEffect(() => {
+    if (selected === null) return;
+    const index = rows.findIndex((r) => r.message === selected);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'start' });
+  }, [selected, rows, virtualizer]);
+
+  const [tooltip, setTooltip] = useState<TokenTooltip | null>(null);
+  const onMouseOver = (e: MouseEvent) => {
+    const token = (e.target as HTMLElement).closest<HTMLElement>('[data-testid="token"]');
+    if (!token || !section.current) return setTooltip(null);
+    const box = token.getBoundingClientRect();
+    const frame = section.current.getBoundingClientRect();
+    const entropy = token.dataset.entropy;
+    setTooltip({
+      x: box.left - frame.left,
+      y: box.bottom - frame.top + 4,
+      text: token.textContent ?? '',
+      advantage: Number(token.dataset.advantage),
+      policy: Number(token.dataset.logprobPolicy),
+      reference: Number(token.dataset.logprobReference),
+      entropy: entropy === undefined ? null : Number(entropy),
+    });
+  };
+
   return (
-    <section className="transcript" data-testid="transcript" aria-label={`Transcript of ${t.id}`}>
-      <TranscriptHeader trajectory={t} fileName={entry.fileName} />
-      <div ref={scroller} className="transcript-scroller">
+    <section ref={section} className="transcript" data-testid="transcript" aria-label={`Transcript of ${t.id}`}>
+      <TranscriptHeader trajectory={t} fileName={entry.fileName} evaluation={evaluation} decisive={decisive} predictor={predictor} />
+      {result && <AdvantageLegend range={colourRange} />}
+      {result?.stepLevelOnly && (
+        <p className="notice" role="status">
+          The two models have different tokenizers: each step shows the difference of its string log-likelihoods, not per-token advantages.
+        </p>
+      )}
+      <div ref={scroller} className="transcript-scroller" onMouseOver={onMouseOver} onMouseLeave={() => setTooltip(null)}>
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
-            const message: Message = t.messages[item.index];
+            const row = rows[item.index];
+            const stepIndex = stepIndexOf.get(row.message);
+            const stepInfo = {
+              stepNumber: stepNumberOf.get(row.message),
+              stepScore: stepIndex !== undefined ? evaluation?.stepScores[stepIndex] : undefined,
+              running: stepIndex !== undefined ? evaluation?.runningAdvantage[stepIndex] : undefined,
+              isDecisive: decisive === row.message,
+              isLabelledMistake: t.labels.mistakeStep === row.message,
+              isFocused: selected === row.message || hovered === row.message,
+              notScored: notScored.get(row.message),
+            };
+            const pointTo = () => hoverStep({ key: entry.key, message: row.message });
+            const choose = () => selectStep({ key: entry.key, message: row.message });
             return (
               <div
-                key={`${entry.key}-${item.index}`}
+                key={item.key}
                 data-index={item.index}
                 ref={virtualizer.measureElement}
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
               >
-                <MessageCard
-                  index={item.index}
-                  message={message}
-                  stepNumber={stepNumberOf.get(item.index)}
-                  isLabelledMistake={t.labels.mistakeStep === item.index}
-                  scoredStep={scoredStepOf.get(item.index)}
-                />
+                {row.kind === 'message' ? (
+                  <MessageCard
+                    index={row.message}
+                    message={t.messages[row.message]}
+                    {...stepInfo}
+                    hiddenTokenCount={result?.messageTokenCounts[row.message]}
+                    onPoint={stepInfo.stepNumber !== undefined ? pointTo : undefined}
+                    onChoose={stepInfo.stepNumber !== undefined ? choose : undefined}
+                  />
+                ) : (
+                  <article
+                    className={`message role-assistant action-step scored${row.first ? '' : ' continued'}${row.last ? '' : ' continues'}${stepInfo.isDecisive ? ' decisive' : ''}${
+                      stepInfo.isLabelledMistake ? ' labelled-mistake' : ''
+                    }${stepInfo.isFocused ? ' focused' : ''}`}
+                    data-testid={row.first ? 'message' : 'message-continued'}
+                    data-message-index={row.message}
+                    data-role="assistant"
+                    onMouseEnter={pointTo}
+                  >
+                    {row.first && <StepHeader index={row.message} message={t.messages[row.message]} {...stepInfo} onChoose={choose} />}
+                    <TokenRow
+                      step={scoredStepOf.get(row.message)!}
+                      texts={textsOf.get(row.message)!}
+                      start={row.start}
+                      end={row.end}
+                      beta={options.beta}
+                      range={colourRange}
+                      showWhitespace={showWhitespace}
+                    />
+                  </article>
+                )}
               </div>
             );
           })}
         </div>
       </div>
+      {tooltip && (
+        <div className="token-tooltip" data-testid="token-tooltip" role="tooltip" style={{ left: tooltip.x, top: tooltip.y }}>
+          <div className="tooltip-token">{JSON.stringify(tooltip.text)}</div>
+          <table>
+            <tbody>
+              <tr>
+                <th>A</th>
+                <td>{fmt(tooltip.advantage)}</td>
+              </tr>
+              <tr>
+                <th>log π_θ</th>
+                <td>{fmt(tooltip.policy)}</td>
+              </tr>
+              <tr>
+                <th>log π_ref</th>
+                <td>{fmt(tooltip.reference)}</td>
+              </tr>
+              {tooltip.entropy !== null && (
+                <tr>
+                  <th>entropy</th>
+                  <td>{fmt(tooltip.entropy)}</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </div>
+      )}
     </section>
   );
 }
 
-function TranscriptHeader({ trajectory: t, fileName }: { trajectory: Trajectory; fileName: string }) {
+function TranscriptHeader({
+  trajectory: t,
+  fileName,
+  evaluation,
+  decisive,
+  predictor,
+}: {
+  trajectory: Trajectory;
+  fileName: string;
+  evaluation: TrajectoryEvaluation | undefined;
+  decisive: number | null;
+  predictor: string;
+}) {
   const { reward, success, mistakeStep, mistakeAgent } = t.labels;
   return (
     <header className="transcript-header">
@@ -88,6 +226,18 @@ function TranscriptHeader({ trajectory: t, fileName }: { trajectory: Trajectory;
             <dd>
               message {mistakeStep}
               {mistakeAgent ? ` by ${mistakeAgent}` : ''}
+            </dd>
+          </>
+        )}
+        {evaluation && (
+          <>
+            <dt>score</dt>
+            <dd data-testid="transcript-score" data-value={evaluation.score ?? ''}>
+              {evaluation.score === null ? '—' : evaluation.score.toFixed(4)}
+            </dd>
+            <dt>decisive step ({predictor})</dt>
+            <dd data-testid="transcript-decisive" data-message={decisive ?? ''}>
+              {decisive === null ? '—' : `message ${decisive}`}
             </dd>
           </>
         )}
