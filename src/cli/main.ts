@@ -5,6 +5,7 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   inspect: { summary: 'read trajectory files and list what they hold', load: () => import('./commands/inspect') },
+  score: { summary: 'per-token log-probs of every action step under a policy and a reference model', load: () => import('./commands/score') },
   eval: { summary: 'compute scores and metrics from per-token log-probs (JSON Lines)', load: () => import('./commands/eval') },
 };
 

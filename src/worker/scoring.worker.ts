@@ -5,10 +5,11 @@
  * the fallback is reported, and the job resumes at the trajectory that failed.
  */
 import * as Comlink from 'comlink';
-import { env } from '@huggingface/transformers';
+import { AutoTokenizer, env } from '@huggingface/transformers';
 import { createTransformersEngine, type TransformersEngine } from '../core/engine/transformers-engine';
-import { checkTokenizersMatch, scorePair, scoreStepLevel, type NotScoredStep } from '../core/engine/pair';
-import { loadTokenizer } from '../core/tokenizer';
+import { scorePair, scoreStepLevel, type NotScoredStep } from '../core/engine/pair';
+import { fromTransformersTokenizer } from '../core/tokenizer';
+import { pairTokenizers, transformersTokenizerIdentity, type TokenizerIdentity } from '../core/models/tokenizer-pairing';
 import { renderTrajectory } from '../core/render';
 import type { RenderMode } from '../core/render/types';
 import type { TokenizerLike } from '../core/engine/types';
@@ -47,6 +48,8 @@ export interface PairStatus {
   reference: LoadedModelInfo;
   /** null when the tokenizers match (token-level scores); else why only step-level scores exist. */
   tokenizerMismatch: string | null;
+  /** Token-level scores with a caveat (same vocabulary, different special-token roles), else null. */
+  tokenizerNotice: string | null;
   /** Set when WebGPU failed and the pair now runs on WASM. */
   fallback: string | null;
 }
@@ -101,6 +104,7 @@ interface LoadedPair {
   policyTokenizer: TokenizerLike;
   referenceTokenizer: TokenizerLike;
   tokenizerMismatch: string | null;
+  tokenizerNotice: string | null;
   fallback: string | null;
 }
 
@@ -128,12 +132,14 @@ function sourceLocation(source: ModelSource): { modelId: string; localModelPath?
   }
 }
 
-async function loadTokenizerFrom(source: ModelSource): Promise<TokenizerLike> {
+async function loadTokenizerFrom(source: ModelSource): Promise<{ tokenizer: TokenizerLike; identity: TokenizerIdentity }> {
   const { modelId, localModelPath } = sourceLocation(source);
   const saved = { allowLocalModels: env.allowLocalModels, allowRemoteModels: env.allowRemoteModels, localModelPath: env.localModelPath };
   if (localModelPath !== undefined) Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath });
   try {
-    return await loadTokenizer(modelId);
+    const raw = await AutoTokenizer.from_pretrained(modelId);
+    const tokenizer = fromTransformersTokenizer(raw);
+    return { tokenizer, identity: transformersTokenizerIdentity(raw, tokenizer) };
   } finally {
     Object.assign(env, saved);
   }
@@ -173,7 +179,14 @@ function statusOf(p: LoadedPair): PairStatus {
     vocabSize: e.vocabSize,
     logitsPlacement: e.logitsPlacement,
   });
-  return { device: p.device, policy: info(p.policy), reference: info(p.reference), tokenizerMismatch: p.tokenizerMismatch, fallback: p.fallback };
+  return {
+    device: p.device,
+    policy: info(p.policy),
+    reference: info(p.reference),
+    tokenizerMismatch: p.tokenizerMismatch,
+    tokenizerNotice: p.tokenizerNotice,
+    fallback: p.fallback,
+  };
 }
 
 async function disposePair(): Promise<void> {
@@ -185,7 +198,7 @@ async function disposePair(): Promise<void> {
 /** Reloads the current pair on WASM after a WebGPU failure; returns the new status. */
 async function fallBackToWasm(reason: string): Promise<PairStatus> {
   const request = pair!.request;
-  const [policyTokenizer, referenceTokenizer, tokenizerMismatch] = [pair!.policyTokenizer, pair!.referenceTokenizer, pair!.tokenizerMismatch];
+  const { policyTokenizer, referenceTokenizer, tokenizerMismatch, tokenizerNotice } = pair!;
   await disposePair();
   const engines = await loadEngines(request, 'wasm');
   const fallback = `WebGPU failed (${reason}); the models were reloaded on WASM.`;
@@ -196,6 +209,7 @@ async function fallBackToWasm(reason: string): Promise<PairStatus> {
     policyTokenizer,
     referenceTokenizer,
     tokenizerMismatch,
+    tokenizerNotice,
     fallback,
   };
   return statusOf(pair);
@@ -210,9 +224,11 @@ const api = {
     await disposePair();
     injectedFailure = request.injectWebGpuFailure;
     const device = await chooseDevice(request.dtype, request.device);
-    const [policyTokenizer, referenceTokenizer] = await Promise.all([loadTokenizerFrom(request.policy), loadTokenizerFrom(request.reference)]);
-    const match = checkTokenizersMatch(policyTokenizer, referenceTokenizer);
-    const tokenizerMismatch = match.match ? null : match.reason;
+    const [policySide, referenceSide] = await Promise.all([loadTokenizerFrom(request.policy), loadTokenizerFrom(request.reference)]);
+    const pairing = pairTokenizers(policySide.identity, referenceSide.identity);
+    const tokenizerMismatch = pairing.level === 'step' ? pairing.notice : null;
+    const tokenizerNotice = pairing.level === 'token' && 'notice' in pairing ? pairing.notice : null;
+    const [policyTokenizer, referenceTokenizer] = [policySide.tokenizer, referenceSide.tokenizer];
     let engines: Awaited<ReturnType<typeof loadEngines>>;
     let choice = device;
     let fallback: string | null = null;
@@ -224,7 +240,7 @@ const api = {
       choice = { device: 'wasm', reason: fallback, adapter: device.adapter };
       engines = await loadEngines(request, 'wasm', onProgress);
     }
-    pair = { request, device: choice, ...engines, policyTokenizer, referenceTokenizer, tokenizerMismatch, fallback };
+    pair = { request, device: choice, ...engines, policyTokenizer, referenceTokenizer, tokenizerMismatch, tokenizerNotice, fallback };
     return statusOf(pair);
   },
 

@@ -129,10 +129,14 @@ export function ModelPanel() {
               {pairStatus.fallback}
             </p>
           )}
+          {pairStatus.tokenizerNotice && (
+            <p className="notice" role="status" data-testid="tokenizer-notice">
+              Token-level scores, with a caveat: {pairStatus.tokenizerNotice}.
+            </p>
+          )}
           {pairStatus.tokenizerMismatch && (
             <p className="notice" role="status" data-testid="tokenizer-mismatch">
-              The two tokenizers differ ({pairStatus.tokenizerMismatch}): token-level advantages are not defined, so each step is scored
-              by the difference of its string log-likelihoods.
+              Step-level scores only: {pairStatus.tokenizerMismatch}.
             </p>
           )}
           <p className="muted">

@@ -1,0 +1,113 @@
+/**
+ * Model pairs a user can pick without knowing repository names: a policy (an instruct / RL-tuned
+ * model) and the reference it was tuned from (its base), same family, in the ONNX layout
+ * transformers.js loads (`onnx/model*.onnx` beside config.json and the tokenizer files).
+ *
+ * Every hub id below was checked in the search index (2026); where each was found is written next
+ * to it. `dtypes` lists only the ONNX files seen in BOTH repositories of a pair, so that a preset
+ * never promises a quantization one side lacks. Pure data: safe to import from the UI.
+ */
+
+/** transformers.js dtypes (→ ONNX file): fp32 model.onnx, fp16 model_fp16.onnx, q8 model_quantized.onnx, q4 model_q4.onnx, q4f16 model_q4f16.onnx. */
+export const PRESET_DTYPES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const;
+export type PresetDtype = (typeof PRESET_DTYPES)[number];
+
+export function isPresetDtype(value: string): value is PresetDtype {
+  return (PRESET_DTYPES as readonly string[]).includes(value);
+}
+
+export interface ModelPreset {
+  /** Short, stable name (`--preset ID` in the CLI). */
+  id: string;
+  label: string;
+  /**
+   * `hub`: `policy` / `reference` are Hugging Face repository ids. `bundled`: they are folders of
+   * this repository (relative to its root), served by the app under `appPaths`.
+   */
+  source: 'hub' | 'bundled';
+  policy: string;
+  reference: string;
+  /** For bundled pairs: the URL paths the app serves the two folders under. */
+  appPaths?: { policy: string; reference: string };
+  /** ONNX files known to exist for both models, smallest-risk first (fp32 is exact). */
+  dtypes: readonly PresetDtype[];
+  /** Approximate download per model and dtype, in MB (the larger of the two where they differ). */
+  approxSizeMb: Partial<Record<PresetDtype, number>>;
+  /** Parameters per model, for the label of the size. */
+  parameters: string;
+  /** Tokenizers, context, training; what a user should know before picking it. */
+  notes: string;
+}
+
+export const MODEL_PRESETS: readonly ModelPreset[] = [
+  {
+    id: 'demo',
+    label: 'Demo pair (trained GPT-2, shipped with the app)',
+    source: 'bundled',
+    policy: 'public/models/demo-policy',
+    reference: 'public/models/demo-reference',
+    appPaths: { policy: '/models/demo-policy', reference: '/models/demo-reference' },
+    // scripts/demo/train.ts writes every model-builder form: fp32, fp16, q8 and q4.
+    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    approxSizeMb: { fp32: 0.5 },
+    parameters: '≈ 0.11 M',
+    notes:
+      'A 2-layer GPT-2 (64-token vocabulary) policy trained with RL from its reference by scripts/demo/train.ts (β = 0.5); one word-level tokenizer shared by both; context 128 tokens, so long real trajectories get their later steps reported as not scored.',
+  },
+  {
+    id: 'smollm-135m',
+    label: 'SmolLM 135M: Instruct vs base',
+    source: 'hub',
+    // huggingface.co/HuggingFaceTB/SmolLM-135M-Instruct/tree/4f02267…/onnx (commit on main, "Upload ONNX
+    // weights (#7)"): model.onnx 539 MB, model_fp16 270 MB, model_quantized 136 MB, model_q4 181 MB, model_q4f16 117 MB.
+    policy: 'HuggingFaceTB/SmolLM-135M-Instruct',
+    // huggingface.co/HuggingFaceTB/SmolLM-135M/tree/main/onnx: model.onnx 539 MB, model_fp16 270 MB,
+    // model_quantized 136 MB, model_q4 181 MB (no q4f16).
+    reference: 'HuggingFaceTB/SmolLM-135M',
+    dtypes: ['fp32', 'fp16', 'q8', 'q4'],
+    approxSizeMb: { fp32: 539, fp16: 270, q8: 136, q4: 181 },
+    parameters: '135 M',
+    // Special tokens: huggingface.co/HuggingFaceTB/SmolLM-135M-Instruct/blob/main/special_tokens_map.json
+    // (bos <|im_start|>, eos and pad <|im_end|>, unk <|endoftext|>); the base uses <|endoftext|>.
+    notes:
+      'The smallest real pair: quick on CPU. Instruct is supervised fine-tuning of the base. One 49,152-token vocabulary; the Instruct tokenizer names <|im_start|> / <|im_end|> as BOS / EOS where the base names <|endoftext|>, which the CLI accepts as the same vocabulary (token level). Plain rendering starts with the policy tokenizer\'s BOS, here <|im_start|>.',
+  },
+  {
+    id: 'qwen2.5-0.5b',
+    label: 'Qwen2.5 0.5B: Instruct vs base',
+    source: 'hub',
+    // huggingface.co/onnx-community/Qwen2.5-0.5B-Instruct/tree/main/onnx: model.onnx 1.99 GB, model_fp16 997 MB,
+    // model_quantized 512 MB, model_q4 786 MB, model_q4f16 483 MB (also int8 / uint8 / bnb4).
+    policy: 'onnx-community/Qwen2.5-0.5B-Instruct',
+    // Used as `AutoModelForCausalLM.from_pretrained('onnx-community/Qwen2.5-0.5B', { dtype: 'q4' })` in public
+    // transformers.js code, and by a downloader that fetches its onnx/model.onnx, model_fp16, model_q4 and
+    // model_q4f16 files (search index, code corpus); model_quantized was not seen for the base.
+    reference: 'onnx-community/Qwen2.5-0.5B',
+    dtypes: ['fp32', 'fp16', 'q4', 'q4f16'],
+    approxSizeMb: { fp32: 1990, fp16: 997, q4: 786, q4f16: 483 },
+    parameters: '494 M',
+    notes:
+      'An RL-tuned policy (Qwen2.5 post-training: SFT, then offline DPO and online GRPO) and its base. Same vocabulary; the Instruct tokenizer ends turns with <|im_end|> where the base uses <|endoftext|>, which the CLI accepts as the same vocabulary (token level). q4f16 needs a device with fp16 (WebGPU); on CPU use fp32, fp16 or q4.',
+  },
+];
+
+export function findPreset(id: string): ModelPreset | undefined {
+  return MODEL_PRESETS.find((preset) => preset.id === id);
+}
+
+function formatSize(megabytes: number): string {
+  return megabytes >= 1000 ? `${(megabytes / 1000).toFixed(2)} GB` : `${megabytes} MB`;
+}
+
+/** Two lines for a list: the id and what the pair is, then the dtypes, sizes and notes. */
+export function describePreset(preset: ModelPreset): string {
+  const sizes = preset.dtypes
+    .filter((dtype) => preset.approxSizeMb[dtype] !== undefined)
+    .map((dtype) => `${dtype} ≈ ${formatSize(preset.approxSizeMb[dtype]!)}`)
+    .join(', ');
+  const where = preset.source === 'hub' ? 'Hugging Face hub' : 'bundled with the app';
+  return [
+    `${preset.id}: ${preset.label} — policy ${preset.policy}, reference ${preset.reference} (${where})`,
+    `  ${preset.parameters} parameters each; dtypes ${preset.dtypes.join(', ')}${sizes ? ` (per model: ${sizes})` : ''}. ${preset.notes}`,
+  ].join('\n');
+}
