@@ -2,6 +2,10 @@
 import { ingestClient } from '../worker/ingestClient';
 import { useAppStore } from './store';
 import type { ParseResult } from '../core/trajectory/ingest';
+import type { ScoreRecord } from '../core/scores/format';
+import type { NotScoredStep } from '../core/engine/pair';
+import type { ScoredTrajectory } from '../worker/scoringClient';
+import { useScoringStore } from './scoring';
 
 export async function loadFiles(files: readonly File[]): Promise<void> {
   // Register every file first so the list shows them in the order they were opened.
@@ -22,6 +26,7 @@ async function parseInto(fileId: number, name: string, blob: Blob): Promise<void
   const apply = () => {
     timer = undefined;
     useAppStore.getState().addTrajectories(fileId, pending.trajectories.splice(0), pending.errors.splice(0));
+    adoptPrecomputedScores(fileId);
   };
   try {
     const result = await ingestClient().parseBlob(name, blob, {
@@ -67,4 +72,28 @@ export async function loadExamples(base = import.meta.env.BASE_URL): Promise<voi
     }
     await loadBlob(name, await res.blob());
   }
+}
+
+/** Score files (the product's JSON Lines format) carry their figures: they become results with no model. */
+function adoptPrecomputedScores(fileId: number): void {
+  const { files, trajectories } = useAppStore.getState();
+  const keys = files.find((f) => f.id === fileId)?.trajectoryKeys ?? [];
+  const results = useScoringStore.getState().results;
+  const adopted: Record<string, ScoredTrajectory> = {};
+  for (const key of keys) {
+    const record = trajectories[key]?.trajectory.metadata.scoreRecord as ScoreRecord | undefined;
+    if (!record || results[key]) continue;
+    const notScored = Array.isArray(record.notScored) ? (record.notScored as NotScoredStep[]) : [];
+    adopted[key] = {
+      key,
+      record,
+      notScored,
+      stepLevelOnly: record.scoreLevel === 'step',
+      tokens: 0,
+      messageTokenCounts: [],
+      forwardedTokens: 0,
+      device: 'precomputed',
+    };
+  }
+  if (Object.keys(adopted).length > 0) useScoringStore.setState((s) => ({ results: { ...s.results, ...adopted } }));
 }

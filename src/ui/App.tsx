@@ -1,13 +1,21 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { DropZone } from './files/DropZone';
 import { FilePanel } from './files/FilePanel';
 import { TrajectoryList } from './trajectories/TrajectoryList';
 import { Transcript } from './transcript/Transcript';
 import { ThemeToggle } from './theme/ThemeToggle';
-import { loadExamples } from '../state/loadFiles';
-import { useAppStore } from '../state/store';
 import { ModelPanel } from './models/ModelPanel';
 import { ScoringBar } from './scoring/ScoringBar';
+import { SettingsPanel } from './settings/SettingsPanel';
+import { StepCurve } from './curve/StepCurve';
+import { GroupView } from './group/GroupView';
+import { DatasetView } from './dataset/DatasetView';
+import { HelpDialog } from './help/HelpDialog';
+import { useKeyboardShortcuts } from './keyboard/useKeyboardShortcuts';
+import { loadExamples } from '../state/loadFiles';
+import { useAppStore } from '../state/store';
+
+type Tab = 'trajectory' | 'group' | 'dataset';
 
 export function App() {
   useEffect(() => {
@@ -15,13 +23,24 @@ export function App() {
     void loadExamples();
   }, []);
   const selected = useAppStore((s) => (s.selectedKey ? s.trajectories[s.selectedKey] : undefined));
+  const [tab, setTab] = useState<Tab>('trajectory');
+  const [helpOpen, setHelpOpen] = useState(false);
+  const toggleHelp = useCallback(() => setHelpOpen((open) => !open), []);
+  const closeHelp = useCallback(() => setHelpOpen(false), []);
+  useKeyboardShortcuts(toggleHelp, closeHelp);
+  const taskId = selected?.trajectory.taskId;
 
   return (
     <DropZone>
       <div className="app">
         <header className="app-header">
           <h1>Progress-advantage inspector</h1>
-          <span className="app-subtitle">β·(log π<sub>θ</sub> − log π<sub>ref</sub>) per token, in your browser</span>
+          <span className="app-subtitle">
+            β·(log π<sub>θ</sub> − log π<sub>ref</sub>) per token, in your browser
+          </span>
+          <button type="button" data-testid="help-button" onClick={toggleHelp} aria-label="Help (?)">
+            ? Help
+          </button>
           <ThemeToggle />
         </header>
         <aside className="sidebar">
@@ -30,8 +49,38 @@ export function App() {
           <FilePanel />
           <TrajectoryList />
         </aside>
-        <main className="main-pane">{selected ? <Transcript entry={selected} /> : <EmptyState />}</main>
+        <main className="main-pane">
+          <SettingsPanel />
+          <nav className="tabs" role="tablist" aria-label="Views">
+            {(
+              [
+                ['trajectory', 'Trajectory'],
+                ['group', `Best-of-N group${taskId !== undefined ? ` (task ${taskId})` : ''}`],
+                ['dataset', 'Dataset'],
+              ] as const
+            ).map(([id, label]) => (
+              <button key={id} type="button" role="tab" aria-selected={tab === id} data-testid={`tab-${id}`} onClick={() => setTab(id)}>
+                {label}
+              </button>
+            ))}
+          </nav>
+          <div className="tab-body">
+            {tab === 'trajectory' &&
+              (selected ? (
+                <>
+                  <StepCurve entryKey={selected.key} />
+                  <Transcript entry={selected} />
+                </>
+              ) : (
+                <EmptyState />
+              ))}
+            {tab === 'group' &&
+              (taskId !== undefined ? <GroupView taskId={taskId} /> : <p className="empty-state">The selected trajectory has no task id, so it has no best-of-N group.</p>)}
+            {tab === 'dataset' && <DatasetView />}
+          </div>
+        </main>
       </div>
+      {helpOpen && <HelpDialog onClose={closeHelp} />}
     </DropZone>
   );
 }
@@ -41,8 +90,8 @@ function EmptyState() {
     <div className="empty-state">
       <p>Drop agent trajectory files anywhere on this page, or use “Open files…”.</p>
       <p className="muted">
-        Read: OpenAI chat messages (JSON/JSONL), τ-bench and τ²-bench results, Who&amp;When logs, SWE-agent .traj,
-        ShareGPT/AgentInstruct, OpenHands/SWE-Gym, Inspect AI eval logs.
+        Read: OpenAI chat messages (JSON/JSONL), τ-bench and τ²-bench results, Who&amp;When logs, SWE-agent .traj, ShareGPT/AgentInstruct,
+        OpenHands/SWE-Gym, Inspect AI eval logs.
       </p>
     </div>
   );

@@ -78,7 +78,8 @@ export interface ScoredTrajectory {
   messageTokenCounts: number[];
   /** Tokens run through the two models (nothing after the last scored token is run). */
   forwardedTokens: number;
-  device: Device;
+  /** Where the figures came from: a device, or a score file read as it is. */
+  device: Device | 'precomputed';
 }
 
 export interface JobProgress {

@@ -10,6 +10,7 @@ import { openHandsAdapter } from './formats/openhands';
 import { describeValue } from './formats/shape';
 import { shareGptAdapter } from './formats/sharegpt';
 import { sweAgentAdapter } from './formats/swe-agent';
+import { scoreJsonlAdapter } from './formats/score-jsonl';
 import { tau2BenchAdapter } from './formats/tau2-bench';
 import { tauBenchAdapter } from './formats/tau-bench';
 import { whoAndWhenAdapter } from './formats/who-and-when';
@@ -24,6 +25,7 @@ export const FORMAT_ADAPTERS: readonly FormatAdapter[] = [
   openHandsAdapter,
   shareGptAdapter,
   openAiChatAdapter,
+  scoreJsonlAdapter,
 ];
 
 export function adapterById(id: FormatId): FormatAdapter | undefined {

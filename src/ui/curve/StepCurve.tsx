@@ -234,11 +234,16 @@ function CurveSvg({
   );
 }
 
+/** Rough width of the tooltip box, to decide on which side of the step it fits. */
+const TOOLTIP_WIDTH = 240;
+
 function CurveTooltip({ model, step, agent, predictor }: { model: CurveModel; step: StepMark; agent: string | null; predictor: FailurePredictor }) {
-  // Keep the box inside the frame near both edges.
-  const left = Math.min(Math.max(step.x, 110), model.width - 110);
+  // Beside the step's band, not over it, so the bar and the markers of the step stay visible.
+  const rightOfBand = step.bandX + step.bandWidth + 4;
+  const fitsRight = rightOfBand + TOOLTIP_WIDTH <= model.width;
+  const style = fitsRight ? { left: rightOfBand } : { left: Math.max(0, step.bandX - 4), transform: 'translateX(-100%)' };
   return (
-    <div className="curve-tooltip" data-testid="curve-tooltip" data-message={step.message} style={{ left }}>
+    <div className="curve-tooltip" data-testid="curve-tooltip" data-message={step.message} style={style}>
       <div>
         <strong>step {step.stepNumber}</strong> · message {step.message}
         {agent ? ` · ${agent}` : ''}

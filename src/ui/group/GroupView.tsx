@@ -123,7 +123,8 @@ function MemberCard({
   const { evaluation } = member;
   const reward = evaluation.record.reward;
   const decisivePosition = decisiveMessage === null ? null : evaluation.record.steps.findIndex((s) => s.message === decisiveMessage);
-  const spark = buildSparkline(evaluation.runningAdvantage, SPARK_WIDTH, SPARK_HEIGHT, decisivePosition);
+  // Drawn from 0 (before the first step), so that even a one-step trajectory shows its gain or loss.
+  const spark = buildSparkline([0, ...evaluation.runningAdvantage], SPARK_WIDTH, SPARK_HEIGHT, decisivePosition === null || decisivePosition < 0 ? null : decisivePosition + 1);
   const select = () => useAppStore.getState().select(member.key);
   const divergedMessage = divergence === null ? undefined : member.messages[divergence];
 
@@ -192,6 +193,9 @@ function MemberCard({
           </>
         )}
       </p>
+      <span className="member-spark-caption">
+        running advantage{spark.marked && <span className="member-spark-decisive"> · ● decisive step</span>}
+      </span>
       <svg className="member-sparkline" width={spark.width} height={spark.height} role="img" aria-label={`Running advantage of ${member.id}`}>
         <line className="sparkline-zero" x1={0} x2={spark.width} y1={spark.zeroY} y2={spark.zeroY} />
         <path className="sparkline-line" d={spark.path} />

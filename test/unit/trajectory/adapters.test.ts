@@ -1,5 +1,8 @@
 /** Detection and edge cases of each format adapter, on small values built here. */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseTrajectoryText } from '../../../src/core/trajectory/ingest';
 import type { ParseContext } from '../../../src/core/trajectory/adapter';
 import { normaliseRole, parseToolArguments, readToolCall } from '../../../src/core/trajectory/formats/messages';
 import { FormatError } from '../../../src/core/trajectory/formats/shape';
@@ -36,7 +39,7 @@ describe('registry', () => {
   it('lists each supported format once', () => {
     const ids = FORMAT_ADAPTERS.map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect([...ids].sort()).toEqual(['inspect-ai', 'openai-chat', 'openhands', 'sharegpt', 'swe-agent', 'tau-bench', 'tau2-bench', 'who-and-when']);
+    expect([...ids].sort()).toEqual(['inspect-ai', 'openai-chat', 'openhands', 'score-jsonl', 'sharegpt', 'swe-agent', 'tau-bench', 'tau2-bench', 'who-and-when']);
   });
 
   it.each([
@@ -341,5 +344,51 @@ describe('Inspect AI', () => {
   it('says when a log holds no samples', () => {
     const error = formatErrorOf(() => adapterById('inspect-ai')!.parse({ version: 2, status: 'error', eval: { task: 't' } }, context()));
     expect(error.message).toBe('at samples: expected an array of samples (this log has none: header-only or written without samples), found nothing (status "error")');
+  });
+});
+
+describe('score JSON Lines (the product format)', () => {
+  it('reads each record as a trajectory with placeholders for the messages it does not carry', () => {
+    const text = readFileSync(resolve(__dirname, '../../corpus/scores/example.jsonl'), 'utf8');
+    const { trajectories, errors } = parseTrajectoryText('example.jsonl', text);
+    expect(errors).toEqual([]);
+    const records = text.trim().split('\n').map((l) => JSON.parse(l) as { id: string; steps: { message: number; tokens?: string[] }[]; mistakeStep?: number });
+    expect(trajectories.map((t) => t.id)).toEqual(records.map((r) => r.id));
+    for (const [i, t] of trajectories.entries()) {
+      const r = records[i];
+      expect(t.format).toBe('score-jsonl');
+      expect(t.actionSteps).toEqual(r.steps.map((s) => s.message));
+      expect(t.messages.length).toBe(Math.max(...r.steps.map((s) => s.message), r.mistakeStep ?? -1) + 1);
+      expect(t.metadata.scoreRecord).toMatchObject({ id: r.id, steps: r.steps });
+    }
+    // The first step of t1-a carries its token texts: they become the message text.
+    expect(trajectories[0].messages[1].content).toBe('The answer');
+    expect(trajectories[0].messages[0].content).toBe('(context: not in the score file)');
+  });
+  it('names the field of an invalid record', () => {
+    const { errors } = parseTrajectoryText('bad.jsonl', '{"id":"x","steps":[{"message":0,"policy":[-1,"NaN"],"reference":[-1,-1]}]}\n');
+    expect(errors.map((e) => e.message)).toEqual(['bad.jsonl: progress-advantage scores: at steps[0].policy[1]: expected a number, found the string "NaN"']);
+  });
+});
+
+describe('labels of generic chat records', () => {
+  it('reads mistake_step (number or numeric string), mistake_agent and taskId', () => {
+    const messages = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'a' },
+      { role: 'assistant', content: 'b' },
+    ];
+    const lines = [
+      JSON.stringify({ id: 'x', task_id: 't', reward: 0, mistake_step: 2, mistake_agent: 'Coder', messages }),
+      JSON.stringify({ id: 'y', taskId: 'u', mistakeStep: '1', messages }),
+      JSON.stringify({ id: 'z', mistake_step: 'soon', messages }),
+    ].join('\n');
+    const { trajectories, errors } = parseTrajectoryText('labels.jsonl', lines);
+    expect(errors).toEqual([]);
+    expect(trajectories.map((t) => [t.taskId, t.labels])).toEqual([
+      ['t', { reward: 0, success: false, mistakeStep: 2, mistakeAgent: 'Coder' }],
+      ['u', { mistakeStep: 1 }],
+      [undefined, {}],
+    ]);
   });
 });

@@ -35,7 +35,7 @@ function fromMessages(list: readonly unknown[], path: string, id: string, record
     labels: record ? recordLabels(record) : {},
     metadata: record ? omitKeys(record, ['messages']) : {},
   };
-  const taskId = record ? optionalId(record.task_id, 'task_id') : undefined;
+  const taskId = record ? (optionalId(record.task_id, 'task_id') ?? optionalId(record.taskId, 'taskId')) : undefined;
   if (taskId !== undefined) trajectory.taskId = taskId;
   return trajectory;
 }

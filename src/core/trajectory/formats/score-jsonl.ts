@@ -1,0 +1,72 @@
+/**
+ * The product's own score format (src/core/scores/format.ts): one scored trajectory per JSON Lines
+ * record, per-token log-probs of its action steps and no message texts. Read as a trajectory whose
+ * action steps hold the token texts (when the record has them) and whose other messages are
+ * placeholders, so message indices — and `mistakeStep` — keep their meaning. The record itself is
+ * kept in `metadata.scoreRecord`: the app shows its figures without any model.
+ */
+import type { FormatAdapter, Mismatch } from '../adapter';
+import type { Message, Trajectory } from '../types';
+import { scoreRecordSchema, fieldPath, type ScoreRecord } from '../../scores/format';
+import { describeValue, FormatError, isObject } from './shape';
+
+export const PLACEHOLDER_CONTEXT = '(context: not in the score file)';
+
+function explain(value: unknown): Mismatch | null {
+  if (!isObject(value)) return { score: 0, path: '', expected: 'a score record {id, steps: [{message, policy, reference}]}', found: describeValue(value) };
+  if (!Array.isArray(value.steps)) return { score: 0, path: 'steps', expected: 'the scored steps (an array)', found: describeValue(value.steps) };
+  const first: unknown = value.steps[0];
+  if (first !== undefined && !(isObject(first) && 'message' in first && Array.isArray(first.policy) && Array.isArray(first.reference))) {
+    return { score: 1, path: 'steps[0]', expected: 'a scored step {message, policy: [...], reference: [...]}', found: describeValue(first) };
+  }
+  if (typeof value.id !== 'string') return { score: 2, path: 'id', expected: 'the trajectory id (a string)', found: describeValue(value.id) };
+  return null;
+}
+
+function toTrajectory(record: ScoreRecord): Trajectory {
+  const lastMessage = Math.max(-1, ...record.steps.map((s) => s.message), record.mistakeStep ?? -1);
+  const stepAt = new Map(record.steps.map((s) => [s.message, s] as const));
+  const messages: Message[] = [];
+  for (let i = 0; i <= lastMessage; i++) {
+    const step = stepAt.get(i);
+    messages.push(
+      step
+        ? { role: 'assistant', sourceRole: 'assistant', content: step.tokens ? step.tokens.join('') : '', ...(step.agent ? { name: step.agent } : {}) }
+        : { role: 'user', sourceRole: 'context', content: PLACEHOLDER_CONTEXT },
+    );
+  }
+  const reward = record.reward ?? undefined;
+  return {
+    id: record.id,
+    format: 'score-jsonl',
+    ...(record.taskId != null ? { taskId: record.taskId } : {}),
+    messages,
+    actionSteps: record.steps.map((s) => s.message),
+    labels: {
+      ...(reward !== undefined ? { reward, success: reward >= 1 } : {}),
+      ...(record.mistakeStep != null ? { mistakeStep: record.mistakeStep } : {}),
+      ...(record.mistakeAgent != null ? { mistakeAgent: record.mistakeAgent } : {}),
+    },
+    metadata: { scoreRecord: record },
+  };
+}
+
+export const scoreJsonlAdapter: FormatAdapter = {
+  id: 'score-jsonl',
+  name: 'progress-advantage scores',
+  signature: '{id, steps: [{message, policy, reference}]} per line',
+  detect: (value) => explain(value) === null,
+  explain,
+  parse(value) {
+    const parsed = scoreRecordSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = fieldPath(issue.path);
+      let found: unknown = value;
+      for (const key of issue.path) found = isObject(found) || Array.isArray(found) ? (found as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined;
+      const expected = issue.code === 'invalid_type' ? `a ${issue.expected}` : issue.message;
+      throw new FormatError(path, expected, describeValue(found));
+    }
+    return [toTrajectory(parsed.data)];
+  },
+};

@@ -1,0 +1,534 @@
+/**
+ * Metrics of the loaded, scored set: uncertainty (AUROC, Spearman, ROC), failure attribution,
+ * best-of-N, the confidence baselines beside the progress advantage, and the token × step
+ * aggregation sweep. Every figure comes from the core (`evaluateRecords`, `sweepAggregations`),
+ * the code the CLI's `eval` runs, so the page and the CLI agree exactly; nothing is recomputed here.
+ */
+import { useCallback, useMemo, useState } from 'react';
+import { useAppStore } from '../../state/store';
+import { useScoringStore } from '../../state/scoring';
+import { scoredRecordsInOrder, useAnalysis, useAnalysisStore } from '../../state/analysis';
+import {
+  evaluateRecords,
+  sweepAggregations,
+  sweepMetricUsesStepAggregation,
+  isSweepMetric,
+  SWEEP_METRICS,
+  type EvaluationOptions,
+  type EvaluationReport,
+  type ExcludedTrajectory,
+  type SweepMetric,
+  type SweepResult,
+  type UncertaintyResult,
+} from '../../core/scores/evaluate';
+import { effectiveStepAggregation, SCORING_METHODS, type ScoringMethod } from '../../core/advantage/progress';
+import { FAILURE_PREDICTORS, type FailurePredictor } from '../../core/metrics/failure';
+import type { BestOfNResult } from '../../core/metrics/bestOfN';
+import { formatMetric } from './formatMetric';
+import { buildRocModel } from './rocModel';
+import { lowerIsBetter, sweepCellColours } from './sweepColours';
+import { useDeferredResult } from './useDeferredResult';
+import '../curve/chartTheme.css';
+import './dataset.css';
+
+const ROC_SIZE = 280;
+
+const METHOD_LABELS: Record<ScoringMethod, string> = {
+  progress: 'progress advantage β·(log π_θ − log π_ref)',
+  'policy-logprob': 'policy log-prob (log π_θ)',
+  'reference-logprob': 'reference log-prob (log π_ref)',
+  'self-certainty': 'self-certainty (mean of the top-20 log-probs)',
+  'deepconf-tail': 'DeepConf tail (last step)',
+  'deepconf-b10': 'DeepConf bottom-10 % steps',
+};
+
+const SWEEP_METRIC_LABELS: Record<SweepMetric, string> = {
+  auroc: 'AUROC',
+  spearman: 'Spearman ρ',
+  bestofn: 'best-of-N success rate',
+  'bestofn-reward': 'best-of-N mean reward',
+  'fa-accuracy': 'failure attribution: accuracy',
+  'fa-within1': 'failure attribution: within ±1',
+  'fa-within2': 'failure attribution: within ±2',
+  'fa-mae': 'failure attribution: MAE',
+  'agent-accuracy': 'agent attribution: accuracy',
+};
+
+export function DatasetView() {
+  const order = useAppStore((s) => s.trajectoryOrder);
+  const results = useScoringStore((s) => s.results);
+  const options = useAnalysisStore((s) => s.evaluation);
+  const predictor = useAnalysisStore((s) => s.predictor);
+  const { report } = useAnalysis();
+  const [metric, setMetric] = useState<SweepMetric>('auroc');
+
+  // The records the core evaluates: the same list `useAnalysis` evaluates for the main report.
+  const records = useMemo(() => scoredRecordsInOrder(order, results).records, [order, results]);
+  const computeBaselines = useCallback(
+    () => SCORING_METHODS.map((method) => ({ method, report: evaluateRecords(records, { ...options, method }) })),
+    [records, options],
+  );
+  const computeSweep = useCallback(() => sweepAggregations(records, options, metric, predictor), [records, options, metric, predictor]);
+  const baselines = useDeferredResult(computeBaselines);
+  const sweep = useDeferredResult(computeSweep);
+
+  if (records.length === 0) {
+    return (
+      <section className="dataset-view" data-testid="dataset-view" data-state="empty" aria-label="Dataset metrics">
+        <p className="empty-state">Score trajectories to see the dataset metrics.</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="dataset-view" data-testid="dataset-view" data-state="ready" data-scored={records.length} aria-label="Dataset metrics">
+      <header className="dataset-header">
+        <h2 className="pane-title">Dataset</h2>
+        <p className="dataset-summary">
+          {report.trajectories.length} of {order.length} loaded trajectories evaluated · {optionsLabel(options)}
+        </p>
+        <SkippedList report={report} />
+      </header>
+      <div className="dataset-grid">
+        <UncertaintyCard uq={report.uncertainty} excluded={report.excluded.uncertainty} />
+        <BestOfNCard best={report.bestOfN} excluded={report.excluded.bestOfN} />
+        <FailureAttributionCard report={report} predictor={predictor} />
+        <BaselinesCard baselines={baselines} options={options} predictor={predictor} />
+        <SweepCard sweep={sweep} options={options} metric={metric} onMetric={setMetric} />
+      </div>
+    </section>
+  );
+}
+
+function optionsLabel(options: EvaluationOptions): string {
+  const method = options.method === 'progress' ? `progress advantage (${options.mode}, β = ${options.beta})` : options.method;
+  return `${method}; token → step ${options.tokenAggregation}; step → trajectory ${effectiveStepAggregation(options)}; k = ${options.k}`;
+}
+
+/** `3 no reward, 1 no score` from a section's left-out trajectories. */
+function exclusionText(excluded: readonly ExcludedTrajectory[]): string | null {
+  if (excluded.length === 0) return null;
+  const byReason = new Map<string, number>();
+  for (const e of excluded) byReason.set(e.reason, (byReason.get(e.reason) ?? 0) + 1);
+  return `left out: ${[...byReason].map(([reason, count]) => `${count} ${reason}`).join(', ')}`;
+}
+
+function SkippedList({ report }: { report: EvaluationReport }) {
+  if (report.skipped.length === 0) return null;
+  return (
+    <details className="dataset-skipped" data-testid="dataset-skipped">
+      <summary>
+        {report.skipped.length} scored trajector{report.skipped.length === 1 ? 'y' : 'ies'} cannot be evaluated with these settings
+      </summary>
+      <ul>
+        {report.skipped.map((s) => (
+          <li key={s.line}>
+            {s.id ?? `#${s.line}`}: {s.reason}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function UncertaintyCard({ uq, excluded }: { uq: UncertaintyResult | null; excluded: readonly ExcludedTrajectory[] }) {
+  const left = exclusionText(excluded);
+  return (
+    <section className="dataset-card" aria-labelledby="uq-title">
+      <h3 id="uq-title">Uncertainty: the score as confidence of success</h3>
+      {uq === null ? (
+        <p className="metric-reason">Undefined: no scored trajectory has a reward.</p>
+      ) : (
+        <>
+          <dl className="metric-list">
+            <dt>AUROC</dt>
+            <dd data-testid="dataset-auroc" data-value={uq.auroc ?? ''} data-reason={uq.aurocReason ?? ''}>
+              {uq.auroc === null ? <span className="metric-reason">AUROC undefined: {uq.aurocReason}</span> : formatMetric(uq.auroc)}
+            </dd>
+            <dt>Spearman ρ (score, reward)</dt>
+            <dd data-testid="dataset-spearman" data-value={uq.spearman ?? ''} data-reason={uq.spearmanReason ?? ''}>
+              {uq.spearman === null ? <span className="metric-reason">Spearman ρ undefined: {uq.spearmanReason}</span> : formatMetric(uq.spearman)}
+            </dd>
+            <dt>trajectories</dt>
+            <dd>
+              {uq.n}
+              {left && <span className="muted"> ({left})</span>}
+            </dd>
+          </dl>
+          {uq.roc ? <RocChart points={uq.roc} /> : <p className="metric-reason">No ROC curve: it needs both successes and failures.</p>}
+        </>
+      )}
+    </section>
+  );
+}
+
+function RocChart({ points }: { points: NonNullable<UncertaintyResult['roc']> }) {
+  const model = buildRocModel(points, ROC_SIZE);
+  const { plot } = model;
+  return (
+    <svg
+      className="roc-chart"
+      data-testid="roc-curve"
+      data-points={points.length}
+      width={model.width}
+      height={model.height}
+      role="img"
+      aria-label={`ROC curve through ${points.length} points`}
+    >
+      {model.ticks.map((t) => (
+        <g key={t.value} aria-hidden="true">
+          <line className="chart-grid-line" x1={plot.left} x2={plot.right} y1={t.y} y2={t.y} />
+          <line className="chart-grid-line" x1={t.x} x2={t.x} y1={plot.top} y2={plot.bottom} />
+          <text className="chart-tick-label" x={plot.left - 6} y={t.y} dy="0.32em" textAnchor="end">
+            {t.value}
+          </text>
+          <text className="chart-tick-label" x={t.x} y={plot.bottom + 15} textAnchor="middle">
+            {t.value}
+          </text>
+        </g>
+      ))}
+      <line className="chart-axis-line" x1={plot.left} x2={plot.left} y1={plot.top} y2={plot.bottom} />
+      <line className="chart-axis-line" x1={plot.left} x2={plot.right} y1={plot.bottom} y2={plot.bottom} />
+      <line className="roc-diagonal" data-testid="roc-diagonal" {...model.diagonal} />
+      <path className="roc-line" d={model.path} />
+      {model.points.map((p, i) => (
+        <circle key={i} className="roc-point" cx={p.x} cy={p.y} r={2.5}>
+          <title>
+            {p.point.threshold === null ? 'above every score' : `score ≥ ${formatMetric(p.point.threshold)}`}: false-positive rate {formatMetric(p.point.fpr)}, true-positive rate{' '}
+            {formatMetric(p.point.tpr)}
+          </title>
+        </circle>
+      ))}
+      <text className="chart-axis-label" x={(plot.left + plot.right) / 2} y={model.height - 4} textAnchor="middle">
+        false-positive rate
+      </text>
+      <text className="chart-axis-label" transform={`translate(12, ${(plot.top + plot.bottom) / 2}) rotate(-90)`} textAnchor="middle">
+        true-positive rate
+      </text>
+    </svg>
+  );
+}
+
+function FailureAttributionCard({ report, predictor }: { report: EvaluationReport; predictor: FailurePredictor }) {
+  const fa = report.failureAttribution;
+  const agents = report.agentAttribution;
+  const left = exclusionText(report.excluded.failureAttribution);
+  return (
+    <section className="dataset-card dataset-card-wide" aria-labelledby="fa-title">
+      <h3 id="fa-title">Failure attribution: the decisive step</h3>
+      {fa === null ? (
+        <p className="metric-reason">Undefined: no scored trajectory has a labelled mistake step and an action step.</p>
+      ) : (
+        <>
+          <table className="metric-table" data-testid="fa-table">
+            <thead>
+              <tr>
+                <th scope="col">predictor</th>
+                <th scope="col">accuracy</th>
+                <th scope="col" title="within one action step">±1 step</th>
+                <th scope="col" title="within two action steps">±2 steps</th>
+                <th scope="col" title="mean absolute error in messages">MAE</th>
+                <th scope="col">n</th>
+                {agents && <th scope="col">agent accuracy</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {FAILURE_PREDICTORS.map((p) => (
+                <tr key={p} data-predictor={p} className={p === predictor ? 'metric-row-current' : undefined}>
+                  <th scope="row">{p}</th>
+                  <td data-value={fa[p].accuracy}>{formatMetric(fa[p].accuracy)}</td>
+                  <td data-value={fa[p].within1}>{formatMetric(fa[p].within1)}</td>
+                  <td data-value={fa[p].within2}>{formatMetric(fa[p].within2)}</td>
+                  <td data-value={fa[p].mae}>{formatMetric(fa[p].mae)}</td>
+                  <td>{fa[p].n}</td>
+                  {agents && (
+                    <td data-value={agents[p].accuracy}>
+                      {formatMetric(agents[p].accuracy)} <span className="muted">(n {agents[p].n})</span>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="card-note">
+            Accuracy: the predicted message is the labelled one; ±k: within k action steps; MAE: mean distance in messages; k-advantage window{' '}
+            {report.options.k}. The highlighted row is the
+            predictor the other views mark.{left && ` ${left}.`}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
+
+function BestOfNCard({ best, excluded }: { best: BestOfNResult | null; excluded: readonly ExcludedTrajectory[] }) {
+  const left = exclusionText(excluded);
+  return (
+    <section className="dataset-card" aria-labelledby="bon-title">
+      <h3 id="bon-title">Best-of-N: keep the highest score of each task</h3>
+      {best === null ? (
+        <p className="metric-reason">Undefined: no scored trajectory has a reward.</p>
+      ) : (
+        <>
+          <table className="metric-table" data-testid="bestofn-table">
+            <tbody>
+              <tr>
+                <th scope="row">success rate of the chosen</th>
+                <td data-value={best.successRate}>{formatMetric(best.successRate)}</td>
+              </tr>
+              <tr>
+                <th scope="row">mean reward of the chosen</th>
+                <td data-value={best.meanReward}>{formatMetric(best.meanReward)}</td>
+              </tr>
+              <tr>
+                <th scope="row">Pass@N (oracle: any success)</th>
+                <td data-value={best.passAtN}>{formatMetric(best.passAtN)}</td>
+              </tr>
+              <tr>
+                <th scope="row">Mean@N (random choice)</th>
+                <td data-value={best.meanAtN}>{formatMetric(best.meanAtN)}</td>
+              </tr>
+              <tr>
+                <th scope="row">groups (tasks)</th>
+                <td data-value={best.groups}>{best.groups}</td>
+              </tr>
+              <tr>
+                <th scope="row">trajectories</th>
+                <td data-value={best.n}>{best.n}</td>
+              </tr>
+            </tbody>
+          </table>
+          {left && <p className="card-note">{left}.</p>}
+          <details className="bestofn-chosen">
+            <summary>The chosen trajectory of each task</summary>
+            <ul>
+              {best.chosen.map((c) => (
+                <li key={`${c.taskId ?? ''}:${c.id}`}>
+                  {c.taskId ?? '(no task id)'}: {c.id} · score {formatMetric(c.score)} · reward {c.reward} · of {c.candidates}
+                </li>
+              ))}
+            </ul>
+          </details>
+        </>
+      )}
+    </section>
+  );
+}
+
+interface MethodReport {
+  method: ScoringMethod;
+  report: EvaluationReport;
+}
+
+/** A cell of the baselines table: the number, or a dash whose reason is in its tooltip and the notes below. */
+function MetricCell({ value, reason }: { value: number | null | undefined; reason: string | null }) {
+  const defined = value !== null && value !== undefined;
+  return (
+    <td data-value={defined ? value : ''} title={defined ? undefined : (reason ?? undefined)}>
+      {formatMetric(value)}
+    </td>
+  );
+}
+
+/** What one method's report puts in the baselines table: its figures and why any is undefined. */
+interface BaselineRow {
+  method: ScoringMethod;
+  /** Why the method cannot score any trajectory (e.g. no top-20 log-probs), else null. */
+  cannotRun: string | null;
+  /** Trajectories this method skips while scoring the others. */
+  skipped: EvaluationReport['skipped'];
+  cells: { value: number | null | undefined; reason: string | null }[];
+}
+
+function baselineRow({ method, report }: MethodReport, predictor: FailurePredictor): BaselineRow {
+  if (report.trajectories.length === 0) {
+    return { method, cannotRun: report.skipped[0]?.reason ?? 'nothing to evaluate', skipped: report.skipped, cells: [] };
+  }
+  const uq = report.uncertainty;
+  const noReward = 'no scored trajectory has a reward';
+  return {
+    method,
+    cannotRun: null,
+    skipped: report.skipped,
+    cells: [
+      { value: uq?.auroc, reason: uq ? uq.aurocReason : noReward },
+      { value: uq?.spearman, reason: uq ? uq.spearmanReason : noReward },
+      { value: report.bestOfN?.successRate, reason: report.bestOfN ? null : noReward },
+      { value: report.failureAttribution?.[predictor].accuracy, reason: report.failureAttribution ? null : 'no scored trajectory has a labelled mistake step' },
+    ],
+  };
+}
+
+function BaselinesCard({ baselines, options, predictor }: { baselines: MethodReport[] | null; options: EvaluationOptions; predictor: FailurePredictor }) {
+  const rows = baselines?.map((b) => baselineRow(b, predictor)) ?? null;
+  // Each distinct reason for a dash, said once under the table.
+  const reasons = [...new Set(rows?.flatMap((r) => r.cells.filter((c) => c.value == null && c.reason).map((c) => c.reason as string)) ?? [])];
+  return (
+    <section className="dataset-card dataset-card-wide" aria-labelledby="baselines-title">
+      <h3 id="baselines-title">Baselines beside the progress advantage</h3>
+      <p className="card-note">
+        Every method from the same forward pass, token → step {options.tokenAggregation}, step → trajectory {options.stepAggregation} (DeepConf fixes its own).
+      </p>
+      {rows === null ? (
+        <p className="muted" data-testid="baselines-computing">
+          computing…
+        </p>
+      ) : (
+        <>
+          <table className="metric-table" data-testid="baselines-table">
+            <thead>
+              <tr>
+                <th scope="col">method</th>
+                <th scope="col">AUROC</th>
+                <th scope="col">Spearman ρ</th>
+                <th scope="col">best-of-N success</th>
+                <th scope="col">FA accuracy ({predictor})</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <tr
+                  key={row.method}
+                  data-method={row.method}
+                  data-runnable={row.cannotRun === null}
+                  className={row.method === options.method ? 'metric-row-current' : undefined}
+                >
+                  <th scope="row" title={METHOD_LABELS[row.method]}>
+                    {row.method}
+                    {row.cannotRun === null && row.skipped.length > 0 && (
+                      <span className="metric-reason baseline-skipped">
+                        {' '}
+                        ({row.skipped.length} skipped: {row.skipped[0].reason})
+                      </span>
+                    )}
+                  </th>
+                  {row.cannotRun !== null ? (
+                    <td colSpan={4} className="metric-reason">
+                      cannot run: {row.cannotRun}
+                    </td>
+                  ) : (
+                    row.cells.map((cell, i) => <MetricCell key={i} value={cell.value} reason={cell.reason} />)
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {reasons.length > 0 && (
+            <ul className="card-note metric-reasons">
+              {reasons.map((r) => (
+                <li key={r}>— undefined: {r}</li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function SweepCard({ sweep, options, metric, onMetric }: { sweep: SweepResult | null; options: EvaluationOptions; metric: SweepMetric; onMetric(metric: SweepMetric): void }) {
+  const colours = useMemo(() => (sweep ? sweepCellColours(sweep.values, sweep.metric) : null), [sweep]);
+  const defined = sweep ? sweep.values.flat().filter((v): v is number => v !== null) : [];
+  const fixedStep = options.method === 'deepconf-tail' || options.method === 'deepconf-b10';
+  return (
+    <section className="dataset-card dataset-card-wide" aria-labelledby="sweep-title">
+      <h3 id="sweep-title">Aggregation sweep: token → step × step → trajectory</h3>
+      <label className="sweep-metric-picker">
+        metric{' '}
+        <select
+          data-testid="sweep-metric"
+          value={metric}
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            if (isSweepMetric(value)) onMetric(value);
+          }}
+        >
+          {SWEEP_METRICS.map((m) => (
+            <option key={m} value={m}>
+              {SWEEP_METRIC_LABELS[m]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {sweep === null || colours === null || sweep.metric !== metric ? (
+        <p className="muted" data-testid="sweep-computing">
+          computing…
+        </p>
+      ) : (
+        <>
+          <table className="sweep-table" data-testid="sweep-table" data-metric={sweep.metric}>
+            <thead>
+              <tr>
+                <th scope="col">token \ step</th>
+                {sweep.stepAggregations.map((s) => (
+                  <th key={s} scope="col">
+                    {s}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {sweep.tokenAggregations.map((tokenAggregation, i) => (
+                <tr key={tokenAggregation}>
+                  <th scope="row">{tokenAggregation}</th>
+                  {sweep.stepAggregations.map((stepAggregation, j) => {
+                    const value = sweep.values[i][j];
+                    const colour = colours[i][j];
+                    const current = tokenAggregation === options.tokenAggregation && stepAggregation === options.stepAggregation;
+                    return (
+                      <td
+                        key={stepAggregation}
+                        data-token-aggregation={tokenAggregation}
+                        data-step-aggregation={stepAggregation}
+                        data-value={value ?? ''}
+                        className={current ? 'sweep-current' : undefined}
+                        style={colour ? { background: colour.background, color: colour.text } : undefined}
+                        title={value === null ? `${SWEEP_METRIC_LABELS[sweep.metric]} undefined for ${tokenAggregation} × ${stepAggregation}` : undefined}
+                      >
+                        {formatMetric(value)}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {defined.length > 0 && (
+            <div className="sweep-legend" aria-label="Colour scale">
+              <span>{formatMetric(lowerIsBetter(sweep.metric) ? Math.max(...defined) : Math.min(...defined))}</span>
+              <span className="sweep-legend-ramp" />
+              <span>{formatMetric(lowerIsBetter(sweep.metric) ? Math.min(...defined) : Math.max(...defined))}</span>
+              <span className="muted">brighter is better{lowerIsBetter(sweep.metric) ? ' (lower MAE)' : ''}</span>
+            </div>
+          )}
+          <p className="card-note">
+            {SWEEP_METRIC_LABELS[sweep.metric]}
+            {sweep.metric.startsWith('fa-') || sweep.metric === 'agent-accuracy' ? ` (${sweep.predictor})` : ''} of {options.method}; {sweep.n} trajectories. The outlined cell is the
+            current setting. {defined.length === 0 && `Undefined in every cell: ${undefinedSweepReason(sweep.metric)}.`}
+            {!sweepMetricUsesStepAggregation(sweep.metric) && ' Failure attribution reads the step scores only, so each row repeats.'}
+            {fixedStep && sweepMetricUsesStepAggregation(sweep.metric) && ` ${options.method} fixes the step aggregation, so each row repeats.`}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
+
+function undefinedSweepReason(metric: SweepMetric): string {
+  switch (metric) {
+    case 'auroc':
+      return 'it needs scored trajectories with rewards of both classes (success and failure)';
+    case 'spearman':
+      return 'it needs at least two rewarded trajectories whose scores and rewards vary';
+    case 'bestofn':
+    case 'bestofn-reward':
+      return 'no scored trajectory has a reward';
+    case 'fa-accuracy':
+    case 'fa-within1':
+    case 'fa-within2':
+    case 'fa-mae':
+      return 'no scored trajectory has a labelled mistake step';
+    case 'agent-accuracy':
+      return 'no scored trajectory has a labelled mistake agent';
+  }
+}
