@@ -17,7 +17,8 @@ export const crossOriginIsolationHeaders = {
 export const ORT_WASM_BASE = 'ort/';
 
 const ortDist = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-web')), '.');
-const ORT_RUNTIME_FILE = /^ort-wasm-simd-threaded(\.[a-z]+)?\.(mjs|wasm)$/;
+/** transformers.js runs onnxruntime-web's asyncify build (WebGPU and WASM in one binary). */
+const ORT_RUNTIME_FILE = /^ort-wasm-simd-threaded\.asyncify\.(mjs|wasm)$/;
 
 /** Self-hosts onnxruntime-web's runtime files: served from node_modules in dev, copied into the build. */
 function selfHostedOnnxRuntime(): Plugin {

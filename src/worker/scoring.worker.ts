@@ -117,6 +117,8 @@ if (onnxWasm) {
 }
 env.fetch = fetchWithDroppedFolders(fetch.bind(self));
 
+const PROGRESS_INTERVAL_MS = 100;
+
 let pair: LoadedPair | null = null;
 let injectedFailure: LoadPairRequest['injectWebGpuFailure'];
 const cancelled = new Set<number>();
@@ -269,8 +271,16 @@ const api = {
     // Estimated as both models over every rendered token; corrected as each trajectory reports what it ran.
     let tokensDone = 0;
     let tokensTotal = 0;
-    const progress = (trajectoriesDone: number) =>
-      callbacks.onProgress?.({ trajectoriesDone, trajectoriesTotal: items.length, tokensDone, tokensTotal, elapsedMs: performance.now() - started });
+    // At most ~10 progress messages a second: each one re-renders the page's progress bar.
+    let lastProgressAt = -Infinity;
+    let lastTrajectoriesDone = -1;
+    const progress = (trajectoriesDone: number) => {
+      const now = performance.now();
+      if (trajectoriesDone === lastTrajectoriesDone && now - lastProgressAt < PROGRESS_INTERVAL_MS) return;
+      lastProgressAt = now;
+      lastTrajectoriesDone = trajectoriesDone;
+      callbacks.onProgress?.({ trajectoriesDone, trajectoriesTotal: items.length, tokensDone, tokensTotal, elapsedMs: now - started });
+    };
     const rendered = items.map((item) => {
       try {
         const r = renderTrajectory(item.trajectory, pair!.policyTokenizer, render);

@@ -1,6 +1,8 @@
 import { useScoringStore, scoreTrajectories, cancelScoring } from '../../state/scoring';
 import { useAppStore } from '../../state/store';
 
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
 function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return '—';
   const s = Math.round(ms / 1000);
@@ -36,8 +38,8 @@ export function ScoringBar() {
         <div className="scoring-progress" data-testid="scoring-progress" data-running={running} data-done={p?.trajectoriesDone ?? 0} data-total={p?.trajectoriesTotal ?? 0}>
           <progress max={p?.tokensTotal || 1} value={p?.tokensDone ?? 0} />
           <span>
-            {p ? `${p.trajectoriesDone}/${p.trajectoriesTotal} trajectories · ${p.tokensDone.toLocaleString()}/${p.tokensTotal.toLocaleString()} tokens` : 'starting…'}
-            {running && rate > 0 && ` · ${Math.round(rate).toLocaleString()} tokens/s · ${formatDuration(left)} left`}
+            {p ? `${p.trajectoriesDone}/${p.trajectoriesTotal} trajectories · ${integer.format(p.tokensDone)}/${integer.format(p.tokensTotal)} tokens` : 'starting…'}
+            {running && rate > 0 && ` · ${integer.format(rate)} tokens/s · ${formatDuration(left)} left`}
             {!running && (job.cancelled ? ' · cancelled' : ' · done')}
           </span>
           {job.errors.length > 0 && (

@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { Message, ToolCall } from '../../core/trajectory/types';
+import { hoverStep, selectStep } from '../../state/analysis';
 
 /** Messages longer than this are collapsed to their first part until the reader expands them. */
 const COLLAPSE_CHARS = 1500;
@@ -50,22 +51,24 @@ export function StepHeader({ index, message, stepNumber, stepScore, running, isD
   );
 }
 
-export function MessageCard({
+/** Memoised: props are plain values, so new results elsewhere do not re-render (and re-lay-out) it. */
+export const MessageCard = memo(function MessageCard({
+  entryKey,
   index,
   message,
   hiddenTokenCount,
-  onPoint,
-  onChoose,
   ...step
 }: {
+  /** The trajectory's key, for linking the step with the other views. */
+  entryKey: string;
   index: number;
   message: Message;
   /** Rendered tokens of the message (known once scored): folded views say how many are hidden. */
   hiddenTokenCount?: number;
-  onPoint?: () => void;
-  onChoose?: () => void;
 } & StepInfo) {
   const isAction = step.stepNumber !== undefined;
+  const onPoint = isAction ? () => hoverStep({ key: entryKey, message: index }) : undefined;
+  const onChoose = isAction ? () => selectStep({ key: entryKey, message: index }) : undefined;
   return (
     <article
       className={`message role-${message.role}${isAction ? ' action-step' : ''}${step.isLabelledMistake ? ' labelled-mistake' : ''}${step.isDecisive ? ' decisive' : ''}${
@@ -81,7 +84,7 @@ export function MessageCard({
       {message.toolCalls?.map((call, i) => <ToolCallView key={call.id ?? i} call={call} />)}
     </article>
   );
-}
+});
 
 function CollapsibleText({ text, foldByDefault, tokenCount }: { text: string; foldByDefault: boolean; tokenCount?: number }) {
   const lines = text.split('\n');

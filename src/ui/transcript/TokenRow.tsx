@@ -1,9 +1,13 @@
+import { memo } from 'react';
 import type { ScoreStep } from '../../core/scores/format';
-import { advantageColor, advantageTextColor } from '../heatmap/colorScale';
+import { advantageClass, installAdvantageClasses } from '../heatmap/tokenClasses';
 import { displayTokenText } from './transcriptRows';
 
-/** A run of one scored step's tokens, each coloured by its advantage; hover details come from data attributes. */
-export function TokenRow({
+/**
+ * A run of one scored step's tokens, each coloured by its advantage; hover details come from data
+ * attributes. Memoised: new results for other trajectories must not re-render (and re-lay-out) it.
+ */
+export const TokenRow = memo(function TokenRow({
   step,
   texts,
   start,
@@ -20,20 +24,20 @@ export function TokenRow({
   range: number;
   showWhitespace: boolean;
 }) {
+  installAdvantageClasses();
   const spans = [];
   for (let i = start; i < end; i++) {
     const a = beta * (step.policy[i] - step.reference[i]);
     spans.push(
       <span
         key={i}
-        className="token"
+        className={`token ${advantageClass(a, range)}`}
         data-testid="token"
         data-index={i}
         data-advantage={a}
         data-logprob-policy={step.policy[i]}
         data-logprob-reference={step.reference[i]}
         data-entropy={step.entropy?.[i]}
-        style={{ background: advantageColor(a, range), color: advantageTextColor(a, range) }}
       >
         {displayTokenText(texts[i], showWhitespace)}
       </span>,
@@ -44,4 +48,4 @@ export function TokenRow({
       {spans}
     </pre>
   );
-}
+});

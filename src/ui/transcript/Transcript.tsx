@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { LoadedTrajectory } from '../../state/store';
 import type { Trajectory } from '../../core/trajectory/types';
@@ -27,8 +27,9 @@ const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '—');
 export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   const t = entry.trajectory;
   const stepNumberOf = useMemo(() => new Map(t.actionSteps.map((m, k) => [m, k] as const)), [t]);
-  const result = useScoringStore((s) => s.results[entry.key]);
-  const evaluation = useAnalysis().byKey.get(entry.key);
+  // Deferred: swapping a transcript to its token rows is a big render; React may split it and keep input responsive.
+  const result = useDeferredValue(useScoringStore((s) => s.results[entry.key]));
+  const evaluation = useDeferredValue(useAnalysis().byKey.get(entry.key));
   const { evaluation: options, predictor, colourRange, showWhitespace } = useAnalysisStore();
   const selected = useLinkedViewStore((s) => (s.selected?.key === entry.key ? s.selected.message : null));
   const hovered = useLinkedViewStore((s) => (s.hovered?.key === entry.key ? s.hovered.message : null));
@@ -45,7 +46,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: (i) => (rows[i].kind === 'tokens' ? 160 : 110),
-    overscan: 6,
+    overscan: 3,
     getItemKey: (i) => {
       const r = rows[i];
       return r.kind === 'tokens' ? `${r.message}:${r.start}` : `${r.message}`;
@@ -107,16 +108,16 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
                 key={item.key}
                 data-index={item.index}
                 ref={virtualizer.measureElement}
+                className="transcript-row"
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
               >
                 {row.kind === 'message' ? (
                   <MessageCard
+                    entryKey={entry.key}
                     index={row.message}
                     message={t.messages[row.message]}
                     {...stepInfo}
                     hiddenTokenCount={result?.messageTokenCounts[row.message]}
-                    onPoint={stepInfo.stepNumber !== undefined ? pointTo : undefined}
-                    onChoose={stepInfo.stepNumber !== undefined ? choose : undefined}
                   />
                 ) : (
                   <article

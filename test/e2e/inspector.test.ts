@@ -1,0 +1,177 @@
+/**
+ * What a user does in the inspector, end to end: the page's token advantages equal the CLI's
+ * `score` output for the same file and models; the page stays responsive while scoring; keyboard
+ * navigation; and a 100,000-token trajectory opens in under 2 seconds and scrolls without long tasks.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseTrajectoryText } from '../../src/core/trajectory';
+import { renderPlainTexts } from '../../src/core/render';
+import { parseScoreJsonl, serializeScoreRecord, type ScoreRecord } from '../../src/core/scores/format';
+import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { writeRandomPair } from './models';
+
+const baseUrl = inject('baseUrl');
+const REPO = resolve(__dirname, '../..');
+const FILE = 'support.jsonl';
+
+const call = (id: string, name: string, args: Record<string, unknown>) => ({ id, type: 'function', function: { name, arguments: JSON.stringify(args) } });
+const records = Array.from({ length: 4 }, (_, i) => ({
+  id: `support-${i}`,
+  task_id: `task-${i % 2}`,
+  reward: i % 2,
+  messages: [
+    { role: 'system', content: 'You are a support agent. Use the tools.' },
+    { role: 'user', content: `Please change seat ${i} on flight ${40 + i}` },
+    { role: 'assistant', content: 'Checking the flight.', tool_calls: [call(`c${i}`, 'get_flight', { flight: 40 + i, seat: i })] },
+    { role: 'tool', tool_call_id: `c${i}`, content: `{"seats_free": ${i}}` },
+    { role: 'assistant', content: i % 2 ? 'Done, your seat is changed.' : 'Sorry, the seat cannot be changed.' },
+  ],
+}));
+
+let session: BrowserSession;
+let root: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'pa-inspector-'));
+  const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  writeFileSync(join(root, FILE), text);
+  writeRandomPair(
+    root,
+    parseTrajectoryText(FILE, text).trajectories.flatMap((t) => renderPlainTexts(t)),
+  );
+  session = await openBrowser();
+});
+
+afterAll(async () => {
+  await session?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function loadPairAndFile() {
+  const { page } = session;
+  await openAppWithExamples(page, baseUrl);
+  await page.getByTestId('model-source').selectOption('folders');
+  await page.getByTestId('model-folder-policy').setInputFiles(join(root, 'policy'));
+  await page.getByTestId('model-folder-reference').setInputFiles(join(root, 'reference'));
+  await page.getByTestId('model-device').selectOption('wasm');
+  await page.getByTestId('load-models').click();
+  await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 }).toBe('ready');
+  await page.getByTestId('file-input').setInputFiles(join(root, FILE));
+  await page.getByTestId('filter-file').selectOption({ label: FILE });
+  await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-visible')).toBe(String(records.length));
+}
+
+describe('the inspector', () => {
+  it('shows token advantages equal to the CLI score output, and stays responsive while scoring', async () => {
+    const { page } = session;
+    await loadPairAndFile();
+    await page.evaluate(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+    });
+    await page.getByTestId('score-all').click();
+    const progress = page.getByTestId('scoring-progress');
+    const startedAt = Date.now();
+    await expect.poll(async () => `${await progress.getAttribute('data-running')}`, { timeout: 120_000 }).toBe('false');
+    // Every loaded trajectory was scored (the examples too); the page never blocked for 200 ms.
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    console.log(`scoring ${await progress.getAttribute('data-total')} trajectories took ${Date.now() - startedAt} ms; main-thread tasks ≥ 50 ms: ${longTasks.map(Math.round).join(', ') || 'none'}`);
+    expect(Math.max(0, ...longTasks)).toBeLessThan(200);
+
+    const out = join(root, 'scores.jsonl');
+    execFileSync(process.execPath, [join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'src/cli/main.ts'), 'score', '--quiet', '--policy', join(root, 'policy'), '--reference', join(root, 'reference'), '--out', out, join(root, FILE)], {
+      cwd: REPO,
+    });
+    const cli = parseScoreJsonl(readFileSync(out, 'utf8'), out).records.map((r) => r.record);
+    expect(cli.map((r) => r.id)).toEqual(records.map((r) => r.id));
+    for (const record of cli) {
+      await page.locator(`[data-testid="trajectory-row"][data-id="${record.id}"]`).click();
+      await expect.poll(() => page.locator('[data-testid="transcript"] h2').textContent()).toBe(record.id);
+      const shown = await page.$$eval('[data-testid="token"]', (els) => els.map((e) => Number(e.getAttribute('data-advantage'))));
+      const expected = record.steps.flatMap((s) => s.policy.map((p, i) => p - s.reference[i]));
+      expect(shown.length).toBe(expected.length);
+      shown.forEach((a, i) => expect(Math.abs(a - expected[i])).toBeLessThan(1e-4));
+    }
+    expect(session.pageErrors).toEqual([]);
+  });
+
+  it('moves with the keyboard: n/p trajectories, j/k steps, ? help', async () => {
+    const { page } = session;
+    const selectedId = () => page.locator('[data-testid="trajectory-row"][aria-selected="true"]').getAttribute('data-id');
+    await page.locator('[data-testid="trajectory-row"][data-id="support-0"]').click();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('n');
+    await expect.poll(selectedId).toBe('support-1');
+    await page.keyboard.press('n');
+    await expect.poll(selectedId).toBe('support-2');
+    await page.keyboard.press('p');
+    await expect.poll(selectedId).toBe('support-1');
+    // j selects the first action step (message 2), j again the next (message 4), k back.
+    const focused = () => page.locator('[data-testid="transcript"] .focused').first().getAttribute('data-message-index');
+    await page.keyboard.press('j');
+    await expect.poll(focused).toBe('2');
+    await page.keyboard.press('j');
+    await expect.poll(focused).toBe('4');
+    await page.keyboard.press('k');
+    await expect.poll(focused).toBe('2');
+    await page.keyboard.press('?');
+    await expect.poll(() => page.getByTestId('help-dialog').count()).toBe(1);
+    expect(await page.getByTestId('help-dialog').textContent()).toContain('KL-optimal');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('help-dialog').count()).toBe(0);
+  });
+
+  it('opens a 100,000-token scored trajectory in under 2 seconds and scrolls it without long tasks', async () => {
+    const { page } = session;
+    // A score file (no model needed): 50 steps of 2,000 tokens, with newlines now and then.
+    const words = ['the', ' agent', ' checks', ' seat', ' 12', ',', ' then', ' calls', ' get_flight', '\n'];
+    const steps = Array.from({ length: 50 }, (_, s) => {
+      const n = 2000;
+      const tokens = Array.from({ length: n }, (_, i) => words[(i * 7 + s) % words.length]);
+      const policy = tokens.map((_, i) => -((i * 13 + s) % 17) / 4);
+      const reference = tokens.map((_, i) => -((i * 5 + s) % 11) / 3);
+      return { message: 2 * s + 1, policy, reference, tokens };
+    });
+    const big: ScoreRecord = { id: 'long-run', taskId: 'long', reward: 0, steps };
+    const path = join(root, 'long.jsonl');
+    writeFileSync(path, serializeScoreRecord(big) + '\n');
+    await page.getByTestId('filter-file').selectOption('all');
+    await page.getByTestId('file-input').setInputFiles(path);
+    const row = page.locator('[data-testid="trajectory-row"][data-id="long-run"]');
+    await page.getByTestId('filter-search').fill('');
+    await page.getByTestId('filter-task').fill('long');
+    await row.waitFor({ timeout: 30_000 });
+    const started = await page.evaluate(() => performance.now());
+    await row.click();
+    await page.locator('[data-testid="token"]').first().waitFor();
+    const firstScreenMs = (await page.evaluate(() => new Promise<number>((done) => requestAnimationFrame(() => done(performance.now()))))) - started;
+    console.log(`100,000-token trajectory: first screen in ${Math.round(firstScreenMs)} ms`);
+    expect(firstScreenMs).toBeLessThan(2000);
+    // Only a screenful of tokens is in the page.
+    expect(await page.locator('[data-testid="token"]').count()).toBeLessThan(5000);
+
+    await page.evaluate(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+    });
+    const scroller = page.locator('.transcript-scroller');
+    for (let i = 0; i < 20; i++) {
+      await scroller.evaluate((el) => el.scrollBy(0, 1500));
+      await page.waitForTimeout(50);
+    }
+    await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForTimeout(300);
+    const lastToken = await page.locator('[data-testid="token"]').last().getAttribute('data-index');
+    expect(Number(lastToken)).toBe(1999);
+    const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+    console.log(`scrolling: main-thread tasks ≥ 50 ms: ${longTasks.map(Math.round).join(', ') || 'none'}`);
+    expect(longTasks.filter((d) => d > 200)).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+  });
+});
