@@ -2,14 +2,19 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    testTimeout: 60_000,
-    hookTimeout: 180_000,
     projects: [
       {
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          // CLI tests spawn processes and load models: generous on a shared 2-core machine.
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
       },
       {
-        // Real Chromium against the Vite dev server; one file at a time so two browsers don't share 2 cores.
+        // Real Chromium against a production build; one file at a time so two browsers don't share 2 cores.
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
@@ -17,6 +22,7 @@ export default defineConfig({
           globalSetup: ['test/e2e/globalSetup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],
