@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openBrowser, type BrowserSession } from './browser';
+import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
 
 const FIXTURES = resolve(__dirname, '../../../shared/fixtures/trajectories');
 const baseUrl = inject('baseUrl');
@@ -107,5 +107,22 @@ describe('app shell', () => {
     expect(text).toBe("broken.json:3:39: invalid JSON: unexpected character ',': expected a value (object, array, string, number, true, false or null)");
     expect(await trajectoryCount()).toBe(before);
     expect(session.pageErrors).toEqual([]);
+  });
+});
+
+describe('model presets', () => {
+  it('offers the hub presets, fills their ids, and reports an unreachable hub without losing the session', async () => {
+    const { page } = session;
+    await openAppWithExamples(page, baseUrl);
+    const before = await trajectoryCount();
+    await page.getByTestId('model-source').selectOption('smollm-135m');
+    expect(await page.getByTestId('model-hub-policy').inputValue()).toBe('HuggingFaceTB/SmolLM-135M-Instruct');
+    expect(await page.getByTestId('model-hub-reference').inputValue()).toBe('HuggingFaceTB/SmolLM-135M');
+    await page.getByTestId('load-models').click();
+    await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 90_000 }).toBe('error');
+    expect((await page.getByTestId('model-error').textContent())?.length).toBeGreaterThan(0);
+    expect(await trajectoryCount()).toBe(before);
+    await page.getByTestId('model-source').selectOption('demo');
+    expect(await page.getByTestId('load-models').isEnabled()).toBe(true);
   });
 });

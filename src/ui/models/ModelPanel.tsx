@@ -2,6 +2,9 @@ import { useScoringStore, setModelOptions, loadModelPair, type FolderPick, type 
 import type { DevicePreference, ModelDtype } from '../../worker/device';
 import type { RenderMode } from '../../core/render/types';
 import { formatBytes } from '../format';
+import { MODEL_PRESETS } from '../../core/models/presets';
+
+const HUB_PRESETS = MODEL_PRESETS.filter((p) => p.source === 'hub');
 
 const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 
@@ -29,16 +32,29 @@ export function ModelPanel() {
           Pair{' '}
           <select
             data-testid="model-source"
-            value={choice.kind}
+            value={choice.kind === 'hub' ? (HUB_PRESETS.find((p) => p.policy === choice.policy && p.reference === choice.reference)?.id ?? 'hub') : choice.kind}
             disabled={loading}
             onChange={(e) => {
-              const kind = e.currentTarget.value as ModelChoice['kind'];
-              setChoice(kind === 'demo' ? { kind } : kind === 'hub' ? { kind, policy: '', reference: '' } : { kind, policy: null, reference: null });
+              const value = e.currentTarget.value;
+              const preset = HUB_PRESETS.find((p) => p.id === value);
+              if (preset) {
+                setChoice({ kind: 'hub', policy: preset.policy, reference: preset.reference });
+                if (!preset.dtypes.includes(dtype as (typeof preset.dtypes)[number])) setModelOptions({ dtype: preset.dtypes.includes('q8') ? 'q8' : preset.dtypes[0] });
+                return;
+              }
+              setChoice(value === 'demo' ? { kind: 'demo' } : value === 'hub' ? { kind: 'hub', policy: '', reference: '' } : { kind: 'folders', policy: null, reference: null });
             }}
           >
             <option value="demo">embedded demo pair</option>
             <option value="folders">local folders…</option>
-            <option value="hub">Hugging Face hub ids…</option>
+            <optgroup label="Hugging Face hub (online)">
+              {HUB_PRESETS.map((p) => (
+                <option key={p.id} value={p.id} title={p.notes}>
+                  {p.label} ({p.parameters}; {p.dtypes.join(', ')})
+                </option>
+              ))}
+              <option value="hub">other hub ids…</option>
+            </optgroup>
           </select>
         </label>
         <label>
