@@ -56,8 +56,8 @@ describe('app shell', () => {
     // Expected count worked out from the example files themselves: τ²-bench simulations + one per Who&When log.
     let expected = 0;
     for (const f of manifest.files) {
-      const data = JSON.parse(readFileSync(resolve(__dirname, '../../public/examples', f), 'utf8'));
-      expected += Array.isArray(data.simulations) ? data.simulations.length : 1;
+      const text = readFileSync(resolve(__dirname, '../../public/examples', f), 'utf8');
+      expected += f.endsWith('.jsonl') ? text.split('\n').filter((line) => line.trim() !== '').length : 1;
     }
     await expect.poll(() => trajectoryCount(), { timeout: 20_000 }).toBe(expected);
     await expect.poll(() => page.getByTestId('transcript').count()).toBe(1);
@@ -72,6 +72,8 @@ describe('app shell', () => {
     const expectedSteps = (JSON.parse(raw) as { trajectory: unknown[] }).trajectory.length;
     await dropFiles([{ name, content: raw }]);
     await expect.poll(() => trajectoryCount(), { timeout: 20_000 }).toBe(before + 1);
+    // The list is virtualized: show just this file's trajectories.
+    await page.getByTestId('filter-file').selectOption({ label: name });
     const row = page.locator('[data-testid="trajectory-row"][data-format="swe-agent"]');
     await expect.poll(() => row.count()).toBe(1);
     await expect.poll(async () => (await row.textContent()) ?? '').toContain(`${expectedSteps} steps`);
@@ -83,6 +85,7 @@ describe('app shell', () => {
 
   it('reads files picked with the file input (Who&When and τ²-bench fixtures)', async () => {
     const { page } = session;
+    await page.getByTestId('filter-file').selectOption('all');
     const before = await trajectoryCount();
     const tau2 = resolve(FIXTURES, 'tau2_bench/airline_grok-3_4tasks_x4trials.json');
     const simulations = (JSON.parse(readFileSync(tau2, 'utf8')) as { simulations: unknown[] }).simulations.length;
