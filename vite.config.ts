@@ -13,6 +13,64 @@ export const crossOriginIsolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 } as const;
 
+/**
+ * Content-Security-Policy of the built app: no inline or foreign script, no eval, in the page.
+ * `'wasm-unsafe-eval'` lets onnxruntime-web compile its WebAssembly; workers come from the app
+ * itself (blob: for worker threads); style attributes are allowed because React and d3 set them;
+ * models may be fetched from the Hugging Face hub and its file CDNs (cdn-lfs*.huggingface.co,
+ * *.hf.co). The policy is written into the built index.html (a meta tag, so any static host
+ * applies it to the page) and sent as a header by `vite preview`. `vite` (dev) sends none: its
+ * hot-reload client runs inline scripts.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self' blob: https://huggingface.co https://*.huggingface.co https://*.hf.co",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+
+/** frame-ancestors is only honoured in a header (a meta tag with it logs an error). */
+const DOCUMENT_POLICY_HEADER = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
+
+/**
+ * A worker runs under the policy of its own script's response, not the page's. The scoring
+ * worker (and onnxruntime's thread workers, started from its .mjs) need 'unsafe-eval':
+ * onnxruntime-web's Emscripten glue (embind) builds functions from strings. Workers have no DOM,
+ * so nothing injected into a page can reach this; the page's policy keeps eval forbidden.
+ */
+export const WORKER_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self' 'wasm-unsafe-eval'", "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'");
+
+/** Worker scripts: the app's bundled workers and onnxruntime's glue (thread workers load it). */
+const WORKER_SCRIPT = /(\.worker-[\w-]+\.js|\/ort-wasm[\w.-]*\.mjs)$/;
+
+/** Adds the policy to the built index.html, and the preview server's headers (page and workers). */
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'content-security-policy',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, context) {
+        // Only in the build: dev keeps Vite's inline hot-reload scripts working.
+        if (context.server) return [];
+        return [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }];
+      },
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const path = (req.url ?? '').split('?')[0];
+        res.setHeader('Content-Security-Policy', WORKER_SCRIPT.test(path) ? WORKER_CONTENT_SECURITY_POLICY : DOCUMENT_POLICY_HEADER);
+        next();
+      });
+    },
+  };
+}
+
 /** Where the app serves onnxruntime-web's WASM runtime (transformers.js would fetch it from a CDN). */
 export const ORT_WASM_BASE = 'ort/';
 
@@ -46,7 +104,9 @@ function selfHostedOnnxRuntime(): Plugin {
 const port = Number(process.env.PORT ?? 5173);
 
 export default defineConfig({
-  plugins: [react(), selfHostedOnnxRuntime()],
+  plugins: [react(), selfHostedOnnxRuntime(), contentSecurityPolicy()],
+  // Names the build: the embedded demo pair ships with it, so its cached scores are valid for one build.
+  define: { 'import.meta.env.VITE_APP_BUILD_ID': JSON.stringify(Date.now().toString(36)) },
   server: { host: '127.0.0.1', port, strictPort: true, headers: crossOriginIsolationHeaders },
   preview: { host: '127.0.0.1', port, strictPort: true, headers: crossOriginIsolationHeaders },
   worker: { format: 'es' },

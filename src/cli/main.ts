@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   inspect: { summary: 'read trajectory files and list what they hold', load: () => import('./commands/inspect') },
   score: { summary: 'per-token log-probs of every action step under a policy and a reference model', load: () => import('./commands/score') },
   eval: { summary: 'compute scores and metrics from per-token log-probs (JSON Lines)', load: () => import('./commands/eval') },
+  bench: { summary: 'benchmark the scoring engine and the app against this machine (BENCHMARKS.md)', load: () => import('./commands/bench') },
 };
 
 function usage(): string {

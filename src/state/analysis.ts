@@ -88,15 +88,23 @@ export interface StepFocus {
   message: number;
 }
 
+/** A run of scored tokens inside one step: indices into the step's tokens, `start` ≤ i < `end`. */
+export interface TokenRange extends StepFocus {
+  start: number;
+  end: number;
+}
+
 export interface LinkedViewState {
   hovered: StepFocus | null;
   /** A click: the transcript scrolls to it and the curve marks it. */
   selected: StepFocus | null;
+  /** Tokens the user marked (click, shift-click) or a link named; highlighted in the transcript. */
+  tokenRange: TokenRange | null;
   /** Trajectory keys overlaid on the step curve with the selected one (same task). */
   overlay: string[];
 }
 
-export const useLinkedViewStore = create<LinkedViewState>()(() => ({ hovered: null, selected: null, overlay: [] }));
+export const useLinkedViewStore = create<LinkedViewState>()(() => ({ hovered: null, selected: null, tokenRange: null, overlay: [] }));
 
 export function hoverStep(focus: StepFocus | null): void {
   useLinkedViewStore.setState({ hovered: focus });
@@ -104,6 +112,10 @@ export function hoverStep(focus: StepFocus | null): void {
 
 export function selectStep(focus: StepFocus | null): void {
   useLinkedViewStore.setState({ selected: focus });
+}
+
+export function selectTokenRange(range: TokenRange | null): void {
+  useLinkedViewStore.setState({ tokenRange: range });
 }
 
 export function setOverlay(keys: string[]): void {

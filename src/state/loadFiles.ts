@@ -6,14 +6,29 @@ import type { ScoreRecord } from '../core/scores/format';
 import type { NotScoredStep } from '../core/engine/pair';
 import type { ScoredTrajectory } from '../worker/scoringClient';
 import { useScoringStore } from './scoring';
+import { importBundlesAmong } from './bundles';
 
-export async function loadFiles(files: readonly File[]): Promise<void> {
+let restoreFinished: Promise<void> = Promise.resolve();
+
+/**
+ * Files opened while the saved session is being restored wait for it: file ids (part of every
+ * trajectory key) must be numbered after the restored files'.
+ */
+export function holdFileOpeningUntil(done: Promise<void>): void {
+  restoreFinished = done;
+}
+
+export async function loadFiles(opened: readonly File[]): Promise<void> {
+  await restoreFinished;
+  // Analysis bundles (gzip, or JSON naming the bundle format) go to their importer, state/bundles.ts.
+  const files = await importBundlesAmong(opened);
   // Register every file first so the list shows them in the order they were opened.
   const ids = files.map((file) => useAppStore.getState().beginFile(file.name, file.size));
   await Promise.all(files.map((file, i) => parseInto(ids[i], file.name, file)));
 }
 
 export async function loadBlob(name: string, blob: Blob): Promise<void> {
+  await restoreFinished;
   await parseInto(useAppStore.getState().beginFile(name, blob.size), name, blob);
 }
 
@@ -75,7 +90,7 @@ export async function loadExamples(base = import.meta.env.BASE_URL): Promise<voi
 }
 
 /** Score files (the product's JSON Lines format) carry their figures: they become results with no model. */
-function adoptPrecomputedScores(fileId: number): void {
+export function adoptPrecomputedScores(fileId: number): void {
   const { files, trajectories } = useAppStore.getState();
   const keys = files.find((f) => f.id === fileId)?.trajectoryKeys ?? [];
   const results = useScoringStore.getState().results;

@@ -1,12 +1,20 @@
 /**
  * Model pair and scoring jobs: zustand slices plus the actions that drive the scoring worker.
  * Per-token results are kept by trajectory key; views read them through selectors.
+ *
+ * Scores are cached by (pair, dtype, render mode, trajectory content): a job first takes what
+ * the cache already holds and sends only the misses to the worker. A job is saved when it starts
+ * (state/persistence) so that one cut short by a reload can be resumed.
  */
 import { create } from 'zustand';
 import { Comlink, scoringWorker, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoringClient';
 import type { DevicePreference, ModelDtype } from '../worker/device';
 import type { RenderMode } from '../core/render/types';
 import { useAppStore } from './store';
+import { contentHashesOf } from './persistence/contentHash';
+import { folderFilesTag, modelIdentity, pairKeyOf, scoreCacheKey, type ModelSourceIdentity } from './persistence/pairIdentity';
+import { lookupCachedScores } from './persistence/scoreCache';
+import { keysLeftInJob, type JobRecord } from './persistence/records';
 
 export type ModelChoice = { kind: 'demo' } | { kind: 'hub'; policy: string; reference: string } | { kind: 'folders'; policy: FolderPick | null; reference: FolderPick | null };
 
@@ -16,13 +24,25 @@ export interface FolderPick {
   files: Map<string, File>;
 }
 
+/** The pair now loaded in the worker, as the score cache names it. */
+export interface LoadedPair {
+  /** `pair:<hash>` of the two models' sources and tokenizers (see persistence/pairIdentity). */
+  key: string;
+  dtype: ModelDtype;
+  /** `policy / reference`, for messages. */
+  label: string;
+}
+
 export interface ModelSlice {
   choice: ModelChoice;
+  /** Folder names of a restored session's dropped folders (files are not kept): the UI asks for them again. */
+  rememberedFolders: { policy: string | null; reference: string | null } | null;
   dtype: ModelDtype;
   devicePreference: DevicePreference;
   render: RenderMode;
   modelState: 'idle' | 'loading' | 'ready' | 'error';
   pairStatus: PairStatus | null;
+  loadedPair: LoadedPair | null;
   loadProgress: Record<string, LoadProgress>;
   modelError: string | null;
 }
@@ -32,12 +52,20 @@ export interface JobState {
   running: boolean;
   progress: JobProgress | null;
   cancelled: boolean;
+  /** Trajectories whose scores came from the cache instead of the worker. */
+  reused: number;
   errors: { key: string; message: string }[];
 }
 
 export interface ScoringSlice {
   job: JobState | null;
   results: Record<string, ScoredTrajectory>;
+  /** The score-cache key of each result computed by a model pair (precomputed results have none). */
+  resultCacheKeys: Record<string, string>;
+  /** `pairKey|dtype` of the pair the results came from: loading another pair clears them. */
+  resultsPairKey: string | null;
+  /** The saved record of the running job, or of one that was interrupted (then `job` is not running). */
+  pendingJob: JobRecord | null;
 }
 
 export type ScoringState = ModelSlice & ScoringSlice;
@@ -45,37 +73,67 @@ export type ScoringState = ModelSlice & ScoringSlice;
 /** The embedded demo pair, served from public/models/. */
 export const DEMO_PAIR = { baseUrl: `${import.meta.env.BASE_URL}models/`, policy: 'demo-policy', reference: 'demo-reference' } as const;
 
-export const useScoringStore = create<ScoringState>()(() => ({
+/** Set by vite.config.ts at build time: the demo pair's weights ship with the build, so its cached scores last one build. */
+const APP_BUILD_ID: string = typeof import.meta.env.VITE_APP_BUILD_ID === 'string' ? import.meta.env.VITE_APP_BUILD_ID : 'dev';
+
+export const INITIAL_SCORING_STATE: ScoringState = {
   choice: { kind: 'demo' },
+  rememberedFolders: null,
   dtype: 'fp32',
   devicePreference: 'auto',
   render: 'plain',
   modelState: 'idle',
   pairStatus: null,
+  loadedPair: null,
   loadProgress: {},
   modelError: null,
   job: null,
   results: {},
-}));
+  resultCacheKeys: {},
+  resultsPairKey: null,
+  pendingJob: null,
+};
+
+export const useScoringStore = create<ScoringState>()(() => INITIAL_SCORING_STATE);
 
 export function setModelOptions(patch: Partial<Pick<ModelSlice, 'choice' | 'dtype' | 'devicePreference' | 'render'>>): void {
   useScoringStore.setState(patch);
 }
 
-async function sourcesFor(choice: ModelChoice): Promise<{ policy: ModelSource; reference: ModelSource }> {
+interface PairSources {
+  policy: ModelSource;
+  reference: ModelSource;
+  identity: { policy: ModelSourceIdentity; reference: ModelSourceIdentity };
+  label: string;
+}
+
+async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
   switch (choice.kind) {
     case 'demo':
       return {
         policy: { kind: 'served', baseUrl: DEMO_PAIR.baseUrl, id: DEMO_PAIR.policy },
         reference: { kind: 'served', baseUrl: DEMO_PAIR.baseUrl, id: DEMO_PAIR.reference },
+        identity: { policy: `served:${DEMO_PAIR.baseUrl}${DEMO_PAIR.policy}@${APP_BUILD_ID}`, reference: `served:${DEMO_PAIR.baseUrl}${DEMO_PAIR.reference}@${APP_BUILD_ID}` },
+        label: 'embedded demo pair',
       };
     case 'hub':
-      return { policy: { kind: 'hub', id: choice.policy }, reference: { kind: 'hub', id: choice.reference } };
+      return {
+        policy: { kind: 'hub', id: choice.policy },
+        reference: { kind: 'hub', id: choice.reference },
+        identity: { policy: `hub:${choice.policy}`, reference: `hub:${choice.reference}` },
+        label: `${choice.policy} / ${choice.reference}`,
+      };
     case 'folders': {
       if (!choice.policy || !choice.reference) throw new Error('choose both a policy folder and a reference folder');
       const worker = scoringWorker();
       const register = (pick: FolderPick) => worker.registerFolder(pick.name, new Map<string, Blob>(pick.files));
-      return { policy: { kind: 'dropped', id: await register(choice.policy) }, reference: { kind: 'dropped', id: await register(choice.reference) } };
+      const identity = (pick: FolderPick) => `folder:${pick.name}#${folderFilesTag(pick.files)}`;
+      return {
+        policy: { kind: 'dropped', id: await register(choice.policy) },
+        reference: { kind: 'dropped', id: await register(choice.reference) },
+        identity: { policy: identity(choice.policy), reference: identity(choice.reference) },
+        label: `folders ${choice.policy.name} / ${choice.reference.name}`,
+      };
     }
   }
 }
@@ -89,49 +147,154 @@ function injectedFailureFromUrl(): Pick<LoadPairRequest, 'injectWebGpuFailure'> 
   return value === 'load' || value === 'run' ? { injectWebGpuFailure: value } : {};
 }
 
-/** Loads the chosen pair in the worker. `injectWebGpuFailure` is a testing aid (see LoadPairRequest). */
+/** Results that do not depend on a model pair: figures a score file carried. */
+function precomputedOnly(results: Record<string, ScoredTrajectory>): Record<string, ScoredTrajectory> {
+  return Object.fromEntries(Object.entries(results).filter(([, r]) => r.device === 'precomputed'));
+}
+
+/**
+ * Loads the chosen pair in the worker. `injectWebGpuFailure` is a testing aid (see LoadPairRequest).
+ * Results of another pair are cleared; an interrupted job of this same pair resumes by itself.
+ */
 export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFailure'> = injectedFailureFromUrl()): Promise<void> {
   const { choice, dtype, devicePreference } = useScoringStore.getState();
-  useScoringStore.setState({ modelState: 'loading', modelError: null, loadProgress: {}, pairStatus: null });
+  useScoringStore.setState({ modelState: 'loading', modelError: null, loadProgress: {}, pairStatus: null, loadedPair: null });
   try {
     const sources = await sourcesFor(choice);
     const status = await scoringWorker().loadPair(
-      { ...sources, dtype, device: devicePreference, ...extra },
+      { policy: sources.policy, reference: sources.reference, dtype, device: devicePreference, ...extra },
       Comlink.proxy((p: LoadProgress) => useScoringStore.setState((s) => ({ loadProgress: { ...s.loadProgress, [`${p.model}:${p.file}`]: p } }))),
     );
-    useScoringStore.setState({ modelState: 'ready', pairStatus: status, results: {} });
+    const key = pairKeyOf(modelIdentity(sources.identity.policy, status.policy), modelIdentity(sources.identity.reference, status.reference));
+    const loadedPair: LoadedPair = { key, dtype, label: sources.label };
+    useScoringStore.setState((s) => {
+      const samePair = s.resultsPairKey === `${key}|${dtype}`;
+      return {
+        modelState: 'ready',
+        pairStatus: status,
+        loadedPair,
+        rememberedFolders: null,
+        results: samePair ? s.results : precomputedOnly(s.results),
+        resultCacheKeys: samePair ? s.resultCacheKeys : {},
+        resultsPairKey: samePair ? s.resultsPairKey : null,
+      };
+    });
+    const { pendingJob, job } = useScoringStore.getState();
+    if (pendingJob && !job?.running && pendingJob.pairKey === key && pendingJob.dtype === dtype) void resumeInterruptedJob();
   } catch (error) {
     useScoringStore.setState({ modelState: 'error', modelError: error instanceof Error ? error.message : String(error) });
   }
 }
 
-/** Scores the given trajectories (all loaded ones by default); results arrive one by one. */
-export async function scoreTrajectories(keys: readonly string[] = useAppStore.getState().trajectoryOrder): Promise<void> {
-  const { modelState, render, job } = useScoringStore.getState();
-  if (modelState !== 'ready' || job?.running) return;
+/**
+ * Scores the given trajectories (all loaded ones by default); results arrive one by one. Scores
+ * the cache holds for this pair, dtype and render mode are taken from it; only the rest is run.
+ */
+export async function scoreTrajectories(keys: readonly string[] = useAppStore.getState().trajectoryOrder, render: RenderMode = useScoringStore.getState().render): Promise<void> {
+  const { modelState, job, loadedPair } = useScoringStore.getState();
+  if (modelState !== 'ready' || !loadedPair || job?.running) return;
   const worker = scoringWorker();
   const id = await worker.newJobId();
   const trajectories = useAppStore.getState().trajectories;
   const items = keys.filter((k) => trajectories[k]).map((key) => ({ key, trajectory: trajectories[key].trajectory }));
-  useScoringStore.setState({ job: { id, running: true, progress: null, cancelled: false, errors: [] } });
+  useScoringStore.setState({ job: { id, running: true, progress: null, cancelled: false, reused: 0, errors: [] } });
   const patchJob = (patch: Partial<JobState>) => useScoringStore.setState((s) => (s.job?.id === id ? { job: { ...s.job, ...patch } } : s));
+  const pairResultsKey = `${loadedPair.key}|${loadedPair.dtype}`;
   try {
+    const hashes = await contentHashesOf(items.map((item) => item.trajectory));
+    const cacheKeyOf = new Map(items.map((item, i) => [item.key, scoreCacheKey(loadedPair.key, loadedPair.dtype, render, hashes[i])] as const));
+    const cached = await lookupCachedScores([...new Set(cacheKeyOf.values())]);
+    const reused: Record<string, ScoredTrajectory> = {};
+    const misses = items.filter((item) => {
+      const hit = cached.get(cacheKeyOf.get(item.key)!);
+      if (hit) reused[item.key] = { ...hit, key: item.key };
+      return !hit;
+    });
+    // The session may have been cleared (or the pair changed) while the cache was read: then this job is over.
+    if (useScoringStore.getState().job?.id !== id || useScoringStore.getState().loadedPair?.key !== loadedPair.key) {
+      patchJob({ running: false, cancelled: true });
+      return;
+    }
+    useScoringStore.setState((s) => ({
+      results: { ...s.results, ...reused },
+      resultCacheKeys: { ...s.resultCacheKeys, ...Object.fromEntries(Object.keys(reused).map((k) => [k, cacheKeyOf.get(k)!])) },
+      resultsPairKey: pairResultsKey,
+      job: { ...s.job!, reused: Object.keys(reused).length },
+      // Saved at once (state/persistence): if the page goes away now, these are what a resume runs.
+      pendingJob:
+        misses.length > 0
+          ? { pairKey: loadedPair.key, pairLabel: loadedPair.label, dtype: loadedPair.dtype, render, keys: misses.map((m) => m.key), failedKeys: [], startedAt: Date.now() }
+          : null,
+    }));
+    if (misses.length === 0) {
+      patchJob({ running: false, progress: { trajectoriesDone: 0, trajectoriesTotal: 0, tokensDone: 0, tokensTotal: 0, elapsedMs: 0 } });
+      return;
+    }
     const outcome = await worker.score(
       id,
-      items,
+      misses,
       render,
       Comlink.proxy({
         onProgress: (progress: JobProgress) => patchJob({ progress }),
-        onResult: (result: ScoredTrajectory) => useScoringStore.setState((s) => ({ results: { ...s.results, [result.key]: result } })),
+        // A result of a job that is no longer current (the session was cleared meanwhile) is dropped.
+        onResult: (result: ScoredTrajectory) =>
+          useScoringStore.setState((s) =>
+            s.job?.id === id
+              ? { results: { ...s.results, [result.key]: result }, resultCacheKeys: { ...s.resultCacheKeys, [result.key]: cacheKeyOf.get(result.key)! } }
+              : s,
+          ),
         onError: (key: string, message: string) =>
-          useScoringStore.setState((s) => (s.job?.id === id ? { job: { ...s.job, errors: [...s.job.errors, { key, message }] } } : s)),
+          useScoringStore.setState((s) => ({
+            job: s.job?.id === id ? { ...s.job, errors: [...s.job.errors, { key, message }] } : s.job,
+            pendingJob: s.job?.id === id && s.pendingJob ? { ...s.pendingJob, failedKeys: [...s.pendingJob.failedKeys, key] } : s.pendingJob,
+          })),
         onFallback: (status: PairStatus) => useScoringStore.setState({ pairStatus: status }),
       }),
     );
-    patchJob({ running: false, cancelled: outcome.cancelled });
+    // Finished or cancelled by the user: nothing to resume.
+    useScoringStore.setState((s) => (s.job?.id === id ? { job: { ...s.job, running: false, cancelled: outcome.cancelled }, pendingJob: null } : s));
   } catch (error) {
+    // The pending job stays: what it did not finish can be resumed.
     patchJob({ running: false, errors: [...(useScoringStore.getState().job?.errors ?? []), { key: '', message: error instanceof Error ? error.message : String(error) }] });
   }
+}
+
+/** The trajectories an interrupted job still has to score (empty when none is interrupted). */
+export function interruptedJobLeft(state: Pick<ScoringState, 'pendingJob' | 'job' | 'results'>, trajectories: Readonly<Record<string, unknown>>): string[] {
+  if (!state.pendingJob || state.job?.running) return [];
+  return keysLeftInJob(state.pendingJob, state.results, trajectories);
+}
+
+/**
+ * Continues an interrupted job: at once when its pair is loaded; otherwise loads the chosen pair
+ * first (the job resumes when it turns out to be the same pair). Dropped folders must be picked again.
+ */
+export async function resumeInterruptedJob(): Promise<void> {
+  const s = useScoringStore.getState();
+  const job = s.pendingJob;
+  if (!job || s.job?.running) return;
+  const left = keysLeftInJob(job, s.results, useAppStore.getState().trajectories);
+  if (left.length === 0) {
+    useScoringStore.setState({ pendingJob: null });
+    return;
+  }
+  if (s.modelState === 'ready' && s.loadedPair?.key === job.pairKey && s.loadedPair.dtype === job.dtype) {
+    await scoreTrajectories(left, job.render);
+    return;
+  }
+  if (s.modelState !== 'loading' && canLoadChoice(s.choice)) {
+    useScoringStore.setState({ dtype: job.dtype });
+    await loadModelPair();
+  }
+}
+
+/** Forgets an interrupted job (its finished scores stay). */
+export function dismissInterruptedJob(): void {
+  if (!useScoringStore.getState().job?.running) useScoringStore.setState({ pendingJob: null });
+}
+
+export function canLoadChoice(choice: ModelChoice): boolean {
+  return choice.kind !== 'folders' || (choice.policy !== null && choice.reference !== null);
 }
 
 export async function cancelScoring(): Promise<void> {

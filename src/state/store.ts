@@ -1,6 +1,8 @@
 /**
- * The app's state: zustand slices for loaded files, trajectories and the selection.
+ * The app's state: zustand slices for loaded files, trajectories, the selection and the open tab.
  * Trajectories are plain data produced by the ingestion worker; nothing here touches the DOM.
+ * Objects are replaced, never mutated: the session writer (state/persistence) finds what changed
+ * by identity.
  */
 import { create } from 'zustand';
 import type { StateCreator } from 'zustand';
@@ -46,7 +48,30 @@ export interface SelectionSlice {
   select(key: string | null): void;
 }
 
-export type AppState = FilesSlice & SelectionSlice;
+export const VIEW_TABS = ['trajectory', 'group', 'dataset'] as const;
+export type ViewTab = (typeof VIEW_TABS)[number];
+
+export interface ViewSlice {
+  activeTab: ViewTab;
+  setActiveTab(tab: ViewTab): void;
+}
+
+/** What a saved session brings back (see state/persistence). */
+export interface RestoredFiles {
+  files: LoadedFile[];
+  trajectories: Record<string, LoadedTrajectory>;
+  selectedKey: string | null;
+  activeTab: ViewTab;
+}
+
+export interface SessionSlice {
+  /** Replaces the files, trajectories, selection and tab with a saved session's. */
+  restoreFiles(restored: RestoredFiles): void;
+  /** Empties the session: no files, no trajectories, nothing selected, the first tab. */
+  resetFiles(): void;
+}
+
+export type AppState = FilesSlice & SelectionSlice & ViewSlice & SessionSlice;
 
 let nextFileId = 1;
 
@@ -121,7 +146,33 @@ const createSelectionSlice: StateCreator<AppState, [], [], SelectionSlice> = (se
   },
 });
 
+const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set) => ({
+  activeTab: 'trajectory',
+  setActiveTab(tab) {
+    set({ activeTab: tab });
+  },
+});
+
+const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = (set) => ({
+  restoreFiles({ files, trajectories, selectedKey, activeTab }) {
+    // Restored files keep their ids (trajectory keys contain them): new files are numbered after them.
+    nextFileId = Math.max(nextFileId, ...files.map((f) => f.id + 1));
+    set({
+      files,
+      trajectories,
+      trajectoryOrder: files.flatMap((f) => f.trajectoryKeys),
+      selectedKey: selectedKey !== null && trajectories[selectedKey] ? selectedKey : null,
+      activeTab,
+    });
+  },
+  resetFiles() {
+    set({ files: [], trajectories: {}, trajectoryOrder: [], selectedKey: null, activeTab: 'trajectory' });
+  },
+});
+
 export const useAppStore = create<AppState>()((...a) => ({
   ...createFilesSlice(...a),
   ...createSelectionSlice(...a),
+  ...createViewSlice(...a),
+  ...createSessionSlice(...a),
 }));

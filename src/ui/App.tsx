@@ -12,18 +12,28 @@ import { GroupView } from './group/GroupView';
 import { DatasetView } from './dataset/DatasetView';
 import { HelpDialog } from './help/HelpDialog';
 import { useKeyboardShortcuts } from './keyboard/useKeyboardShortcuts';
-import { loadExamples } from '../state/loadFiles';
+import { SessionPanel } from './session/SessionPanel';
+import { startSession } from '../state/persistence/session';
 import { useAppStore } from '../state/store';
-
-type Tab = 'trajectory' | 'group' | 'dataset';
+import { ShareMenu } from './share/ShareMenu';
+import { SnippetView } from './share/SnippetView';
+import { useSnippetHash } from './share/useSnippetHash';
 
 export function App() {
+  const snippetHash = useSnippetHash();
+  // A snippet link (#snippet=…) shows the step it carries on its own: no files, no models.
+  if (snippetHash !== null) return <SnippetView hash={snippetHash} />;
+  return <Inspector />;
+}
+
+function Inspector() {
   useEffect(() => {
-    // The embedded examples are the starting point of a fresh session.
-    void loadExamples();
+    // The saved session comes back; a fresh one starts with the embedded examples.
+    void startSession();
   }, []);
   const selected = useAppStore((s) => (s.selectedKey ? s.trajectories[s.selectedKey] : undefined));
-  const [tab, setTab] = useState<Tab>('trajectory');
+  const tab = useAppStore((s) => s.activeTab);
+  const setTab = useAppStore((s) => s.setActiveTab);
   const [helpOpen, setHelpOpen] = useState(false);
   const toggleHelp = useCallback(() => setHelpOpen((open) => !open), []);
   const closeHelp = useCallback(() => setHelpOpen(false), []);
@@ -41,11 +51,13 @@ export function App() {
           <button type="button" data-testid="help-button" onClick={toggleHelp} aria-label="Help (?)">
             ? Help
           </button>
+          <ShareMenu />
           <ThemeToggle />
         </header>
         <aside className="sidebar">
           <ModelPanel />
           <ScoringBar />
+          <SessionPanel />
           <FilePanel />
           <TrajectoryList />
         </aside>

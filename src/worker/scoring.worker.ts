@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { createTransformersEngine, type TransformersEngine } from '../core/engine/transformers-engine';
+import { configureWasmThreads, createTransformersEngine, type TransformersEngine } from '../core/engine/transformers-engine';
 import { scorePair, scoreStepLevel, type NotScoredStep } from '../core/engine/pair';
 import { fromTransformersTokenizer } from '../core/tokenizer';
 import { pairTokenizers, transformersTokenizerIdentity, type TokenizerIdentity } from '../core/models/tokenizer-pairing';
@@ -38,6 +38,8 @@ export interface LoadedModelInfo {
   description: string;
   maxContext: number;
   vocabSize: number;
+  /** The tokenizer's vocabulary fingerprint (ids, tokens, special tokens): part of the score cache's pair identity. */
+  vocabularyFingerprint: string;
   /** `device`: logits never leave the GPU (reduced there); `cpu`: read back per chunk and reduced on the CPU. */
   logitsPlacement: 'device' | 'cpu';
 }
@@ -116,6 +118,11 @@ if (onnxWasm) {
   onnxWasm.wasmPaths = { mjs: `${ORT_BASE}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${ORT_BASE}ort-wasm-simd-threaded.asyncify.wasm` };
 }
 env.fetch = fetchWithDroppedFolders(fetch.bind(self));
+// transformers.js would re-serve onnxruntime's glue script from a blob: URL, which the app's
+// Content-Security-Policy does not allow as a script source; the self-hosted file is imported as it is.
+env.useWasmCache = false;
+// One WASM thread per core (the app is cross-origin isolated; 1 thread where it is not).
+configureWasmThreads();
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -127,7 +134,8 @@ let nextJobId = 1;
 function sourceLocation(source: ModelSource): { modelId: string; localModelPath?: string } {
   switch (source.kind) {
     case 'served':
-      return { modelId: source.id, localModelPath: new URL(source.baseUrl, self.location.origin).href };
+      // A path, not a URL: transformers.js only reads "local" models from paths (a full URL counts as remote).
+      return { modelId: source.id, localModelPath: new URL(source.baseUrl, self.location.origin).pathname };
     case 'dropped':
       return { modelId: source.id, localModelPath: DROPPED_MODELS_PREFIX };
     case 'hub':
@@ -175,17 +183,18 @@ async function loadEngines(request: LoadPairRequest, device: Device, onProgress?
 }
 
 function statusOf(p: LoadedPair): PairStatus {
-  const info = (e: TransformersEngine): LoadedModelInfo => ({
+  const info = (e: TransformersEngine, tokenizer: TokenizerLike): LoadedModelInfo => ({
     id: e.modelId,
     description: e.description,
     maxContext: e.maxContext,
     vocabSize: e.vocabSize,
+    vocabularyFingerprint: tokenizer.vocabularyFingerprint,
     logitsPlacement: e.logitsPlacement,
   });
   return {
     device: p.device,
-    policy: info(p.policy),
-    reference: info(p.reference),
+    policy: info(p.policy, p.policyTokenizer),
+    reference: info(p.reference, p.referenceTokenizer),
     tokenizerMismatch: p.tokenizerMismatch,
     tokenizerNotice: p.tokenizerNotice,
     fallback: p.fallback,
@@ -291,8 +300,11 @@ const api = {
       }
     });
     progress(0);
+    // Best-of-N trajectories share their system prompt: each starts from the previous one's KV cache.
+    const reusePrefix = items.length > 1;
+    const releasePrefixCaches = () => Promise.all([pair?.policy.releasePrefixCache(), pair?.reference.releasePrefixCache()]);
     for (let i = 0; i < items.length; i++) {
-      if (cancelled.delete(jobId)) return { cancelled: true };
+      if (cancelled.delete(jobId)) return releasePrefixCaches().then(() => ({ cancelled: true }));
       const r = rendered[i];
       if (r instanceof Error) {
         callbacks.onError?.(items[i].key, r.message);
@@ -305,7 +317,7 @@ const api = {
             tokensDone = base + done;
             if (cancelled.has(jobId)) controller.abort();
             progress(i);
-          }, controller.signal);
+          }, controller.signal, reusePrefix);
           tokensTotal += result.forwardedTokens - r.tokenIds.length * 2;
           tokensDone = base + result.forwardedTokens;
           callbacks.onResult?.(result);
@@ -313,6 +325,7 @@ const api = {
         } catch (error) {
           if (controller.signal.aborted) {
             cancelled.delete(jobId);
+            await releasePrefixCaches();
             return { cancelled: true };
           }
           const message = error instanceof Error ? error.message : String(error);
@@ -327,6 +340,7 @@ const api = {
       }
       progress(i + 1);
     }
+    await releasePrefixCaches();
     return { cancelled: false };
   },
 };
@@ -336,6 +350,7 @@ async function scoreOne(
   rendered: ReturnType<typeof renderTrajectory>,
   onTokens: (tokensDone: number) => void,
   signal: AbortSignal,
+  reusePrefix = false,
 ): Promise<ScoredTrajectory> {
   const p = pair!;
   if (p.device.device === 'webgpu' && injectedFailure === 'run') {
@@ -351,6 +366,7 @@ async function scoreOne(
       reference: p.reference,
       decodeTokens: (ids) => p.policyTokenizer.decodeTokens(ids),
       signal,
+      reusePrefix,
       onProgress: (pr) => {
         // The policy pass runs first, then the reference pass over the same tokens.
         forwarded = pr.tokensTotal;
@@ -374,6 +390,7 @@ async function scoreOne(
     policy: { engine: p.policy, rendered },
     reference: { engine: p.reference, rendered: referenceRendered },
     signal,
+    reusePrefix,
   });
   const record: ScoreRecord = {
     id: stepLevel.id,

@@ -2,7 +2,7 @@
 import * as Comlink from 'comlink';
 import type { ScoringApi } from './scoring.worker';
 
-export type { ModelSource, LoadPairRequest, PairStatus, LoadProgress, ScoredTrajectory, JobProgress, TrajectoryToScore } from './scoring.worker';
+export type { ModelSource, LoadPairRequest, PairStatus, LoadProgress, LoadedModelInfo, ScoredTrajectory, JobProgress, TrajectoryToScore } from './scoring.worker';
 
 let remote: Comlink.Remote<ScoringApi> | null = null;
 

@@ -49,9 +49,24 @@ export async function openBrowser(): Promise<BrowserSession> {
   };
 }
 
-/** Opens the app and waits until every example file listed in public/examples/index.json is read. */
+/**
+ * Deletes the app's saved session (IndexedDB) for the origin of `url`. The page first leaves the
+ * app, so that no write of the old page lands after the deletion.
+ */
+export async function clearSavedSession(page: Page, url: string): Promise<void> {
+  await page.goto('about:blank');
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(url).origin, storageTypes: 'indexeddb' });
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** Opens the app on a fresh session (the saved one is deleted) and waits until every example file listed in public/examples/index.json is read. */
 export async function openAppWithExamples(page: Page, baseUrl: string): Promise<void> {
   const manifest = JSON.parse(readFileSync(resolve(__dirname, '../../public/examples/index.json'), 'utf8')) as { files: string[] };
+  await clearSavedSession(page, baseUrl);
   await page.goto(baseUrl);
   await page.waitForFunction(
     (n) => {
@@ -61,4 +76,48 @@ export async function openAppWithExamples(page: Page, baseUrl: string): Promise<
     manifest.files.length,
     { timeout: 30_000 },
   );
+}
+
+export interface ShownToken {
+  message: number;
+  index: number;
+  advantage: number;
+  policy: number;
+  reference: number;
+}
+
+/**
+ * Every scored token of the open transcript, in order. The transcript is virtualized (only rows
+ * near the viewport exist) and renders new results deferred, so this waits for the expected number
+ * of tokens while scrolling it from top to bottom.
+ */
+export async function collectShownTokens(page: Page, expectedCount: number): Promise<ShownToken[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const byPlace = new Map<string, ShownToken>();
+    const scroller = page.locator('[data-testid="transcript"] .transcript-scroller');
+    await scroller.evaluate((el) => el.scrollTo(0, 0));
+    for (let pass = 0; pass < 400; pass++) {
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+      const seen = await page.$$eval('[data-testid="scored-step"] [data-testid="token"]', (els) =>
+        els.map((t) => ({
+          message: Number(t.closest('[data-testid="scored-step"]')!.getAttribute('data-message')),
+          index: Number(t.getAttribute('data-index')),
+          advantage: Number(t.getAttribute('data-advantage')),
+          policy: Number(t.getAttribute('data-logprob-policy')),
+          reference: Number(t.getAttribute('data-logprob-reference')),
+        })),
+      );
+      for (const t of seen) byPlace.set(`${t.message}:${t.index}`, t);
+      const atEnd = await scroller.evaluate((el) => {
+        const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+        el.scrollBy(0, Math.max(100, el.clientHeight * 0.8));
+        return end;
+      });
+      if (atEnd) break;
+    }
+    const tokens = [...byPlace.values()].sort((a, b) => a.message - b.message || a.index - b.index);
+    if (tokens.length >= expectedCount || Date.now() > deadline) return tokens;
+    await page.waitForTimeout(200);
+  }
 }

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts } from '../../src/core/render';
 import { parseScoreJsonl, serializeScoreRecord, type ScoreRecord } from '../../src/core/scores/format';
-import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession } from './browser';
 import { writeRandomPair } from './models';
 
 const baseUrl = inject('baseUrl');
@@ -92,8 +92,8 @@ describe('the inspector', () => {
     for (const record of cli) {
       await page.locator(`[data-testid="trajectory-row"][data-id="${record.id}"]`).click();
       await expect.poll(() => page.locator('[data-testid="transcript"] h2').textContent()).toBe(record.id);
-      const shown = await page.$$eval('[data-testid="token"]', (els) => els.map((e) => Number(e.getAttribute('data-advantage'))));
       const expected = record.steps.flatMap((s) => s.policy.map((p, i) => p - s.reference[i]));
+      const shown = (await collectShownTokens(page, expected.length)).map((t) => t.advantage);
       expect(shown.length).toBe(expected.length);
       shown.forEach((a, i) => expect(Math.abs(a - expected[i])).toBeLessThan(1e-4));
     }

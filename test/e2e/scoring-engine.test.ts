@@ -4,18 +4,18 @@
  * 1e-3 per token; a WebGPU failure mid-job falls back to WASM, says so, and finishes the job.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
-import { SPECIAL_TOKEN_COUNT, modelFolderFiles, randomGpt2Weights, wordLevelVocabularyFromTexts, type Gpt2Config } from '../../src/core/model-builder';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts, renderTrajectory } from '../../src/core/render';
 import { loadTokenizer } from '../../src/core/tokenizer';
 import { createTransformersEngine } from '../../src/core/engine/transformers-engine';
 import { scorePair } from '../../src/core/engine/pair';
 import type { ScoreRecord } from '../../src/core/scores/format';
-import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession, type ShownToken } from './browser';
+import { writeRandomPair } from './models';
 
 const baseUrl = inject('baseUrl');
 
@@ -40,15 +40,7 @@ let nodeRecord: ScoreRecord;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pa-browser-engine-'));
   const trajectory = parseTrajectoryText(TRAJECTORY_FILE, trajectoryJson).trajectories[0];
-  const vocabulary = wordLevelVocabularyFromTexts(renderPlainTexts(trajectory));
-  const config: Gpt2Config = { vocabSize: SPECIAL_TOKEN_COUNT + vocabulary.length, contextLength: 256, embeddingDim: 32, layerCount: 2, headCount: 4 };
-  for (const [name, seed] of [['policy', 11], ['reference', 12]] as const) {
-    for (const [path, content] of Object.entries(modelFolderFiles({ config, weights: randomGpt2Weights(config, seed), vocabulary, formats: ['fp32'] }))) {
-      const target = join(root, name, path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, content);
-    }
-  }
+  writeRandomPair(root, renderPlainTexts(trajectory), 256);
   writeFileSync(join(root, TRAJECTORY_FILE), trajectoryJson);
 
   // The Node figures: the same engine code on onnxruntime-node.
@@ -67,12 +59,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-interface BrowserToken {
-  message: number;
-  policy: number;
-  reference: number;
-  advantage: number;
-}
+type BrowserToken = ShownToken;
 
 async function scoreInBrowser(
   device: 'wasm' | 'webgpu',
@@ -87,22 +74,15 @@ async function scoreInBrowser(
   await page.getByTestId('load-models').click();
   await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 }).toBe('ready');
   await page.getByTestId('file-input').setInputFiles(join(root, TRAJECTORY_FILE));
+  // The list is virtualized and starts with the demo episodes: show just this file.
+  await page.getByTestId('filter-file').selectOption({ label: TRAJECTORY_FILE });
   const row = page.locator('[data-testid="trajectory-row"][data-id="refund-1"]');
   await row.waitFor({ timeout: 20_000 });
   await row.click();
   await page.getByTestId('score-selected').click();
   const progress = page.getByTestId('scoring-progress');
   await expect.poll(async () => `${await progress.getAttribute('data-running')} ${await progress.getAttribute('data-done')}`, { timeout: 90_000 }).toBe('false 1');
-  const tokens = await page.$$eval('[data-testid="scored-step"]', (steps) =>
-    steps.flatMap((step) =>
-      Array.from(step.querySelectorAll('[data-testid="token"]')).map((t) => ({
-        message: Number(step.getAttribute('data-message')),
-        policy: Number(t.getAttribute('data-logprob-policy')),
-        reference: Number(t.getAttribute('data-logprob-reference')),
-        advantage: Number(t.getAttribute('data-advantage')),
-      })),
-    ),
-  );
+  const tokens = await collectShownTokens(page, nodeRecord.steps.reduce((n, step) => n + step.policy.length, 0));
   const fallback = (await page.getByTestId('device-fallback').count()) > 0 ? await page.getByTestId('device-fallback').textContent() : null;
   return {
     tokens,

@@ -9,9 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { env } from '@huggingface/transformers';
-import { SPECIAL_TOKEN_COUNT, modelFolderFiles, randomGpt2Weights, wordLevelVocabularyFromTexts, type Gpt2Config } from '../../src/core/model-builder';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import type { Trajectory } from '../../src/core/trajectory/types';
 import { renderPlainTexts, renderTrajectory } from '../../src/core/render';
@@ -20,6 +19,7 @@ import { createTransformersEngine } from '../../src/core/engine/transformers-eng
 import { scorePair } from '../../src/core/engine/pair';
 import { serializeScoreRecord } from '../../src/core/scores/format';
 import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { writeRandomPair } from './models';
 
 const baseUrl = inject('baseUrl');
 const REPO = resolve(__dirname, '../..');
@@ -178,15 +178,7 @@ beforeAll(async () => {
   expect(trajectories.map((t) => t.id)).toEqual([...CHAT_RECORDS.map((r) => r.id), WHO_AND_WHEN_ID]);
   expect(trajectories[6].labels.mistakeStep).toBe(WHO_AND_WHEN_MISTAKE);
 
-  const vocabulary = wordLevelVocabularyFromTexts(trajectories.flatMap(renderPlainTexts));
-  const config: Gpt2Config = { vocabSize: SPECIAL_TOKEN_COUNT + vocabulary.length, contextLength: 512, embeddingDim: 32, layerCount: 2, headCount: 4 };
-  for (const [name, seed] of [['policy', 21], ['reference', 22]] as const) {
-    for (const [path, content] of Object.entries(modelFolderFiles({ config, weights: randomGpt2Weights(config, seed), vocabulary, formats: ['fp32'] }))) {
-      const target = join(root, name, path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, content);
-    }
-  }
+  writeRandomPair(root, trajectories.flatMap((t) => renderPlainTexts(t)));
 
   // The same trajectories scored in Node with the engine the worker runs, then evaluated by the CLI.
   Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: root });

@@ -6,7 +6,8 @@
  *
  * Both models are loaded once (transformers.js on onnxruntime-node, CPU) and every trajectory is
  * rendered once with the policy's tokenizer, then forwarded through each model in chunks that carry
- * the KV cache. Exit status: 0 everything scored, 1 a file, trajectory or model failed (the others
+ * the KV cache; a trajectory starts from the cache of the token prefix it shares with the one before
+ * it (best-of-N trajectories of a task share the system prompt), so that prefix is forwarded once. Exit status: 0 everything scored, 1 a file, trajectory or model failed (the others
  * are still scored and written), 2 usage error.
  */
 import { once } from 'node:events';
@@ -485,6 +486,8 @@ async function scoreOne(entry: TrajectoryEntry, setup: ScoringSetup, outputId: s
       reference: setup.referenceEngine,
       decodeTokens: setup.policyTokenizer!.decodeTokens,
       ...(command.chunkSize !== undefined ? { chunkSize: command.chunkSize } : {}),
+      // Trajectories in file order: a best-of-N group shares its system prompt, forwarded once.
+      reusePrefix: true,
       onProgress,
     });
     const line = serializeScoreRecord({ ...labelsOf(record), ...idKeys, ...provenance, notScored, steps: record.steps });
@@ -500,6 +503,7 @@ async function scoreOne(entry: TrajectoryEntry, setup: ScoringSetup, outputId: s
     policy: policySide,
     reference: referenceSide,
     ...(command.chunkSize !== undefined ? { chunkSize: command.chunkSize } : {}),
+    reusePrefix: true,
     onProgress,
   });
   const { steps, stepTokenCounts } = stepLevelSteps(score);

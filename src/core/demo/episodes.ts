@@ -10,18 +10,22 @@ export interface EpisodesPerTask {
   noisyAgent: number;
 }
 
-/** For every task, `policy` episodes sampled from the model and `noisyAgent` from the scripted agent, all from `seed`. */
+/**
+ * For every task, `policy` episodes sampled from the model and `noisyAgent` from the scripted agent, all
+ * from `seed`. The two agents draw from separate streams, so the scripted episodes do not depend on the model.
+ */
 export function sampleMixedEpisodes(policy: Gpt2Model, seed: number, perTask: EpisodesPerTask): DemoEpisode[] {
   const sequence = policy.newSequence();
-  const agentUniform = seededUniform(deriveSeed(seed, 'episodes-agent'));
-  const environmentUniform = seededUniform(deriveSeed(seed, 'episodes-environment'));
-  const scripted = noisyAgent(agentUniform);
+  const policyUniform = seededUniform(deriveSeed(seed, 'episodes-policy'));
+  const policyEnvironmentUniform = seededUniform(deriveSeed(seed, 'episodes-policy-environment'));
+  const scripted = noisyAgent(seededUniform(deriveSeed(seed, 'episodes-noisy-agent')));
+  const scriptedEnvironmentUniform = seededUniform(deriveSeed(seed, 'episodes-noisy-agent-environment'));
   const episodes: DemoEpisode[] = [];
   DEMO_TASKS.forEach((_, taskIndex) => {
     for (let copy = 0; copy < perTask.policy; copy++) {
-      episodes.push(sampleModelEpisode(sequence, taskIndex, 'policy', agentUniform, environmentUniform).episode);
+      episodes.push(sampleModelEpisode(sequence, taskIndex, 'policy', policyUniform, policyEnvironmentUniform).episode);
     }
-    for (let copy = 0; copy < perTask.noisyAgent; copy++) episodes.push(runEpisode(taskIndex, scripted, 'noisy-agent', environmentUniform));
+    for (let copy = 0; copy < perTask.noisyAgent; copy++) episodes.push(runEpisode(taskIndex, scripted, 'noisy-agent', scriptedEnvironmentUniform));
   });
   return episodes;
 }

@@ -89,22 +89,44 @@ export interface ConversationTokens {
   agentSpans: { messageIndex: number; headerStart: number; actionStart: number; end: number }[];
 }
 
-/** The conversation's ids, with the span of every agent message. */
+/**
+ * The conversation's ids (exactly {@link encodeConversation}), with the span of every agent message.
+ * Spans come from the pieces' character offsets in the whole text: a message's last piece can depend
+ * on what follows (an empty step renders `assistant: ` + `\n`, whose space is a piece of its own only
+ * in context), so messages are never tokenized on their own.
+ */
 export function tokenizeConversation(messages: readonly DemoMessage[]): ConversationTokens {
-  const ids: number[] = [BOS_ID];
-  const agentSpans: ConversationTokens['agentSpans'] = [];
-  messages.forEach((message, messageIndex) => {
-    const start = ids.length;
-    ids.push(...encodeText(messageText(message)));
-    if (message.role === 'assistant') {
-      agentSpans.push({ messageIndex, headerStart: start, actionStart: start + AGENT_HEADER_IDS.length, end: ids.length });
-    }
-  });
-  // Pieces never cross a message boundary (each message ends with `\n` and the next starts with a
-  // role word), so per-message encoding equals encoding the whole text: checked here once per call.
-  const whole = encodeConversation(messages);
-  if (whole.length !== ids.length || whole.some((id, index) => id !== ids[index])) {
-    throw new Error('tokenizeConversation: a message does not tokenize on its own as it does in context');
+  const texts = messages.map(messageText);
+  const pieces = splitIntoPieces(texts.join(''));
+  const ids: number[] = [BOS_ID, ...pieces.map((piece) => idOfPiece.get(piece) ?? SPECIAL_TOKEN_IDS.unk)];
+  /** Character offset of each piece in the whole text. */
+  const pieceStarts: number[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    pieceStarts.push(offset);
+    offset += piece.length;
   }
+  /** Index in `ids` of the first piece starting at or after a character offset, which must be a piece boundary. */
+  const tokenAt = (characterOffset: number): number => {
+    let index = pieceStarts.findIndex((start) => start >= characterOffset);
+    if (index < 0) index = pieces.length;
+    if (index > 0 && pieceStarts[index - 1] + pieces[index - 1].length > characterOffset) {
+      throw new Error(`tokenizeConversation: a piece crosses character ${characterOffset}, a message or header boundary`);
+    }
+    return 1 + index; // after <bos>
+  };
+  const agentSpans: ConversationTokens['agentSpans'] = [];
+  let messageStart = 0;
+  messages.forEach((message, messageIndex) => {
+    if (message.role === 'assistant') {
+      agentSpans.push({
+        messageIndex,
+        headerStart: tokenAt(messageStart),
+        actionStart: tokenAt(messageStart + 'assistant:'.length),
+        end: tokenAt(messageStart + texts[messageIndex].length),
+      });
+    }
+    messageStart += texts[messageIndex].length;
+  });
   return { ids, agentSpans };
 }

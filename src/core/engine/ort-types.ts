@@ -16,6 +16,8 @@ export interface OrtTensor {
   readonly location: OrtDataLocation;
   /** Frees the tensor's data (the GPU buffer of a GPU tensor); a no-op for plain CPU tensors. */
   dispose(): void;
+  /** Downloads a GPU tensor's data (CPU tensors resolve to `data`). */
+  getData?(): Promise<unknown>;
 }
 
 export type OrtTensorData = Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
@@ -38,6 +40,8 @@ export type OrtExecutionProvider = string | { readonly name: string; readonly [o
 
 export interface OrtSessionOptions {
   executionProviders?: readonly OrtExecutionProvider[];
+  /** onnxruntime-node: threads within one operator (0: the runtime's default, one per core). */
+  intraOpNumThreads?: number;
   preferredOutputLocation?: OrtDataLocation | Readonly<Record<string, OrtDataLocation>>;
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }

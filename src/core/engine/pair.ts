@@ -67,6 +67,12 @@ export interface ScorePairInput {
   chunkSize?: number;
   onProgress?(progress: PairProgress): void;
   signal?: AbortSignal;
+  /**
+   * Each engine starts from the KV cache of the token prefix this trajectory shares with the one it
+   * scored before with `reusePrefix` (best-of-N trajectories share the system prompt and policy
+   * text), and keeps this one's for the next; `releasePrefixCache()` frees it. Same figures.
+   */
+  reusePrefix?: boolean;
 }
 
 export type TokenizerMatch = { match: true } | { match: false; reason: string };
@@ -178,7 +184,7 @@ const numbers = (values: Float32Array): number[] => Array.from(values);
 
 /** Token-level scores of one trajectory under two models that share a tokenizer. */
 export async function scorePair(input: ScorePairInput): Promise<PairScore> {
-  const { trajectory, rendered, policy, reference, decodeTokens, chunkSize, onProgress, signal } = input;
+  const { trajectory, rendered, policy, reference, decodeTokens, chunkSize, onProgress, signal, reusePrefix } = input;
   const spans = actionSpansOf(trajectory, rendered);
   const plan = planRanges(spans, [
     { side: 'policy', engine: policy },
@@ -189,6 +195,7 @@ export async function scorePair(input: ScorePairInput): Promise<PairScore> {
     engine.score(rendered.tokenIds, ranges, {
       ...(chunkSize !== undefined ? { chunkSize } : {}),
       ...(signal ? { signal } : {}),
+      ...(reusePrefix ? { reusePrefix } : {}),
       ...(onProgress ? { onProgress: (progress: ScoreProgress) => onProgress({ model, ...progress }) } : {}),
     });
   // One after the other: two models in one worker share the device.
@@ -307,7 +314,7 @@ async function stepSums(
   trajectory: Trajectory,
   source: StepLevelSide,
   side: 'policy' | 'reference',
-  options: { chunkSize?: number; signal?: AbortSignal; onProgress?(progress: PairProgress): void },
+  options: { chunkSize?: number; signal?: AbortSignal; reusePrefix?: boolean; onProgress?(progress: PairProgress): void },
 ): Promise<StepSums> {
   if ('precomputed' in source) {
     const notScored: NotScoredStep[] = [];
@@ -326,13 +333,14 @@ async function stepSums(
   const { engine, rendered } = source;
   const spans = actionSpansOf(trajectory, rendered);
   const plan = planRanges(spans, [{ side, engine }]);
-  const { onProgress, chunkSize, signal } = options;
+  const { onProgress, chunkSize, signal, reusePrefix } = options;
   const figures = await engine.score(
     rendered.tokenIds,
     plan.map((planned) => planned.range),
     {
       ...(chunkSize !== undefined ? { chunkSize } : {}),
       ...(signal ? { signal } : {}),
+      ...(reusePrefix ? { reusePrefix } : {}),
       ...(onProgress ? { onProgress: (progress: ScoreProgress) => onProgress({ model: side, ...progress }) } : {}),
     },
   );
@@ -361,9 +369,11 @@ export async function scoreStepLevel(input: {
   chunkSize?: number;
   onProgress?(progress: PairProgress): void;
   signal?: AbortSignal;
+  /** As in ScorePairInput. */
+  reusePrefix?: boolean;
 }): Promise<StepLevelScore> {
-  const { trajectory, chunkSize, onProgress, signal } = input;
-  const options = { chunkSize, onProgress, signal };
+  const { trajectory, chunkSize, onProgress, signal, reusePrefix } = input;
+  const options = { chunkSize, onProgress, signal, reusePrefix };
   const policy = await stepSums(trajectory, input.policy, 'policy', options);
   const reference = await stepSums(trajectory, input.reference, 'reference', options);
   const steps = trajectory.actionSteps.map((message, index): StepLogLikelihood => {

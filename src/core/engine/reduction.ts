@@ -8,7 +8,7 @@
  *   entropy        = −Σ_v exp(logp) · logp                      [1, S]   nats
  *   topk_mean      = mean(TopK(logp, k))                        [1, S]   k = min(20, V)
  */
-import { OnnxDataType, encodeOnnxModel } from '../model-builder/onnx-proto';
+import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../model-builder/onnx-proto';
 import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../model-builder/onnx-graph-builder';
 import {
   disposeTensors,
@@ -188,5 +188,188 @@ export class LogitReducer {
     if (this.released) return;
     this.released = true;
     await this.session.release();
+  }
+}
+
+/**
+ * The reduction appended to the model's own graph (CPU and WASM): the model session then returns
+ * three floats per reduced position instead of its [1, S, V] logits, which otherwise cross from
+ * the runtime into JavaScript (4 × V bytes per position) only to be handed to a second session.
+ *
+ * Inputs added to the model: `positions` [R] (the chunk positions to reduce: the scored ones) and
+ * `targets` [1, R] (the token that follows each). The logits rows are gathered before LogSoftmax,
+ * so positions that are not scored (prompts, tool outputs) cost the LM head's matrix product only,
+ * not the reduction, and nothing is read back for them.
+ */
+export const FUSED_REDUCTION_INPUTS = {
+  positions: 'pa_reduction_positions',
+  targets: 'pa_reduction_targets',
+} as const;
+
+export const FUSED_REDUCTION_OUTPUTS = {
+  targetLogprob: 'pa_reduction_target_logprob',
+  entropy: 'pa_reduction_entropy',
+  topkMean: 'pa_reduction_topk_mean',
+} as const;
+
+/** Every op of the fragment exists with this signature from opset 13 to the newest; older models keep the separate session. */
+export const FUSED_REDUCTION_MIN_OPSET = 13;
+const FUSED_NAME_PREFIX = 'pa_reduction/';
+const MODEL_PROTO_OPSET_IMPORT_FIELD = 8;
+
+export interface FusedReductionOptions extends ReductionGraphOptions {
+  /** The model's logits output (default `logits`). */
+  logitsName?: string;
+}
+
+/**
+ * A ModelProto holding only a partial GraphProto (the reduction nodes, their constants, inputs
+ * and outputs). Protobuf merges a repeated occurrence of an embedded message field, so appending
+ * these bytes to a model's bytes appends the nodes to the model's graph — no decoding of the
+ * (possibly gigabytes of) weights.
+ */
+export function buildFusedReductionFragment(options: FusedReductionOptions): Uint8Array {
+  const { vocabSize } = options;
+  if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new Error(`fused reduction: vocabSize must be a positive integer, got ${vocabSize}`);
+  const logitsName = options.logitsName ?? 'logits';
+  const k = Math.min(options.topK ?? TOP_K, vocabSize);
+  const external = new Set<string>([logitsName, ...Object.values(FUSED_REDUCTION_INPUTS), ...Object.values(FUSED_REDUCTION_OUTPUTS)]);
+  const b = new OnnxGraphBuilder();
+  // The outputs are reserved by the nodes that write them.
+  for (const name of [logitsName, ...Object.values(FUSED_REDUCTION_INPUTS)]) b.reserveName(name);
+
+  const gatheredRows = b.node('Gather', [logitsName, FUSED_REDUCTION_INPUTS.positions], { axis: intAttr(1) }, { name: 'reduced_logits' });
+  const logits =
+    options.logitsType === 'float16' ? b.node('Cast', [gatheredRows], { to: intAttr(OnnxDataType.FLOAT) }, { name: 'reduced_logits_fp32' }) : gatheredRows;
+  const lastAxis = b.int64Vector([-1]);
+  const logp = b.node('LogSoftmax', [logits], { axis: intAttr(-1) }, { name: 'logp' });
+  const targetIndex = b.node('Unsqueeze', [FUSED_REDUCTION_INPUTS.targets, lastAxis], {}, { name: 'target_index' });
+  const gathered = b.node('GatherElements', [logp, targetIndex], { axis: intAttr(-1) }, { name: 'target_logp' });
+  b.node('Squeeze', [gathered, lastAxis], {}, { outputs: [FUSED_REDUCTION_OUTPUTS.targetLogprob] });
+
+  const finiteLogp = b.node('Max', [logp, b.floatScalar(LOWEST_FLOAT32)], {}, { name: 'finite_logp' });
+  const probability = b.node('Exp', [finiteLogp], {}, { name: 'probability' });
+  const weighted = b.node('Mul', [probability, finiteLogp], {}, { name: 'p_logp' });
+  const negativeEntropy = b.node('ReduceSum', [weighted, lastAxis], { keepdims: intAttr(0) }, { name: 'neg_entropy' });
+  b.node('Neg', [negativeEntropy], {}, { outputs: [FUSED_REDUCTION_OUTPUTS.entropy] });
+
+  const [topValues] = b.nodeOutputs('TopK', [logp, b.int64Vector([k])], { axis: intAttr(-1), largest: intAttr(1), sorted: intAttr(0) }, { name: 'topk', outputCount: 2 });
+  // ReduceSum × 1/k rather than ReduceMean: ReduceMean's axes move from attribute to input at opset 18.
+  const topSum = b.node('ReduceSum', [topValues, lastAxis], { keepdims: intAttr(0) }, { name: 'topk_sum' });
+  b.node('Mul', [topSum, b.floatScalar(1 / k)], {}, { outputs: [FUSED_REDUCTION_OUTPUTS.topkMean] });
+
+  // The fragment's own names must not collide with the model's (its constants are named like the builder's).
+  const rename = (name: string) => (external.has(name) ? name : `${FUSED_NAME_PREFIX}${name}`);
+  const nodes = b.nodes.map((node) => ({ ...node, name: rename(node.name), input: node.input.map(rename), output: node.output.map(rename) }));
+  const initializers = b.initializers.map((tensor) => ({ ...tensor, name: rename(tensor.name) }));
+  const fragment = {
+    graph: {
+      node: nodes,
+      initializer: initializers,
+      input: [
+        valueInfo(FUSED_REDUCTION_INPUTS.positions, OnnxDataType.INT64, ['reduced_positions']),
+        valueInfo(FUSED_REDUCTION_INPUTS.targets, OnnxDataType.INT64, ['batch_size', 'reduced_positions']),
+      ],
+      output: Object.values(FUSED_REDUCTION_OUTPUTS).map((name) => valueInfo(name, OnnxDataType.FLOAT, ['batch_size', 'reduced_positions'])),
+    },
+  };
+  // Only the graph field is set: a fragment must not override the model's IR version or opsets.
+  return encodeOnnxModel(fragment as unknown as OnnxModel);
+}
+
+/** The model's bytes with the reduction appended to its graph (see buildFusedReductionFragment). */
+export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedReductionOptions): Uint8Array {
+  const fragment = buildFusedReductionFragment(options);
+  const fused = new Uint8Array(modelBytes.byteLength + fragment.byteLength);
+  fused.set(modelBytes, 0);
+  fused.set(fragment, modelBytes.byteLength);
+  return fused;
+}
+
+/**
+ * The default-domain opset a ModelProto imports, read from its top-level fields only (the graph,
+ * with the weights, is skipped by its length). null when the bytes are not a ModelProto with one.
+ */
+export function defaultOpsetOf(modelBytes: Uint8Array): number | null {
+  const reader = new ProtoReader(modelBytes);
+  let opset: number | null = null;
+  try {
+    while (!reader.done()) {
+      const { field, wireType } = reader.tag();
+      if (field === MODEL_PROTO_OPSET_IMPORT_FIELD && wireType === 2) {
+        const entry = new ProtoReader(reader.bytes());
+        let domain = '';
+        let version: number | null = null;
+        while (!entry.done()) {
+          const inner = entry.tag();
+          if (inner.field === 1 && inner.wireType === 2) domain = new TextDecoder().decode(entry.bytes());
+          else if (inner.field === 2 && inner.wireType === 0) version = entry.varint();
+          else entry.skip(inner.wireType);
+        }
+        if ((domain === '' || domain === 'ai.onnx') && version !== null) opset = version;
+      } else {
+        reader.skip(wireType); // the graph (field 7) included: skipped by its length
+      }
+    }
+  } catch {
+    return null;
+  }
+  return opset;
+}
+
+/** Just enough of the protobuf wire format to walk a message's top-level fields. */
+class ProtoReader {
+  private offset = 0;
+
+  constructor(private readonly buffer: Uint8Array) {}
+
+  done(): boolean {
+    return this.offset >= this.buffer.byteLength;
+  }
+
+  varint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let index = 0; index < 10; index++) {
+      if (this.offset >= this.buffer.byteLength) throw new Error('truncated varint');
+      const byte = this.buffer[this.offset++];
+      value += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) return value;
+      scale *= 128;
+    }
+    throw new Error('varint longer than 10 bytes');
+  }
+
+  tag(): { field: number; wireType: number } {
+    const tag = this.varint();
+    return { field: Math.floor(tag / 8), wireType: tag % 8 };
+  }
+
+  bytes(): Uint8Array {
+    const length = this.varint();
+    const end = this.offset + length;
+    if (end > this.buffer.byteLength) throw new Error('truncated field');
+    const view = this.buffer.subarray(this.offset, end);
+    this.offset = end;
+    return view;
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.offset += 8;
+        return;
+      case 2:
+        this.bytes();
+        return;
+      case 5:
+        this.offset += 4;
+        return;
+      default:
+        throw new Error(`unsupported wire type ${wireType}`);
+    }
   }
 }

@@ -34,6 +34,38 @@ export interface ScoreOptions {
   chunkSize?: number;
   onProgress?(progress: ScoreProgress): void;
   signal?: AbortSignal;
+  /**
+   * Start from the longest token prefix this sequence shares with the previous one scored with
+   * `reusePrefix` (its KV cache, and its figures for positions scored in both), and keep this
+   * sequence's cache for the next. Best-of-N trajectories of one task share the system prompt and
+   * the policy text: only their own tokens go through the model. The kept cache holds memory until
+   * `releasePrefixCache()` (or the next call without a shared prefix replaces it).
+   */
+  reusePrefix?: boolean;
+}
+
+/** One token sequence and the ranges of it to score (`LogprobEngine.score`'s arguments). */
+export interface SequenceToScore {
+  tokenIds: ArrayLike<number>;
+  ranges: readonly TokenRange[];
+}
+
+/** What an engine has done since it was created (or since `resetStats()`). */
+export interface EngineStats {
+  /** Sequences scored (score() calls that ran or reused something). */
+  sequences: number;
+  /** Scored tokens: the sum of the ranges' lengths. */
+  tokensScored: number;
+  /** Tokens that went through the model. */
+  tokensForwarded: number;
+  /** Tokens whose KV cache came from a shared prefix instead of a forward pass. */
+  tokensReused: number;
+  /** Forward passes (model session runs). */
+  chunks: number;
+  /** Bytes of logits and per-token figures copied from the runtime into JavaScript. */
+  bytesReadBack: number;
+  /** Bytes of KV cache copied from the runtime into JavaScript (CPU runtimes return the present.* outputs as arrays). */
+  kvBytesReadBack: number;
 }
 
 export interface LogprobEngine {
@@ -46,6 +78,14 @@ export interface LogprobEngine {
    * Tokens past `maxContext` are not scored: the engine throws a ContextLimitError naming the limit.
    */
   score(tokenIds: ArrayLike<number>, ranges: readonly TokenRange[], options?: ScoreOptions): Promise<TokenFigures[]>;
+  /**
+   * Scores several sequences, reusing the KV cache of shared prefixes among them (in an order that
+   * puts sequences with long shared prefixes next to each other); figures come back in input order.
+   * Engines without a KV cache leave it out.
+   */
+  scoreMany?(sequences: readonly SequenceToScore[], options?: Omit<ScoreOptions, 'reusePrefix'>): Promise<TokenFigures[][]>;
+  /** Frees the cache kept by `reusePrefix` calls. */
+  releasePrefixCache?(): Promise<void>;
   dispose(): Promise<void>;
 }
 

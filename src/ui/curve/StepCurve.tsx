@@ -10,6 +10,8 @@ import { hoverStep, selectStep, setOverlay, useAnalysis, useAnalysisStore, useLi
 import type { FailurePredictor } from '../../core/metrics/failure';
 import { buildCurveModel, overlayColour, type CurveModel, type OverlaySeries, type StepMark } from './curveModel';
 import { useElementWidth } from './useElementWidth';
+import { ImageExportButtons } from '../share/ImageExportButtons';
+import { exportCurveImage } from '../share/exports';
 import { formatSigned } from '../dataset/formatMetric';
 import './chartTheme.css';
 import './curve.css';
@@ -98,6 +100,7 @@ export function StepCurve({ entryKey }: { entryKey: string }) {
         <span className="muted">
           {model.steps.length} action steps · score {evaluation.score === null ? '—' : formatSigned(evaluation.score)} · decisive step by {predictor} ({PREDICTOR_LABELS[predictor]})
         </span>
+        <ImageExportButtons testIdPrefix="export-curve" label="the step curve" onExport={(format) => exportCurveImage(entryKey, format)} />
         {sameTaskKeys.length > 0 && (
           <label className="curve-overlay-toggle">
             <input

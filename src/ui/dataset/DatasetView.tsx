@@ -28,6 +28,8 @@ import { formatMetric } from './formatMetric';
 import { buildRocModel } from './rocModel';
 import { lowerIsBetter, sweepCellColours } from './sweepColours';
 import { useDeferredResult } from './useDeferredResult';
+import { ImageExportButtons } from '../share/ImageExportButtons';
+import { exportRocImage, exportSweepImage } from '../share/exports';
 import '../curve/chartTheme.css';
 import './dataset.css';
 
@@ -155,7 +157,14 @@ function UncertaintyCard({ uq, excluded }: { uq: UncertaintyResult | null; exclu
               {left && <span className="muted"> ({left})</span>}
             </dd>
           </dl>
-          {uq.roc ? <RocChart points={uq.roc} /> : <p className="metric-reason">No ROC curve: it needs both successes and failures.</p>}
+          {uq.roc ? (
+            <>
+              <RocChart points={uq.roc} />
+              <ImageExportButtons testIdPrefix="export-roc" label="the ROC curve" onExport={exportRocImage} />
+            </>
+          ) : (
+            <p className="metric-reason">No ROC curve: it needs both successes and failures.</p>
+          )}
         </>
       )}
     </section>
@@ -493,6 +502,7 @@ function SweepCard({ sweep, options, metric, onMetric }: { sweep: SweepResult | 
               ))}
             </tbody>
           </table>
+          <ImageExportButtons testIdPrefix="export-sweep" label="the sweep table" onExport={(format) => exportSweepImage(sweep.metric, format)} />
           {defined.length > 0 && (
             <div className="sweep-legend" aria-label="Colour scale">
               <span>{formatMetric(lowerIsBetter(sweep.metric) ? Math.max(...defined) : Math.min(...defined))}</span>

@@ -2,6 +2,7 @@ import { useRef } from 'react';
 import { useAppStore } from '../../state/store';
 import { loadFiles } from '../../state/loadFiles';
 import { formatBytes } from '../format';
+import { ClearSessionControl } from '../session/SessionPanel';
 
 /** Open files, the list of loaded files, and their errors (inline, next to the file they concern). */
 export function FilePanel() {
@@ -20,7 +21,7 @@ export function FilePanel() {
           data-testid="file-input"
           type="file"
           multiple
-          accept=".json,.jsonl,.traj,.eval,application/json"
+          accept=".json,.jsonl,.traj,.eval,.gz,application/json,application/gzip"
           hidden
           onChange={(e) => {
             const picked = Array.from(e.currentTarget.files ?? []);
@@ -29,6 +30,9 @@ export function FilePanel() {
           }}
         />
         <span className="muted">or drop them on the page</span>
+        <span className="file-panel-session">
+          <ClearSessionControl />
+        </span>
       </div>
       <ul className="file-list">
         {files.map((f) => (

@@ -35,10 +35,18 @@ export function ScoringBar() {
         </button>
       )}
       {job && (
-        <div className="scoring-progress" data-testid="scoring-progress" data-running={running} data-done={p?.trajectoriesDone ?? 0} data-total={p?.trajectoriesTotal ?? 0}>
+        <div
+          className="scoring-progress"
+          data-testid="scoring-progress"
+          data-running={running}
+          data-done={p?.trajectoriesDone ?? 0}
+          data-total={p?.trajectoriesTotal ?? 0}
+          data-reused={job.reused}
+        >
           <progress max={p?.tokensTotal || 1} value={p?.tokensDone ?? 0} />
           <span>
             {p ? `${p.trajectoriesDone}/${p.trajectoriesTotal} trajectories · ${integer.format(p.tokensDone)}/${integer.format(p.tokensTotal)} tokens` : 'starting…'}
+            {job.reused > 0 && ` · ${job.reused} from the score cache`}
             {running && rate > 0 && ` · ${integer.format(rate)} tokens/s · ${formatDuration(left)} left`}
             {!running && (job.cancelled ? ' · cancelled' : ' · done')}
           </span>

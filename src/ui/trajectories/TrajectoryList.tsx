@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useAppStore } from '../../state/store';
 import type { LoadedTrajectory } from '../../state/store';
@@ -81,7 +81,9 @@ export function TrajectoryList() {
 function ListFilterBar() {
   const filters = useListStore();
   const files = useAppStore((s) => s.files);
-  const formats = useAppStore((s) => [...new Set(Object.values(s.trajectories).map((t) => t.trajectory.format))].sort().join('|'));
+  const trajectories = useAppStore((s) => s.trajectories);
+  // O(trajectories): recomputed only when the trajectories change, never on other store updates.
+  const formats = useMemo(() => [...new Set(Object.values(trajectories).map((t) => t.trajectory.format))].sort(), [trajectories]);
   return (
     <div className="list-filters" data-testid="list-filters">
       <input
@@ -102,10 +104,7 @@ function ListFilterBar() {
       </select>
       <select aria-label="Format" data-testid="filter-format" value={filters.format} onChange={(e) => setListFilters({ format: e.currentTarget.value })}>
         <option value="all">all formats</option>
-        {formats
-          .split('|')
-          .filter(Boolean)
-          .map((f) => (
+        {formats.map((f) => (
             <option key={f}>{f}</option>
           ))}
       </select>

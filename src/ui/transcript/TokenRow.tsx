@@ -15,6 +15,8 @@ export const TokenRow = memo(function TokenRow({
   beta,
   range,
   showWhitespace,
+  markedStart = -1,
+  markedEnd = -1,
 }: {
   step: ScoreStep;
   texts: readonly string[];
@@ -23,17 +25,22 @@ export const TokenRow = memo(function TokenRow({
   beta: number;
   range: number;
   showWhitespace: boolean;
+  /** Tokens markedStart ≤ i < markedEnd are the marked range (a click, shift-click or a link); -1: none. */
+  markedStart?: number;
+  markedEnd?: number;
 }) {
   installAdvantageClasses();
   const spans = [];
   for (let i = start; i < end; i++) {
     const a = beta * (step.policy[i] - step.reference[i]);
+    const marked = i >= markedStart && i < markedEnd;
     spans.push(
       <span
         key={i}
-        className={`token ${advantageClass(a, range)}`}
+        className={`token ${advantageClass(a, range)}${marked ? ' token-marked' : ''}`}
         data-testid="token"
         data-index={i}
+        data-marked={marked || undefined}
         data-advantage={a}
         data-logprob-policy={step.policy[i]}
         data-logprob-reference={step.reference[i]}

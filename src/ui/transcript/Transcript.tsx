@@ -7,9 +7,11 @@ import { MessageCard, StepHeader } from './MessageCard';
 import { TokenRow } from './TokenRow';
 import { stepTokenTexts, transcriptRows } from './transcriptRows';
 import { AdvantageLegend } from '../heatmap/Legend';
+import { HeatmapExportControls } from '../share/HeatmapExportControls';
+import { shareStepSnippet } from '../share/shareUiStore';
 import { formatReward } from '../format';
 import { useScoringStore } from '../../state/scoring';
-import { hoverStep, selectStep, useAnalysis, useAnalysisStore, useLinkedViewStore } from '../../state/analysis';
+import { hoverStep, selectStep, selectTokenRange, useAnalysis, useAnalysisStore, useLinkedViewStore } from '../../state/analysis';
 
 interface TokenTooltip {
   x: number;
@@ -33,6 +35,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   const { evaluation: options, predictor, colourRange, showWhitespace } = useAnalysisStore();
   const selected = useLinkedViewStore((s) => (s.selected?.key === entry.key ? s.selected.message : null));
   const hovered = useLinkedViewStore((s) => (s.hovered?.key === entry.key ? s.hovered.message : null));
+  const marked = useLinkedViewStore((s) => (s.tokenRange?.key === entry.key ? s.tokenRange : null));
   const scoredStepOf = useMemo(() => new Map(result?.record.steps.map((step) => [step.message, step] as const) ?? []), [result]);
   const textsOf = useMemo(() => new Map([...scoredStepOf].map(([m, step]) => [m, stepTokenTexts(step)] as const)), [scoredStepOf]);
   const rows = useMemo(() => transcriptRows(t.messages.length, scoredStepOf), [t, scoredStepOf]);
@@ -53,11 +56,27 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
     },
   });
 
-  // A step chosen elsewhere (the curve) scrolls into view.
+  // Click a token to mark it, shift-click to extend the mark within its step (deep links carry the range).
+  const onClick = (e: MouseEvent) => {
+    const token = (e.target as HTMLElement).closest<HTMLElement>('[data-testid="token"]');
+    const stepElement = token?.closest<HTMLElement>('[data-testid="scored-step"]');
+    if (!token || !stepElement) return;
+    const index = Number(token.dataset.index);
+    const message = Number(stepElement.dataset.message);
+    const anchor = e.shiftKey && marked?.message === message ? marked.start : index;
+    if (selected !== message) selectStep({ key: entry.key, message });
+    selectTokenRange({ key: entry.key, message, start: Math.min(anchor, index), end: Math.max(anchor, index) + 1 });
+  };
+
+  // A step chosen elsewhere (the curve, a link) scrolls into view; one already on screen (a token of it was clicked) stays put.
   useEffect(() => {
     if (selected === null) return;
     const index = rows.findIndex((r) => r.message === selected);
-    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'start' });
+    if (index < 0) return;
+    const top = virtualizer.scrollOffset ?? 0;
+    const bottom = top + (virtualizer.scrollRect?.height ?? 0);
+    const onScreen = virtualizer.getVirtualItems().some((item) => rows[item.index]?.message === selected && item.end > top && item.start < bottom);
+    if (!onScreen) virtualizer.scrollToIndex(index, { align: 'start' });
   }, [selected, rows, virtualizer]);
 
   const [tooltip, setTooltip] = useState<TokenTooltip | null>(null);
@@ -79,15 +98,16 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   };
 
   return (
-    <section ref={section} className="transcript" data-testid="transcript" aria-label={`Transcript of ${t.id}`}>
+    <section ref={section} className="transcript" data-testid="transcript" data-scores-of={result?.key ?? ''} aria-label={`Transcript of ${t.id}`}>
       <TranscriptHeader trajectory={t} fileName={entry.fileName} evaluation={evaluation} decisive={decisive} predictor={predictor} />
       {result && <AdvantageLegend range={colourRange} />}
+      {result && <HeatmapExportControls entry={entry} />}
       {result?.stepLevelOnly && (
         <p className="notice" role="status">
           The two models have different tokenizers: each step shows the difference of its string log-likelihoods, not per-token advantages.
         </p>
       )}
-      <div ref={scroller} className="transcript-scroller" onMouseOver={onMouseOver} onMouseLeave={() => setTooltip(null)}>
+      <div ref={scroller} className="transcript-scroller" onMouseOver={onMouseOver} onMouseLeave={() => setTooltip(null)} onClick={onClick}>
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
             const row = rows[item.index];
@@ -129,6 +149,11 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
                     data-role="assistant"
                     onMouseEnter={pointTo}
                   >
+                    {row.first && (
+                      <button type="button" className="link-button step-share" data-testid="step-share-snippet" title="Share this step as a link" onClick={() => shareStepSnippet(entry.key, row.message)}>
+                        share this step
+                      </button>
+                    )}
                     {row.first && <StepHeader index={row.message} message={t.messages[row.message]} {...stepInfo} onChoose={choose} />}
                     <TokenRow
                       step={scoredStepOf.get(row.message)!}
@@ -138,6 +163,8 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
                       beta={options.beta}
                       range={colourRange}
                       showWhitespace={showWhitespace}
+                      markedStart={marked?.message === row.message ? marked.start : -1}
+                      markedEnd={marked?.message === row.message ? marked.end : -1}
                     />
                   </article>
                 )}

@@ -4,7 +4,7 @@ import { checkTokenizersMatch, scorePair, scorePairFromPrecomputed, scoreStepLev
 import { precomputedFromScoreRecord, precomputedFromTrajectory } from '../../../src/core/engine/precomputed';
 import { createTransformersEngine, type TransformersEngine } from '../../../src/core/engine/transformers-engine';
 import type { MessageSpan, RenderedTrajectory } from '../../../src/core/render/types';
-import { serializeScoreRecord, validateScoreRecord } from '../../../src/core/scores/format';
+import { serializeScoreRecord, validateScoreRecord, type ScoreRecord } from '../../../src/core/scores/format';
 import type { Message, Trajectory } from '../../../src/core/trajectory/types';
 import { fullLogits, independentFigures, maxAbsDifference, randomTokenIds, writeModelFolders, type IndependentFigures, type ModelRoot, type TestModel } from './helpers';
 
@@ -253,5 +253,33 @@ describe('precomputed sources', () => {
       [3, 'no-precomputed-logprobs', 'both'],
       [5, 'no-precomputed-logprobs', 'both'],
     ]);
+  });
+});
+
+describe('scorePair with reusePrefix (trajectories of one file in order)', () => {
+  it('gives the records of fresh scoring and forwards the shared prefix once per model', async () => {
+    // Two samples of a task: the same first 50 tokens (system prompt, first action), then their own.
+    const second = [...shortTokens.slice(0, 50), ...randomTokenIds(70, vocabSize, 8)];
+    const renderings = [shortRendering, renderByHand(second, [0, 10, 30, 50, 50, 70, 120])];
+    const fresh: ScoreRecord[] = [];
+    for (const rendered of renderings) fresh.push((await scorePair({ trajectory, rendered, policy, reference })).record);
+    policy.resetStats();
+    reference.resetStats();
+    const reused: ScoreRecord[] = [];
+    for (const rendered of renderings) reused.push((await scorePair({ trajectory, rendered, policy, reference, reusePrefix: true })).record);
+    await policy.releasePrefixCache();
+    await reference.releasePrefixCache();
+    let maxDifference = 0;
+    reused.forEach((record, index) =>
+      record.steps.forEach((step, stepIndex) => {
+        const expected = fresh[index].steps[stepIndex];
+        expect(step.tokenIds).toEqual(expected.tokenIds);
+        maxDifference = Math.max(maxDifference, maxAbsDifference(step.policy, expected.policy), maxAbsDifference(step.reference, expected.reference), maxAbsDifference(step.entropy!, expected.entropy!));
+      }),
+    );
+    expect(maxDifference).toBeLessThan(1e-5);
+    // Both trajectories score message 1 (tokens 10 … 29) inside the shared prefix: the second takes those figures over.
+    for (const engine of [policy, reference]) expect(engine.stats.tokensReused).toBe(50);
+    expect(policy.stats.tokensForwarded).toBe(119 + 119 - 50);
   });
 });

@@ -1,0 +1,191 @@
+/**
+ * The analysis bundle, `progress-advantage-bundle/1`: trajectories (normalised), their score
+ * records and scoring facts, the analysis settings and the model pairs that scored them — no model
+ * weights. A bundle is untrusted input, so every field is checked here, including what ties the
+ * parts together (a score's steps must be action steps of its trajectory …): whatever passes can
+ * be put in the app's stores as it is.
+ */
+import { z } from 'zod';
+import { scoreRecordSchema } from '../scores/format';
+import { ADVANTAGE_MODES, SCORING_METHODS } from '../advantage/progress';
+import { STEP_AGGREGATIONS, TOKEN_AGGREGATIONS } from '../advantage/aggregate';
+import { FAILURE_PREDICTORS } from '../metrics/failure';
+import type { FormatId, Trajectory } from '../trajectory/types';
+import type { EvaluationOptions } from '../scores/evaluate';
+
+export const BUNDLE_FORMAT = 'progress-advantage-bundle/1';
+/** What every version's format key starts with: tells "another version" from "not a bundle". */
+export const BUNDLE_FORMAT_PREFIX = 'progress-advantage-bundle/';
+
+const FORMAT_IDS = [
+  'openai-chat',
+  'tau-bench',
+  'tau2-bench',
+  'who-and-when',
+  'swe-agent',
+  'sharegpt',
+  'openhands',
+  'inspect-ai',
+  'score-jsonl',
+  'bundle',
+] as const satisfies readonly FormatId[];
+// Fails to compile when FormatId gains a member this list lacks.
+const everyFormatListed: Exclude<FormatId, (typeof FORMAT_IDS)[number]> extends never ? true : never = true;
+void everyFormatListed;
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+const toolCallSchema = z.strictObject({
+  id: z.string().optional(),
+  name: z.string(),
+  arguments: jsonObject,
+  rawArguments: z.string().optional(),
+  requestor: z.string().optional(),
+});
+
+const tokenLogprobSchema = z.strictObject({
+  token: z.string(),
+  logprob: z.number(),
+  topLogprobs: z.array(z.strictObject({ token: z.string(), logprob: z.number() })).optional(),
+});
+
+const messageSchema = z.strictObject({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  sourceRole: z.string(),
+  name: z.string().optional(),
+  content: z.string(),
+  toolCalls: z.array(toolCallSchema).optional(),
+  toolCallId: z.string().optional(),
+  toolName: z.string().optional(),
+  logprobs: z.array(tokenLogprobSchema).optional(),
+});
+
+export const trajectorySchema = z.strictObject({
+  id: z.string().min(1),
+  format: z.enum(FORMAT_IDS),
+  taskId: z.string().optional(),
+  messages: z.array(messageSchema),
+  actionSteps: z.array(z.int().nonnegative()),
+  labels: z.strictObject({
+    reward: z.number().optional(),
+    success: z.boolean().optional(),
+    mistakeStep: z.int().nonnegative().optional(),
+    mistakeAgent: z.string().optional(),
+  }),
+  metadata: jsonObject,
+});
+
+const notScoredSchema = z.strictObject({
+  message: z.int().nonnegative(),
+  reason: z.enum(['context-limit', 'empty-span', 'first-token', 'no-precomputed-logprobs', 'token-mismatch']),
+  side: z.enum(['policy', 'reference', 'both']),
+  detail: z.string(),
+});
+
+/** The scoring outcome of one trajectory: the score record and how it was obtained. */
+export const bundleScoreSchema = z.strictObject({
+  record: scoreRecordSchema,
+  notScored: z.array(notScoredSchema),
+  /** The models' tokenizers differ: steps hold one summed log-likelihood each. */
+  stepLevelOnly: z.boolean(),
+  /** Tokens in the rendered sequence. */
+  tokens: z.int().nonnegative(),
+  messageTokenCounts: z.array(z.int().nonnegative()),
+  forwardedTokens: z.int().nonnegative(),
+  /** Where the figures came from when exported: a device, or a file read as it is. Imported, they count as precomputed. */
+  device: z.enum(['webgpu', 'wasm', 'precomputed']),
+});
+
+export const bundleEntrySchema = z
+  .strictObject({
+    /** The file the trajectory was read from. */
+    fileName: z.string().min(1),
+    trajectory: trajectorySchema,
+    score: bundleScoreSchema.nullable(),
+  })
+  .superRefine((entry, ctx) => {
+    const { messages, actionSteps, labels } = entry.trajectory;
+    for (let i = 0; i < actionSteps.length; i++) {
+      if (actionSteps[i] >= messages.length) {
+        ctx.addIssue({ code: 'custom', path: ['trajectory', 'actionSteps', i], message: `message ${actionSteps[i]} does not exist (the trajectory has ${messages.length} messages)` });
+        return;
+      }
+      if (i > 0 && actionSteps[i] <= actionSteps[i - 1]) {
+        ctx.addIssue({ code: 'custom', path: ['trajectory', 'actionSteps', i], message: `${actionSteps[i]} does not come after ${actionSteps[i - 1]}; action steps must ascend` });
+        return;
+      }
+    }
+    if (labels.mistakeStep !== undefined && labels.mistakeStep >= messages.length) {
+      ctx.addIssue({ code: 'custom', path: ['trajectory', 'labels', 'mistakeStep'], message: `message ${labels.mistakeStep} does not exist (the trajectory has ${messages.length} messages)` });
+    }
+    if (!entry.score) return;
+    const isActionStep = new Set(actionSteps);
+    entry.score.record.steps.forEach((step, i) => {
+      if (!isActionStep.has(step.message)) {
+        ctx.addIssue({ code: 'custom', path: ['score', 'record', 'steps', i, 'message'], message: `message ${step.message} is not an action step of the trajectory` });
+      }
+    });
+    entry.score.notScored.forEach((n, i) => {
+      if (n.message >= messages.length) {
+        ctx.addIssue({ code: 'custom', path: ['score', 'notScored', i, 'message'], message: `message ${n.message} does not exist (the trajectory has ${messages.length} messages)` });
+      }
+    });
+  });
+
+/** The analysis settings (the app's AnalysisSettings). */
+export const bundleSettingsSchema = z.strictObject({
+  evaluation: z.strictObject({
+    method: z.enum(SCORING_METHODS),
+    tokenAggregation: z.enum(TOKEN_AGGREGATIONS),
+    stepAggregation: z.enum(STEP_AGGREGATIONS),
+    mode: z.enum(ADVANTAGE_MODES),
+    beta: z.number().positive().max(1e6),
+    k: z.int().min(1).max(1e6),
+  }),
+  predictor: z.enum(FAILURE_PREDICTORS),
+  colourRange: z.number().positive().max(1e6),
+  showWhitespace: z.boolean(),
+});
+
+/** Which models scored the figures (names only: a bundle never holds weights). */
+export const modelPairSchema = z.strictObject({
+  policy: z.string().min(1),
+  reference: z.string().min(1),
+  dtype: z.string().optional(),
+  render: z.enum(['plain', 'chat']).optional(),
+  /** Engine descriptions (runtime, device, dtype). */
+  engines: z.strictObject({ policy: z.string(), reference: z.string() }).optional(),
+});
+
+export const bundleSchema = z
+  .strictObject({
+    format: z.literal(BUNDLE_FORMAT),
+    /** ISO 8601 time of export. */
+    createdAt: z.iso.datetime({ offset: true }),
+    app: z.strictObject({ name: z.string(), version: z.string() }),
+    /** Every model pair that scored an entry (each scored record also names its pair). */
+    modelPairs: z.array(modelPairSchema),
+    settings: bundleSettingsSchema,
+    /** Index into `entries` of the trajectory that was selected, if any. */
+    selected: z.int().nonnegative().nullable(),
+    entries: z.array(bundleEntrySchema).min(1, 'a bundle holds at least one trajectory'),
+  })
+  .superRefine((bundle, ctx) => {
+    if (bundle.selected !== null && bundle.selected >= bundle.entries.length) {
+      ctx.addIssue({ code: 'custom', path: ['selected'], message: `${bundle.selected} is not an entry index (there are ${bundle.entries.length} entries)` });
+    }
+  });
+
+export type AnalysisBundle = z.infer<typeof bundleSchema>;
+export type BundleEntry = z.infer<typeof bundleEntrySchema>;
+export type BundleScore = z.infer<typeof bundleScoreSchema>;
+export type BundleSettings = z.infer<typeof bundleSettingsSchema>;
+export type ModelPairDescription = z.infer<typeof modelPairSchema>;
+
+/** True when A and B are assignable both ways: the schema and the app's type describe the same data. */
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// These fail to compile when Trajectory or EvaluationOptions change without the schema (exports would then be refused).
+const trajectoryMatches: SameShape<z.infer<typeof trajectorySchema>, Trajectory> = true;
+const evaluationMatches: SameShape<BundleSettings['evaluation'], EvaluationOptions> = true;
+void trajectoryMatches;
+void evaluationMatches;

@@ -1,0 +1,192 @@
+/**
+ * "Share this snippet": one action step's tokens and figures carried inside a URL's hash,
+ * `#snippet=<base64url(deflate(JSON))>`, so a finding can be pasted into a chat and opened with no
+ * file and no model. The hash is bounded (MAX_SNIPPET_HASH_CHARS): a long step keeps its first
+ * tokens and says how many it left out. Decoding treats the hash as untrusted input: bounded
+ * decompression, UTF-8, JSON and a schema check; any failure is an error value, never a throw.
+ */
+import { deflateSync, strToU8 } from 'fflate';
+import { z } from 'zod';
+import { fieldPath } from '../scores/format';
+import { ADVANTAGE_MODES, SCORING_METHODS } from '../advantage/progress';
+import { STEP_AGGREGATIONS, TOKEN_AGGREGATIONS } from '../advantage/aggregate';
+import { FAILURE_PREDICTORS } from '../metrics/failure';
+import { inflateBounded } from '../bundle/compression';
+
+export const SNIPPET_HASH_PREFIX = '#snippet=';
+/** The longest hash a snippet link gets (chat apps and browsers take far longer URLs, but pasting stays sane). */
+export const MAX_SNIPPET_HASH_CHARS = 32 * 1024;
+/** Decoding refuses longer payloads (twice the bound: links from a later version may be a little longer). */
+const MAX_DECODED_PAYLOAD_CHARS = 2 * MAX_SNIPPET_HASH_CHARS;
+/** And refuses to inflate past this: 32 KB of deflate could otherwise expand to 33 MB. */
+const MAX_INFLATED_BYTES = 2 * 1024 * 1024;
+/** Log-probs are kept to this many decimals: the views show 4, and it halves the link. */
+const DECIMALS = 6;
+const MAX_TEXT_FIELD = 300;
+
+export const snippetSchema = z
+  .strictObject({
+    v: z.literal(1),
+    trajectoryId: z.string().max(MAX_TEXT_FIELD),
+    fileName: z.string().max(MAX_TEXT_FIELD).optional(),
+    taskId: z.string().max(MAX_TEXT_FIELD).optional(),
+    /** Message index of the step in its trajectory. */
+    message: z.int().nonnegative(),
+    /** 1-based position among the action steps. */
+    stepNumber: z.int().min(1),
+    agent: z.string().max(MAX_TEXT_FIELD).optional(),
+    /** The first `tokens.length` of the step's `totalTokens` tokens. */
+    tokens: z.array(z.string()),
+    policy: z.array(z.number()),
+    reference: z.array(z.number()),
+    totalTokens: z.int().nonnegative(),
+    /** The step score under `settings`, over all the step's tokens. */
+    stepScore: z.number().nullable(),
+    /** Whether the step is the predicted decisive step (by `settings.predictor`) or the labelled mistake. */
+    decisive: z.boolean(),
+    labelledMistake: z.boolean(),
+    settings: z.strictObject({
+      method: z.enum(SCORING_METHODS),
+      tokenAggregation: z.enum(TOKEN_AGGREGATIONS),
+      stepAggregation: z.enum(STEP_AGGREGATIONS),
+      mode: z.enum(ADVANTAGE_MODES),
+      beta: z.number().positive(),
+      predictor: z.enum(FAILURE_PREDICTORS),
+      colourRange: z.number().positive(),
+    }),
+    /** Who scored it, in words. */
+    modelPair: z.string().max(MAX_TEXT_FIELD).nullable(),
+    createdAt: z.iso.datetime({ offset: true }),
+  })
+  .superRefine((s, ctx) => {
+    for (const field of ['policy', 'reference'] as const) {
+      if (s[field].length !== s.tokens.length) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `has ${s[field].length} values for ${s.tokens.length} tokens` });
+      }
+    }
+    if (s.totalTokens < s.tokens.length) ctx.addIssue({ code: 'custom', path: ['totalTokens'], message: `${s.totalTokens} is fewer than the ${s.tokens.length} tokens carried` });
+  });
+
+export type StepSnippet = z.infer<typeof snippetSchema>;
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BASE64URL_INDEX = new Map([...BASE64URL].map((c, i) => [c, i] as const));
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = i + 2 < bytes.length ? 4 : i + 1 < bytes.length ? 3 : 2;
+    for (let k = 0; k < chars; k++) out += BASE64URL[(n >> (18 - 6 * k)) & 63];
+  }
+  return out;
+}
+
+/** Strict: any character outside base64url (or a length no encoder produces) gives null. */
+export function fromBase64Url(text: string): Uint8Array | null {
+  if (text.length % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  let at = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    const group = Math.min(4, text.length - i);
+    for (let k = 0; k < 4; k++) {
+      const value = k < group ? BASE64URL_INDEX.get(text[i + k]) : 0;
+      if (value === undefined) return null;
+      n = (n << 6) | value;
+    }
+    for (let k = 0; k < group - 1; k++) out[at++] = (n >> (16 - 8 * k)) & 255;
+  }
+  return out;
+}
+
+const round = (x: number) => Math.round(x * 10 ** DECIMALS) / 10 ** DECIMALS;
+
+function clip(text: string | undefined, max = MAX_TEXT_FIELD): string | undefined {
+  if (text === undefined) return undefined;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function hashOf(snippet: StepSnippet): string {
+  return SNIPPET_HASH_PREFIX + toBase64Url(deflateSync(strToU8(JSON.stringify(snippet)), { level: 9 }));
+}
+
+export interface EncodedSnippet {
+  /** `#snippet=…`, at most `maxHashChars` long. */
+  hash: string;
+  /** Tokens carried (the first ones of the step). */
+  keptTokens: number;
+  totalTokens: number;
+}
+
+/**
+ * The hash for a step: all its tokens when they fit in `maxHashChars`, else as many of the first
+ * ones as fit (found by bisection on the encoded length). Log-probs are rounded to 6 decimals and
+ * long names clipped. Throws only if even an empty step does not fit (a bound too small to use).
+ */
+export function encodeSnippet(step: Omit<StepSnippet, 'v' | 'totalTokens'>, maxHashChars = MAX_SNIPPET_HASH_CHARS): EncodedSnippet {
+  const totalTokens = step.tokens.length;
+  const base: StepSnippet = {
+    ...step,
+    v: 1,
+    trajectoryId: clip(step.trajectoryId)!,
+    fileName: clip(step.fileName),
+    taskId: clip(step.taskId),
+    agent: clip(step.agent),
+    modelPair: step.modelPair === null ? null : clip(step.modelPair)!,
+    policy: step.policy.map(round),
+    reference: step.reference.map(round),
+    totalTokens,
+  };
+  for (const key of ['fileName', 'taskId', 'agent'] as const) if (base[key] === undefined) delete base[key];
+  const withTokens = (n: number): StepSnippet => ({ ...base, tokens: base.tokens.slice(0, n), policy: base.policy.slice(0, n), reference: base.reference.slice(0, n) });
+  const full = hashOf(base);
+  if (full.length <= maxHashChars) return { hash: full, keptTokens: totalTokens, totalTokens };
+  let low = 0;
+  let high = totalTokens; // invariant: `low` tokens fit, `high` do not
+  let best = hashOf(withTokens(0));
+  if (best.length > maxHashChars) throw new RangeError(`a snippet link needs more than ${maxHashChars} characters even without tokens`);
+  while (high - low > 1) {
+    const mid = (low + high) >> 1;
+    const hash = hashOf(withTokens(mid));
+    if (hash.length <= maxHashChars) {
+      low = mid;
+      best = hash;
+    } else {
+      high = mid;
+    }
+  }
+  return { hash: best, keptTokens: low, totalTokens };
+}
+
+export type SnippetDecoding = { ok: true; snippet: StepSnippet } | { ok: false; error: string };
+
+/** Reads `#snippet=…` (or the part after `snippet=`); never throws. */
+export function decodeSnippet(hash: string): SnippetDecoding {
+  const fail = (error: string): SnippetDecoding => ({ ok: false, error });
+  const payload = hash.startsWith(SNIPPET_HASH_PREFIX) ? hash.slice(SNIPPET_HASH_PREFIX.length) : hash.startsWith('snippet=') ? hash.slice('snippet='.length) : null;
+  if (payload === null) return fail('the link has no #snippet= part');
+  if (payload === '') return fail('the snippet link is empty');
+  if (payload.length > MAX_DECODED_PAYLOAD_CHARS) return fail(`the snippet link is too long (${payload.length} characters; at most ${MAX_DECODED_PAYLOAD_CHARS})`);
+  const bytes = fromBase64Url(payload);
+  if (bytes === null) return fail('the snippet link is damaged: it is not base64url text (was it cut off or edited?)');
+  let json: string;
+  try {
+    json = new TextDecoder('utf-8', { fatal: true }).decode(inflateBounded(bytes, MAX_INFLATED_BYTES));
+  } catch (error) {
+    return fail(`the snippet link is damaged: its data ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return fail('the snippet link is damaged: its data is not JSON');
+  }
+  const result = snippetSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const place = fieldPath(issue.path);
+    return fail(`the snippet link is not a valid snippet: ${place === '' ? '' : `${place}: `}${issue.message}`);
+  }
+  return { ok: true, snippet: result.data };
+}

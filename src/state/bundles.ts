@@ -1,0 +1,200 @@
+/**
+ * Analysis bundles in and out of the app's stores (the format itself is src/core/bundle):
+ * export the chosen trajectories with their scores, settings and the names of the model pairs that
+ * scored them; import a bundle all or nothing — it is decoded and validated completely before the
+ * first store changes, and a failure while applying puts every store back as it was.
+ */
+import { name as APP_NAME, version as APP_VERSION } from '../../package.json';
+import { BundleError, decodeBundle, encodeBundle, looksLikeBundle, BUNDLE_FORMAT, type AnalysisBundle, type BundleEntry, type BundleScore, type ModelPairDescription } from '../core/bundle';
+import type { ScoreRecord } from '../core/scores/format';
+import type { ScoredTrajectory } from '../worker/scoringClient';
+import { useAppStore } from './store';
+import { useScoringStore } from './scoring';
+import { useAnalysisStore } from './analysis';
+
+export { APP_NAME, APP_VERSION };
+
+/** The pair loaded now, by the names the status line shows, or null when none is loaded. */
+export function currentModelPair(): ModelPairDescription | null {
+  const { pairStatus, dtype, render } = useScoringStore.getState();
+  if (!pairStatus) return null;
+  return {
+    policy: pairStatus.policy.id,
+    reference: pairStatus.reference.id,
+    dtype,
+    render,
+    engines: { policy: pairStatus.policy.description, reference: pairStatus.reference.description },
+  };
+}
+
+/**
+ * Who scored a result. Figures computed in this page carry only engine descriptions in
+ * `policyModel` / `referenceModel` (src/core/engine/pair.ts), so for them it is the pair loaded
+ * now (with none loaded, those descriptions are all there is). Figures read from a file (a score
+ * file, a bundle: `device` 'precomputed') name their models in those keys, as the CLI's `score`
+ * and bundle export write them; a file that names none gives null.
+ */
+export function modelPairOfResult(result: Pick<ScoredTrajectory, 'record' | 'device'>, current: ModelPairDescription | null = currentModelPair()): ModelPairDescription | null {
+  const r = result.record;
+  if (result.device !== 'precomputed' && current) return current;
+  if (typeof r.policyModel === 'string' && r.policyModel !== '' && typeof r.referenceModel === 'string' && r.referenceModel !== '') {
+    const engines = r.engines as { policy?: unknown; reference?: unknown } | undefined;
+    return {
+      policy: r.policyModel,
+      reference: r.referenceModel,
+      ...(typeof r.dtype === 'string' ? { dtype: r.dtype } : {}),
+      ...(r.render === 'plain' || r.render === 'chat' ? { render: r.render } : {}),
+      ...(engines && typeof engines.policy === 'string' && typeof engines.reference === 'string' ? { engines: { policy: engines.policy, reference: engines.reference } } : {}),
+    };
+  }
+  return null;
+}
+
+/** The pair in words, as reports and images name it. */
+export function describeModelPair(pair: ModelPairDescription | null): string {
+  if (!pair) return 'precomputed scores (the score file names no model pair)';
+  return `policy ${pair.policy} · reference ${pair.reference}${pair.dtype ? ` · ${pair.dtype}` : ''}${pair.render ? ` · ${pair.render} rendering` : ''}`;
+}
+
+/** The record with its pair's names written in (model ids, engines), so that they travel with it and survive re-export. */
+function recordWithProvenance(record: ScoreRecord, pair: ModelPairDescription | null): ScoreRecord {
+  if (!pair) return record;
+  return {
+    ...record,
+    policyModel: pair.policy,
+    referenceModel: pair.reference,
+    ...(pair.dtype ? { dtype: pair.dtype } : {}),
+    ...(pair.render ? { render: pair.render } : {}),
+    ...(pair.engines ? { engines: pair.engines } : {}),
+  };
+}
+
+function bundleScoreOf(result: ScoredTrajectory, pair: ModelPairDescription | null): BundleScore {
+  return {
+    record: recordWithProvenance(result.record, pair),
+    notScored: result.notScored,
+    stepLevelOnly: result.stepLevelOnly,
+    tokens: result.tokens,
+    messageTokenCounts: result.messageTokenCounts,
+    forwardedTokens: result.forwardedTokens,
+    device: result.device,
+  };
+}
+
+/** The bundle of the given trajectories (in that order), with the current settings. */
+export function collectBundle(keys: readonly string[], createdAt = new Date()): AnalysisBundle {
+  const { trajectories, selectedKey } = useAppStore.getState();
+  const { results } = useScoringStore.getState();
+  const { evaluation, predictor, colourRange, showWhitespace } = useAnalysisStore.getState();
+  const current = currentModelPair();
+  const pairs = new Map<string, ModelPairDescription>();
+  const present = keys.filter((key) => trajectories[key]);
+  const entries: BundleEntry[] = present.map((key) => {
+    const loaded = trajectories[key];
+    const result = results[key];
+    const pair = result ? modelPairOfResult(result, current) : null;
+    if (pair) pairs.set(JSON.stringify(pair), pair);
+    return { fileName: loaded.fileName, trajectory: loaded.trajectory, score: result ? bundleScoreOf(result, pair) : null };
+  });
+  const selected = selectedKey === null ? -1 : present.indexOf(selectedKey);
+  return {
+    format: BUNDLE_FORMAT,
+    createdAt: createdAt.toISOString(),
+    app: { name: APP_NAME, version: APP_VERSION },
+    modelPairs: [...pairs.values()],
+    settings: { evaluation: { ...evaluation }, predictor, colourRange, showWhitespace },
+    selected: selected < 0 ? null : selected,
+    entries,
+  };
+}
+
+/** The gzip-compressed bundle file's bytes. */
+export function exportBundleBytes(keys: readonly string[]): Uint8Array<ArrayBuffer> {
+  return encodeBundle(collectBundle(keys));
+}
+
+/** Whether a dropped or picked file is a bundle (gzip magic bytes, or JSON naming the bundle format). */
+export async function isBundleFile(file: Blob): Promise<boolean> {
+  return looksLikeBundle(new Uint8Array(await file.slice(0, 512).arrayBuffer()));
+}
+
+/**
+ * Splits bundles off a list of opened files and imports them; returns the other files (trajectory
+ * files for the ingestion worker). The hook loadFiles calls.
+ */
+export async function importBundlesAmong(files: readonly File[]): Promise<File[]> {
+  const isBundle = await Promise.all(files.map(isBundleFile));
+  const rest = files.filter((_, i) => !isBundle[i]);
+  await Promise.all(files.filter((_, i) => isBundle[i]).map((file) => importBundle(file.name, file)));
+  return rest;
+}
+
+/**
+ * Reads a bundle into the app: its trajectories (one loaded file per original file), their scores
+ * (views show them with no model), its settings and selection. On any problem the file is listed
+ * as failed with the reason, and nothing else changes.
+ */
+export async function importBundle(fileName: string, blob: Blob): Promise<void> {
+  const placeholder = useAppStore.getState().beginFile(fileName, blob.size);
+  let bundle: AnalysisBundle;
+  try {
+    bundle = await decodeBundle(blob, fileName);
+  } catch (error) {
+    const message = error instanceof BundleError ? error.message : `${fileName}: could not be read (${error instanceof Error ? error.message : String(error)})`;
+    useAppStore.getState().failFile(placeholder, { file: fileName, message });
+    return;
+  }
+  try {
+    applyBundle(bundle, placeholder, blob.size);
+  } catch (error) {
+    useAppStore.getState().failFile(placeholder, { file: fileName, message: `${fileName}: could not be opened (${error instanceof Error ? error.message : String(error)}); nothing was changed` });
+  }
+}
+
+/** Groups entries by original file name, in order of first appearance. */
+function groupsByFile(entries: readonly BundleEntry[]): { fileName: string; indices: number[] }[] {
+  const groups = new Map<string, number[]>();
+  entries.forEach((entry, i) => {
+    const group = groups.get(entry.fileName);
+    if (group) group.push(i);
+    else groups.set(entry.fileName, [i]);
+  });
+  return [...groups].map(([fileName, indices]) => ({ fileName, indices }));
+}
+
+/** Puts a validated bundle in the stores; if anything throws, every store is put back as it was. */
+function applyBundle(bundle: AnalysisBundle, placeholder: number, bundleBytes: number): void {
+  const before = { app: useAppStore.getState(), scoring: useScoringStore.getState(), analysis: useAnalysisStore.getState() };
+  try {
+    useAppStore.getState().removeFile(placeholder);
+    const keys: string[] = new Array(bundle.entries.length);
+    for (const group of groupsByFile(bundle.entries)) {
+      const store = useAppStore.getState();
+      // The original sizes are not kept: each file gets its share of the bundle's size.
+      const fileId = store.beginFile(group.fileName, Math.round((bundleBytes * group.indices.length) / bundle.entries.length));
+      store.addTrajectories(
+        fileId,
+        group.indices.map((i) => bundle.entries[i].trajectory),
+        [],
+      );
+      store.finishFile(fileId);
+      const file = useAppStore.getState().files.find((f) => f.id === fileId);
+      if (!file || file.trajectoryKeys.length !== group.indices.length) throw new Error(`the trajectories of ${group.fileName} were not all added`);
+      group.indices.forEach((entryIndex, i) => (keys[entryIndex] = file.trajectoryKeys[i]));
+    }
+    const imported: Record<string, ScoredTrajectory> = {};
+    bundle.entries.forEach((entry, i) => {
+      // Figures read from a file, like a score file's: no model pair owns them, so loading one keeps them.
+      if (entry.score) imported[keys[i]] = { key: keys[i], ...entry.score, device: 'precomputed' };
+    });
+    useScoringStore.setState((s) => ({ results: { ...s.results, ...imported } }));
+    const { evaluation, predictor, colourRange, showWhitespace } = bundle.settings;
+    useAnalysisStore.setState({ evaluation, predictor, colourRange, showWhitespace });
+    if (bundle.selected !== null) useAppStore.getState().select(keys[bundle.selected]);
+  } catch (error) {
+    useAppStore.setState(before.app, true);
+    useScoringStore.setState(before.scoring, true);
+    useAnalysisStore.setState(before.analysis, true);
+    throw error;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The IndexedDB database that holds the session and the score cache (through `idb`). One
+ * connection per page, opened at startup; every other module reaches it through `sessionDatabase()`.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { CachedScore, FileRecord, JobRecord, ResultRecord, SessionRecord, TrajectoryRecord } from './records';
+
+export const DATABASE_NAME = 'progress-advantage-session';
+export const DATABASE_VERSION = 1;
+
+export interface SessionDbSchema extends DBSchema {
+  /** One record, key `current`: settings, selection, list filters, tab, model choice. */
+  session: { key: string; value: SessionRecord };
+  /** Finished files, by file id. */
+  files: { key: number; value: FileRecord };
+  /** Parsed trajectories, by trajectory key (`fileId:index`). */
+  trajectories: { key: string; value: TrajectoryRecord };
+  /** Which cache entry holds each trajectory's scores, by trajectory key. */
+  results: { key: string; value: ResultRecord };
+  /** Scores by (pair, dtype, render mode, content hash): outlives the files they were computed for. */
+  scoreCache: { key: string; value: CachedScore };
+  /** One record, key `current`, while a scoring job runs. */
+  job: { key: string; value: JobRecord };
+}
+
+export type SessionDatabase = IDBPDatabase<SessionDbSchema>;
+
+export const SINGLE_RECORD_KEY = 'current';
+
+export const STORE_NAMES = ['session', 'files', 'trajectories', 'results', 'scoreCache', 'job'] as const;
+
+export function openSessionDatabase(): Promise<SessionDatabase> {
+  return openDB<SessionDbSchema>(DATABASE_NAME, DATABASE_VERSION, {
+    upgrade(db) {
+      db.createObjectStore('session');
+      db.createObjectStore('files', { keyPath: 'id' });
+      db.createObjectStore('trajectories', { keyPath: 'key' });
+      db.createObjectStore('results', { keyPath: 'key' });
+      db.createObjectStore('scoreCache', { keyPath: 'cacheKey' });
+      db.createObjectStore('job');
+    },
+    blocking(_current, _blocked, event) {
+      // Another tab upgrades or deletes the database: let it (this tab stops saving).
+      (event.target as IDBDatabase).close();
+    },
+  });
+}
+
+let current: SessionDatabase | null = null;
+
+/** The page's connection, or null when storage is unavailable (or not opened yet). */
+export function sessionDatabase(): SessionDatabase | null {
+  return current;
+}
+
+export function setSessionDatabase(db: SessionDatabase | null): void {
+  current = db;
+}
+
+/** A write refused for lack of space (the browser's quota for this site). */
+export function isQuotaExceeded(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const name = (error as { name?: unknown }).name;
+  // Firefox used NS_ERROR_DOM_QUOTA_REACHED before standardising on QuotaExceededError.
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
+}
+
+type PagedStore = 'files' | 'trajectories' | 'results';
+
+const primaryKeyOf: { [Name in PagedStore]: (value: SessionDbSchema[Name]['value']) => IDBValidKey } = {
+  files: (f) => f.id,
+  trajectories: (t) => t.key,
+  results: (r) => r.key,
+};
+
+/** Reads a whole store in pages, yielding between them so that a big session does not block the page. */
+export async function readAllInPages<Name extends PagedStore>(db: SessionDatabase, store: Name, pageSize = 500): Promise<SessionDbSchema[Name]['value'][]> {
+  const all: SessionDbSchema[Name]['value'][] = [];
+  const keyOf = primaryKeyOf[store] as (value: SessionDbSchema[Name]['value']) => IDBValidKey;
+  let after: IDBValidKey | undefined;
+  for (;;) {
+    const page = await db.getAll(store, after === undefined ? undefined : IDBKeyRange.lowerBound(after, true), pageSize);
+    all.push(...page);
+    if (page.length < pageSize) return all;
+    after = keyOf(page[page.length - 1]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The session's life: at startup the saved session is read back and put in the stores (no file
+ * is parsed again, nothing is scored again), the URL's view link is applied, and from then on
+ * every change is written through (writer.ts). "Clear session" empties the database and the state.
+ */
+import { useAppStore } from '../store';
+import { DEFAULT_ANALYSIS_SETTINGS, useAnalysisStore, useLinkedViewStore } from '../analysis';
+import { DEFAULT_LIST_FILTERS, useListStore } from '../listView';
+import { INITIAL_SCORING_STATE, cancelScoring, useScoringStore, type ModelChoice } from '../scoring';
+import { adoptPrecomputedScores, holdFileOpeningUntil, loadExamples } from '../loadFiles';
+import { startViewLinkSync, clearViewLink } from '../permalink';
+import { STORE_NAMES, openSessionDatabase, sessionDatabase, setSessionDatabase, type SessionDatabase } from './database';
+import { readStoredSession } from './reader';
+import { knownCacheKeys } from './scoreCache';
+import { restoredSessionOf, sessionRecordOf, sessionRecordText, type RestoredSession, type SessionRecord } from './records';
+import { SessionWriter, emptyBaseline, type SavedBaseline, type WriterSnapshot } from './writer';
+import { usePersistenceStatus } from './status';
+
+let writer: SessionWriter | null = null;
+let unsubscribers: (() => void)[] = [];
+let started: Promise<void> | null = null;
+let pageHideListening = false;
+
+function snapshot(): WriterSnapshot {
+  const app = useAppStore.getState();
+  const scoring = useScoringStore.getState();
+  const linked = useLinkedViewStore.getState();
+  return {
+    session: {
+      files: app.files,
+      selectedKey: app.selectedKey,
+      activeTab: app.activeTab,
+      selectedStep: linked.selected,
+      tokenRange: linked.tokenRange,
+      analysis: useAnalysisStore.getState(),
+      listFilters: useListStore.getState(),
+      model: { choice: scoring.choice, rememberedFolders: scoring.rememberedFolders, dtype: scoring.dtype, devicePreference: scoring.devicePreference, render: scoring.render },
+      resultsPairKey: scoring.resultsPairKey,
+    },
+    files: app.files,
+    trajectories: app.trajectories,
+    results: scoring.results,
+    resultCacheKeys: scoring.resultCacheKeys,
+    pendingJob: scoring.pendingJob,
+  };
+}
+
+function modelChoiceOf(record: SessionRecord['model']['choice']): { choice: ModelChoice; rememberedFolders: { policy: string | null; reference: string | null } | null } {
+  if (record.kind !== 'folders') return { choice: record, rememberedFolders: null };
+  // Dropped folders are not kept: the folder names let the page ask for them again.
+  return { choice: { kind: 'folders', policy: null, reference: null }, rememberedFolders: { policy: record.policy, reference: record.reference } };
+}
+
+/** Puts a restored session in the stores; returns the baseline the writer compares with. */
+function applyRestored(restored: RestoredSession): SavedBaseline {
+  const { session } = restored;
+  useAppStore.getState().restoreFiles({
+    files: restored.files,
+    trajectories: restored.trajectories,
+    selectedKey: session?.selectedKey ?? restored.files[0]?.trajectoryKeys[0] ?? null,
+    activeTab: session?.activeTab ?? 'trajectory',
+  });
+  useScoringStore.setState({ results: restored.results, resultCacheKeys: restored.resultCacheKeys, pendingJob: restored.job });
+  for (const cacheKey of Object.values(restored.resultCacheKeys)) knownCacheKeys.add(cacheKey);
+  if (session) {
+    useAnalysisStore.setState(session.analysis);
+    const fileStillOpen = session.listFilters.fileId === 'all' || restored.files.some((f) => f.id === session.listFilters.fileId);
+    useListStore.setState(fileStillOpen ? session.listFilters : { ...session.listFilters, fileId: 'all' });
+    const inSession = (key: string | undefined) => key !== undefined && key in restored.trajectories;
+    useLinkedViewStore.setState({
+      selected: inSession(session.selectedStep?.key) ? session.selectedStep : null,
+      tokenRange: inSession(session.tokenRange?.key) ? session.tokenRange : null,
+    });
+    useScoringStore.setState({ ...modelChoiceOf(session.model.choice), dtype: session.model.dtype, devicePreference: session.model.devicePreference, render: session.model.render, resultsPairKey: session.resultsPairKey });
+  }
+  const baseline = emptyBaseline();
+  for (const file of restored.files) baseline.files.set(String(file.id), file);
+  for (const [key, t] of Object.entries(restored.trajectories)) baseline.trajectories.set(key, t);
+  for (const [key, r] of Object.entries(restored.results)) baseline.results.set(key, r);
+  // Score files carry their figures; they are read from the restored trajectories, not stored twice.
+  for (const file of restored.files) adoptPrecomputedScores(file.id);
+  baseline.job = restored.job;
+  baseline.sessionText = session ? sessionRecordText(sessionRecordOf(snapshot().session, 0)) : null;
+  return baseline;
+}
+
+/** Deletes saved records nothing refers to any more (a file closed or half-read before a reload). */
+async function deleteLeftovers(db: SessionDatabase, restored: RestoredSession): Promise<void> {
+  if (restored.orphanTrajectoryKeys.length + restored.staleResultKeys.length === 0) return;
+  const tx = db.transaction(['trajectories', 'results'], 'readwrite');
+  for (const key of restored.orphanTrajectoryKeys) void tx.objectStore('trajectories').delete(key).catch(() => undefined);
+  for (const key of restored.staleResultKeys) void tx.objectStore('results').delete(key).catch(() => undefined);
+  await tx.done;
+}
+
+function startWriting(db: SessionDatabase, baseline: SavedBaseline): void {
+  const w = new SessionWriter(db, { snapshot, onNotice: (storageNotice) => usePersistenceStatus.setState({ storageNotice }) }, baseline);
+  writer = w;
+  const schedule = () => w.schedule();
+  unsubscribers = [
+    useAppStore.subscribe((s, prev) => {
+      if (s.files !== prev.files || s.trajectories !== prev.trajectories || s.selectedKey !== prev.selectedKey || s.activeTab !== prev.activeTab) schedule();
+    }),
+    useScoringStore.subscribe((s, prev) => {
+      // A job record is written at once: a reload right after "Score all" must find it.
+      if (s.pendingJob !== prev.pendingJob) return w.schedule(0);
+      if (
+        s.results !== prev.results ||
+        s.choice !== prev.choice ||
+        s.dtype !== prev.dtype ||
+        s.devicePreference !== prev.devicePreference ||
+        s.render !== prev.render ||
+        s.resultsPairKey !== prev.resultsPairKey ||
+        s.rememberedFolders !== prev.rememberedFolders
+      )
+        schedule();
+    }),
+    useAnalysisStore.subscribe(schedule),
+    useListStore.subscribe(schedule),
+    useLinkedViewStore.subscribe((s, prev) => {
+      if (s.selected !== prev.selected || s.tokenRange !== prev.tokenRange) schedule();
+    }),
+  ];
+  if (!pageHideListening) {
+    // A last attempt when the tab goes away (it may or may not finish before the page is gone).
+    addEventListener('pagehide', () => void writer?.flush());
+    pageHideListening = true;
+  }
+}
+
+/**
+ * Restores the saved session (or opens the examples in a fresh one), applies the URL's view
+ * link, and starts saving. Runs once per page (React's StrictMode calls effects twice).
+ */
+export function startSession(): Promise<void> {
+  started ??= (async () => {
+    let restoreDone!: () => void;
+    holdFileOpeningUntil(new Promise<void>((resolve) => (restoreDone = resolve)));
+    let db: SessionDatabase;
+    try {
+      db = await openSessionDatabase();
+    } catch (error) {
+      usePersistenceStatus.setState({
+        phase: 'unavailable',
+        storageNotice: `This session will not be kept: browser storage (IndexedDB) is unavailable (${error instanceof Error ? error.message : String(error)}).`,
+      });
+      restoreDone();
+      startViewLinkSync();
+      await loadExamples();
+      return;
+    }
+    setSessionDatabase(db);
+    let baseline = emptyBaseline();
+    let restored = false;
+    try {
+      const { stored, invalidSession } = await readStoredSession(db);
+      if (stored.session || stored.files.length > 0) {
+        const session = restoredSessionOf(stored);
+        baseline = applyRestored(session);
+        restored = true;
+        void deleteLeftovers(db, session).catch(() => undefined);
+      }
+      if (invalidSession) usePersistenceStatus.setState({ storageNotice: `The saved settings could not be read (${invalidSession}); defaults are used.` });
+    } catch (error) {
+      usePersistenceStatus.setState({ storageNotice: `The saved session could not be read (${error instanceof Error ? error.message : String(error)}); starting a new one.` });
+    }
+    restoreDone();
+    // The link is applied after the restore: it names the view to show over the saved session.
+    startViewLinkSync();
+    // A fresh session starts with the examples, saved together once they are all read.
+    if (!restored) await loadExamples();
+    startWriting(db, baseline);
+    // The first write: a fresh session's examples, or what the link changed before saving started.
+    writer?.schedule(0);
+    usePersistenceStatus.setState({ phase: 'saving', restored });
+  })();
+  return started;
+}
+
+/** Empties the database and the state: no files, no scores, default settings; the next visit starts fresh. */
+export async function clearSession(): Promise<void> {
+  await startSession();
+  await cancelScoring();
+  for (const unsubscribe of unsubscribers) unsubscribe();
+  unsubscribers = [];
+  await writer?.stop();
+  writer = null;
+  const db = sessionDatabase();
+  if (db) {
+    const tx = db.transaction([...STORE_NAMES], 'readwrite');
+    for (const name of STORE_NAMES) void tx.objectStore(name).clear().catch(() => undefined);
+    await tx.done;
+  }
+  knownCacheKeys.clear();
+  // The model panel stays as it is (a loaded pair lives in the worker, not in the session); scores and jobs go.
+  useScoringStore.setState({
+    job: INITIAL_SCORING_STATE.job,
+    results: INITIAL_SCORING_STATE.results,
+    resultCacheKeys: INITIAL_SCORING_STATE.resultCacheKeys,
+    resultsPairKey: INITIAL_SCORING_STATE.resultsPairKey,
+    pendingJob: INITIAL_SCORING_STATE.pendingJob,
+    rememberedFolders: INITIAL_SCORING_STATE.rememberedFolders,
+  });
+  useAppStore.getState().resetFiles();
+  useAnalysisStore.setState(DEFAULT_ANALYSIS_SETTINGS, true);
+  useListStore.setState(DEFAULT_LIST_FILTERS, true);
+  useLinkedViewStore.setState({ hovered: null, selected: null, tokenRange: null, overlay: [] });
+  clearViewLink();
+  usePersistenceStatus.setState({ storageNotice: null, restored: false });
+  if (db) {
+    // Nothing is written until something changes: an untouched cleared session reloads as a fresh one.
+    const baseline = emptyBaseline();
+    startWriting(db, baseline);
+    baseline.sessionText = sessionRecordText(sessionRecordOf(snapshot().session, 0));
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * Write-through of the session to IndexedDB, off the hot path: changes are collected for a short
+ * while (debounced) and written in small transactions between frames. Only what changed is
+ * written: the stores replace objects instead of mutating them, so a trajectory, file or result
+ * that is the same object as the one last saved needs no write.
+ *
+ * Order of a flush, so that a reload at any moment finds a consistent session:
+ *   1. a new job record, and deletions (they also free space);
+ *   2. new trajectories, a few milliseconds of work per transaction;
+ *   3. files whose trajectories are all saved (a file is restored only with all of them);
+ *   4. results with their score-cache entries;
+ *   5. the session record (settings, selection, file order), and the job record's deletion once
+ *      the job's last results are saved. A session record therefore exists only after a first
+ *      complete write: a reload before that starts a fresh session.
+ * Every transaction either commits or leaves the database as it was: a quota error stops the
+ * flush and loses nothing already saved.
+ */
+import type { IDBPTransaction } from 'idb';
+import type { LoadedFile, LoadedTrajectory } from '../store';
+import type { ScoredTrajectory } from '../../worker/scoringClient';
+import type { ModelDtype } from '../../worker/device';
+import type { RenderMode } from '../../core/render/types';
+import { SINGLE_RECORD_KEY, isQuotaExceeded, type SessionDatabase, type SessionDbSchema } from './database';
+import { changedKeys, fileRecordOf, keptSummary, resultRecordOf, sessionRecordOf, sessionRecordText, type CachedScore, type JobRecord, type ResultRecord, type SessionSnapshot } from './records';
+import { knownCacheKeys } from './scoreCache';
+
+/** The state a flush reads: gathered from the stores by the caller (keeps this module store-agnostic). */
+export interface WriterSnapshot {
+  session: SessionSnapshot;
+  files: readonly LoadedFile[];
+  trajectories: Readonly<Record<string, LoadedTrajectory>>;
+  results: Readonly<Record<string, ScoredTrajectory>>;
+  resultCacheKeys: Readonly<Record<string, string>>;
+  pendingJob: JobRecord | null;
+}
+
+export interface WriterOptions {
+  snapshot(): WriterSnapshot;
+  /** Called with a notice after a storage error, and with null once everything is saved after one. */
+  onNotice(notice: string | null): void;
+  /** Quiet period before a write, and the longest a change waits under continuous changes. */
+  debounceMs?: number;
+  maxWaitMs?: number;
+  /** Work per transaction before yielding to the page. */
+  sliceMs?: number;
+}
+
+/** What is in the database now, as the objects that were written (compared by identity). */
+export interface SavedBaseline {
+  sessionText: string | null;
+  files: Map<string, LoadedFile>;
+  trajectories: Map<string, LoadedTrajectory>;
+  results: Map<string, ScoredTrajectory>;
+  job: JobRecord | null;
+}
+
+export function emptyBaseline(): SavedBaseline {
+  return { sessionText: null, files: new Map(), trajectories: new Map(), results: new Map(), job: null };
+}
+
+type SlicedStore = 'trajectories' | 'results' | 'scoreCache';
+
+/**
+ * Every request is issued: commit without waiting for the event loop to notice. Faster, and a
+ * write started as the page goes away (pagehide) gets its best chance to land.
+ */
+function commitNow(tx: { commit?(): void }): void {
+  try {
+    tx.commit?.();
+  } catch {
+    // Already committing or aborted: tx.done tells which.
+  }
+}
+
+const yieldToPage = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function cacheEntryOf(cacheKey: string, result: ScoredTrajectory, savedAt: number): CachedScore {
+  const [pairKey, dtype, render, contentHash] = cacheKey.split('|');
+  const { key: _key, ...rest } = result;
+  return { cacheKey, pairKey, dtype: dtype as ModelDtype, render: render as RenderMode, contentHash, result: rest, savedAt };
+}
+
+export class SessionWriter {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private firstChangeAt: number | null = null;
+  private flushing: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private noticeShown = false;
+  private readonly debounceMs: number;
+  private readonly maxWaitMs: number;
+  private readonly sliceMs: number;
+
+  constructor(
+    private readonly db: SessionDatabase,
+    private readonly options: WriterOptions,
+    readonly saved: SavedBaseline = emptyBaseline(),
+  ) {
+    this.debounceMs = options.debounceMs ?? 400;
+    this.maxWaitMs = options.maxWaitMs ?? 2000;
+    this.sliceMs = options.sliceMs ?? 8;
+  }
+
+  /** Something changed: write soon (after a quiet period, or at most `maxWaitMs` after the first change). */
+  schedule(delayMs = this.debounceMs): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    this.firstChangeAt ??= now;
+    const wait = Math.max(0, Math.min(delayMs, this.firstChangeAt + this.maxWaitMs - now));
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), wait);
+  }
+
+  /** Writes everything that changed; resolves when the database holds the state of the call (or a write failed). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.firstChangeAt = null;
+    if (this.stopped) return;
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.writeChanges();
+        } while (this.again && !this.stopped);
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  /** Stops writing (clear session, storage gone); waits for a write in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.flushing?.catch(() => undefined);
+  }
+
+  private async writeChanges(): Promise<void> {
+    const snap = this.options.snapshot();
+    const now = Date.now();
+    try {
+      await this.writeNewJobAndDeletions(snap);
+      await this.writeTrajectories(snap);
+      await this.writeFiles(snap);
+      await this.writeResults(snap, now);
+      await this.writeSessionRecord(snap, now, true);
+      // Everything is saved again: a storage notice of ours is out of date.
+      if (this.noticeShown) this.notify(null);
+    } catch (error) {
+      if (isQuotaExceeded(error)) {
+        // The settings and selection are small: keep them if they still fit. The job record stays (its results may be missing).
+        await this.writeSessionRecord(snap, now, false).catch(() => undefined);
+        this.notify(`Browser storage is full: the latest changes are kept in this tab only, not for the next visit. ${keptSummary(this.keptCounts())}`);
+        return;
+      }
+      this.stopped = true;
+      this.notify(`Saving the session stopped: ${error instanceof Error ? error.message : String(error)}. ${keptSummary(this.keptCounts())}`);
+    }
+  }
+
+  private notify(notice: string | null): void {
+    this.noticeShown = notice !== null;
+    this.options.onNotice(notice);
+  }
+
+  /** What the next visit would find, from the baseline (no database read). */
+  keptCounts(): { files: number; trajectories: number; scores: number } {
+    let trajectories = 0;
+    for (const file of this.saved.files.values()) trajectories += file.trajectoryKeys.length;
+    return { files: this.saved.files.size, trajectories, scores: this.saved.results.size };
+  }
+
+  private async writeNewJobAndDeletions(snap: WriterSnapshot): Promise<void> {
+    const currentFileIds = new Set(snap.files.map((f) => String(f.id)));
+    const removedFiles = [...this.saved.files.keys()].filter((id) => !currentFileIds.has(id));
+    const removedTrajectories = [...this.saved.trajectories.keys()].filter((k) => !(k in snap.trajectories));
+    const removedResults = [...this.saved.results.keys()].filter((k) => !(k in snap.results) || !(k in snap.trajectories));
+    const newJob = snap.pendingJob !== null && snap.pendingJob !== this.saved.job;
+    if (!newJob && removedFiles.length + removedTrajectories.length + removedResults.length === 0) return;
+    const tx = this.db.transaction(['job', 'files', 'trajectories', 'results'], 'readwrite');
+    const quiet = (p: Promise<unknown>) => void p.catch(() => undefined); // the outcome is tx.done's
+    if (newJob) quiet(tx.objectStore('job').put(snap.pendingJob!, SINGLE_RECORD_KEY));
+    // One transaction: a reload never finds a file whose trajectories are gone.
+    for (const id of removedFiles) quiet(tx.objectStore('files').delete(Number(id)));
+    for (const key of removedTrajectories) quiet(tx.objectStore('trajectories').delete(key));
+    for (const key of removedResults) quiet(tx.objectStore('results').delete(key));
+    commitNow(tx);
+    await tx.done;
+    if (newJob) this.saved.job = snap.pendingJob;
+    for (const id of removedFiles) this.saved.files.delete(id);
+    for (const key of removedTrajectories) this.saved.trajectories.delete(key);
+    for (const key of removedResults) this.saved.results.delete(key);
+  }
+
+  private async writeSessionRecord(snap: WriterSnapshot, now: number, endFinishedJob: boolean): Promise<void> {
+    const record = sessionRecordOf(snap.session, now);
+    const text = sessionRecordText(record);
+    const endJob = endFinishedJob && snap.pendingJob === null && this.saved.job !== null;
+    if (text === this.saved.sessionText && !endJob) return;
+    const tx = this.db.transaction(['session', 'job'], 'readwrite');
+    if (text !== this.saved.sessionText) void tx.objectStore('session').put(record, SINGLE_RECORD_KEY).catch(() => undefined);
+    if (endJob) void tx.objectStore('job').delete(SINGLE_RECORD_KEY).catch(() => undefined);
+    commitNow(tx);
+    await tx.done;
+    this.saved.sessionText = text;
+    if (endJob) this.saved.job = null;
+  }
+
+  /** Puts records a slice at a time; each slice is one transaction, committed before the next starts. */
+  private async putInSlices(
+    keys: readonly string[],
+    stores: SlicedStore[],
+    put: (tx: IDBPTransaction<SessionDbSchema, SlicedStore[], 'readwrite'>, key: string) => void,
+    committed: (keys: readonly string[]) => void,
+  ): Promise<void> {
+    let at = 0;
+    while (at < keys.length) {
+      if (this.stopped) return;
+      const tx = this.db.transaction(stores, 'readwrite');
+      const started = performance.now();
+      const slice: string[] = [];
+      // At least one record per transaction, then as many as fit in the time budget (put() clones synchronously).
+      do {
+        put(tx, keys[at]);
+        slice.push(keys[at]);
+        at++;
+      } while (at < keys.length && performance.now() - started < this.sliceMs);
+      commitNow(tx);
+    await tx.done;
+      committed(slice);
+      await yieldToPage();
+    }
+  }
+
+  private async writeTrajectories(snap: WriterSnapshot): Promise<void> {
+    const { changed } = changedKeys(this.saved.trajectories, snap.trajectories);
+    await this.putInSlices(
+      changed,
+      ['trajectories'],
+      (tx, key) => void tx.objectStore('trajectories').put(snap.trajectories[key]).catch(() => undefined),
+      (keys) => keys.forEach((k) => this.saved.trajectories.set(k, snap.trajectories[k])),
+    );
+  }
+
+  private async writeFiles(snap: WriterSnapshot): Promise<void> {
+    const ready = snap.files.filter((file) => {
+      if (file.status === 'parsing' || this.saved.files.get(String(file.id)) === file) return false;
+      return file.trajectoryKeys.every((k) => this.saved.trajectories.get(k) === snap.trajectories[k]);
+    });
+    if (ready.length === 0) return;
+    const tx = this.db.transaction('files', 'readwrite');
+    for (const file of ready) void tx.store.put(fileRecordOf(file)!).catch(() => undefined);
+    commitNow(tx);
+    await tx.done;
+    for (const file of ready) this.saved.files.set(String(file.id), file);
+  }
+
+  private async writeResults(snap: WriterSnapshot, now: number): Promise<void> {
+    const records = new Map<string, ResultRecord>();
+    for (const key in snap.results) {
+      if (!(key in snap.trajectories) || this.saved.results.get(key) === snap.results[key]) continue;
+      const record = resultRecordOf(key, snap.results[key], snap.resultCacheKeys[key], snap.trajectories[key]);
+      if (record) records.set(key, record);
+    }
+    await this.putInSlices(
+      [...records.keys()],
+      ['results', 'scoreCache'],
+      (tx, key) => {
+        const record = records.get(key)!;
+        void tx.objectStore('results').put(record).catch(() => undefined);
+        if ('cacheKey' in record && !knownCacheKeys.has(record.cacheKey)) void tx.objectStore('scoreCache').put(cacheEntryOf(record.cacheKey, snap.results[key], now)).catch(() => undefined);
+      },
+      (keys) =>
+        keys.forEach((k) => {
+          this.saved.results.set(k, snap.results[k]);
+          const record = records.get(k)!;
+          if ('cacheKey' in record) knownCacheKeys.add(record.cacheKey);
+        }),
+    );
+  }
+}
