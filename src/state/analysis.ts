@@ -10,6 +10,7 @@ import type { ParsedScoreRecord } from '../core/scores/format';
 import type { FailurePredictor } from '../core/metrics/failure';
 import { useAppStore } from './store';
 import { useScoringStore } from './scoring';
+import { DEMO_BETA } from '../core/demo/config';
 
 export interface AnalysisSettings {
   evaluation: EvaluationOptions;
@@ -120,4 +121,13 @@ export function selectTokenRange(range: TokenRange | null): void {
 
 export function setOverlay(keys: string[]): void {
   useLinkedViewStore.setState({ overlay: keys });
+}
+
+/**
+ * After a pair loads: the demo pair was trained with β = DEMO_BETA, so its advantages are read with
+ * that β (then β·log(π_θ/π_ref) is on the scale of the exact A*). The user can change it after.
+ */
+export function applyPairDefaults(): void {
+  const { choice, modelState } = useScoringStore.getState();
+  if (modelState === 'ready' && choice.kind === 'demo') setEvaluationOptions({ beta: DEMO_BETA });
 }

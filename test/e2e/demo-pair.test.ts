@@ -27,7 +27,7 @@ beforeAll(() => {
   const out = join(dir, 'scores.jsonl');
   execFileSync(process.execPath, cliArgs('score', '--quiet', '--preset', 'demo', '--out', out, EXAMPLES, FIXTURE), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   cliRecords = parseScoreJsonl(readFileSync(out, 'utf8'), out).records.map((r) => r.record);
-  evalReport = JSON.parse(execFileSync(process.execPath, cliArgs('eval', '--json', out), { cwd: REPO }).toString());
+  evalReport = JSON.parse(execFileSync(process.execPath, cliArgs('eval', '--json', '--beta', '0.5', out), { cwd: REPO }).toString());
   writeFileSync(join(dir, 'ids.json'), JSON.stringify(cliRecords.map((r) => r.id)));
 });
 
@@ -66,7 +66,10 @@ describe.each(['wasm', 'webgpu'] as const)('the demo pair on %s', (device) => {
       await page.getByTestId('filter-task').fill(record.taskId ?? '');
       await row.click();
       await expect.poll(() => page.locator('[data-testid="transcript"] h2').textContent()).toBe(record.id);
-      const expected = record.steps.flatMap((s) => s.policy.map((p, i) => p - s.reference[i]));
+      // The demo pair is read with its training β (0.5), set when it loads.
+      const beta = Number(await page.getByTestId('setting-beta').inputValue());
+      expect(beta).toBe(0.5);
+      const expected = record.steps.flatMap((s) => s.policy.map((p, i) => beta * (p - s.reference[i])));
       const shown = (await collectShownTokens(page, expected.length)).map((t) => t.advantage);
       expect(shown.length).toBe(expected.length);
       shown.forEach((a, i) => expect(Math.abs(a - expected[i])).toBeLessThan(device === 'wasm' ? 1e-4 : 1e-3));

@@ -61,7 +61,8 @@ options:
                       plain: the reference code's "[role]: content" rendering, for every format;
                       chat: the policy tokenizer's chat template (prefix-stable templates only)
   --chunk N           tokens per forward pass; the KV cache carries context across chunks
-                      (default 512, lowered so one chunk's logits stay under 64 MiB)
+                      (default 512, lowered so one chunk's logits stay under 64 MiB and,
+                      at long contexts, its attention scores too)
   --dtype D           fp32 | fp16 | q8 | q4: which ONNX file of each model   (default fp32)
   --precomputed       take the policy's log-probs from the files (Inspect AI logprobs) instead of
                       a model; needs --reference; scores are step level (two tokenizations)

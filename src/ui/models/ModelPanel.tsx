@@ -1,4 +1,5 @@
 import { useScoringStore, setModelOptions, loadModelPair, type FolderPick, type ModelChoice } from '../../state/scoring';
+import { applyPairDefaults } from '../../state/analysis';
 import type { DevicePreference, ModelDtype } from '../../worker/device';
 import type { RenderMode } from '../../core/render/types';
 import { formatBytes } from '../format';
@@ -122,7 +123,7 @@ export function ModelPanel() {
         </div>
       )}
       <div className="model-row">
-        <button type="button" data-testid="load-models" disabled={loading} onClick={() => void loadModelPair()}>
+        <button type="button" data-testid="load-models" disabled={loading} onClick={() => void loadModelPair().then(applyPairDefaults)}>
           {modelState === 'ready' ? 'Reload models' : 'Load models'}
         </button>
         <span className={`model-status model-status-${modelState}`} data-testid="model-status" data-device={pairStatus?.device.device ?? ''}>
