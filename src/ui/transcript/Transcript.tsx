@@ -48,8 +48,10 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (i) => (rows[i].kind === 'tokens' ? 160 : 110),
-    overscan: 3,
+    estimateSize: (i) => (rows[i].kind === 'tokens' ? 120 : 110),
+    overscan: 2,
+    // Let React schedule scroll-driven renders instead of forcing each one synchronously.
+    useFlushSync: false,
     getItemKey: (i) => {
       const r = rows[i];
       return r.kind === 'tokens' ? `${r.message}:${r.start}` : `${r.message}`;

@@ -5,9 +5,9 @@
  */
 import type { ScoreStep } from '../../core/scores/format';
 
-export const TOKENS_PER_ROW = 160;
+export const TOKENS_PER_ROW = 120;
 /** Prefer to end a row just after a newline token within this many tokens of the limit. */
-const NEWLINE_SLACK = 60;
+const NEWLINE_SLACK = 40;
 
 export type TranscriptRow =
   | { kind: 'message'; message: number }

@@ -25,7 +25,7 @@ describe('tokenRowBounds', () => {
     expect(bounds[0][0]).toBe(0);
     expect(bounds.at(-1)![1]).toBe(100_000);
     for (let i = 1; i < bounds.length; i++) expect(bounds[i][0]).toBe(bounds[i - 1][1]);
-    expect(Math.max(...bounds.map(([s, e]) => e - s))).toBeLessThanOrEqual(160);
+    expect(Math.max(...bounds.map(([s, e]) => e - s))).toBeLessThanOrEqual(120);
   });
 });
 
