@@ -5,6 +5,7 @@
  * the code the CLI's `eval` runs, so the page and the CLI agree exactly; nothing is recomputed here.
  */
 import { useCallback, useMemo, useState } from 'react';
+import { SWEEP_METRIC_WORDS } from '../share/describe';
 import { useAppStore } from '../../state/store';
 import { useScoringStore } from '../../state/scoring';
 import { scoredRecordsInOrder, useAnalysis, useAnalysisStore } from '../../state/analysis';
@@ -44,17 +45,7 @@ const METHOD_LABELS: Record<ScoringMethod, string> = {
   'deepconf-b10': 'DeepConf bottom-10 % steps',
 };
 
-const SWEEP_METRIC_LABELS: Record<SweepMetric, string> = {
-  auroc: 'AUROC',
-  spearman: 'Spearman ρ',
-  bestofn: 'best-of-N success rate',
-  'bestofn-reward': 'best-of-N mean reward',
-  'fa-accuracy': 'failure attribution: accuracy',
-  'fa-within1': 'failure attribution: within ±1',
-  'fa-within2': 'failure attribution: within ±2',
-  'fa-mae': 'failure attribution: MAE',
-  'agent-accuracy': 'agent attribution: accuracy',
-};
+const SWEEP_METRIC_LABELS = SWEEP_METRIC_WORDS;
 
 export function DatasetView() {
   const order = useAppStore((s) => s.trajectoryOrder);
