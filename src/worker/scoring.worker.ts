@@ -122,7 +122,8 @@ env.fetch = fetchWithDroppedFolders(fetch.bind(self));
 // Content-Security-Policy does not allow as a script source; the self-hosted file is imported as it is.
 env.useWasmCache = false;
 // One WASM thread per core (the app is cross-origin isolated; 1 thread where it is not).
-configureWasmThreads();
+// One core stays with the page: on a 2-core machine two WASM threads starve the UI while scoring.
+configureWasmThreads(1);
 
 const PROGRESS_INTERVAL_MS = 100;
 

@@ -223,12 +223,13 @@ async function readModelFile(options: TransformersEngineOptions, dtype: string):
 }
 
 /**
- * WASM threads for onnxruntime-web: one per core when the page is cross-origin isolated
- * (SharedArrayBuffer needs it), else 1. Call before the first session is created. Returns the count.
+ * WASM threads for onnxruntime-web: one per core, less `reserveCores` (at least 1), when the page
+ * is cross-origin isolated (SharedArrayBuffer needs it), else 1. Call before the first session is
+ * created. Returns the count.
  */
-export function configureWasmThreads(): number {
+export function configureWasmThreads(reserveCores = 0): number {
   const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
-  const threads = scope.crossOriginIsolated === true ? Math.max(1, scope.navigator?.hardwareConcurrency ?? 1) : 1;
+  const threads = scope.crossOriginIsolated === true ? Math.max(1, (scope.navigator?.hardwareConcurrency ?? 1) - reserveCores) : 1;
   const wasm = env.backends.onnx.wasm as { numThreads?: number } | undefined;
   if (wasm) wasm.numThreads = threads;
   return threads;
