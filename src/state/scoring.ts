@@ -81,7 +81,8 @@ export const INITIAL_SCORING_STATE: ScoringState = {
   rememberedFolders: null,
   dtype: 'fp32',
   devicePreference: 'auto',
-  render: 'plain',
+  // The default pair is the demo pair, which was trained on its chat template (see MODEL_PRESETS).
+  render: 'chat',
   modelState: 'idle',
   pairStatus: null,
   loadedPair: null,

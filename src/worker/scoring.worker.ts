@@ -309,6 +309,7 @@ const api = {
       const r = rendered[i];
       if (r instanceof Error) {
         callbacks.onError?.(items[i].key, r.message);
+        progress(i + 1); // a trajectory that could not be rendered is done too (its error is shown)
         continue;
       }
       for (let attempt = 0; ; attempt++) {

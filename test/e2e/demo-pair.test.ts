@@ -25,7 +25,13 @@ let evalReport: { perTrajectory: { id: string; predicted: Record<string, number 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pa-demo-'));
   const out = join(dir, 'scores.jsonl');
-  execFileSync(process.execPath, cliArgs('score', '--quiet', '--preset', 'demo', '--out', out, EXAMPLES, FIXTURE), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The demo pair reads its own episodes through its chat template (the preset's rendering); a real
+  // fixture is not prefix-stable under that template with the demo's word-level tokenizer, so it is
+  // scored with plain rendering — in the page too, after the chat attempt reports the error.
+  const fixtureOut = join(dir, 'fixture-scores.jsonl');
+  execFileSync(process.execPath, cliArgs('score', '--quiet', '--preset', 'demo', '--out', out, EXAMPLES), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(process.execPath, cliArgs('score', '--quiet', '--preset', 'demo', '--render', 'plain', '--out', fixtureOut, FIXTURE), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(out, readFileSync(out, 'utf8') + readFileSync(fixtureOut, 'utf8'));
   cliRecords = parseScoreJsonl(readFileSync(out, 'utf8'), out).records.map((r) => r.record);
   evalReport = JSON.parse(execFileSync(process.execPath, cliArgs('eval', '--json', '--beta', '0.5', out), { cwd: REPO }).toString());
   writeFileSync(join(dir, 'ids.json'), JSON.stringify(cliRecords.map((r) => r.id)));
@@ -57,6 +63,14 @@ describe.each(['wasm', 'webgpu'] as const)('the demo pair on %s', (device) => {
     const progress = page.getByTestId('scoring-progress');
     await expect.poll(() => progress.getAttribute('data-running'), { timeout: 300_000, interval: 1000 }).toBe('false');
     expect(await progress.getAttribute('data-done')).toBe(String(cliRecords.length));
+    // The fixture cannot be rendered with the demo's chat template: the page says so and suggests plain.
+    expect(await page.getByTestId('scoring-error').textContent()).toContain('render this trajectory in plain mode instead');
+    await page.getByTestId('render-mode').selectOption('plain');
+    await page.getByTestId('filter-file').selectOption({ label: '1.json' });
+    await page.locator(`[data-testid="trajectory-row"][data-id="${cliRecords.at(-1)!.id}"]`).click();
+    await page.getByTestId('score-selected').click();
+    await expect.poll(async () => `${await progress.getAttribute('data-running')} ${await progress.getAttribute('data-done')}`, { timeout: 120_000 }).toBe('false 1');
+    await page.getByTestId('filter-file').selectOption('all');
 
     // Tokens: a failed and a successful episode, and the fixture (long: steps past the 128-token context are not scored).
     const picks = [cliRecords.find((r) => (r.reward ?? 0) < 1)!, cliRecords.find((r) => (r.reward ?? 0) >= 1)!, cliRecords.at(-1)!];

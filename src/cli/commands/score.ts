@@ -57,7 +57,7 @@ options:
   --reference MODEL   the model it was tuned from (log π_ref)
   --preset ID         a known pair instead of --policy/--reference (--list-presets shows them)
   --list-presets      print the presets and exit
-  --render MODE       plain | chat                                          (default plain)
+  --render MODE       plain | chat                  (default plain; a preset's own, e.g. chat for demo)
                       plain: the reference code's "[role]: content" rendering, for every format;
                       chat: the policy tokenizer's chat template (prefix-stable templates only)
   --chunk N           tokens per forward pass; the KV cache carries context across chunks
@@ -153,7 +153,8 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
     throw new UsageError(`missing ${policy === null && reference === null ? '--policy and --reference' : policy === null ? '--policy' : '--reference'} (or --preset ID)`);
   }
 
-  const render = values.render ?? 'plain';
+  // A preset may say which rendering its pair was trained on (the demo pair: chat).
+  const render = values.render ?? (values.preset !== undefined ? findPreset(values.preset)?.render : undefined) ?? 'plain';
   if (!RENDER_MODES.includes(render as RenderMode)) throw new UsageError(`--render: unknown value '${render}' (expected plain | chat)`);
   if (positionals.length === 0) throw new UsageError('no FILE given');
   return {

@@ -37,6 +37,8 @@ export interface ModelPreset {
   parameters: string;
   /** Tokenizers, context, training; what a user should know before picking it. */
   notes: string;
+  /** The rendering the pair was trained on, when it is not the default `plain` (the demo pair: `chat`). */
+  render?: 'chat' | 'plain';
 }
 
 export const MODEL_PRESETS: readonly ModelPreset[] = [
@@ -50,6 +52,8 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     // scripts/demo/train.ts writes every model-builder form: fp32, fp16, q8 and q4.
     dtypes: ['fp32', 'fp16', 'q8', 'q4'],
     approxSizeMb: { fp32: 0.5 },
+    // Trained on its chat template (`role: content` lines): plain rendering's `[role]:` is out of its vocabulary.
+    render: 'chat',
     parameters: '≈ 0.11 M',
     notes:
       'A 2-layer GPT-2 (64-token vocabulary) policy trained with RL from its reference by scripts/demo/train.ts (β = 0.5); one word-level tokenizer shared by both; context 128 tokens, so long real trajectories get their later steps reported as not scored.',

@@ -6,6 +6,7 @@ import { formatBytes } from '../format';
 import { MODEL_PRESETS } from '../../core/models/presets';
 
 const HUB_PRESETS = MODEL_PRESETS.filter((p) => p.source === 'hub');
+const DEMO_PRESET = MODEL_PRESETS.find((p) => p.id === 'demo');
 
 const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 
@@ -44,6 +45,8 @@ export function ModelPanel() {
                 return;
               }
               setChoice(value === 'demo' ? { kind: 'demo' } : value === 'hub' ? { kind: 'hub', policy: '', reference: '' } : { kind: 'folders', policy: null, reference: null });
+              // Each pair is read the way it was trained: the demo pair on its chat template, others as the reference code renders.
+              setModelOptions({ render: value === 'demo' ? (DEMO_PRESET?.render ?? 'plain') : 'plain' });
             }}
           >
             <option value="demo">embedded demo pair</option>
