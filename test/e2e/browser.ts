@@ -121,3 +121,30 @@ export async function collectShownTokens(page: Page, expectedCount: number): Pro
     await page.waitForTimeout(200);
   }
 }
+
+/** The `data-advantage` text of every scored token of the open transcript, in order, scrolling through its virtualized rows. */
+export async function allTokenAdvantageTexts(page: Page): Promise<string[]> {
+  const byPlace = new Map<string, { message: number; index: number; text: string }>();
+  const scroller = page.locator('[data-testid="transcript"] .transcript-scroller');
+  if ((await scroller.count()) === 0) return [];
+  await scroller.evaluate((el) => el.scrollTo(0, 0));
+  for (let pass = 0; pass < 400; pass++) {
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const seen = await page.$$eval('[data-testid="transcript"] [data-testid="scored-step"] [data-testid="token"]', (els) =>
+      els.map((t) => ({
+        message: Number(t.closest('[data-testid="scored-step"]')!.getAttribute('data-message')),
+        index: Number(t.getAttribute('data-index')),
+        text: t.getAttribute('data-advantage') ?? '',
+      })),
+    );
+    for (const t of seen) byPlace.set(`${t.message}:${t.index}`, t);
+    const atEnd = await scroller.evaluate((el) => {
+      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+      el.scrollBy(0, Math.max(100, el.clientHeight * 0.8));
+      return end;
+    });
+    if (atEnd) break;
+  }
+  await scroller.evaluate((el) => el.scrollTo(0, 0));
+  return [...byPlace.values()].sort((a, b) => a.message - b.message || a.index - b.index).map((t) => t.text);
+}

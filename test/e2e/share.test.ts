@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { Download, Page } from 'playwright-core';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts } from '../../src/core/render';
-import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { openAppWithExamples, openBrowser, type BrowserSession, allTokenAdvantageTexts } from './browser';
 import { writeRandomPair } from './models';
 
 const baseUrl = inject('baseUrl');
@@ -106,7 +106,8 @@ async function selectRow(page: Page, index: number): Promise<string> {
   return id;
 }
 
-const tokenValues = (page: Page) => page.$$eval('[data-testid="transcript"] [data-testid="token"]', (els) => els.map((e) => e.getAttribute('data-advantage') ?? ''));
+// Every token of the transcript, not only the rows near the viewport (it is virtualized).
+const tokenValues = (page: Page) => allTokenAdvantageTexts(page);
 
 /**
  * Selects a row and returns its token values once the transcript shows them: the transcript
