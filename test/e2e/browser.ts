@@ -148,3 +148,20 @@ export async function allTokenAdvantageTexts(page: Page): Promise<string[]> {
   await scroller.evaluate((el) => el.scrollTo(0, 0));
   return [...byPlace.values()].sort((a, b) => a.message - b.message || a.index - b.index).map((t) => t.text);
 }
+
+/** Loads two local model folders (`root/policy`, `root/reference`) as the pair, on the given device, and waits for `ready`. */
+export async function loadFolderPair(page: Page, root: string, device: 'wasm' | 'webgpu' = 'wasm'): Promise<void> {
+  await page.getByTestId('model-source').selectOption('folders');
+  await page.getByTestId('model-folder-policy').setInputFiles(join(root, 'policy'));
+  await page.getByTestId('model-folder-reference').setInputFiles(join(root, 'reference'));
+  await page.getByTestId('model-device').selectOption(device);
+  await page.getByTestId('load-models').click();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await page.getByTestId('model-status').textContent();
+    if (status === 'ready') return;
+    if (status === 'error') throw new Error(`the model pair did not load: ${await page.getByTestId('model-error').textContent()}`);
+    if (Date.now() > deadline) throw new Error(`the model pair did not load in time (status: ${status})`);
+    await page.waitForTimeout(200);
+  }
+}

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts } from '../../src/core/render';
 import { parseScoreJsonl, serializeScoreRecord, type ScoreRecord } from '../../src/core/scores/format';
-import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession, loadFolderPair } from './browser';
 import { writeRandomPair } from './models';
 
 const baseUrl = inject('baseUrl');
@@ -54,12 +54,7 @@ afterAll(async () => {
 async function loadPairAndFile() {
   const { page } = session;
   await openAppWithExamples(page, baseUrl);
-  await page.getByTestId('model-source').selectOption('folders');
-  await page.getByTestId('model-folder-policy').setInputFiles(join(root, 'policy'));
-  await page.getByTestId('model-folder-reference').setInputFiles(join(root, 'reference'));
-  await page.getByTestId('model-device').selectOption('wasm');
-  await page.getByTestId('load-models').click();
-  await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 }).toBe('ready');
+  await loadFolderPair(page, root);
   await page.getByTestId('file-input').setInputFiles(join(root, FILE));
   await page.getByTestId('filter-file').selectOption({ label: FILE });
   await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-visible')).toBe(String(records.length));

@@ -14,7 +14,7 @@ import { loadTokenizer } from '../../src/core/tokenizer';
 import { createTransformersEngine } from '../../src/core/engine/transformers-engine';
 import { scorePair } from '../../src/core/engine/pair';
 import type { ScoreRecord } from '../../src/core/scores/format';
-import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession, type ShownToken } from './browser';
+import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession, type ShownToken, loadFolderPair } from './browser';
 import { writeRandomPair } from './models';
 
 const baseUrl = inject('baseUrl');
@@ -67,12 +67,7 @@ async function scoreInBrowser(
 ): Promise<{ tokens: BrowserToken[]; device: string; fallback: string | null; reason: string; logitsPlacement: string | null }> {
   const { page } = session;
   await openAppWithExamples(page, `${baseUrl}${query}`);
-  await page.getByTestId('model-source').selectOption('folders');
-  await page.getByTestId('model-folder-policy').setInputFiles(join(root, 'policy'));
-  await page.getByTestId('model-folder-reference').setInputFiles(join(root, 'reference'));
-  await page.getByTestId('model-device').selectOption(device);
-  await page.getByTestId('load-models').click();
-  await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 }).toBe('ready');
+  await loadFolderPair(page, root, device);
   await page.getByTestId('file-input').setInputFiles(join(root, TRAJECTORY_FILE));
   // The list is virtualized and starts with the demo episodes: show just this file.
   await page.getByTestId('filter-file').selectOption({ label: TRAJECTORY_FILE });

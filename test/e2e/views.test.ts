@@ -18,7 +18,7 @@ import { loadTokenizer } from '../../src/core/tokenizer';
 import { createTransformersEngine } from '../../src/core/engine/transformers-engine';
 import { scorePair } from '../../src/core/engine/pair';
 import { serializeScoreRecord } from '../../src/core/scores/format';
-import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { openAppWithExamples, openBrowser, type BrowserSession, loadFolderPair } from './browser';
 import { writeRandomPair } from './models';
 
 const baseUrl = inject('baseUrl');
@@ -242,12 +242,7 @@ describe('inspector views', () => {
     while ((await closeButtons.count()) > 0) await closeButtons.first().click();
     await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count')).toBe('0');
 
-    await page.getByTestId('model-source').selectOption('folders');
-    await page.getByTestId('model-folder-policy').setInputFiles(join(root, 'policy'));
-    await page.getByTestId('model-folder-reference').setInputFiles(join(root, 'reference'));
-    await page.getByTestId('model-device').selectOption('wasm');
-    await page.getByTestId('load-models').click();
-    await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 }).toBe('ready');
+    await loadFolderPair(page, root);
 
     await page.getByTestId('file-input').setInputFiles([join(root, CHAT_FILE), join(root, WW_FILE)]);
     await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count'), { timeout: 20_000 }).toBe('7');

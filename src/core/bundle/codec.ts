@@ -6,7 +6,7 @@
  */
 import { gzipSync, strToU8 } from 'fflate';
 import type { z } from 'zod';
-import { fieldPath } from '../scores/format';
+import { describeValue, fieldPath } from '../scores/format';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_PREFIX, bundleSchema, type AnalysisBundle } from './schema';
 import { CorruptDataError, SizeLimitError, gunzipBounded, isGzip, type ByteChunks, type DecompressLimits } from './compression';
 
@@ -45,15 +45,6 @@ export function looksLikeBundle(head: Uint8Array): boolean {
   if (isGzip(head)) return true;
   const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 512));
   return /^\uFEFF?\s*\{\s*"format"\s*:\s*"progress-advantage-bundle\//.test(text);
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing (missing)';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -115,7 +115,8 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function describeValue(value: unknown): string {
+/** How a value found in a file is named in error messages (shared by the score and bundle schemas). */
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (Array.isArray(value)) return 'an array';
