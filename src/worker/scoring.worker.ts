@@ -40,8 +40,12 @@ export interface LoadedModelInfo {
   vocabSize: number;
   /** The tokenizer's vocabulary fingerprint (ids, tokens, special tokens): part of the score cache's pair identity. */
   vocabularyFingerprint: string;
-  /** `device`: logits never leave the GPU (reduced there); `cpu`: read back per chunk and reduced on the CPU. */
+  /** `device`: logits never leave the GPU (reduced there); `cpu`: computed on the CPU (WASM). */
   logitsPlacement: 'device' | 'cpu';
+  /** `model-graph`: reduced inside the model's own graph (12 bytes per token leave the runtime); `separate-session`: in a second session. */
+  reductionPlacement: 'model-graph' | 'separate-session';
+  /** `append-only`: each chunk's new cache rows are appended in place; `present-outputs`: the whole cache is handed back per chunk (on the GPU for WebGPU). */
+  kvCacheMode: 'append-only' | 'present-outputs';
 }
 
 export interface PairStatus {
@@ -191,6 +195,8 @@ function statusOf(p: LoadedPair): PairStatus {
     vocabSize: e.vocabSize,
     vocabularyFingerprint: tokenizer.vocabularyFingerprint,
     logitsPlacement: e.logitsPlacement,
+    reductionPlacement: e.reductionPlacement,
+    kvCacheMode: e.kvCacheMode,
   });
   return {
     device: p.device,

@@ -64,7 +64,7 @@ type BrowserToken = ShownToken;
 async function scoreInBrowser(
   device: 'wasm' | 'webgpu',
   query = '',
-): Promise<{ tokens: BrowserToken[]; device: string; fallback: string | null; reason: string; logitsPlacement: string | null }> {
+): Promise<{ tokens: BrowserToken[]; device: string; fallback: string | null; reason: string; logitsPlacement: string | null; reduction: string | null; kvCache: string | null }> {
   const { page } = session;
   await openAppWithExamples(page, `${baseUrl}${query}`);
   await loadFolderPair(page, root, device);
@@ -85,6 +85,8 @@ async function scoreInBrowser(
     fallback,
     reason: (await page.getByTestId('device-reason').textContent()) ?? '',
     logitsPlacement: await page.getByTestId('logits-placement').getAttribute('data-placement'),
+    reduction: await page.getByTestId('logits-placement').getAttribute('data-reduction'),
+    kvCache: await page.getByTestId('logits-placement').getAttribute('data-kv-cache'),
   };
 }
 
@@ -105,6 +107,9 @@ describe('browser scoring engine', () => {
     expect(result.device).toBe('wasm');
     expect(result.reason).toBe('WASM chosen by you.');
     expect(result.logitsPlacement).toBe('cpu');
+    // The reduction runs inside the model's graph, and the cache is appended to in the worker: only new rows leave the WASM heap.
+    expect(result.reduction).toBe('model-graph');
+    expect(result.kvCache).toBe('append-only');
     expectNodeFigures(result.tokens);
   });
 
@@ -115,6 +120,7 @@ describe('browser scoring engine', () => {
     expect(result.reason).toBe('WebGPU chosen by you, on a software adapter (google swiftshader): correct but slow.');
     // The logits stay in GPU memory: the reduction graph reads them there.
     expect(result.logitsPlacement).toBe('device');
+    expect(result.kvCache).toBe('present-outputs');
     expectNodeFigures(result.tokens);
   });
 

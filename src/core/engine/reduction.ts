@@ -217,10 +217,34 @@ export const FUSED_REDUCTION_MIN_OPSET = 13;
 const FUSED_NAME_PREFIX = 'pa_reduction/';
 const MODEL_PROTO_OPSET_IMPORT_FIELD = 8;
 
+/** A KV-cache input of the model, the output that holds its next value, and the axis over positions. */
+export interface CacheTensorLink {
+  past: string;
+  present: string;
+  sequenceAxis: number;
+  /** Element type of the cache (`float32` or `float16`). */
+  type: string;
+  /** Number of axes of the cache tensors. */
+  rank: number;
+}
+
 export interface FusedReductionOptions extends ReductionGraphOptions {
   /** The model's logits output (default `logits`). */
   logitsName?: string;
+  /**
+   * Cache tensors to also expose as their new positions only: output `newCacheRowsName(present)`
+   * = present[..., past length :, ...] along the sequence axis. The engine then appends those
+   * rows to a cache it keeps itself instead of fetching the whole present tensor every chunk:
+   * the runtime would copy it out whole (onnxruntime-node into a new ArrayBuffer, WASM out of its
+   * heap), so a long trajectory's cache would be held two or three times at each chunk boundary.
+   */
+  cacheLinks?: readonly CacheTensorLink[];
 }
+
+const NEW_CACHE_ROWS_PREFIX = 'pa_new_rows/';
+
+/** The fused graph's output with the positions a run added to `present` (see FusedReductionOptions.cacheLinks). */
+export const newCacheRowsName = (present: string): string => `${NEW_CACHE_ROWS_PREFIX}${present}`;
 
 /**
  * A ModelProto holding only a partial GraphProto (the reduction nodes, their constants, inputs
@@ -233,10 +257,12 @@ export function buildFusedReductionFragment(options: FusedReductionOptions): Uin
   if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new Error(`fused reduction: vocabSize must be a positive integer, got ${vocabSize}`);
   const logitsName = options.logitsName ?? 'logits';
   const k = Math.min(options.topK ?? TOP_K, vocabSize);
-  const external = new Set<string>([logitsName, ...Object.values(FUSED_REDUCTION_INPUTS), ...Object.values(FUSED_REDUCTION_OUTPUTS)]);
+  const cacheLinks = options.cacheLinks ?? [];
+  const cacheNames = cacheLinks.flatMap((link) => [link.past, link.present, newCacheRowsName(link.present)]);
+  const external = new Set<string>([logitsName, ...Object.values(FUSED_REDUCTION_INPUTS), ...Object.values(FUSED_REDUCTION_OUTPUTS), ...cacheNames]);
   const b = new OnnxGraphBuilder();
   // The outputs are reserved by the nodes that write them.
-  for (const name of [logitsName, ...Object.values(FUSED_REDUCTION_INPUTS)]) b.reserveName(name);
+  for (const name of [logitsName, ...Object.values(FUSED_REDUCTION_INPUTS), ...cacheLinks.flatMap((link) => [link.past, link.present])]) b.reserveName(name);
 
   const gatheredRows = b.node('Gather', [logitsName, FUSED_REDUCTION_INPUTS.positions], { axis: intAttr(1) }, { name: 'reduced_logits' });
   const logits =
@@ -258,6 +284,14 @@ export function buildFusedReductionFragment(options: FusedReductionOptions): Uin
   const topSum = b.node('ReduceSum', [topValues, lastAxis], { keepdims: intAttr(0) }, { name: 'topk_sum' });
   b.node('Mul', [topSum, b.floatScalar(1 / k)], {}, { outputs: [FUSED_REDUCTION_OUTPUTS.topkMean] });
 
+  // New cache rows: Slice(present, starts = [past length], ends = [present length], axes = [sequence axis]).
+  for (const link of cacheLinks) {
+    const axis = b.int64Vector([link.sequenceAxis]);
+    const pastLength = b.node('Gather', [b.node('Shape', [link.past], {}, { name: 'past_shape' }), axis], { axis: intAttr(0) }, { name: 'past_length' });
+    const presentLength = b.node('Gather', [b.node('Shape', [link.present], {}, { name: 'present_shape' }), axis], { axis: intAttr(0) }, { name: 'present_length' });
+    b.node('Slice', [link.present, pastLength, presentLength, axis], {}, { outputs: [newCacheRowsName(link.present)] });
+  }
+
   // The fragment's own names must not collide with the model's (its constants are named like the builder's).
   const rename = (name: string) => (external.has(name) ? name : `${FUSED_NAME_PREFIX}${name}`);
   const nodes = b.nodes.map((node) => ({ ...node, name: rename(node.name), input: node.input.map(rename), output: node.output.map(rename) }));
@@ -270,20 +304,103 @@ export function buildFusedReductionFragment(options: FusedReductionOptions): Uin
         valueInfo(FUSED_REDUCTION_INPUTS.positions, OnnxDataType.INT64, ['reduced_positions']),
         valueInfo(FUSED_REDUCTION_INPUTS.targets, OnnxDataType.INT64, ['batch_size', 'reduced_positions']),
       ],
-      output: Object.values(FUSED_REDUCTION_OUTPUTS).map((name) => valueInfo(name, OnnxDataType.FLOAT, ['batch_size', 'reduced_positions'])),
+      output: [
+        ...Object.values(FUSED_REDUCTION_OUTPUTS).map((name) => valueInfo(name, OnnxDataType.FLOAT, ['batch_size', 'reduced_positions'])),
+        ...cacheLinks.map((link) =>
+          valueInfo(
+            newCacheRowsName(link.present),
+            link.type === 'float16' ? OnnxDataType.FLOAT16 : OnnxDataType.FLOAT,
+            Array.from({ length: link.rank }, (_, axis) => `pa_new_rows_${axis}`),
+          ),
+        ),
+      ],
     },
   };
   // Only the graph field is set: a fragment must not override the model's IR version or opsets.
   return encodeOnnxModel(fragment as unknown as OnnxModel);
 }
 
-/** The model's bytes with the reduction appended to its graph (see buildFusedReductionFragment). */
+/**
+ * The model's bytes with the reduction appended to its graph (see buildFusedReductionFragment).
+ * With cache links, the present.* tensors stop being graph outputs: onnxruntime keeps every graph
+ * output alive to the end of a run, fetched or not, so each layer's present tensor (the whole
+ * cache) would otherwise be held for all layers at once; as intermediates, each is freed once
+ * its layer's attention and new-rows slice have read it.
+ */
 export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedReductionOptions): Uint8Array {
   const fragment = buildFusedReductionFragment(options);
-  const fused = new Uint8Array(modelBytes.byteLength + fragment.byteLength);
-  fused.set(modelBytes, 0);
-  fused.set(fragment, modelBytes.byteLength);
+  const presents = new Set((options.cacheLinks ?? []).map((link) => link.present));
+  const model = presents.size > 0 ? withoutGraphOutputs(modelBytes, presents) : modelBytes;
+  const fused = new Uint8Array(model.byteLength + fragment.byteLength);
+  fused.set(model, 0);
+  fused.set(fragment, model.byteLength);
   return fused;
+}
+
+const MODEL_PROTO_GRAPH_FIELD = 7;
+const GRAPH_PROTO_OUTPUT_FIELD = 12;
+const VALUE_INFO_NAME_FIELD = 1;
+
+/**
+ * The ModelProto with the named graph outputs removed from its graph's output list (the values
+ * stay, as intermediates). Only the top-level fields of the model and its graph are walked; the
+ * nodes and weights are copied as bytes. Throws when the bytes are not a ModelProto with a graph.
+ */
+export function withoutGraphOutputs(modelBytes: Uint8Array, names: ReadonlySet<string>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const model = new ProtoReader(modelBytes);
+  let graphs = 0;
+  while (!model.done()) {
+    const fieldStart = model.position;
+    const { field, wireType } = model.tag();
+    if (field === MODEL_PROTO_GRAPH_FIELD && wireType === 2) {
+      graphs++;
+      const graph = new ProtoReader(model.bytes());
+      const kept: Uint8Array[] = [];
+      while (!graph.done()) {
+        const graphFieldStart = graph.position;
+        const inner = graph.tag();
+        const isOutput = inner.field === GRAPH_PROTO_OUTPUT_FIELD && inner.wireType === 2;
+        if (isOutput && names.has(valueInfoName(graph.bytes()))) continue;
+        if (!isOutput) graph.skip(inner.wireType);
+        kept.push(graph.slice(graphFieldStart));
+      }
+      const length = kept.reduce((sum, part) => sum + part.byteLength, 0);
+      parts.push(encodeVarint(MODEL_PROTO_GRAPH_FIELD * 8 + 2), encodeVarint(length), ...kept);
+    } else {
+      model.skip(wireType);
+      parts.push(model.slice(fieldStart));
+    }
+  }
+  if (graphs === 0) throw new Error('not an ONNX model: no graph field');
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+function valueInfoName(bytes: Uint8Array): string {
+  const reader = new ProtoReader(bytes);
+  while (!reader.done()) {
+    const { field, wireType } = reader.tag();
+    if (field === VALUE_INFO_NAME_FIELD && wireType === 2) return new TextDecoder().decode(reader.bytes());
+    reader.skip(wireType);
+  }
+  return '';
+}
+
+function encodeVarint(value: number): Uint8Array {
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    bytes.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return Uint8Array.from(bytes);
 }
 
 /**
@@ -322,6 +439,15 @@ class ProtoReader {
   private offset = 0;
 
   constructor(private readonly buffer: Uint8Array) {}
+
+  get position(): number {
+    return this.offset;
+  }
+
+  /** The bytes from `start` to the current position (a view). */
+  slice(start: number): Uint8Array {
+    return this.buffer.subarray(start, this.offset);
+  }
 
   done(): boolean {
     return this.offset >= this.buffer.byteLength;

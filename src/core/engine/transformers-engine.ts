@@ -19,17 +19,31 @@
  *    opset older than 13): logits come back to the CPU chunk by chunk and are reduced in a second
  *    session; chunks are sized so a chunk's logits stay under `maxLogitsBytesPerChunk`.
  *
+ * The KV cache between chunks (kv-cache.ts): where the reduction is fused, the graph also gives
+ * each run's new cache rows and the engine appends them to one buffer per cache tensor, sized once
+ * for the sequence; otherwise the present.* outputs are fed back as they are (on WebGPU they stay
+ * GPU buffers).
+ *
  * Prefix reuse (`reusePrefix`, `scoreMany`): the KV cache at the end of one sequence is kept, and
  * the next sequence starts from the longest prefix they share (best-of-N trajectories share the
  * system prompt and policy text), with the figures of positions scored in both taken over.
  */
 import { AutoModelForCausalLM, Tensor as TransformersTensor, env, type DataType, type DeviceType, type PreTrainedModel } from '@huggingface/transformers';
-import { FUSED_REDUCTION_INPUTS, FUSED_REDUCTION_MIN_OPSET, FUSED_REDUCTION_OUTPUTS, LogitReducer, defaultOpsetOf, fuseReductionIntoModel, type ReducedFigures } from './reduction';
+import {
+  FUSED_REDUCTION_INPUTS,
+  FUSED_REDUCTION_MIN_OPSET,
+  FUSED_REDUCTION_OUTPUTS,
+  LogitReducer,
+  defaultOpsetOf,
+  fuseReductionIntoModel,
+  newCacheRowsName,
+  type FusedReductionOptions,
+  type ReducedFigures,
+} from './reduction';
 import {
   GPU_BUFFER_USAGE,
   disposeTensors,
   float32DataOf,
-  typedArrayFor,
   type GpuBufferLike,
   type GpuDeviceLike,
   type OrtExecutionProvider,
@@ -42,6 +56,7 @@ import {
   type OrtTensorType,
   type OrtValueMetadata,
 } from './ort-types';
+import { AppendOnlyCache, PresentTensorCache, byteSizeOf, hasNewCacheRows, type CacheLink, type KvCache } from './kv-cache';
 import { contextNeeded, emptyFigures, throwIfAborted, validateRanges, validateTokenIds } from './ranges';
 import {
   ContextLimitError,
@@ -107,6 +122,12 @@ export interface TransformersEngine extends LogprobEngine {
   readonly logitsPlacement: 'device' | 'cpu';
   /** `model-graph`: the reduction runs inside the model's session (CPU/WASM); `separate-session`: in a second session. */
   readonly reductionPlacement: 'model-graph' | 'separate-session';
+  /**
+   * `append-only`: the graph gives each run's new cache rows and the engine appends them to one
+   * buffer per cache tensor (fused CPU/WASM graphs); `present-outputs`: each run's present.*
+   * outputs are the next run's past inputs (WebGPU keeps them on the GPU).
+   */
+  readonly kvCacheMode: 'append-only' | 'present-outputs';
   /** Counters since creation or `resetStats()` (tokens forwarded, bytes read back, …). */
   readonly stats: EngineStats;
   resetStats(): void;
@@ -282,6 +303,13 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
         vocabSize,
         logitsType,
         executionProviders: reductionProviders,
+        cacheLinks: cacheLinksOf(session, options.modelId).map((link) => ({
+          past: link.past.name,
+          present: link.present,
+          sequenceAxis: link.sequenceAxis,
+          type: link.past.type ?? 'float32',
+          rank: link.past.shape?.length ?? 4,
+        })),
       });
     } catch (error) {
       await reducer.release();
@@ -330,7 +358,7 @@ async function withFusedReduction<T extends OrtSession>(
   session: T,
   sessionFactory: OrtSessionFactory,
   modelBytes: Uint8Array | null,
-  options: { vocabSize: number; logitsType: 'float32' | 'float16'; executionProviders: OrtExecutionProvider[] },
+  options: FusedReductionOptions & { executionProviders: OrtExecutionProvider[] },
 ): Promise<{ session: T; fused: boolean }> {
   const unchanged = { session, fused: false };
   if (modelBytes === null) return unchanged;
@@ -377,13 +405,6 @@ function numericConfig(config: Record<string, unknown>, key: string): number | n
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }
 
-/** A cache input and the output that holds its next value (past_key_values.0.key ↔ present.0.key). */
-interface CacheLink {
-  past: OrtValueMetadata;
-  present: string;
-  /** The axis of the past/present tensor that runs over token positions. */
-  sequenceAxis: number;
-}
 
 function presentNameFor(pastName: string): string | null {
   if (pastName.startsWith('past_key_values.')) return `present.${pastName.slice('past_key_values.'.length)}`;
@@ -408,7 +429,10 @@ function cacheLinksOf(session: OrtSession, modelId: string): CacheLink[] {
     if (SEQUENCE_INPUTS.has(input.name)) continue;
     const present = presentNameFor(input.name);
     if (present === null) throw new Error(`${modelId}: the ONNX graph has an input "${input.name}" the scoring engine cannot feed`);
-    if (!session.outputNames.includes(present)) throw new Error(`${modelId}: cache input "${input.name}" has no "${present}" output to carry forward`);
+    // A fused graph gives the new rows in place of the whole present tensor (reduction.ts).
+    if (!session.outputNames.includes(present) && !session.outputNames.includes(newCacheRowsName(present))) {
+      throw new Error(`${modelId}: cache input "${input.name}" has no "${present}" output to carry forward`);
+    }
     links.push({ past: input, present, sequenceAxis: sequenceAxisOf(input) });
   }
   return links;
@@ -487,18 +511,13 @@ function positionFigures(length: number): PositionFigures {
 interface PrefixCache {
   /** Tokens 0 … kvLength (the last one is the target of position kvLength − 1, when the sequence has it). */
   tokens: Int32Array;
-  /** past name → tensor of kvLength positions. */
-  kv: Record<string, OrtTensor>;
+  /** The cache after kvLength positions. */
+  kv: KvCache;
   kvLength: number;
   figures: PositionFigures;
 }
 
 const zeroStats = (): EngineStats => ({ sequences: 0, tokensScored: 0, tokensForwarded: 0, tokensReused: 0, chunks: 0, bytesReadBack: 0, kvBytesReadBack: 0 });
-
-function byteSizeOf(tensor: OrtTensor): number {
-  const elements = tensor.dims.reduce((product, dim) => product * dim, 1);
-  return elements * (tensor.type === 'float16' ? 2 : tensor.type === 'int64' ? 8 : tensor.type === 'bool' ? 1 : 4);
-}
 
 /** Length of the common prefix of two token sequences. */
 function sharedPrefixLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -534,6 +553,7 @@ class TransformersLogprobEngine implements TransformersEngine {
   private readonly cacheLinks: CacheLink[];
   private readonly inputNames: ReadonlySet<string>;
   private readonly idType: 'int64' | 'int32';
+  readonly kvCacheMode: 'append-only' | 'present-outputs';
   /** Query heads: each one holds a [chunk, past + chunk] score matrix per layer. null: unknown, no cap. */
   private readonly attentionHeads: number | null;
   private prefixCache: PrefixCache | null = null;
@@ -552,6 +572,7 @@ class TransformersLogprobEngine implements TransformersEngine {
     const idsType = parts.session.inputMetadata.find((input) => input.name === 'input_ids')?.type;
     this.idType = idsType === 'int32' ? 'int32' : 'int64';
     this.attentionHeads = parts.attentionHeads ?? headsOf(this.cacheLinks[0]);
+    this.kvCacheMode = hasNewCacheRows(parts.session.outputNames, this.cacheLinks) ? 'append-only' : 'present-outputs';
   }
 
   get stats(): EngineStats {
@@ -641,7 +662,7 @@ class TransformersLogprobEngine implements TransformersEngine {
   private dropPrefixCache(): void {
     const cache = this.prefixCache;
     this.prefixCache = null;
-    if (cache) disposeTensors(Object.values(cache.kv));
+    cache?.kv.dispose();
   }
 
   /**
@@ -680,7 +701,7 @@ class TransformersLogprobEngine implements TransformersEngine {
     // Figures by position for the cache this call leaves behind.
     const kept = reuse ? positionFigures(forwardLength) : null;
     let start = 0;
-    let past: Record<string, OrtTensor> | null = null;
+    let past: KvCache | null = null;
     if (reuse && this.prefixCache) {
       const cache = this.prefixCache;
       const { reused, shared } = this.reusablePrefix(cache, tokenIds, ranges, forwardLength);
@@ -692,18 +713,19 @@ class TransformersLogprobEngine implements TransformersEngine {
           if (cache.figures.valid[position] && position + 1 < shared) copyPositionFigures(cache.figures, position, kept!, position);
         }
         this.prefixCache = null;
-        past = await this.truncatedCache(cache, reused);
+        past = cache.kv;
+        counters.kvBytesReadBack += await past.truncate(reused);
         start = reused;
       } else {
         this.dropPrefixCache();
       }
     }
-    past ??= this.emptyCache();
+    past ??= this.newCache(forwardLength);
+    if (past instanceof AppendOnlyCache) past.reserve(forwardLength);
 
     const { session } = this.parts;
     const fused = this.parts.fusedReduction === true;
     const deviceLogits = this.parts.gpuDevice ? new DeviceLogitsBuffers(this.parts.gpuDevice, this.parts.runtime.Tensor, this.vocabSize, this.parts.logitsType) : null;
-    const presentNames = this.cacheLinks.map((link) => link.present);
     try {
       for (let position = start; position < forwardLength; ) {
         throwIfAborted(options.signal);
@@ -716,7 +738,7 @@ class TransformersLogprobEngine implements TransformersEngine {
 
         const inputs = this.chunkInputs(tokenIds, position, length);
         if (fused) Object.assign(inputs, this.reductionInputs(tokenIds, scored, position));
-        const fetchNames = wantCache ? [...presentNames] : [];
+        const fetchNames = wantCache ? [...past.fetchNames] : [];
         let fetches: readonly string[] | Record<string, OrtTensor | null>;
         if (fused) {
           if (scored.length > 0) fetchNames.push(...Object.values(FUSED_REDUCTION_OUTPUTS));
@@ -729,16 +751,11 @@ class TransformersLogprobEngine implements TransformersEngine {
         }
         let outputs: Record<string, OrtTensor>;
         try {
-          outputs = await session.run({ ...inputs, ...past }, fetches);
+          outputs = await session.run({ ...inputs, ...past.feeds() }, fetches);
         } finally {
           disposeTensors(Object.values(inputs));
         }
-        const previous = past;
-        past = wantCache ? Object.fromEntries(this.cacheLinks.map((link) => [link.past.name, outputs[link.present]])) : null;
-        if (previous) disposeTensors(Object.values(previous));
-        if (past) {
-          for (const tensor of Object.values(past)) if (tensor.location === 'cpu' || tensor.location === 'cpu-pinned') counters.kvBytesReadBack += byteSizeOf(tensor);
-        }
+        if (wantCache) counters.kvBytesReadBack += past.advance(outputs, length);
 
         if (scored.length > 0) {
           const chunk = fused ? this.fusedFigures(outputs, scored, position, length) : await this.separateFigures(outputs.logits, deviceLogits !== null, tokenIds, scored, position, length);
@@ -755,13 +772,13 @@ class TransformersLogprobEngine implements TransformersEngine {
         options.onProgress?.({ tokensDone: end - start, tokensTotal: forwardLength - start });
         position = end;
       }
-      if (reuse && past) {
+      if (reuse) {
         const tokens = Int32Array.from({ length: Math.min(forwardLength + 1, tokenIds.length) }, (_, index) => tokenIds[index]);
         this.prefixCache = { tokens, kv: past, kvLength: forwardLength, figures: kept! };
         past = null;
       }
     } finally {
-      if (past) disposeTensors(Object.values(past));
+      past?.dispose();
       deviceLogits?.destroy();
     }
   }
@@ -841,39 +858,10 @@ class TransformersLogprobEngine implements TransformersEngine {
     }
   }
 
-  /** The kept cache cut to its first `length` positions (the tensors themselves when nothing is cut). */
-  private async truncatedCache(cache: PrefixCache, length: number): Promise<Record<string, OrtTensor>> {
-    if (length === cache.kvLength) return cache.kv;
-    const truncated: Record<string, OrtTensor> = {};
-    try {
-      for (const link of this.cacheLinks) {
-        truncated[link.past.name] = await this.truncatedTensor(cache.kv[link.past.name], link.sequenceAxis, length);
-      }
-    } catch (error) {
-      disposeTensors(Object.values(truncated));
-      throw error;
-    } finally {
-      disposeTensors(Object.values(cache.kv));
-    }
-    return truncated;
-  }
-
-  /** A CPU copy of `tensor` with `length` positions along `axis` (a GPU tensor is downloaded first). */
-  private async truncatedTensor(tensor: OrtTensor, axis: number, length: number): Promise<OrtTensor> {
-    const onCpu = tensor.location === 'cpu' || tensor.location === 'cpu-pinned';
-    if (!onCpu && typeof tensor.getData !== 'function') throw new Error(`cannot read a ${tensor.location} cache tensor back to cut it`);
-    const data = (onCpu ? tensor.data : await tensor.getData!()) as OrtTensorData;
-    if (!onCpu) this.counters.kvBytesReadBack += byteSizeOf(tensor);
-    const dims = [...tensor.dims];
-    const full = dims[axis];
-    const inner = dims.slice(axis + 1).reduce((product, dim) => product * dim, 1);
-    const outer = dims.slice(0, axis).reduce((product, dim) => product * dim, 1);
-    const out = typedArrayFor(tensor.type, outer * length * inner);
-    for (let block = 0; block < outer; block++) {
-      (out as Float32Array).set((data as Float32Array).subarray(block * full * inner, block * full * inner + length * inner), block * length * inner);
-    }
-    dims[axis] = length;
-    return new this.parts.runtime.Tensor(tensor.type as OrtTensorType, out, dims);
+  /** An empty cache: appended to in place when the graph gives each run's new rows, else the present.* outputs carried over. */
+  private newCache(capacity: number): KvCache {
+    const { Tensor } = this.parts.runtime;
+    return this.kvCacheMode === 'append-only' ? new AppendOnlyCache(this.cacheLinks, Tensor, capacity) : new PresentTensorCache(this.cacheLinks, Tensor);
   }
 
   /** input_ids, attention_mask (ones over past + chunk), position_ids and the flags the graph takes. */
@@ -899,20 +887,6 @@ class TransformersLogprobEngine implements TransformersEngine {
     const data = new BigInt64Array(length);
     for (let i = 0; i < length; i++) data[i] = BigInt(valueAt(i));
     return new Tensor('int64', data, [1, length]);
-  }
-
-  /** Zero-length past tensors shaped from the session's input metadata, as transformers.js builds them. */
-  private emptyCache(): Record<string, OrtTensor> {
-    const { Tensor } = this.parts.runtime;
-    return Object.fromEntries(
-      this.cacheLinks.map(({ past }) => {
-        // batch_size → 1; past_sequence_length and any other free dimension → 0.
-        const shape = (past.shape ?? []).map((dim) => (typeof dim === 'number' ? dim : dim === 'batch_size' ? 1 : 0));
-        const size = shape.reduce((product, dim) => product * dim, 1);
-        const type = (past.type ?? 'float32') as OrtTensorType;
-        return [past.name, new Tensor(type, typedArrayFor(type, size), shape)];
-      }),
-    );
   }
 
   async dispose(): Promise<void> {

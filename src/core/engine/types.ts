@@ -64,7 +64,7 @@ export interface EngineStats {
   chunks: number;
   /** Bytes of logits and per-token figures copied from the runtime into JavaScript. */
   bytesReadBack: number;
-  /** Bytes of KV cache copied from the runtime into JavaScript (CPU runtimes return the present.* outputs as arrays). */
+  /** Bytes of KV cache copied from the runtime into JavaScript: each run's new rows (append-only cache) or its whole present.* outputs (CPU runtimes, no fused graph). */
   kvBytesReadBack: number;
 }
 

@@ -1,6 +1,7 @@
 import { useScoringStore, setModelOptions, loadModelPair, type FolderPick, type ModelChoice } from '../../state/scoring';
 import { applyPairDefaults } from '../../state/analysis';
 import type { DevicePreference, ModelDtype } from '../../worker/device';
+import type { LoadedModelInfo } from '../../worker/scoringClient';
 import type { RenderMode } from '../../core/render/types';
 import { formatBytes } from '../format';
 import { MODEL_PRESETS } from '../../core/models/presets';
@@ -162,12 +163,28 @@ export function ModelPanel() {
           <p className="muted">
             policy: {pairStatus.policy.id} · reference: {pairStatus.reference.id} · context {pairStatus.policy.maxContext} tokens ·{' '}
             {pairStatus.policy.description} ·{' '}
-            <span data-testid="logits-placement" data-placement={pairStatus.policy.logitsPlacement}>
-              {pairStatus.policy.logitsPlacement === 'device' ? 'logits reduced on the GPU' : 'logits reduced on the CPU, chunk by chunk'}
+            <span
+              data-testid="logits-placement"
+              data-placement={pairStatus.policy.logitsPlacement}
+              data-reduction={pairStatus.policy.reductionPlacement}
+              data-kv-cache={pairStatus.policy.kvCacheMode}
+            >
+              {describeEnginePlacement(pairStatus.policy)}
             </span>
           </p>
         </div>
       )}
     </section>
   );
+}
+
+/** Where the logits are reduced and how the KV cache is carried, in words. */
+function describeEnginePlacement(model: LoadedModelInfo): string {
+  const logits =
+    model.logitsPlacement === 'device'
+      ? 'logits reduced on the GPU'
+      : model.reductionPlacement === 'model-graph'
+        ? 'logits reduced inside the model graph'
+        : 'logits reduced on the CPU, chunk by chunk';
+  return model.kvCacheMode === 'append-only' ? `${logits}; KV cache appended in place` : logits;
 }

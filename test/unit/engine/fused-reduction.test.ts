@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildGpt2Onnx, decodeOnnxModel, encodeOnnxModel, randomGpt2Weights } from '../../../src/core/model-builder';
-import { FUSED_REDUCTION_INPUTS, FUSED_REDUCTION_OUTPUTS, buildFusedReductionFragment, defaultOpsetOf, fuseReductionIntoModel } from '../../../src/core/engine/reduction';
+import { FUSED_REDUCTION_INPUTS, FUSED_REDUCTION_OUTPUTS, buildFusedReductionFragment, defaultOpsetOf, fuseReductionIntoModel, newCacheRowsName, withoutGraphOutputs } from '../../../src/core/engine/reduction';
 import { independentFigures, maxAbsDifference, randomTokenIds } from './helpers';
 
 const config = { vocabSize: 97, contextLength: 64, embeddingDim: 16, layerCount: 1, headCount: 2 };
@@ -69,5 +69,57 @@ describe('fused reduction', () => {
     } finally {
       await session.release();
     }
+  });
+
+  it('with cache links, gives each run’s new cache rows (the present tensor past the past length) instead of the present tensors', async () => {
+    const cacheLinks = ['key', 'value'].map((kind) => ({ past: `past_key_values.0.${kind}`, present: `present.0.${kind}`, sequenceAxis: 2, type: 'float32', rank: 4 }));
+    const session = await ort.InferenceSession.create(fuseReductionIntoModel(modelBytes, { vocabSize: config.vocabSize, cacheLinks }));
+    const plain = await ort.InferenceSession.create(modelBytes);
+    try {
+      // The present tensors become intermediates (so each is freed once read); everything else stays.
+      expect(session.outputNames).toEqual([
+        'logits',
+        ...Object.values(FUSED_REDUCTION_OUTPUTS),
+        ...cacheLinks.map((link) => newCacheRowsName(link.present)),
+      ]);
+      const int64 = (values: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
+      const tokens = randomTokenIds(3, config.vocabSize, 4);
+      const pastLength = 5;
+      const past = (seed: number) => new ort.Tensor('float32', Float32Array.from({ length: 2 * pastLength * 8 }, (_, index) => Math.sin(seed + index)), [1, 2, pastLength, 8]);
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: int64(tokens, [1, 3]),
+        attention_mask: int64(Array(pastLength + 3).fill(1), [1, pastLength + 3]),
+        position_ids: int64([5, 6, 7], [1, 3]),
+        'past_key_values.0.key': past(1),
+        'past_key_values.0.value': past(2),
+        [FUSED_REDUCTION_INPUTS.positions]: int64([0], [1]),
+        [FUSED_REDUCTION_INPUTS.targets]: int64([tokens[1]], [1, 1]),
+      };
+      const outputs = await session.run(feeds, cacheLinks.map((link) => newCacheRowsName(link.present)));
+      const { [FUSED_REDUCTION_INPUTS.positions]: _positions, [FUSED_REDUCTION_INPUTS.targets]: _targets, ...plainFeeds } = feeds;
+      const plainOutputs = await plain.run(plainFeeds, cacheLinks.map((link) => link.present));
+      for (const link of cacheLinks) {
+        const present = plainOutputs[link.present];
+        const rows = outputs[newCacheRowsName(link.present)];
+        expect(present.dims).toEqual([1, 2, pastLength + 3, 8]);
+        expect(rows.dims).toEqual([1, 2, 3, 8]);
+        const full = present.data as Float32Array;
+        const expected = [0, 1].flatMap((head) => Array.from(full.subarray((head * 8 + pastLength) * 8, (head * 8 + 8) * 8)));
+        expect(Array.from(rows.data as Float32Array)).toEqual(expected);
+      }
+    } finally {
+      await session.release();
+      await plain.release();
+    }
+  });
+
+  it('drops graph outputs by name without decoding the weights, and refuses bytes with no graph', async () => {
+    const session = await ort.InferenceSession.create(withoutGraphOutputs(modelBytes, new Set(['present.0.value'])));
+    try {
+      expect(session.outputNames).toEqual(['logits', 'present.0.key']);
+    } finally {
+      await session.release();
+    }
+    expect(() => withoutGraphOutputs(new Uint8Array([0x08, 0x08]), new Set(['x']))).toThrow('not an ONNX model: no graph field');
   });
 });

@@ -175,3 +175,28 @@ describe('chunks of long contexts', () => {
     }
   });
 });
+
+describe('the KV cache between chunks', () => {
+  it('is appended to in place on the fused graph: only new rows cross, same figures as the present outputs fed back', async () => {
+    expect(engine.kvCacheMode).toBe('append-only');
+    const separate = await createTransformersEngine({ modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', reduction: 'separate' });
+    try {
+      expect(separate.kvCacheMode).toBe('present-outputs');
+      engine.resetStats();
+      separate.resetStats();
+      // scoreMany cuts and extends the kept cache in both forms.
+      const appended = await engine.scoreMany(group, { chunkSize: 32 });
+      const fedBack = await separate.scoreMany(group, { chunkSize: 32 });
+      expect(maxDifference(appended, fedBack)).toBeLessThan(1e-5);
+      expect(maxDifference(appended, fresh)).toBeLessThan(1e-5);
+      expect(engine.stats.tokensForwarded).toBe(separate.stats.tokensForwarded);
+      // 2 layers × (key + value) × 32 floats per position: each forwarded position's rows cross once.
+      const rowBytes = model.config.layerCount * 2 * model.config.embeddingDim * 4;
+      expect(engine.stats.kvBytesReadBack).toBe(rowBytes * engine.stats.tokensForwarded);
+      // Fed back, every chunk's whole present.* crosses again.
+      expect(separate.stats.kvBytesReadBack).toBeGreaterThan(3 * engine.stats.kvBytesReadBack);
+    } finally {
+      await separate.dispose();
+    }
+  });
+});
