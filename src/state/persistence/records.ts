@@ -10,6 +10,8 @@ import { FAILURE_PREDICTORS } from '../../core/metrics/failure';
 import type { RenderMode } from '../../core/render/types';
 import type { DevicePreference, ModelDtype } from '../../worker/device';
 import type { ScoredTrajectory } from '../../worker/scoringClient';
+import type { ScoreRecord } from '../../core/scores/format';
+import { isPackedScoreRecord, packScoreRecord, unpackScoreRecord, type PackedScoreRecord } from '../../core/scores/packed';
 import { VIEW_TABS, type LoadedFile, type LoadedTrajectory, type ViewTab } from '../store';
 import type { AnalysisSettings, StepFocus, TokenRange } from '../analysis';
 import type { ListFilters } from '../listView';
@@ -57,14 +59,44 @@ export interface FileRecord {
   errors: LoadedFile['errors'];
 }
 
+/** A trajectory as saved: a score file's record in its metadata is packed (see core/scores/packed.ts). */
 export type TrajectoryRecord = LoadedTrajectory;
+
+/** Scores as saved: the record packed (older sessions saved it plain; both read back). */
+export type StoredScores = Omit<ScoredTrajectory, 'key' | 'record'> & { record: ScoreRecord | PackedScoreRecord };
+
+/** A score record's arrays, copied by structured clone in one block each: a put() of a long trajectory stays short. */
+export function storedTrajectoryOf(loaded: LoadedTrajectory): TrajectoryRecord {
+  const { scoreRecord } = loaded.trajectory.metadata;
+  if (!isPlainScoreRecord(scoreRecord)) return loaded;
+  return { ...loaded, trajectory: { ...loaded.trajectory, metadata: { ...loaded.trajectory.metadata, scoreRecord: packScoreRecord(scoreRecord) } } };
+}
+
+export function loadedTrajectoryOf(record: TrajectoryRecord): LoadedTrajectory {
+  const { scoreRecord } = record.trajectory.metadata;
+  if (!isPackedScoreRecord(scoreRecord)) return record;
+  return { ...record, trajectory: { ...record.trajectory, metadata: { ...record.trajectory.metadata, scoreRecord: unpackScoreRecord(scoreRecord) } } };
+}
+
+export function storedScoresOf(result: ScoredTrajectory): StoredScores {
+  const { key: _key, record, ...rest } = result;
+  return { ...rest, record: packScoreRecord(record) };
+}
+
+export function scoresOf(stored: StoredScores): Omit<ScoredTrajectory, 'key'> {
+  return { ...stored, record: unpackScoreRecord(stored.record) };
+}
+
+function isPlainScoreRecord(value: unknown): value is ScoreRecord {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { steps?: unknown }).steps) && !isPackedScoreRecord(value);
+}
 
 /**
  * A trajectory's scores: scores a model pair computed point into the score cache; figures that
  * came with a file and are not in its trajectory (an analysis bundle's) are kept inline. A score
  * file's figures are neither: they are read again from the trajectory (see `isDerivableResult`).
  */
-export type ResultRecord = { key: string; cacheKey: string } | { key: string; result: Omit<ScoredTrajectory, 'key'> };
+export type ResultRecord = { key: string; cacheKey: string } | { key: string; result: StoredScores };
 
 /** Precomputed figures that are the trajectory's own score record (a score file's) need no saving. */
 export function isDerivableResult(result: ScoredTrajectory, trajectory: LoadedTrajectory | undefined): boolean {
@@ -75,8 +107,7 @@ export function isDerivableResult(result: ScoredTrajectory, trajectory: LoadedTr
 export function resultRecordOf(key: string, result: ScoredTrajectory, cacheKey: string | undefined, trajectory: LoadedTrajectory | undefined): ResultRecord | null {
   if (cacheKey !== undefined) return { key, cacheKey };
   if (isDerivableResult(result, trajectory)) return null;
-  const { key: _key, ...rest } = result;
-  return { key, result: rest };
+  return { key, result: storedScoresOf(result) };
 }
 
 export interface CachedScore {
@@ -85,7 +116,7 @@ export interface CachedScore {
   dtype: ModelDtype;
   render: RenderMode;
   contentHash: string;
-  result: Omit<ScoredTrajectory, 'key'>;
+  result: StoredScores;
   savedAt: number;
 }
 
@@ -239,6 +270,12 @@ export interface RestoredSession {
 /** Rebuilds the stores' state from the saved records; tolerates every kind of partial save. */
 export function restoredSessionOf(stored: StoredSession): RestoredSession {
   const trajectoryByKey = new Map(stored.trajectories.map((t) => [t.key, t] as const));
+  const unpacked = new Map<string, LoadedTrajectory>();
+  const loaded = (key: string): LoadedTrajectory => {
+    let trajectory = unpacked.get(key);
+    if (!trajectory) unpacked.set(key, (trajectory = loadedTrajectoryOf(trajectoryByKey.get(key)!)));
+    return trajectory;
+  };
   const fileById = new Map(stored.files.map((f) => [f.id, f] as const));
   const order = stored.session?.fileOrder ?? [];
   // Files the session record lists, in its order, then any saved after that record was written.
@@ -251,7 +288,7 @@ export function restoredSessionOf(stored: StoredSession): RestoredSession {
     const missing = record.trajectoryKeys.length - present.length;
     const errors = missing > 0 ? [...record.errors, { file: record.name, message: `${record.name}: ${missing} of ${record.trajectoryKeys.length} trajectories were not kept in browser storage; open the file again to see them.` }] : record.errors;
     files.push({ id: record.id, name: record.name, size: record.size, status: record.status, bytesRead: record.size, trajectoryKeys: present, errors });
-    for (const key of present) trajectories[key] = trajectoryByKey.get(key)!;
+    for (const key of present) trajectories[key] = loaded(key);
   }
   const orphanTrajectoryKeys = stored.trajectories.map((t) => t.key).filter((k) => !(k in trajectories));
   const results: Record<string, ScoredTrajectory> = {};
@@ -264,7 +301,7 @@ export function restoredSessionOf(stored: StoredSession): RestoredSession {
       staleResultKeys.push(key);
       continue;
     }
-    results[key] = { ...saved, key };
+    results[key] = { ...scoresOf(saved), key };
     if ('cacheKey' in record) resultCacheKeys[key] = record.cacheKey;
   }
   return { files, trajectories, results, resultCacheKeys, session: stored.session, job: stored.job, orphanTrajectoryKeys, staleResultKeys };

@@ -1,6 +1,7 @@
 /** Reads of the score cache (writes go through the session writer with the results they belong to). */
 import type { ScoredTrajectory } from '../../worker/scoringClient';
 import { sessionDatabase } from './database';
+import { scoresOf } from './records';
 
 type CachedResult = Omit<ScoredTrajectory, 'key'>;
 
@@ -18,7 +19,7 @@ export async function lookupCachedScores(cacheKeys: readonly string[]): Promise<
     await tx.done;
     entries.forEach((entry, i) => {
       if (!entry) return;
-      found.set(cacheKeys[i], entry.result);
+      found.set(cacheKeys[i], scoresOf(entry.result));
       knownCacheKeys.add(cacheKeys[i]);
     });
   } catch {

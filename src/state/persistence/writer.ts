@@ -21,7 +21,16 @@ import type { ScoredTrajectory } from '../../worker/scoringClient';
 import type { ModelDtype } from '../../worker/device';
 import type { RenderMode } from '../../core/render/types';
 import { SINGLE_RECORD_KEY, isQuotaExceeded, type SessionDatabase, type SessionDbSchema } from './database';
-import { changedKeys, fileRecordOf, keptSummary, resultRecordOf, sessionRecordOf, sessionRecordText, type CachedScore, type JobRecord, type ResultRecord, type SessionSnapshot } from './records';
+import {
+  changedKeys,
+  fileRecordOf,
+  keptSummary,
+  resultRecordOf,
+  sessionRecordOf,
+  sessionRecordText,
+  storedScoresOf,
+  storedTrajectoryOf,
+  type CachedScore, type JobRecord, type ResultRecord, type SessionSnapshot } from './records';
 import { knownCacheKeys } from './scoreCache';
 
 /** The state a flush reads: gathered from the stores by the caller (keeps this module store-agnostic). */
@@ -76,8 +85,7 @@ const yieldToPage = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function cacheEntryOf(cacheKey: string, result: ScoredTrajectory, savedAt: number): CachedScore {
   const [pairKey, dtype, render, contentHash] = cacheKey.split('|');
-  const { key: _key, ...rest } = result;
-  return { cacheKey, pairKey, dtype: dtype as ModelDtype, render: render as RenderMode, contentHash, result: rest, savedAt };
+  return { cacheKey, pairKey, dtype: dtype as ModelDtype, render: render as RenderMode, contentHash, result: storedScoresOf(result), savedAt };
 }
 
 export class SessionWriter {
@@ -243,7 +251,7 @@ export class SessionWriter {
     await this.putInSlices(
       changed,
       ['trajectories'],
-      (tx, key) => void tx.objectStore('trajectories').put(snap.trajectories[key]).catch(() => undefined),
+      (tx, key) => void tx.objectStore('trajectories').put(storedTrajectoryOf(snap.trajectories[key])).catch(() => undefined),
       (keys) => keys.forEach((k) => this.saved.trajectories.set(k, snap.trajectories[k])),
     );
   }

@@ -11,6 +11,7 @@ import { restoredSessionOf, type JobRecord } from '../../../src/state/persistenc
 import { knownCacheKeys } from '../../../src/state/persistence/scoreCache';
 import { SessionWriter } from '../../../src/state/persistence/writer';
 import { FakeStores, scored } from './fixtures';
+import { isPackedScoreRecord, unpackScoreRecord, type PackedScoreRecord } from '../../../src/core/scores/packed';
 
 interface Instrumented {
   db: SessionDatabase;
@@ -260,11 +261,33 @@ function keysLeft(restored: Awaited<ReturnType<typeof restore>>): string[] {
   return job.keys.filter((k) => !(k in restored.results));
 }
 
-// The fixtures' score shape is what the cache stores (without the key).
-it('stores a score without its trajectory key in the cache', async () => {
+// The fixtures' score shape is what the cache stores (without the key), its record packed.
+it('stores a score without its trajectory key in the cache, its record packed', async () => {
   stores.addFile(1, 'a.jsonl', 1);
   stores.addResult('1:0', 'pair:1|fp32|plain|fnv1a64:a', -0.75);
   await writer.flush();
-  const { key: _key, ...result } = scored('1:0', -0.75);
-  expect(await raw.get('scoreCache', 'pair:1|fp32|plain|fnv1a64:a')).toMatchObject({ pairKey: 'pair:1', dtype: 'fp32', render: 'plain', contentHash: 'fnv1a64:a', result });
+  const { key: _key, record, ...result } = scored('1:0', -0.75);
+  const entry = await raw.get('scoreCache', 'pair:1|fp32|plain|fnv1a64:a');
+  expect(entry).toMatchObject({ pairKey: 'pair:1', dtype: 'fp32', render: 'plain', contentHash: 'fnv1a64:a', result });
+  expect(isPackedScoreRecord(entry!.result.record)).toBe(true);
+  expect(unpackScoreRecord(entry!.result.record)).toEqual(record);
+});
+
+it('saves score records packed (typed arrays, one string of tokens) and restores them plain', async () => {
+  stores.addFile(1, 'a.jsonl', 2);
+  // A score file's trajectory carries its record; a bundle's figures are saved inline.
+  const own = scored('1:1', -0.5).record;
+  stores.trajectories = { ...stores.trajectories, '1:1': { ...stores.trajectories['1:1'], trajectory: { ...stores.trajectories['1:1'].trajectory, metadata: { scoreRecord: own } } } };
+  stores.results = { ...stores.results, '1:0': { ...scored('1:0'), device: 'precomputed' } };
+  await writer.flush();
+  const savedTrajectory = await raw.get('trajectories', '1:1');
+  const savedRecord = savedTrajectory!.trajectory.metadata.scoreRecord as PackedScoreRecord;
+  expect(isPackedScoreRecord(savedRecord)).toBe(true);
+  expect(savedRecord.steps[0].policy).toBeInstanceOf(Float64Array);
+  expect(savedRecord.steps[0].tokens).toEqual({ text: 'Hi there', ends: Uint32Array.from([2, 8]) });
+  const savedResult = await raw.get('results', '1:0');
+  expect('result' in savedResult! && isPackedScoreRecord(savedResult.result.record)).toBe(true);
+  const restored = await restore(raw);
+  expect(restored.trajectories['1:1'].trajectory.metadata.scoreRecord).toEqual(own);
+  expect(restored.results['1:0']).toEqual({ ...scored('1:0'), device: 'precomputed' });
 });
