@@ -63,9 +63,10 @@ export interface ThroughputFigures {
   bytesPerToken: number;
   bytesPerTokenSeparateReduction: number;
   bytesPerTokenNaive: number;
-  /** KV cache bytes the CPU runtime copies out per forwarded token (present.* of each chunk). */
+  /** KV cache bytes the CPU runtime copies out per forwarded token (each chunk's new rows; the last chunk's are not needed). */
   kvBytesPerToken: number;
   reductionPlacement: string;
+  kvCacheMode: string;
   /** Achieved GFLOP/s of the engine run (forwardFlops / median engine time). */
   gflops: number;
   flopsPerToken: number;
@@ -131,6 +132,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
       bytesPerTokenNaive: 4 * model.config.vocabSize,
       kvBytesPerToken: Math.round(fused.kvBytesReadBack / fused.tokensForwarded),
       reductionPlacement: engine.reductionPlacement,
+      kvCacheMode: engine.kvCacheMode,
       gflops: round(flops / (median(engineMs) / 1000) / 1e9, 1),
       flopsPerToken: Math.round(flops / tokens),
     };

@@ -7,7 +7,7 @@
  * (state/persistence) so that one cut short by a reload can be resumed.
  */
 import { create } from 'zustand';
-import { Comlink, scoringWorker, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoringClient';
+import { Comlink, scoringWorker, unpackScoredTrajectory, type PackedScoredTrajectory, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoringClient';
 import type { DevicePreference, ModelDtype } from '../worker/device';
 import type { RenderMode } from '../core/render/types';
 import { useAppStore } from './store';
@@ -238,12 +238,14 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
       Comlink.proxy({
         onProgress: (progress: JobProgress) => patchJob({ progress }),
         // A result of a job that is no longer current (the session was cleared meanwhile) is dropped.
-        onResult: (result: ScoredTrajectory) =>
+        onResult: (packed: PackedScoredTrajectory) => {
+          const result = unpackScoredTrajectory(packed);
           useScoringStore.setState((s) =>
             s.job?.id === id
               ? { results: { ...s.results, [result.key]: result }, resultCacheKeys: { ...s.resultCacheKeys, [result.key]: cacheKeyOf.get(result.key)! } }
               : s,
-          ),
+          );
+        },
         onError: (key: string, message: string) =>
           useScoringStore.setState((s) => ({
             job: s.job?.id === id ? { ...s.job, errors: [...s.job.errors, { key, message }] } : s.job,

@@ -14,6 +14,7 @@ import { renderTrajectory } from '../core/render';
 import type { RenderMode } from '../core/render/types';
 import type { TokenizerLike } from '../core/engine/types';
 import type { ScoreRecord } from '../core/scores/format';
+import { packScoreRecord, packedBuffers, type PackedScoreRecord } from '../core/scores/packed';
 import type { Trajectory } from '../core/trajectory/types';
 import { chooseDevice, type Device, type DeviceChoice, type DevicePreference, type ModelDtype } from './device';
 import { DROPPED_MODELS_PREFIX, fetchWithDroppedFolders, registerDroppedFolder } from './model-files';
@@ -96,9 +97,13 @@ export interface JobProgress {
   elapsedMs: number;
 }
 
+/** A result as it crosses to the page: the record packed, its buffers transferred (see core/scores/packed.ts). */
+export type PackedScoredTrajectory = Omit<ScoredTrajectory, 'record'> & { record: PackedScoreRecord };
+
 export interface JobCallbacks {
   onProgress?(progress: JobProgress): void;
-  onResult?(result: ScoredTrajectory): void;
+  /** Unpack with `unpackScoredTrajectory` (scoringClient.ts). */
+  onResult?(result: PackedScoredTrajectory): void;
   onError?(key: string, message: string): void;
   onFallback?(status: PairStatus): void;
 }
@@ -328,7 +333,8 @@ const api = {
           }, controller.signal, reusePrefix);
           tokensTotal += result.forwardedTokens - r.tokenIds.length * 2;
           tokensDone = base + result.forwardedTokens;
-          callbacks.onResult?.(result);
+          const packed: PackedScoredTrajectory = { ...result, record: packScoreRecord(result.record) };
+          callbacks.onResult?.(Comlink.transfer(packed, packedBuffers(packed.record)));
           break;
         } catch (error) {
           if (controller.signal.aborted) {

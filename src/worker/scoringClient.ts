@@ -1,8 +1,24 @@
 /** The page's handle on the scoring worker (created on first use; Comlink RPC). */
 import * as Comlink from 'comlink';
-import type { ScoringApi } from './scoring.worker';
+import { unpackScoreRecord } from '../core/scores/packed';
+import type { PackedScoredTrajectory, ScoredTrajectory, ScoringApi } from './scoring.worker';
 
-export type { ModelSource, LoadPairRequest, PairStatus, LoadProgress, LoadedModelInfo, ScoredTrajectory, JobProgress, TrajectoryToScore } from './scoring.worker';
+export type {
+  ModelSource,
+  LoadPairRequest,
+  PairStatus,
+  LoadProgress,
+  LoadedModelInfo,
+  ScoredTrajectory,
+  PackedScoredTrajectory,
+  JobProgress,
+  TrajectoryToScore,
+} from './scoring.worker';
+
+/** A result as the worker sends it (packed, buffers transferred) back to the plain record. */
+export function unpackScoredTrajectory(result: PackedScoredTrajectory): ScoredTrajectory {
+  return { ...result, record: unpackScoreRecord(result.record) };
+}
 
 let remote: Comlink.Remote<ScoringApi> | null = null;
 

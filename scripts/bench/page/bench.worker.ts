@@ -40,6 +40,7 @@ export interface WasmThroughputResult {
   threads: number;
   crossOriginIsolated: boolean;
   reductionPlacement: string;
+  kvCacheMode: string;
   bytesPerToken: number;
 }
 
@@ -120,6 +121,7 @@ const api = {
         threads,
         crossOriginIsolated: self.crossOriginIsolated,
         reductionPlacement: engine.reductionPlacement,
+        kvCacheMode: engine.kvCacheMode,
         bytesPerToken: stats.bytesReadBack / stats.tokensScored,
       };
     } finally {
