@@ -5,6 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { parseTrajectoryStream, type ParseResult } from '../core/trajectory/ingest';
+import { packTrajectoryScores, trajectoryScoreBuffers } from '../core/scores/packed';
 
 /** Trajectories per message to the page: small enough that deserialising one batch is a short task. */
 const BATCH_TRAJECTORIES = 500;
@@ -12,6 +13,7 @@ const PROGRESS_EVERY_BYTES = 4 << 20;
 
 export interface IngestCallbacks {
   onProgress?(bytesRead: number): void;
+  /** Score records arrive packed: ingestClient.ts unpacks them. */
   onBatch?(batch: ParseResult): void;
 }
 
@@ -27,7 +29,7 @@ const api = {
     const pending: ParseResult = { trajectories: [], errors: [] };
     const flush = () => {
       if (!onBatch || (pending.trajectories.length === 0 && pending.errors.length === 0)) return;
-      void onBatch({ trajectories: pending.trajectories.splice(0), errors: pending.errors.splice(0) });
+      void onBatch(transferable({ trajectories: pending.trajectories.splice(0), errors: pending.errors.splice(0) }));
     };
     const rest = await parseTrajectoryStream(name, blob.stream(), {
       onProgress(bytesRead) {
@@ -45,9 +47,18 @@ const api = {
         : undefined,
     });
     flush();
-    return rest;
+    return transferable(rest);
   },
 };
+
+/**
+ * Score files' records packed, their buffers marked for transfer: the page unpacks them
+ * (ingestClient.ts) instead of deserialising hundreds of thousands of array elements.
+ */
+function transferable(result: ParseResult): ParseResult {
+  const packed = { ...result, trajectories: result.trajectories.map(packTrajectoryScores) };
+  return Comlink.transfer(packed, trajectoryScoreBuffers(packed.trajectories));
+}
 
 export type IngestApi = typeof api;
 

@@ -2,6 +2,7 @@
 import * as Comlink from 'comlink';
 import type { IngestApi, IngestCallbacks } from './ingest.worker';
 import type { ParseResult } from '../core/trajectory/ingest';
+import { unpackTrajectoryScores } from '../core/scores/packed';
 
 let remote: Comlink.Remote<IngestApi> | null = null;
 
@@ -17,7 +18,12 @@ export function ingestClient(): IngestClient {
   }
   const api = remote;
   return {
-    parseBlob: (name, blob, { onProgress, onBatch } = {}) =>
-      api.parseBlob(name, blob, onProgress && Comlink.proxy(onProgress), onBatch && Comlink.proxy(onBatch)),
+    parseBlob: async (name, blob, { onProgress, onBatch } = {}) =>
+      unpacked(await api.parseBlob(name, blob, onProgress && Comlink.proxy(onProgress), onBatch && Comlink.proxy((batch: ParseResult) => onBatch(unpacked(batch))))),
   };
+}
+
+/** Score records come packed from the worker (see ingest.worker.ts). */
+function unpacked(result: ParseResult): ParseResult {
+  return { ...result, trajectories: result.trajectories.map(unpackTrajectoryScores) };
 }

@@ -107,3 +107,31 @@ export function packedBuffers(record: PackedScoreRecord): ArrayBuffer[] {
   }
   return buffers;
 }
+
+/** A trajectory read from a score file carries its record in `metadata.scoreRecord`. */
+interface WithMetadata {
+  metadata: Record<string, unknown>;
+}
+
+function isPlainScoreRecord(value: unknown): value is ScoreRecord {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { steps?: unknown }).steps) && !isPackedScoreRecord(value);
+}
+
+/** The trajectory with its score record packed (the same object when it has none). */
+export function packTrajectoryScores<T extends WithMetadata>(trajectory: T): T {
+  const { scoreRecord } = trajectory.metadata;
+  if (!isPlainScoreRecord(scoreRecord)) return trajectory;
+  return { ...trajectory, metadata: { ...trajectory.metadata, scoreRecord: packScoreRecord(scoreRecord) } };
+}
+
+/** The trajectory with its score record plain again (the same object when it holds no packed one). */
+export function unpackTrajectoryScores<T extends WithMetadata>(trajectory: T): T {
+  const { scoreRecord } = trajectory.metadata;
+  if (!isPackedScoreRecord(scoreRecord)) return trajectory;
+  return { ...trajectory, metadata: { ...trajectory.metadata, scoreRecord: unpackScoreRecord(scoreRecord) } };
+}
+
+/** The buffers of the packed score records of these trajectories. */
+export function trajectoryScoreBuffers(trajectories: readonly WithMetadata[]): ArrayBuffer[] {
+  return trajectories.flatMap((trajectory) => (isPackedScoreRecord(trajectory.metadata.scoreRecord) ? packedBuffers(trajectory.metadata.scoreRecord) : []));
+}

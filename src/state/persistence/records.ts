@@ -11,7 +11,7 @@ import type { RenderMode } from '../../core/render/types';
 import type { DevicePreference, ModelDtype } from '../../worker/device';
 import type { ScoredTrajectory } from '../../worker/scoringClient';
 import type { ScoreRecord } from '../../core/scores/format';
-import { isPackedScoreRecord, packScoreRecord, unpackScoreRecord, type PackedScoreRecord } from '../../core/scores/packed';
+import { packScoreRecord, packTrajectoryScores, unpackScoreRecord, unpackTrajectoryScores, type PackedScoreRecord } from '../../core/scores/packed';
 import { VIEW_TABS, type LoadedFile, type LoadedTrajectory, type ViewTab } from '../store';
 import type { AnalysisSettings, StepFocus, TokenRange } from '../analysis';
 import type { ListFilters } from '../listView';
@@ -67,15 +67,13 @@ export type StoredScores = Omit<ScoredTrajectory, 'key' | 'record'> & { record: 
 
 /** A score record's arrays, copied by structured clone in one block each: a put() of a long trajectory stays short. */
 export function storedTrajectoryOf(loaded: LoadedTrajectory): TrajectoryRecord {
-  const { scoreRecord } = loaded.trajectory.metadata;
-  if (!isPlainScoreRecord(scoreRecord)) return loaded;
-  return { ...loaded, trajectory: { ...loaded.trajectory, metadata: { ...loaded.trajectory.metadata, scoreRecord: packScoreRecord(scoreRecord) } } };
+  const trajectory = packTrajectoryScores(loaded.trajectory);
+  return trajectory === loaded.trajectory ? loaded : { ...loaded, trajectory };
 }
 
 export function loadedTrajectoryOf(record: TrajectoryRecord): LoadedTrajectory {
-  const { scoreRecord } = record.trajectory.metadata;
-  if (!isPackedScoreRecord(scoreRecord)) return record;
-  return { ...record, trajectory: { ...record.trajectory, metadata: { ...record.trajectory.metadata, scoreRecord: unpackScoreRecord(scoreRecord) } } };
+  const trajectory = unpackTrajectoryScores(record.trajectory);
+  return trajectory === record.trajectory ? record : { ...record, trajectory };
 }
 
 export function storedScoresOf(result: ScoredTrajectory): StoredScores {
@@ -85,10 +83,6 @@ export function storedScoresOf(result: ScoredTrajectory): StoredScores {
 
 export function scoresOf(stored: StoredScores): Omit<ScoredTrajectory, 'key'> {
   return { ...stored, record: unpackScoreRecord(stored.record) };
-}
-
-function isPlainScoreRecord(value: unknown): value is ScoreRecord {
-  return typeof value === 'object' && value !== null && Array.isArray((value as { steps?: unknown }).steps) && !isPackedScoreRecord(value);
 }
 
 /**

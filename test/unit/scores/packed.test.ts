@@ -6,7 +6,17 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { ScoreRecord } from '../../../src/core/scores/format';
-import { PACKED_SCORES, isPackedScoreRecord, packScoreRecord, packedBuffers, unpackScoreRecord, type PackedScoreRecord } from '../../../src/core/scores/packed';
+import {
+  PACKED_SCORES,
+  isPackedScoreRecord,
+  packScoreRecord,
+  packTrajectoryScores,
+  packedBuffers,
+  trajectoryScoreBuffers,
+  unpackScoreRecord,
+  unpackTrajectoryScores,
+  type PackedScoreRecord,
+} from '../../../src/core/scores/packed';
 
 /** Doubles that a float32 would change, a negative zero, the smallest subnormal; tokens with surrogate pairs and empty text. */
 const record: ScoreRecord = {
@@ -68,5 +78,18 @@ describe('packed score records', () => {
     channel.port1.close();
     expect(packed.steps[0].policy.byteLength).toBe(0); // detached: moved, not copied
     expect(unpackScoreRecord(arrived)).toEqual(record);
+  });
+
+  it('pack and unpack the record a score file’s trajectory carries, leaving other trajectories as they are', () => {
+    const fromScoreFile = { id: 'a', metadata: { line: 4, scoreRecord: record } };
+    const plain = { id: 'b', metadata: { line: 5 } };
+    const packed = packTrajectoryScores(fromScoreFile);
+    expect(isPackedScoreRecord(packed.metadata.scoreRecord)).toBe(true);
+    expect(packed.metadata.line).toBe(4);
+    expect(packTrajectoryScores(plain)).toBe(plain);
+    expect(packTrajectoryScores(packed)).toBe(packed);
+    expect(trajectoryScoreBuffers([packed, plain])).toHaveLength(10);
+    expect(unpackTrajectoryScores(packed)).toEqual(fromScoreFile);
+    expect(unpackTrajectoryScores(plain)).toBe(plain);
   });
 });
