@@ -47,6 +47,8 @@ export interface LoadedModelInfo {
   reductionPlacement: 'model-graph' | 'separate-session';
   /** `append-only`: each chunk's new cache rows are appended in place; `present-outputs`: the whole cache is handed back per chunk (on the GPU for WebGPU). */
   kvCacheMode: 'append-only' | 'present-outputs';
+  /** `scored-only`: the LM head computes the logits of scored tokens only; `every-position`: of every token forwarded. */
+  logitRows: 'scored-only' | 'every-position';
 }
 
 export interface PairStatus {
@@ -202,6 +204,7 @@ function statusOf(p: LoadedPair): PairStatus {
     logitsPlacement: e.logitsPlacement,
     reductionPlacement: e.reductionPlacement,
     kvCacheMode: e.kvCacheMode,
+    logitRows: e.logitRows,
   });
   return {
     device: p.device,

@@ -64,7 +64,7 @@ type BrowserToken = ShownToken;
 async function scoreInBrowser(
   device: 'wasm' | 'webgpu',
   query = '',
-): Promise<{ tokens: BrowserToken[]; device: string; fallback: string | null; reason: string; logitsPlacement: string | null; reduction: string | null; kvCache: string | null }> {
+): Promise<{ tokens: BrowserToken[]; device: string; fallback: string | null; reason: string; logitsPlacement: string | null; reduction: string | null; kvCache: string | null; logitRows: string | null }> {
   const { page } = session;
   await openAppWithExamples(page, `${baseUrl}${query}`);
   await loadFolderPair(page, root, device);
@@ -87,6 +87,7 @@ async function scoreInBrowser(
     logitsPlacement: await page.getByTestId('logits-placement').getAttribute('data-placement'),
     reduction: await page.getByTestId('logits-placement').getAttribute('data-reduction'),
     kvCache: await page.getByTestId('logits-placement').getAttribute('data-kv-cache'),
+    logitRows: await page.getByTestId('logits-placement').getAttribute('data-logit-rows'),
   };
 }
 
@@ -110,6 +111,8 @@ describe('browser scoring engine', () => {
     // The reduction runs inside the model's graph, and the cache is appended to in the worker: only new rows leave the WASM heap.
     expect(result.reduction).toBe('model-graph');
     expect(result.kvCache).toBe('append-only');
+    // …and its LM head computes the logits of the scored tokens only.
+    expect(result.logitRows).toBe('scored-only');
     expectNodeFigures(result.tokens);
   });
 
@@ -121,6 +124,7 @@ describe('browser scoring engine', () => {
     // The logits stay in GPU memory: the reduction graph reads them there.
     expect(result.logitsPlacement).toBe('device');
     expect(result.kvCache).toBe('present-outputs');
+    expect(result.logitRows).toBe('every-position');
     expectNodeFigures(result.tokens);
   });
 

@@ -48,7 +48,7 @@ export function byteSizeOf(tensor: OrtTensor): number {
 }
 
 /** Zero-length past tensors shaped from the session's input metadata, as transformers.js builds them. */
-function emptyPast(links: readonly CacheLink[], Tensor: OrtTensorConstructor): Record<string, OrtTensor> {
+export function emptyPast(links: readonly CacheLink[], Tensor: OrtTensorConstructor): Record<string, OrtTensor> {
   return Object.fromEntries(
     links.map(({ past }) => {
       // batch_size → 1; past_sequence_length and any other free dimension → 0.

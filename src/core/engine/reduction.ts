@@ -10,6 +10,7 @@
  */
 import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../model-builder/onnx-proto';
 import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../model-builder/onnx-graph-builder';
+import { editModelGraph, type NodeSummary } from './graph-edit';
 import {
   disposeTensors,
   float32DataOf,
@@ -197,9 +198,10 @@ export class LogitReducer {
  * the runtime into JavaScript (4 × V bytes per position) only to be handed to a second session.
  *
  * Inputs added to the model: `positions` [R] (the chunk positions to reduce: the scored ones) and
- * `targets` [1, R] (the token that follows each). The logits rows are gathered before LogSoftmax,
- * so positions that are not scored (prompts, tool outputs) cost the LM head's matrix product only,
- * not the reduction, and nothing is read back for them.
+ * `targets` [1, R] (the token that follows each). Where the graph allows it (`headCutOf`), the
+ * LM head itself reads only those rows of the hidden states, so positions that are not scored
+ * (prompts, tool outputs) cost no vocabulary-sized matrix product at all; otherwise the logits
+ * rows are gathered before LogSoftmax. Nothing is read back for unscored positions either way.
  */
 export const FUSED_REDUCTION_INPUTS = {
   positions: 'pa_reduction_positions',
@@ -215,7 +217,6 @@ export const FUSED_REDUCTION_OUTPUTS = {
 /** Every op of the fragment exists with this signature from opset 13 to the newest; older models keep the separate session. */
 export const FUSED_REDUCTION_MIN_OPSET = 13;
 const FUSED_NAME_PREFIX = 'pa_reduction/';
-const MODEL_PROTO_OPSET_IMPORT_FIELD = 8;
 
 /** A KV-cache input of the model, the output that holds its next value, and the axis over positions. */
 export interface CacheTensorLink {
@@ -239,6 +240,58 @@ export interface FusedReductionOptions extends ReductionGraphOptions {
    * heap), so a long trajectory's cache would be held two or three times at each chunk boundary.
    */
   cacheLinks?: readonly CacheTensorLink[];
+  /** Cut the LM head to the scored rows (see headCutOf); the fragment then reduces `logits` as they come. */
+  headCut?: HeadCut | null;
+}
+
+/**
+ * Where the LM head can be made to compute only the scored rows: its matrix product (MatMul,
+ * Gemm or MatMulNBits) reads `rowsInput` ([1, S, d] or [S, d]: the rows are axis −2), and
+ * `reshape`, when the product's output passes through one on its way to `logits`, rebuilds
+ * [1, S, V] from the input's shape — it gets [1, −1, V] instead.
+ */
+export interface HeadCut {
+  matMul: NodeSummary;
+  rowsInput: string;
+  reshape: NodeSummary | null;
+}
+
+const HEAD_ROWS = `${FUSED_NAME_PREFIX}head_rows`;
+
+/**
+ * The LM head of the graph, found by walking up from `logits` through shape-preserving nodes
+ * (Cast, Identity) and at most one Reshape to a matrix product whose first input is an
+ * activation (not a weight). null when the graph is shaped otherwise or any node on the way has
+ * another consumer: the engine then gathers the logits rows instead.
+ */
+export function headCutOf(nodes: readonly NodeSummary[], initializerNames: ReadonlySet<string>, logitsName = 'logits'): HeadCut | null {
+  const producer = new Map<string, NodeSummary>();
+  const consumers = new Map<string, number>();
+  for (const node of nodes) {
+    for (const output of node.outputs) producer.set(output, node);
+    for (const input of node.inputs) consumers.set(input, (consumers.get(input) ?? 0) + 1);
+  }
+  let node = producer.get(logitsName);
+  let reshape: NodeSummary | null = null;
+  for (let hops = 0; node && hops < 6; hops++) {
+    const standard = node.domain === '' || node.domain === 'ai.onnx';
+    const isProduct =
+      (standard && node.opType === 'MatMul') ||
+      (standard && node.opType === 'Gemm' && !node.intAttributes.transA) ||
+      (node.domain === 'com.microsoft' && node.opType === 'MatMulNBits');
+    if (isProduct) {
+      const rowsInput = node.inputs[0];
+      return rowsInput && !initializerNames.has(rowsInput) ? { matMul: node, rowsInput, reshape } : null;
+    }
+    const next = node.inputs[0];
+    if (!next || (consumers.get(next) ?? 0) !== 1) return null;
+    if (standard && (node.opType === 'Cast' || node.opType === 'Identity')) node = producer.get(next);
+    else if (standard && node.opType === 'Reshape' && reshape === null) {
+      reshape = node;
+      node = producer.get(next);
+    } else return null;
+  }
+  return null;
 }
 
 const NEW_CACHE_ROWS_PREFIX = 'pa_new_rows/';
@@ -259,12 +312,25 @@ export function buildFusedReductionFragment(options: FusedReductionOptions): Uin
   const k = Math.min(options.topK ?? TOP_K, vocabSize);
   const cacheLinks = options.cacheLinks ?? [];
   const cacheNames = cacheLinks.flatMap((link) => [link.past, link.present, newCacheRowsName(link.present)]);
-  const external = new Set<string>([logitsName, ...Object.values(FUSED_REDUCTION_INPUTS), ...Object.values(FUSED_REDUCTION_OUTPUTS), ...cacheNames]);
+  const headCut = options.headCut ?? null;
+  const headNames = headCut ? [headCut.rowsInput, HEAD_ROWS] : [];
+  const external = new Set<string>([logitsName, ...Object.values(FUSED_REDUCTION_INPUTS), ...Object.values(FUSED_REDUCTION_OUTPUTS), ...cacheNames, ...headNames]);
   const b = new OnnxGraphBuilder();
   // The outputs are reserved by the nodes that write them.
-  for (const name of [logitsName, ...Object.values(FUSED_REDUCTION_INPUTS), ...cacheLinks.flatMap((link) => [link.past, link.present])]) b.reserveName(name);
+  for (const name of [logitsName, ...Object.values(FUSED_REDUCTION_INPUTS), ...cacheLinks.flatMap((link) => [link.past, link.present]), ...(headCut ? [headCut.rowsInput] : [])]) {
+    b.reserveName(name);
+  }
 
-  const gatheredRows = b.node('Gather', [logitsName, FUSED_REDUCTION_INPUTS.positions], { axis: intAttr(1) }, { name: 'reduced_logits' });
+  let gatheredRows: string;
+  let headShape: string | null = null;
+  if (headCut) {
+    // The LM head's input cut to the scored rows (fuseReductionIntoModel points the product at it): logits come out [1, R, V].
+    b.node('Gather', [headCut.rowsInput, FUSED_REDUCTION_INPUTS.positions], { axis: intAttr(-2) }, { outputs: [HEAD_ROWS] });
+    if (headCut.reshape) headShape = b.int64Vector([1, -1, vocabSize]);
+    gatheredRows = logitsName;
+  } else {
+    gatheredRows = b.node('Gather', [logitsName, FUSED_REDUCTION_INPUTS.positions], { axis: intAttr(1) }, { name: 'reduced_logits' });
+  }
   const logits =
     options.logitsType === 'float16' ? b.node('Cast', [gatheredRows], { to: intAttr(OnnxDataType.FLOAT) }, { name: 'reduced_logits_fp32' }) : gatheredRows;
   const lastAxis = b.int64Vector([-1]);
@@ -296,6 +362,7 @@ export function buildFusedReductionFragment(options: FusedReductionOptions): Uin
   const rename = (name: string) => (external.has(name) ? name : `${FUSED_NAME_PREFIX}${name}`);
   const nodes = b.nodes.map((node) => ({ ...node, name: rename(node.name), input: node.input.map(rename), output: node.output.map(rename) }));
   const initializers = b.initializers.map((tensor) => ({ ...tensor, name: rename(tensor.name) }));
+  if (headShape !== null && rename(headShape) !== headShapeName(vocabSize)) throw new Error(`internal: the head shape constant is named ${rename(headShape)}`);
   const fragment = {
     graph: {
       node: nodes,
@@ -320,182 +387,33 @@ export function buildFusedReductionFragment(options: FusedReductionOptions): Uin
   return encodeOnnxModel(fragment as unknown as OnnxModel);
 }
 
+/** The name the fragment gives its [1, −1, V] constant (the Reshape of a cut head reads it). */
+const headShapeName = (vocabSize: number) => `${FUSED_NAME_PREFIX}const_i64_1_m1_${vocabSize}`;
+
+
 /**
- * The model's bytes with the reduction appended to its graph (see buildFusedReductionFragment).
- * With cache links, the present.* tensors stop being graph outputs: onnxruntime keeps every graph
- * output alive to the end of a run, fetched or not, so each layer's present tensor (the whole
- * cache) would otherwise be held for all layers at once; as intermediates, each is freed once
- * its layer's attention and new-rows slice have read it.
+ * The model's bytes with the reduction appended to its graph (see buildFusedReductionFragment),
+ * and the model's own graph edited at the wire level (graph-edit.ts):
+ *  - `logits` and, with cache links, the present.* tensors stop being graph outputs: onnxruntime
+ *    keeps every graph output alive to the end of a run, fetched or not, so each layer's present
+ *    tensor (the whole cache) would be held for all layers at once, and the logits to the end;
+ *    as intermediates, each is freed once read;
+ *  - with `headCut`, the LM head's product reads the scored rows only (and its Reshape, if any,
+ *    the fragment's [1, −1, V]).
  */
 export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedReductionOptions): Uint8Array {
   const fragment = buildFusedReductionFragment(options);
-  const presents = new Set((options.cacheLinks ?? []).map((link) => link.present));
-  const model = presents.size > 0 ? withoutGraphOutputs(modelBytes, presents) : modelBytes;
+  const logitsName = options.logitsName ?? 'logits';
+  const dropOutputs = new Set([logitsName, ...(options.cacheLinks ?? []).map((link) => link.present)]);
+  const nodeInputs = new Map<number, Map<number, string>>();
+  const { headCut } = options;
+  if (headCut) {
+    nodeInputs.set(headCut.matMul.index, new Map([[0, HEAD_ROWS]]));
+    if (headCut.reshape) nodeInputs.set(headCut.reshape.index, new Map([[1, headShapeName(options.vocabSize)]]));
+  }
+  const model = editModelGraph(modelBytes, { dropOutputs, nodeInputs });
   const fused = new Uint8Array(model.byteLength + fragment.byteLength);
   fused.set(model, 0);
   fused.set(fragment, model.byteLength);
   return fused;
-}
-
-const MODEL_PROTO_GRAPH_FIELD = 7;
-const GRAPH_PROTO_OUTPUT_FIELD = 12;
-const VALUE_INFO_NAME_FIELD = 1;
-
-/**
- * The ModelProto with the named graph outputs removed from its graph's output list (the values
- * stay, as intermediates). Only the top-level fields of the model and its graph are walked; the
- * nodes and weights are copied as bytes. Throws when the bytes are not a ModelProto with a graph.
- */
-export function withoutGraphOutputs(modelBytes: Uint8Array, names: ReadonlySet<string>): Uint8Array {
-  const parts: Uint8Array[] = [];
-  const model = new ProtoReader(modelBytes);
-  let graphs = 0;
-  while (!model.done()) {
-    const fieldStart = model.position;
-    const { field, wireType } = model.tag();
-    if (field === MODEL_PROTO_GRAPH_FIELD && wireType === 2) {
-      graphs++;
-      const graph = new ProtoReader(model.bytes());
-      const kept: Uint8Array[] = [];
-      while (!graph.done()) {
-        const graphFieldStart = graph.position;
-        const inner = graph.tag();
-        const isOutput = inner.field === GRAPH_PROTO_OUTPUT_FIELD && inner.wireType === 2;
-        if (isOutput && names.has(valueInfoName(graph.bytes()))) continue;
-        if (!isOutput) graph.skip(inner.wireType);
-        kept.push(graph.slice(graphFieldStart));
-      }
-      const length = kept.reduce((sum, part) => sum + part.byteLength, 0);
-      parts.push(encodeVarint(MODEL_PROTO_GRAPH_FIELD * 8 + 2), encodeVarint(length), ...kept);
-    } else {
-      model.skip(wireType);
-      parts.push(model.slice(fieldStart));
-    }
-  }
-  if (graphs === 0) throw new Error('not an ONNX model: no graph field');
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
-function valueInfoName(bytes: Uint8Array): string {
-  const reader = new ProtoReader(bytes);
-  while (!reader.done()) {
-    const { field, wireType } = reader.tag();
-    if (field === VALUE_INFO_NAME_FIELD && wireType === 2) return new TextDecoder().decode(reader.bytes());
-    reader.skip(wireType);
-  }
-  return '';
-}
-
-function encodeVarint(value: number): Uint8Array {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  bytes.push(rest);
-  return Uint8Array.from(bytes);
-}
-
-/**
- * The default-domain opset a ModelProto imports, read from its top-level fields only (the graph,
- * with the weights, is skipped by its length). null when the bytes are not a ModelProto with one.
- */
-export function defaultOpsetOf(modelBytes: Uint8Array): number | null {
-  const reader = new ProtoReader(modelBytes);
-  let opset: number | null = null;
-  try {
-    while (!reader.done()) {
-      const { field, wireType } = reader.tag();
-      if (field === MODEL_PROTO_OPSET_IMPORT_FIELD && wireType === 2) {
-        const entry = new ProtoReader(reader.bytes());
-        let domain = '';
-        let version: number | null = null;
-        while (!entry.done()) {
-          const inner = entry.tag();
-          if (inner.field === 1 && inner.wireType === 2) domain = new TextDecoder().decode(entry.bytes());
-          else if (inner.field === 2 && inner.wireType === 0) version = entry.varint();
-          else entry.skip(inner.wireType);
-        }
-        if ((domain === '' || domain === 'ai.onnx') && version !== null) opset = version;
-      } else {
-        reader.skip(wireType); // the graph (field 7) included: skipped by its length
-      }
-    }
-  } catch {
-    return null;
-  }
-  return opset;
-}
-
-/** Just enough of the protobuf wire format to walk a message's top-level fields. */
-class ProtoReader {
-  private offset = 0;
-
-  constructor(private readonly buffer: Uint8Array) {}
-
-  get position(): number {
-    return this.offset;
-  }
-
-  /** The bytes from `start` to the current position (a view). */
-  slice(start: number): Uint8Array {
-    return this.buffer.subarray(start, this.offset);
-  }
-
-  done(): boolean {
-    return this.offset >= this.buffer.byteLength;
-  }
-
-  varint(): number {
-    let value = 0;
-    let scale = 1;
-    for (let index = 0; index < 10; index++) {
-      if (this.offset >= this.buffer.byteLength) throw new Error('truncated varint');
-      const byte = this.buffer[this.offset++];
-      value += (byte & 0x7f) * scale;
-      if ((byte & 0x80) === 0) return value;
-      scale *= 128;
-    }
-    throw new Error('varint longer than 10 bytes');
-  }
-
-  tag(): { field: number; wireType: number } {
-    const tag = this.varint();
-    return { field: Math.floor(tag / 8), wireType: tag % 8 };
-  }
-
-  bytes(): Uint8Array {
-    const length = this.varint();
-    const end = this.offset + length;
-    if (end > this.buffer.byteLength) throw new Error('truncated field');
-    const view = this.buffer.subarray(this.offset, end);
-    this.offset = end;
-    return view;
-  }
-
-  skip(wireType: number): void {
-    switch (wireType) {
-      case 0:
-        this.varint();
-        return;
-      case 1:
-        this.offset += 8;
-        return;
-      case 2:
-        this.bytes();
-        return;
-      case 5:
-        this.offset += 4;
-        return;
-      default:
-        throw new Error(`unsupported wire type ${wireType}`);
-    }
-  }
 }

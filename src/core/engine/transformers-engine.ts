@@ -34,12 +34,14 @@ import {
   FUSED_REDUCTION_MIN_OPSET,
   FUSED_REDUCTION_OUTPUTS,
   LogitReducer,
-  defaultOpsetOf,
   fuseReductionIntoModel,
+  headCutOf,
   newCacheRowsName,
   type FusedReductionOptions,
+  type HeadCut,
   type ReducedFigures,
 } from './reduction';
+import { defaultOpsetOf, graphNodes, initializerNames } from './graph-edit';
 import {
   GPU_BUFFER_USAGE,
   disposeTensors,
@@ -56,7 +58,7 @@ import {
   type OrtTensorType,
   type OrtValueMetadata,
 } from './ort-types';
-import { AppendOnlyCache, PresentTensorCache, byteSizeOf, hasNewCacheRows, type CacheLink, type KvCache } from './kv-cache';
+import { AppendOnlyCache, PresentTensorCache, byteSizeOf, emptyPast, hasNewCacheRows, type CacheLink, type KvCache } from './kv-cache';
 import { contextNeeded, emptyFigures, throwIfAborted, validateRanges, validateTokenIds } from './ranges';
 import {
   ContextLimitError,
@@ -128,6 +130,8 @@ export interface TransformersEngine extends LogprobEngine {
    * outputs are the next run's past inputs (WebGPU keeps them on the GPU).
    */
   readonly kvCacheMode: 'append-only' | 'present-outputs';
+  /** `scored-only`: the LM head computes the logits of scored positions only (a cut fused graph); `every-position`: of every position of a chunk. */
+  readonly logitRows: 'scored-only' | 'every-position';
   /** Counters since creation or `resetStats()` (tokens forwarded, bytes read back, …). */
   readonly stats: EngineStats;
   resetStats(): void;
@@ -295,11 +299,12 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
   }
 
   let fusedReduction = false;
+  let headCut = false;
   const fusable = (device === 'cpu' && runtime.name === 'onnxruntime-node') || (device === 'wasm' && runtime.name === 'onnxruntime-web');
   if (fusable && options.reduction !== 'separate' && options.readModelBytes) {
     let fused: Awaited<ReturnType<typeof withFusedReduction<ConfiguredSession>>>;
     try {
-      fused = await withFusedReduction(session, runtime.sessionFactory, await options.readModelBytes(dtype), {
+      fused = await withFusedReduction(session, runtime.sessionFactory, reducer.Tensor, await options.readModelBytes(dtype), {
         vocabSize,
         logitsType,
         executionProviders: reductionProviders,
@@ -321,6 +326,7 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
       (model.sessions as Record<string, unknown>).model = fused.session;
       session = fused.session;
       fusedReduction = fused.fused;
+      headCut = fused.headCut;
     }
   }
 
@@ -343,6 +349,7 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
     maxLogitsBytesPerChunk: options.maxLogitsBytesPerChunk ?? null,
     maxAttentionBytesPerChunk: options.maxAttentionBytesPerChunk ?? DEFAULT_MAX_ATTENTION_BYTES_PER_CHUNK,
     fusedReduction,
+    headCut,
     attentionHeads: numericConfig(config, 'num_attention_heads') ?? numericConfig(config, 'n_head'),
     release: options.ownsModel ? () => model.dispose().then(() => undefined) : () => Promise.resolve(),
   });
@@ -351,31 +358,74 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
 /**
  * The model session re-created from its file with the reduction appended to its graph, or the
  * original session when that is not possible (no bytes, opset < 13, the runtime refuses it). The
- * original is released first so that two copies of the weights never coexist (WASM has 4 GiB);
- * when the fused graph fails to load, the plain graph is loaded again from the same bytes.
+ * original is released first so that two copies of the weights never coexist (WASM has 4 GiB).
+ * The LM head is cut to the scored rows where the graph allows it (headCutOf), checked by one
+ * two-token run; when that graph fails, the fused graph without the cut is loaded, and when the
+ * fused graph fails too, the plain graph again, from the same bytes.
  */
 async function withFusedReduction<T extends OrtSession>(
   session: T,
   sessionFactory: OrtSessionFactory,
+  Tensor: OrtTensorConstructor,
   modelBytes: Uint8Array | null,
   options: FusedReductionOptions & { executionProviders: OrtExecutionProvider[] },
-): Promise<{ session: T; fused: boolean }> {
-  const unchanged = { session, fused: false };
+): Promise<{ session: T; fused: boolean; headCut: boolean }> {
+  const unchanged = { session, fused: false, headCut: false };
   if (modelBytes === null) return unchanged;
   const opset = defaultOpsetOf(modelBytes);
   if (opset === null || opset < FUSED_REDUCTION_MIN_OPSET) return unchanged;
   if (session.inputNames.some((name) => name.startsWith('pa_reduction'))) return unchanged;
   const sessionOptions = { executionProviders: options.executionProviders, logSeverityLevel: 3 } as const;
-  await session.release();
+  let headCut: HeadCut | null = null;
   try {
-    const fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, options), sessionOptions)) as T;
-    const complete = Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => fused.outputNames.includes(name));
-    if (complete) return { session: fused, fused: true };
-    await fused.release();
+    headCut = headCutOf(graphNodes(modelBytes), initializerNames(modelBytes), options.logitsName);
   } catch {
-    // the runtime refused the fused graph: fall through to the plain one
+    // not a graph we can read: no cut
   }
-  return { session: (await sessionFactory.create(modelBytes, sessionOptions)) as T, fused: false };
+  const cacheInputs = session.inputMetadata.filter((input) => presentNameFor(input.name) !== null);
+  await session.release();
+  for (const cut of headCut ? [headCut, null] : [null]) {
+    let fused: T | null = null;
+    try {
+      fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, { ...options, headCut: cut }), sessionOptions)) as T;
+      const complete = Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => fused!.outputNames.includes(name));
+      if (complete && (cut === null || (await fusedGraphRuns(fused, Tensor, cacheInputs)))) return { session: fused, fused: true, headCut: cut !== null };
+    } catch {
+      // the runtime refused the graph: try the next one
+    }
+    await fused?.release();
+  }
+  return { session: (await sessionFactory.create(modelBytes, sessionOptions)) as T, fused: false, headCut: false };
+}
+
+/**
+ * One run of the fused graph on two tokens from an empty cache, reducing both positions: a cut
+ * LM head whose shapes do not work out fails here (or gives figures of the wrong shape), not in
+ * the middle of a job.
+ */
+async function fusedGraphRuns(session: OrtSession, Tensor: OrtTensorConstructor, cacheInputs: readonly OrtValueMetadata[]): Promise<boolean> {
+  const idType = session.inputMetadata.find((input) => input.name === 'input_ids')?.type === 'int32' ? 'int32' : 'int64';
+  const ids = (values: number[]) =>
+    idType === 'int32' ? new Tensor('int32', Int32Array.from(values), [1, values.length]) : new Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
+  const feeds: Record<string, OrtTensor> = {
+    input_ids: ids([0, 0]),
+    [FUSED_REDUCTION_INPUTS.positions]: new Tensor('int64', BigInt64Array.from([0n, 1n]), [2]),
+    [FUSED_REDUCTION_INPUTS.targets]: new Tensor('int64', BigInt64Array.from([0n, 0n]), [1, 2]),
+    ...emptyPast(cacheInputs.map((past) => ({ past, present: '', sequenceAxis: sequenceAxisOf(past) })), Tensor),
+  };
+  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = ids([1, 1]);
+  if (session.inputNames.includes('position_ids')) feeds.position_ids = ids([0, 1]);
+  if (session.inputNames.includes('num_logits_to_keep')) feeds.num_logits_to_keep = new Tensor('int64', new BigInt64Array([0n]), []);
+  if (session.inputNames.includes('use_cache_branch')) feeds.use_cache_branch = new Tensor('bool', new Uint8Array([0]), [1]);
+  let outputs: Record<string, OrtTensor> = {};
+  try {
+    outputs = await session.run(feeds, Object.values(FUSED_REDUCTION_OUTPUTS));
+    return Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => outputs[name]?.dims.join() === '1,2');
+  } catch {
+    return false;
+  } finally {
+    disposeTensors([...Object.values(feeds), ...Object.values(outputs)]);
+  }
 }
 
 /**
@@ -471,6 +521,8 @@ export interface EngineParts {
   maxAttentionBytesPerChunk?: number | null;
   /** The session's graph carries the reduction (FUSED_REDUCTION_INPUTS / _OUTPUTS); `reducer` is then not used. */
   fusedReduction?: boolean;
+  /** The fused graph's LM head computes the reduced rows only (reduction.ts headCutOf). */
+  headCut?: boolean;
   /** Query heads (config.num_attention_heads): sizes chunks under the attention budget; default: read from the cache inputs' shape. */
   attentionHeads?: number | null;
   /** Releases the model session(s). */
@@ -554,6 +606,7 @@ class TransformersLogprobEngine implements TransformersEngine {
   private readonly inputNames: ReadonlySet<string>;
   private readonly idType: 'int64' | 'int32';
   readonly kvCacheMode: 'append-only' | 'present-outputs';
+  readonly logitRows: 'scored-only' | 'every-position';
   /** Query heads: each one holds a [chunk, past + chunk] score matrix per layer. null: unknown, no cap. */
   private readonly attentionHeads: number | null;
   private prefixCache: PrefixCache | null = null;
@@ -572,6 +625,7 @@ class TransformersLogprobEngine implements TransformersEngine {
     const idsType = parts.session.inputMetadata.find((input) => input.name === 'input_ids')?.type;
     this.idType = idsType === 'int32' ? 'int32' : 'int64';
     this.attentionHeads = parts.attentionHeads ?? headsOf(this.cacheLinks[0]);
+    this.logitRows = parts.fusedReduction && parts.headCut ? 'scored-only' : 'every-position';
     this.kvCacheMode = hasNewCacheRows(parts.session.outputNames, this.cacheLinks) ? 'append-only' : 'present-outputs';
   }
 

@@ -168,6 +168,7 @@ export function ModelPanel() {
               data-placement={pairStatus.policy.logitsPlacement}
               data-reduction={pairStatus.policy.reductionPlacement}
               data-kv-cache={pairStatus.policy.kvCacheMode}
+              data-logit-rows={pairStatus.policy.logitRows}
             >
               {describeEnginePlacement(pairStatus.policy)}
             </span>
@@ -186,5 +187,6 @@ function describeEnginePlacement(model: LoadedModelInfo): string {
       : model.reductionPlacement === 'model-graph'
         ? 'logits reduced inside the model graph'
         : 'logits reduced on the CPU, chunk by chunk';
-  return model.kvCacheMode === 'append-only' ? `${logits}; KV cache appended in place` : logits;
+  const rows = model.logitRows === 'scored-only' ? `${logits} (computed for scored tokens only)` : logits;
+  return model.kvCacheMode === 'append-only' ? `${rows}; KV cache appended in place` : rows;
 }

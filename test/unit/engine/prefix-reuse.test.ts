@@ -179,9 +179,11 @@ describe('chunks of long contexts', () => {
 describe('the KV cache between chunks', () => {
   it('is appended to in place on the fused graph: only new rows cross, same figures as the present outputs fed back', async () => {
     expect(engine.kvCacheMode).toBe('append-only');
+    expect(engine.logitRows).toBe('scored-only');
     const separate = await createTransformersEngine({ modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', reduction: 'separate' });
     try {
       expect(separate.kvCacheMode).toBe('present-outputs');
+      expect(separate.logitRows).toBe('every-position');
       engine.resetStats();
       separate.resetStats();
       // scoreMany cuts and extends the kept cache in both forms.

@@ -1,6 +1,6 @@
 /**
  * The browser's CPU path, run in Node: the engine on an onnxruntime-web (WASM) session of the
- * fused graph — reduction and new cache rows in the graph, the cache appended to in JavaScript
+ * fused graph — reduction, new cache rows and the LM head cut to the scored rows in the graph, the cache appended to in JavaScript
  * and fed back as views — over many chunks, against float64 figures from the full logits.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrtSession, OrtSessionFactory, OrtTensorConstructor } from '../../../src/core/engine/ort-types';
-import { fuseReductionIntoModel } from '../../../src/core/engine/reduction';
+import { fuseReductionIntoModel, headCutOf } from '../../../src/core/engine/reduction';
+import { graphNodes, initializerNames } from '../../../src/core/engine/graph-edit';
 import { engineFromParts, type TransformersEngine } from '../../../src/core/engine/transformers-engine';
 import type { TokenRange } from '../../../src/core/engine/types';
 import { fullLogits, independentFigures, maxAbsDifference, randomTokenIds, writeModelFolders, type ModelRoot, type TestModel } from './helpers';
@@ -32,7 +33,10 @@ beforeAll(async () => {
   const cacheLinks = Array.from({ length: model.config.layerCount }, (_, layer) =>
     ['key', 'value'].map((kind) => ({ past: `past_key_values.${layer}.${kind}`, present: `present.${layer}.${kind}`, sequenceAxis: 2, type: 'float32', rank: 4 })),
   ).flat();
-  const session = (await ortWeb.InferenceSession.create(fuseReductionIntoModel(bytes, { vocabSize: model.config.vocabSize, cacheLinks }))) as unknown as OrtSession;
+  // The LM head cut to the scored rows, as the engine fuses it.
+  const headCut = headCutOf(graphNodes(bytes), initializerNames(bytes));
+  expect(headCut).not.toBeNull();
+  const session = (await ortWeb.InferenceSession.create(fuseReductionIntoModel(bytes, { vocabSize: model.config.vocabSize, cacheLinks, headCut }))) as unknown as OrtSession;
   expect(session.inputMetadata.find((input) => input.name === 'past_key_values.0.key')?.shape).toEqual(['batch_size', model.config.headCount, 'past_sequence_length', headDim]);
   engine = engineFromParts({
     modelId: model.id,
@@ -51,6 +55,7 @@ beforeAll(async () => {
     chunkSize: 512,
     maxLogitsBytesPerChunk: null,
     fusedReduction: true,
+    headCut: true,
     release: () => session.release(),
   });
 });
@@ -64,6 +69,7 @@ describe('engine on onnxruntime-web (WASM)', () => {
   it('appends each chunk’s new cache rows and gives the float64 figures within 1e-4 for any chunk size', async () => {
     expect(engine.kvCacheMode).toBe('append-only');
     expect(engine.reductionPlacement).toBe('model-graph');
+    expect(engine.logitRows).toBe('scored-only');
     const rows = await fullLogits(join(modelRoot.root, model.id, 'onnx/model.onnx'), tokenIds, model.config);
     const expected = independentFigures(rows, tokenIds);
     const headDim = model.config.embeddingDim / model.config.headCount;
