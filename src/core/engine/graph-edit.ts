@@ -67,8 +67,11 @@ export function initializerNames(modelBytes: Uint8Array): Set<string> {
   return names;
 }
 
-/** The ModelProto with `edit` applied (a new buffer; `modelBytes` is not changed). */
-export function editModelGraph(modelBytes: Uint8Array, edit: GraphEdit): Uint8Array {
+/**
+ * The ModelProto with `edit` applied, followed by `appended` (a fragment to merge, see
+ * reduction.ts), in one new buffer: a model's bytes are copied once. `modelBytes` is not changed.
+ */
+export function editModelGraph(modelBytes: Uint8Array, edit: GraphEdit, appended?: Uint8Array): Uint8Array {
   const parts: Uint8Array[] = [];
   const model = new ProtoReader(modelBytes);
   let graphs = 0;
@@ -85,6 +88,7 @@ export function editModelGraph(modelBytes: Uint8Array, edit: GraphEdit): Uint8Ar
     }
   }
   if (graphs === 0) throw new Error('not an ONNX model: no graph field');
+  if (appended) parts.push(appended);
   return concatenate(parts);
 }
 

@@ -411,9 +411,5 @@ export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedRed
     nodeInputs.set(headCut.matMul.index, new Map([[0, HEAD_ROWS]]));
     if (headCut.reshape) nodeInputs.set(headCut.reshape.index, new Map([[1, headShapeName(options.vocabSize)]]));
   }
-  const model = editModelGraph(modelBytes, { dropOutputs, nodeInputs });
-  const fused = new Uint8Array(model.byteLength + fragment.byteLength);
-  fused.set(model, 0);
-  fused.set(fragment, model.byteLength);
-  return fused;
+  return editModelGraph(modelBytes, { dropOutputs, nodeInputs }, fragment);
 }
