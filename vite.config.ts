@@ -49,10 +49,26 @@ export const WORKER_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("s
 /** Worker scripts: the app's bundled workers and onnxruntime's glue (thread workers load it). */
 const WORKER_SCRIPT = /(\.worker-[\w-]+\.js|\/ort-wasm[\w.-]*\.mjs)$/;
 
-/** Adds the policy to the built index.html, and the preview server's headers (page and workers). */
+/**
+ * `_headers` in the build, the headers file Netlify and Cloudflare Pages read: cross-origin
+ * isolation everywhere (WASM threads), the document policy on the page. Workers get no policy
+ * there (a second matching rule would add a second, stricter CSP to them, and the page's meta tag
+ * does not reach workers). Hosts that cannot send headers (GitHub Pages) serve a working app that
+ * is not cross-origin isolated: onnxruntime-web then runs one WASM thread.
+ */
+export function staticHostHeadersFile(): string {
+  const isolation = Object.entries(crossOriginIsolationHeaders).map(([name, value]) => `  ${name}: ${value}`);
+  const page = [`  Content-Security-Policy: ${DOCUMENT_POLICY_HEADER}`];
+  return [['/*', ...isolation], ['/', ...page], ['/index.html', ...page]].map((rule) => rule.join('\n')).join('\n\n') + '\n';
+}
+
+/** Adds the policy to the built index.html, the preview server's headers (page and workers), and `_headers` for static hosts. */
 function contentSecurityPolicy(): Plugin {
   return {
     name: 'content-security-policy',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: '_headers', source: staticHostHeadersFile() });
+    },
     transformIndexHtml: {
       order: 'post',
       handler(_html, context) {
