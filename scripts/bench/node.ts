@@ -9,6 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { createTransformersEngine, type TransformersEngine } from '../../src/core/engine/transformers-engine';
 import type { TokenFigures, TokenRange } from '../../src/core/engine';
 import type { Gpt2Config } from '../../src/core/model-builder';
+import type { ScoreRecord } from '../../src/core/scores/format';
+import { packScoreRecord, unpackScoreRecord, type PackedScoreRecord } from '../../src/core/scores/packed';
 import { agentRanges, forwardFlops, randomTokens, scoredTokenCount, writeBenchModels, type BenchModel } from './models';
 
 /** Median of a non-empty list. */
@@ -299,4 +301,56 @@ export async function measureMemoryGrowth(options: MemoryOptions): Promise<Memor
   } finally {
     await folders.remove();
   }
+}
+
+export interface ScoreRecordTransferFigures {
+  tokens: number;
+  /** structuredClone of the plain record (number[] and string[] per step): what put() and postMessage did before. */
+  clonePlainMs: number;
+  packMs: number;
+  /** structuredClone of the packed record (typed arrays and one string per step). */
+  clonePackedMs: number;
+  /** The page's one pass back to plain arrays after a transfer. */
+  unpackMs: number;
+}
+
+/**
+ * What a long trajectory's score record costs to move: cloned as plain arrays, or packed, cloned
+ * (put()) or transferred (postMessage), and unpacked on the page (core/scores/packed.ts). Median
+ * of `repetitions` after one warm-up; a record of 50 steps like the render benchmark's.
+ */
+export function measureScoreRecordTransfer(tokens: number, repetitions: number): ScoreRecordTransferFigures {
+  const words = ['the', ' agent', ' checks', ' seat', ' 12', ',', ' then', ' calls', ' get_flight', '\n'];
+  const perStep = Math.ceil(tokens / 50);
+  const record: ScoreRecord = {
+    id: 'bench-transfer',
+    steps: Array.from({ length: 50 }, (_, step) => ({
+      message: 2 * step + 1,
+      policy: Array.from({ length: perStep }, (_, index) => -((index * 13 + step) % 17) / 4),
+      reference: Array.from({ length: perStep }, (_, index) => -((index * 5 + step) % 11) / 3),
+      entropy: Array.from({ length: perStep }, (_, index) => (index % 23) / 7),
+      tokens: Array.from({ length: perStep }, (_, index) => words[(index * 7 + step) % words.length]),
+    })),
+  };
+  const timed = (work: () => unknown): number => {
+    const started = performance.now();
+    work();
+    return performance.now() - started;
+  };
+  const samples = { clonePlainMs: [] as number[], packMs: [] as number[], clonePackedMs: [] as number[], unpackMs: [] as number[] };
+  for (let repetition = 0; repetition <= repetitions; repetition++) {
+    const clonePlain = timed(() => structuredClone(record));
+    let packed: PackedScoreRecord | null = null;
+    const pack = timed(() => (packed = packScoreRecord(record)));
+    let cloned: PackedScoreRecord | null = null;
+    const clonePacked = timed(() => (cloned = structuredClone(packed!)));
+    const unpack = timed(() => unpackScoreRecord(cloned!));
+    if (repetition === 0) continue; // warm-up
+    samples.clonePlainMs.push(clonePlain);
+    samples.packMs.push(pack);
+    samples.clonePackedMs.push(clonePacked);
+    samples.unpackMs.push(unpack);
+  }
+  const ms = (values: number[]) => Number(median(values).toFixed(2));
+  return { tokens: perStep * 50, clonePlainMs: ms(samples.clonePlainMs), packMs: ms(samples.packMs), clonePackedMs: ms(samples.clonePackedMs), unpackMs: ms(samples.unpackMs) };
 }

@@ -7,7 +7,17 @@ import type { Gpt2Config } from '../../src/core/model-builder';
 import { measureBrowser, type BrowserFigures } from './browser';
 import { cpuPeak, describeMachine, type CpuPeak, type MachineDescription } from './machine';
 import { forwardFlops, type BenchModel } from './models';
-import { measureMemoryGrowth, measurePrefixReuse, measureThroughput, openNativeReference, type MemoryFigures, type PrefixReuseFigures, type ThroughputFigures } from './node';
+import {
+  measureMemoryGrowth,
+  measurePrefixReuse,
+  measureScoreRecordTransfer,
+  measureThroughput,
+  openNativeReference,
+  type MemoryFigures,
+  type PrefixReuseFigures,
+  type ScoreRecordTransferFigures,
+  type ThroughputFigures,
+} from './node';
 
 /** The figures that are measured together (one model, one browser page …). */
 export const FIGURE_GROUPS = {
@@ -112,6 +122,8 @@ export interface BenchReport {
   machine: MachineDescription;
   details: {
     throughput: (ThroughputFigures & { model: string; tokens: number }) | null;
+    /** Moving a long trajectory's score record between threads and into IndexedDB (measured with the throughput figures). */
+    scoreRecordTransfer: ScoreRecordTransferFigures | null;
     gflops: (ThroughputFigures & { model: string; tokens: number; flopsFormula: string }) | null;
     prefixReuse: (PrefixReuseFigures & { model: string; trajectories: number; sharedPrefix: number; ownTokens: number }) | null;
     memory: (MemoryFigures & { model: string; measure: string }) | null;
@@ -152,6 +164,9 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
 
   const throughput = await measure('throughput', `${describeModel(sizes.throughputModel)}, ${sizes.throughputTokens} tokens`, () =>
     measureThroughput({ model: sizes.throughputModel, tokens: sizes.throughputTokens, repetitions: sizes.repetitions }),
+  );
+  const scoreRecordTransfer = await measure('throughput', `score record of ${sizes.renderTokens} tokens: clone, pack, unpack`, async () =>
+    measureScoreRecordTransfer(sizes.renderTokens, sizes.repetitions),
   );
   const gflops = await measure('gflops', describeModel(sizes.gflopsModel), () =>
     measureThroughput({ model: sizes.gflopsModel, tokens: sizes.throughputTokens, repetitions: fewer }),
@@ -208,6 +223,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     machine,
     details: {
       throughput: throughput && { ...throughput, model: describeModel(sizes.throughputModel), tokens: sizes.throughputTokens },
+      scoreRecordTransfer,
       gflops: gflops && {
         ...gflops,
         model: describeModel(sizes.gflopsModel),

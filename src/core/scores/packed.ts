@@ -35,7 +35,14 @@ export function isPackedScoreRecord(value: unknown): value is PackedScoreRecord 
 }
 
 const packNumbers = (values: readonly number[] | null | undefined): Float64Array | null | undefined => (values == null ? values : Float64Array.from(values));
-const unpackNumbers = (values: Float64Array | null | undefined): number[] | null | undefined => (values == null ? values : Array.from(values));
+const unpackNumbers = (values: Float64Array | null | undefined): number[] | null | undefined => (values == null ? values : plainNumbers(values));
+
+/** A plain array of the values: a preallocated loop is several times faster than Array.from on a typed array in V8. */
+function plainNumbers(values: Float64Array): number[] {
+  const out = new Array<number>(values.length);
+  for (let index = 0; index < values.length; index++) out[index] = values[index];
+  return out;
+}
 
 function packTokens(tokens: readonly string[] | null | undefined): PackedTokens | null | undefined {
   if (tokens == null) return tokens;
@@ -87,7 +94,7 @@ export function unpackScoreRecord(record: PackedScoreRecord | ScoreRecord): Scor
     ...(rest as ScoreRecordFields),
     steps: steps.map((step): ScoreStep => {
       const { policy, reference, topkMean, entropy, tokenIds, tokens, ...stepRest } = step;
-      const plain: ScoreStep = { ...stepRest, policy: Array.from(policy), reference: Array.from(reference) };
+      const plain: ScoreStep = { ...stepRest, policy: plainNumbers(policy), reference: plainNumbers(reference) };
       withOptional(plain, 'topkMean', step, unpackNumbers(topkMean));
       withOptional(plain, 'entropy', step, unpackNumbers(entropy));
       withOptional(plain, 'tokenIds', step, unpackNumbers(tokenIds));
