@@ -363,7 +363,7 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
  * two-token run; when that graph fails, the fused graph without the cut is loaded, and when the
  * fused graph fails too, the plain graph again, from the same bytes.
  */
-async function withFusedReduction<T extends OrtSession>(
+export async function withFusedReduction<T extends OrtSession>(
   session: T,
   sessionFactory: OrtSessionFactory,
   Tensor: OrtTensorConstructor,
