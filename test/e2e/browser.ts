@@ -165,3 +165,53 @@ export async function loadFolderPair(page: Page, root: string, device: 'wasm' | 
     await page.waitForTimeout(200);
   }
 }
+
+export interface MainThreadTask {
+  /** Wall time of the task. */
+  wallMs: number;
+  /** Time the page's main thread actually ran during it: on a loaded machine a task's wall time includes waiting for a core. */
+  cpuMs: number;
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * Records the page's main-thread tasks (Chrome trace `RunTask` events) until `stop()`. What the
+ * tests bound is `cpuMs`: how long the page's own work blocked its thread, which other processes
+ * on a shared 2-core machine cannot inflate (a PerformanceObserver('longtask') reports wall time,
+ * and a descheduled 2 ms layout shows up there as 60 ms).
+ */
+export async function traceMainThreadTasks(page: Page): Promise<{ stop(): Promise<MainThreadTask[]> }> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (data) => {
+    events.push(...(data.value as unknown as TraceEvent[]));
+  });
+  await cdp.send('Tracing.start', { categories: 'disabled-by-default-devtools.timeline,devtools.timeline', transferMode: 'ReportEvents' });
+  return {
+    async stop() {
+      const complete = new Promise((done) => cdp.once('Tracing.tracingComplete', done));
+      await cdp.send('Tracing.end');
+      await complete;
+      await cdp.detach();
+      const mainThreads = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+      return events
+        .filter((e) => e.name === 'RunTask' && e.ph === 'X' && mainThreads.has(`${e.pid}:${e.tid}`))
+        .map((e) => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? e.dur ?? 0) / 1000 }));
+    },
+  };
+}
+
+/** One line for the test log: the longest tasks by CPU time, with their wall time. */
+export function describeTasks(tasks: readonly MainThreadTask[], over = 50): string {
+  const long = tasks.filter((task) => task.cpuMs >= over || task.wallMs >= over);
+  return long.length === 0 ? 'none' : long.map((task) => `${Math.round(task.cpuMs)} ms CPU (${Math.round(task.wallMs)} ms wall)`).join(', ');
+}
