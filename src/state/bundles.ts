@@ -1,11 +1,12 @@
 /**
  * Analysis bundles in and out of the app's stores (the format itself is src/core/bundle):
  * export the chosen trajectories with their scores, settings and the names of the model pairs that
- * scored them; import a bundle all or nothing — it is decoded and validated completely before the
- * first store changes, and a failure while applying puts every store back as it was.
+ * scored them; import a bundle all or nothing — it is decoded and validated completely (in the
+ * ingestion worker) before the first store changes, and a failure while applying puts every store back as it was.
  */
 import { name as APP_NAME, version as APP_VERSION } from '../../package.json';
-import { BundleError, decodeBundle, encodeBundle, looksLikeBundle, BUNDLE_FORMAT, type AnalysisBundle, type BundleEntry, type BundleScore, type ModelPairDescription } from '../core/bundle';
+import { ingestClient } from '../worker/ingestClient';
+import { encodeBundle, looksLikeBundle, BUNDLE_FORMAT, type AnalysisBundle, type BundleEntry, type BundleScore, type ModelPairDescription } from '../core/bundle';
 import type { ScoreRecord } from '../core/scores/format';
 import type { ScoredTrajectory } from '../worker/scoringClient';
 import { useAppStore } from './store';
@@ -136,14 +137,16 @@ export async function importBundlesAmong(files: readonly File[]): Promise<File[]
  */
 export async function importBundle(fileName: string, blob: Blob): Promise<void> {
   const placeholder = useAppStore.getState().beginFile(fileName, blob.size);
-  let bundle: AnalysisBundle;
-  try {
-    bundle = await decodeBundle(blob, fileName);
-  } catch (error) {
-    const message = error instanceof BundleError ? error.message : `${fileName}: could not be read (${error instanceof Error ? error.message : String(error)})`;
+  // Decoded and validated in the ingestion worker: a large bundle must not block the page.
+  const decoded = await ingestClient()
+    .decodeBundle(fileName, blob)
+    .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error), isBundleError: false }));
+  if ('error' in decoded) {
+    const message = decoded.isBundleError ? decoded.error : `${fileName}: could not be read (${decoded.error})`;
     useAppStore.getState().failFile(placeholder, { file: fileName, message });
     return;
   }
+  const { bundle } = decoded;
   try {
     applyBundle(bundle, placeholder, blob.size);
   } catch (error) {

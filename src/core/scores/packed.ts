@@ -142,3 +142,18 @@ export function unpackTrajectoryScores<T extends WithMetadata>(trajectory: T): T
 export function trajectoryScoreBuffers(trajectories: readonly WithMetadata[]): ArrayBuffer[] {
   return trajectories.flatMap((trajectory) => (isPackedScoreRecord(trajectory.metadata.scoreRecord) ? packedBuffers(trajectory.metadata.scoreRecord) : []));
 }
+
+/** Something holding a score record under `record` (a bundle entry's score, a scored trajectory). */
+interface WithRecord {
+  record: ScoreRecord;
+}
+
+export type PackedRecordOf<T extends WithRecord> = Omit<T, 'record'> & { record: PackedScoreRecord };
+
+export function packRecordOf<T extends WithRecord>(holder: T): PackedRecordOf<T> {
+  return { ...holder, record: packScoreRecord(holder.record) };
+}
+
+export function unpackRecordOf<T extends WithRecord>(holder: PackedRecordOf<T>): T {
+  return { ...holder, record: unpackScoreRecord(holder.record) } as unknown as T;
+}
