@@ -5,8 +5,8 @@
  */
 import * as Comlink from 'comlink';
 import { parseTrajectoryStream, type ParseResult } from '../core/trajectory/ingest';
-import { packRecordOf, packTrajectoryScores, packedBuffers, trajectoryScoreBuffers, type PackedRecordOf } from '../core/scores/packed';
-import { BundleError, decodeBundle, type AnalysisBundle, type BundleEntry, type BundleScore } from '../core/bundle';
+import { packTrajectoryScores, trajectoryScoreBuffers } from '../core/scores/packed';
+import { sendBundle, type BundleDecodeResult, type PackedBundleEntry } from './bundleTransfer';
 
 /** Trajectories per message to the page: small enough that deserialising one batch is a short task. */
 const BATCH_TRAJECTORIES = 500;
@@ -53,23 +53,10 @@ const api = {
 
   /**
    * Reads and validates an analysis bundle here rather than on the page: decompressing, JSON.parse
-   * and the schema check of a large bundle would block the page for seconds. A `BundleError`'s
-   * message (file, place, reason) comes back as it is.
+   * and the schema check of a large bundle would block the page for seconds (bundleTransfer.ts).
    */
-  async decodeBundle(name: string, blob: Blob, onEntries: (entries: PackedBundleEntry[]) => void): Promise<BundleDecodeResult> {
-    let bundle: PackedBundle;
-    try {
-      bundle = packedBundle(await decodeBundle(blob, name));
-    } catch (error) {
-      return { error: error instanceof Error ? error.message : String(error), isBundleError: error instanceof BundleError };
-    }
-    // Validated as a whole above; sent in slices (awaited, so they arrive before the result).
-    for (let start = 0; start < bundle.entries.length; start += BUNDLE_ENTRIES_PER_MESSAGE) {
-      const entries = bundle.entries.slice(start, start + BUNDLE_ENTRIES_PER_MESSAGE);
-      await onEntries(Comlink.transfer(entries, bundleBuffers({ ...bundle, entries })));
-    }
-    const { entries, ...rest } = bundle;
-    return { bundle: rest, entryCount: entries.length };
+  decodeBundle(name: string, blob: Blob, onEntries: (entries: PackedBundleEntry[]) => unknown): Promise<BundleDecodeResult> {
+    return sendBundle(name, blob, onEntries);
   },
 };
 
@@ -83,29 +70,5 @@ function transferable(result: ParseResult): ParseResult {
 }
 
 export type IngestApi = typeof api;
-
-/** A bundle as it crosses to the page: score records packed, buffers transferred (ingestClient.ts unpacks it). */
-export type PackedBundle = Omit<AnalysisBundle, 'entries'> & {
-  entries: (Omit<BundleEntry, 'score'> & { score: PackedRecordOf<BundleScore> | null })[];
-};
-
-export type PackedBundleEntry = PackedBundle['entries'][number];
-
-/** The bundle without its entries (they come through `onEntries`, in order), or why it cannot be read. */
-export type BundleDecodeResult = { bundle: Omit<PackedBundle, 'entries'>; entryCount: number } | { error: string; isBundleError: boolean };
-
-/** Entries per message to the page: deserialising one message stays a short task. */
-const BUNDLE_ENTRIES_PER_MESSAGE = 500;
-
-function packedBundle(bundle: AnalysisBundle): PackedBundle {
-  return {
-    ...bundle,
-    entries: bundle.entries.map((entry) => ({ ...entry, trajectory: packTrajectoryScores(entry.trajectory), score: entry.score && packRecordOf(entry.score) })),
-  };
-}
-
-function bundleBuffers(bundle: PackedBundle): ArrayBuffer[] {
-  return bundle.entries.flatMap((entry) => [...trajectoryScoreBuffers([entry.trajectory]), ...(entry.score ? packedBuffers(entry.score.record) : [])]);
-}
 
 Comlink.expose(api);

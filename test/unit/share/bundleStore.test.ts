@@ -1,5 +1,27 @@
-/** Bundles in and out of the app's stores: what is restored, and nothing when the file is bad. */
-import { beforeEach, describe, expect, it } from 'vitest';
+/**
+ * Bundles in and out of the app's stores: what is restored, and nothing when the file is bad.
+ * The ingestion worker's half (decode, validate, pack, slice) and the page's half (unpack,
+ * assemble) run in-process here, joined as Comlink joins them in the browser (test/e2e covers
+ * the real worker).
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { BUNDLE_ENTRIES_PER_MESSAGE, bundleReceiver, sendBundle, type PackedBundleEntry } from '../../../src/worker/bundleTransfer';
+
+const slicesSent = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../../src/worker/ingestClient', () => ({
+  ingestClient: () => ({
+    parseBlob: () => Promise.reject(new Error('not used here')),
+    async decodeBundle(name: string, blob: Blob) {
+      const receiver = bundleReceiver();
+      // structuredClone stands in for postMessage: what crosses must survive it.
+      const result = await sendBundle(name, blob, (slice: PackedBundleEntry[]) => {
+        slicesSent.count++;
+        receiver.onEntries(structuredClone(slice));
+      });
+      return receiver.finish(structuredClone(result));
+    },
+  }),
+}));
 import { useAppStore } from '../../../src/state/store';
 import { useScoringStore } from '../../../src/state/scoring';
 import { useAnalysisStore } from '../../../src/state/analysis';
@@ -57,6 +79,23 @@ describe('importing a bundle', () => {
     const rest = await importBundlesAmong([trajectories, bundle]);
     expect(rest).toEqual([trajectories]);
     expect(useAppStore.getState().trajectoryOrder).toHaveLength(2);
+  });
+});
+
+describe('a bundle larger than one message', () => {
+  it('crosses in slices of BUNDLE_ENTRIES_PER_MESSAGE entries, restored in order with their scores', async () => {
+    const bundle = payloadBundle();
+    const template = bundle.entries[0];
+    bundle.entries = Array.from({ length: 2 * BUNDLE_ENTRIES_PER_MESSAGE + 7 }, (_, n) => ({ ...template, trajectory: { ...template.trajectory, id: `copy-${n}` } }));
+    bundle.selected = null;
+    slicesSent.count = 0;
+    await importBundle('big.pa-bundle.json.gz', blobOf(encodeBundle(bundle)));
+    expect(slicesSent.count).toBe(3);
+    const app = useAppStore.getState();
+    expect(app.trajectoryOrder.map((k) => app.trajectories[k].trajectory.id)).toEqual(bundle.entries.map((e) => e.trajectory.id));
+    const results = useScoringStore.getState().results;
+    const last = app.trajectoryOrder[app.trajectoryOrder.length - 1];
+    expect(results[last]).toEqual({ key: last, ...JSON.parse(JSON.stringify(template.score)), device: 'precomputed' });
   });
 });
 
