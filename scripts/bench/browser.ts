@@ -10,14 +10,14 @@
  *  - parseMBps: the app reads a 50 MB JSON Lines file in its ingestion worker (the approach of
  *    test/e2e/large-file.test.ts).
  */
-import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, loadConfigFromFile, mergeConfig, preview, type InlineConfig, type PreviewServer } from 'vite';
-import { serializeScoreRecord, type ScoreRecord } from '../../src/core/scores/format';
+import { serializeScoreRecord } from '../../src/core/scores/format';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/e2e/browser';
+import { longScoreRecord, writeAgentRecordsFile } from '../../test/e2e/generated';
 import type { BenchWorkerApi, WasmThroughputResult, WebGpuCheckResult } from './page/bench.worker';
 import { agentRanges, randomTokens, writeModelFolder, type BenchModel } from './models';
 
@@ -158,22 +158,10 @@ async function openApp(page: Page, baseUrl: string): Promise<void> {
   );
 }
 
-/** A score file of one trajectory: 50 steps of `tokens / 50` tokens, as test/e2e/inspector.test.ts writes it. */
+/** A score file of one trajectory: 50 steps of `tokens / 50` tokens, the record test/e2e/inspector.test.ts opens. */
 function longScoreFile(directory: string, tokens: number): string {
-  const words = ['the', ' agent', ' checks', ' seat', ' 12', ',', ' then', ' calls', ' get_flight', '\n'];
-  const perStep = Math.ceil(tokens / 50);
-  const steps = Array.from({ length: 50 }, (_, step) => {
-    const stepTokens = Array.from({ length: perStep }, (_, index) => words[(index * 7 + step) % words.length]);
-    return {
-      message: 2 * step + 1,
-      policy: stepTokens.map((_, index) => -((index * 13 + step) % 17) / 4),
-      reference: stepTokens.map((_, index) => -((index * 5 + step) % 11) / 3),
-      tokens: stepTokens,
-    };
-  });
-  const record: ScoreRecord = { id: 'bench-long-run', taskId: 'bench-long', reward: 0, steps };
   const path = join(directory, 'bench-long.jsonl');
-  writeFileSync(path, `${serializeScoreRecord(record)}\n`);
+  writeFileSync(path, `${serializeScoreRecord(longScoreRecord(tokens, { id: 'bench-long-run', taskId: 'bench-long' }))}\n`);
   return path;
 }
 
@@ -211,30 +199,7 @@ async function measureRender(browser: Browser, baseUrl: string, directory: strin
 /** A JSON Lines file of agent trajectories of at least `bytes` bytes (the records of test/e2e/large-file.test.ts). */
 async function largeTrajectoryFile(directory: string, bytes: number): Promise<{ path: string; records: number }> {
   const path = join(directory, 'bench-large.jsonl');
-  const out = createWriteStream(path);
-  const filler = 'lorem ipsum dolor sit amet '.repeat(60);
-  let written = 0;
-  let records = 0;
-  while (written < bytes) {
-    const line = `${JSON.stringify({
-      id: `bench-run-${records}`,
-      task_id: `task-${records % 97}`,
-      reward: records % 3 === 0 ? 1 : 0,
-      messages: [
-        { role: 'system', content: 'You are a helpful agent.' },
-        { role: 'user', content: `Request ${records}: ${filler}` },
-        { role: 'assistant', content: null, tool_calls: [{ id: `c${records}`, type: 'function', function: { name: 'lookup', arguments: `{"n": ${records}}` } }] },
-        { role: 'tool', tool_call_id: `c${records}`, content: filler },
-        { role: 'assistant', content: `Done with ${records}.` },
-      ],
-    })}\n`;
-    if (!out.write(line)) await once(out, 'drain');
-    written += Buffer.byteLength(line);
-    records++;
-  }
-  out.end();
-  await once(out, 'finish');
-  return { path, records };
+  return { path, records: await writeAgentRecordsFile(path, bytes, 'bench-run') };
 }
 
 /** From the file input's change event to the trajectory count including every record, timed in the page. */

@@ -9,8 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { createTransformersEngine, type TransformersEngine } from '../../src/core/engine/transformers-engine';
 import type { TokenFigures, TokenRange } from '../../src/core/engine';
 import type { Gpt2Config } from '../../src/core/model-builder';
-import type { ScoreRecord } from '../../src/core/scores/format';
 import { packScoreRecord, unpackScoreRecord, type PackedScoreRecord } from '../../src/core/scores/packed';
+import { longScoreRecord } from '../../test/e2e/generated';
 import { agentRanges, forwardFlops, randomTokens, scoredTokenCount, writeBenchModels, type BenchModel } from './models';
 
 /** Median of a non-empty list. */
@@ -320,18 +320,7 @@ export interface ScoreRecordTransferFigures {
  * of `repetitions` after one warm-up; a record of 50 steps like the render benchmark's.
  */
 export function measureScoreRecordTransfer(tokens: number, repetitions: number): ScoreRecordTransferFigures {
-  const words = ['the', ' agent', ' checks', ' seat', ' 12', ',', ' then', ' calls', ' get_flight', '\n'];
-  const perStep = Math.ceil(tokens / 50);
-  const record: ScoreRecord = {
-    id: 'bench-transfer',
-    steps: Array.from({ length: 50 }, (_, step) => ({
-      message: 2 * step + 1,
-      policy: Array.from({ length: perStep }, (_, index) => -((index * 13 + step) % 17) / 4),
-      reference: Array.from({ length: perStep }, (_, index) => -((index * 5 + step) % 11) / 3),
-      entropy: Array.from({ length: perStep }, (_, index) => (index % 23) / 7),
-      tokens: Array.from({ length: perStep }, (_, index) => words[(index * 7 + step) % words.length]),
-    })),
-  };
+  const record = longScoreRecord(tokens, { id: 'bench-transfer', entropy: true });
   const timed = (work: () => unknown): number => {
     const started = performance.now();
     work();
@@ -352,5 +341,5 @@ export function measureScoreRecordTransfer(tokens: number, repetitions: number):
     samples.unpackMs.push(unpack);
   }
   const ms = (values: number[]) => Number(median(values).toFixed(2));
-  return { tokens: perStep * 50, clonePlainMs: ms(samples.clonePlainMs), packMs: ms(samples.packMs), clonePackedMs: ms(samples.clonePackedMs), unpackMs: ms(samples.unpackMs) };
+  return { tokens: record.steps.reduce((sum, step) => sum + step.policy.length, 0), clonePlainMs: ms(samples.clonePlainMs), packMs: ms(samples.packMs), clonePackedMs: ms(samples.clonePackedMs), unpackMs: ms(samples.unpackMs) };
 }

@@ -14,7 +14,7 @@ import { renderTrajectory } from '../core/render';
 import type { RenderMode } from '../core/render/types';
 import type { TokenizerLike } from '../core/engine/types';
 import type { ScoreRecord } from '../core/scores/format';
-import { packScoreRecord, packedBuffers, type PackedScoreRecord } from '../core/scores/packed';
+import { packRecordOf, packedBuffers, type PackedRecordOf } from '../core/scores/packed';
 import type { Trajectory } from '../core/trajectory/types';
 import { chooseDevice, type Device, type DeviceChoice, type DevicePreference, type ModelDtype } from './device';
 import { DROPPED_MODELS_PREFIX, fetchWithDroppedFolders, registerDroppedFolder } from './model-files';
@@ -100,7 +100,7 @@ export interface JobProgress {
 }
 
 /** A result as it crosses to the page: the record packed, its buffers transferred (see core/scores/packed.ts). */
-export type PackedScoredTrajectory = Omit<ScoredTrajectory, 'record'> & { record: PackedScoreRecord };
+export type PackedScoredTrajectory = PackedRecordOf<ScoredTrajectory>;
 
 export interface JobCallbacks {
   onProgress?(progress: JobProgress): void;
@@ -336,7 +336,7 @@ const api = {
           }, controller.signal, reusePrefix);
           tokensTotal += result.forwardedTokens - r.tokenIds.length * 2;
           tokensDone = base + result.forwardedTokens;
-          const packed: PackedScoredTrajectory = { ...result, record: packScoreRecord(result.record) };
+          const packed = packRecordOf(result);
           callbacks.onResult?.(Comlink.transfer(packed, packedBuffers(packed.record)));
           break;
         } catch (error) {

@@ -1,6 +1,6 @@
 /** The page's handle on the scoring worker (created on first use; Comlink RPC). */
 import * as Comlink from 'comlink';
-import { unpackScoreRecord } from '../core/scores/packed';
+import { unpackRecordOf } from '../core/scores/packed';
 import type { PackedScoredTrajectory, ScoredTrajectory, ScoringApi } from './scoring.worker';
 
 export type {
@@ -17,7 +17,7 @@ export type {
 
 /** A result as the worker sends it (packed, buffers transferred) back to the plain record. */
 export function unpackScoredTrajectory(result: PackedScoredTrajectory): ScoredTrajectory {
-  return { ...result, record: unpackScoreRecord(result.record) };
+  return unpackRecordOf<ScoredTrajectory>(result);
 }
 
 let remote: Comlink.Remote<ScoringApi> | null = null;

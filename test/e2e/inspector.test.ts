@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts } from '../../src/core/render';
-import { parseScoreJsonl, serializeScoreRecord, type ScoreRecord } from '../../src/core/scores/format';
+import { parseScoreJsonl, serializeScoreRecord } from '../../src/core/scores/format';
+import { longScoreRecord } from './generated';
 import { collectShownTokens, describeTasks, loadFolderPair, openAppWithExamples, openBrowser, traceMainThreadTasks, type BrowserSession } from './browser';
 import { writeRandomPair } from './models';
 
@@ -121,15 +122,7 @@ describe('the inspector', () => {
   it('opens a 100,000-token scored trajectory in under 2 seconds and scrolls it without long tasks', async () => {
     const { page } = session;
     // A score file (no model needed): 50 steps of 2,000 tokens, with newlines now and then.
-    const words = ['the', ' agent', ' checks', ' seat', ' 12', ',', ' then', ' calls', ' get_flight', '\n'];
-    const steps = Array.from({ length: 50 }, (_, s) => {
-      const n = 2000;
-      const tokens = Array.from({ length: n }, (_, i) => words[(i * 7 + s) % words.length]);
-      const policy = tokens.map((_, i) => -((i * 13 + s) % 17) / 4);
-      const reference = tokens.map((_, i) => -((i * 5 + s) % 11) / 3);
-      return { message: 2 * s + 1, policy, reference, tokens };
-    });
-    const big: ScoreRecord = { id: 'long-run', taskId: 'long', reward: 0, steps };
+    const big = longScoreRecord(100_000, { id: 'long-run', taskId: 'long' });
     const path = join(root, 'long.jsonl');
     writeFileSync(path, serializeScoreRecord(big) + '\n');
     await page.getByTestId('filter-file').selectOption('all');

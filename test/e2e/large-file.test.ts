@@ -4,12 +4,12 @@
  * large analysis bundle (decompressed and validated in the worker).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { describeTasks, openAppWithExamples, openBrowser, traceMainThreadTasks, type BrowserSession } from './browser';
 import { parseTrajectoryText } from '../../src/core/trajectory';
+import { agentRecord, writeAgentRecordsFile } from './generated';
 import { BUNDLE_FORMAT, encodeBundle, type AnalysisBundle } from '../../src/core/bundle';
 import { DEFAULT_ANALYSIS_SETTINGS } from '../../src/state/analysis';
 
@@ -26,29 +26,7 @@ let records = 0;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pa-large-'));
   filePath = join(dir, 'large.jsonl');
-  const out = createWriteStream(filePath);
-  const filler = 'lorem ipsum dolor sit amet '.repeat(60);
-  let bytes = 0;
-  while (bytes < TARGET_BYTES) {
-    const line =
-      JSON.stringify({
-        id: `run-${records}`,
-        task_id: `task-${records % 97}`,
-        reward: records % 3 === 0 ? 1 : 0,
-        messages: [
-          { role: 'system', content: 'You are a helpful agent.' },
-          { role: 'user', content: `Request ${records}: ${filler}` },
-          { role: 'assistant', content: null, tool_calls: [{ id: `c${records}`, type: 'function', function: { name: 'lookup', arguments: `{"n": ${records}}` } }] },
-          { role: 'tool', tool_call_id: `c${records}`, content: filler },
-          { role: 'assistant', content: `Done with ${records}.` },
-        ],
-      }) + '\n';
-    if (!out.write(line)) await once(out, 'drain');
-    bytes += Buffer.byteLength(line);
-    records++;
-  }
-  out.end();
-  await once(out, 'finish');
+  records = await writeAgentRecordsFile(filePath, TARGET_BYTES);
   session = await openBrowser();
 });
 
@@ -80,25 +58,13 @@ describe('a 200 MB JSON Lines file', () => {
 
 describe('a large analysis bundle', () => {
   it('is decompressed and validated in the worker: the page never blocks while it opens', async () => {
-    // 6,000 trajectories of the records above, each with a score record of 400 tokens.
+    // 6,000 trajectories of the records above, each action step (the tool call, the answer) with 200 scored tokens.
     const count = 6000;
-    const lines = Array.from({ length: count }, (_, n) =>
-      JSON.stringify({
-        id: `bundled-${n}`,
-        task_id: `task-${n % 97}`,
-        reward: n % 3 === 0 ? 1 : 0,
-        messages: [
-          { role: 'user', content: `Request ${n}: ${'lorem ipsum dolor sit amet '.repeat(60)}` },
-          { role: 'assistant', content: `Working on ${n}.` },
-          { role: 'tool', content: 'ok' },
-          { role: 'assistant', content: `Done with ${n}.` },
-        ],
-      }),
-    );
+    const lines = Array.from({ length: count }, (_, n) => JSON.stringify(agentRecord(n, 'bundled')));
     const { trajectories } = parseTrajectoryText('bundled.jsonl', lines.join('\n'));
     expect(trajectories).toHaveLength(count);
-    const steps = (n: number) =>
-      [1, 3].map((message) => ({
+    const steps = (n: number, actionSteps: readonly number[]) =>
+      actionSteps.map((message) => ({
         message,
         policy: Array.from({ length: 200 }, (_, i) => -((i * 13 + n) % 17) / 4),
         reference: Array.from({ length: 200 }, (_, i) => -((i * 5 + n) % 11) / 3),
@@ -114,7 +80,7 @@ describe('a large analysis bundle', () => {
       entries: trajectories.map((trajectory, n) => ({
         fileName: 'bundled.jsonl',
         trajectory,
-        score: { record: { id: trajectory.id, steps: steps(n) }, notScored: [], stepLevelOnly: false, tokens: 0, messageTokenCounts: [], forwardedTokens: 0, device: 'precomputed' },
+        score: { record: { id: trajectory.id, steps: steps(n, trajectory.actionSteps) }, notScored: [], stepLevelOnly: false, tokens: 0, messageTokenCounts: [], forwardedTokens: 0, device: 'precomputed' },
       })),
     };
     const bundlePath = join(dir, 'large.pa-bundle.json.gz');

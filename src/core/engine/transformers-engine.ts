@@ -399,24 +399,45 @@ export async function withFusedReduction<T extends OrtSession>(
 }
 
 /**
+ * A chunk's sequence inputs: input_ids (tokens start … start + length), attention_mask (ones over
+ * past + chunk), position_ids and the flags the graph takes (`inputNames`).
+ */
+function sequenceInputs(
+  Tensor: OrtTensorConstructor,
+  inputNames: ReadonlySet<string>,
+  idType: 'int64' | 'int32',
+  tokenIds: ArrayLike<number>,
+  start: number,
+  length: number,
+  positionOffset: number,
+): Record<string, OrtTensor> {
+  const ids = (count: number, valueAt: (index: number) => number): OrtTensor => {
+    if (idType === 'int32') return new Tensor('int32', Int32Array.from({ length: count }, (_, i) => valueAt(i)), [1, count]);
+    return new Tensor('int64', BigInt64Array.from({ length: count }, (_, i) => BigInt(valueAt(i))), [1, count]);
+  };
+  const inputs: Record<string, OrtTensor> = { input_ids: ids(length, (i) => tokenIds[start + i]) };
+  if (inputNames.has('attention_mask')) inputs.attention_mask = ids(start + length, () => 1);
+  if (inputNames.has('position_ids')) inputs.position_ids = ids(length, (i) => start + i + positionOffset);
+  // 0 = logits for every position of the chunk (transformers.js' scoring setting).
+  if (inputNames.has('num_logits_to_keep')) inputs.num_logits_to_keep = new Tensor('int64', new BigInt64Array([0n]), []);
+  if (inputNames.has('use_cache_branch')) inputs.use_cache_branch = new Tensor('bool', new Uint8Array([start > 0 ? 1 : 0]), [1]);
+  return inputs;
+}
+
+const idTypeOf = (session: OrtSession): 'int64' | 'int32' => (session.inputMetadata.find((input) => input.name === 'input_ids')?.type === 'int32' ? 'int32' : 'int64');
+
+/**
  * One run of the fused graph on two tokens from an empty cache, reducing both positions: a cut
  * LM head whose shapes do not work out fails here (or gives figures of the wrong shape), not in
  * the middle of a job.
  */
 async function fusedGraphRuns(session: OrtSession, Tensor: OrtTensorConstructor, cacheInputs: readonly OrtValueMetadata[]): Promise<boolean> {
-  const idType = session.inputMetadata.find((input) => input.name === 'input_ids')?.type === 'int32' ? 'int32' : 'int64';
-  const ids = (values: number[]) =>
-    idType === 'int32' ? new Tensor('int32', Int32Array.from(values), [1, values.length]) : new Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
   const feeds: Record<string, OrtTensor> = {
-    input_ids: ids([0, 0]),
+    ...sequenceInputs(Tensor, new Set(session.inputNames), idTypeOf(session), [0, 0], 0, 2, 0),
     [FUSED_REDUCTION_INPUTS.positions]: new Tensor('int64', BigInt64Array.from([0n, 1n]), [2]),
     [FUSED_REDUCTION_INPUTS.targets]: new Tensor('int64', BigInt64Array.from([0n, 0n]), [1, 2]),
     ...emptyPast(cacheInputs.map((past) => ({ past, present: '', sequenceAxis: sequenceAxisOf(past) })), Tensor),
   };
-  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = ids([1, 1]);
-  if (session.inputNames.includes('position_ids')) feeds.position_ids = ids([0, 1]);
-  if (session.inputNames.includes('num_logits_to_keep')) feeds.num_logits_to_keep = new Tensor('int64', new BigInt64Array([0n]), []);
-  if (session.inputNames.includes('use_cache_branch')) feeds.use_cache_branch = new Tensor('bool', new Uint8Array([0]), [1]);
   let outputs: Record<string, OrtTensor> = {};
   try {
     outputs = await session.run(feeds, Object.values(FUSED_REDUCTION_OUTPUTS));
@@ -622,8 +643,7 @@ class TransformersLogprobEngine implements TransformersEngine {
     this.reductionPlacement = parts.fusedReduction ? 'model-graph' : 'separate-session';
     this.inputNames = new Set(parts.session.inputNames);
     this.cacheLinks = cacheLinksOf(parts.session, parts.modelId);
-    const idsType = parts.session.inputMetadata.find((input) => input.name === 'input_ids')?.type;
-    this.idType = idsType === 'int32' ? 'int32' : 'int64';
+    this.idType = idTypeOf(parts.session);
     this.attentionHeads = parts.attentionHeads ?? headsOf(this.cacheLinks[0]);
     this.logitRows = parts.fusedReduction && parts.headCut ? 'scored-only' : 'every-position';
     this.kvCacheMode = hasNewCacheRows(parts.session.outputNames, this.cacheLinks) ? 'append-only' : 'present-outputs';
@@ -918,29 +938,8 @@ class TransformersLogprobEngine implements TransformersEngine {
     return this.kvCacheMode === 'append-only' ? new AppendOnlyCache(this.cacheLinks, Tensor, capacity) : new PresentTensorCache(this.cacheLinks, Tensor);
   }
 
-  /** input_ids, attention_mask (ones over past + chunk), position_ids and the flags the graph takes. */
   private chunkInputs(tokenIds: ArrayLike<number>, start: number, length: number): Record<string, OrtTensor> {
-    const { Tensor } = this.parts.runtime;
-    const inputs: Record<string, OrtTensor> = {};
-    inputs.input_ids = this.idTensor(length, (i) => tokenIds[start + i]);
-    if (this.inputNames.has('attention_mask')) inputs.attention_mask = this.idTensor(start + length, () => 1);
-    if (this.inputNames.has('position_ids')) inputs.position_ids = this.idTensor(length, (i) => start + i + this.parts.positionOffset);
-    // 0 = logits for every position of the chunk (transformers.js' scoring setting).
-    if (this.inputNames.has('num_logits_to_keep')) inputs.num_logits_to_keep = new Tensor('int64', new BigInt64Array([0n]), []);
-    if (this.inputNames.has('use_cache_branch')) inputs.use_cache_branch = new Tensor('bool', new Uint8Array([start > 0 ? 1 : 0]), [1]);
-    return inputs;
-  }
-
-  private idTensor(length: number, valueAt: (index: number) => number): OrtTensor {
-    const { Tensor } = this.parts.runtime;
-    if (this.idType === 'int32') {
-      const data = new Int32Array(length);
-      for (let i = 0; i < length; i++) data[i] = valueAt(i);
-      return new Tensor('int32', data, [1, length]);
-    }
-    const data = new BigInt64Array(length);
-    for (let i = 0; i < length; i++) data[i] = BigInt(valueAt(i));
-    return new Tensor('int64', data, [1, length]);
+    return sequenceInputs(this.parts.runtime.Tensor, this.inputNames, this.idType, tokenIds, start, length, this.parts.positionOffset);
   }
 
   async dispose(): Promise<void> {

@@ -154,6 +154,7 @@ export function packRecordOf<T extends WithRecord>(holder: T): PackedRecordOf<T>
   return { ...holder, record: packScoreRecord(holder.record) };
 }
 
-export function unpackRecordOf<T extends WithRecord>(holder: PackedRecordOf<T>): T {
+/** The holder with its record plain (one saved plain by an older session passes through). */
+export function unpackRecordOf<T extends WithRecord>(holder: Omit<T, 'record'> & { record: PackedScoreRecord | ScoreRecord }): T {
   return { ...holder, record: unpackScoreRecord(holder.record) } as unknown as T;
 }

@@ -11,7 +11,7 @@ import type { RenderMode } from '../../core/render/types';
 import type { DevicePreference, ModelDtype } from '../../worker/device';
 import type { ScoredTrajectory } from '../../worker/scoringClient';
 import type { ScoreRecord } from '../../core/scores/format';
-import { packScoreRecord, packTrajectoryScores, unpackScoreRecord, unpackTrajectoryScores, type PackedScoreRecord } from '../../core/scores/packed';
+import { packRecordOf, packTrajectoryScores, unpackRecordOf, unpackTrajectoryScores, type PackedScoreRecord } from '../../core/scores/packed';
 import { VIEW_TABS, type LoadedFile, type LoadedTrajectory, type ViewTab } from '../store';
 import type { AnalysisSettings, StepFocus, TokenRange } from '../analysis';
 import type { ListFilters } from '../listView';
@@ -77,12 +77,12 @@ export function loadedTrajectoryOf(record: TrajectoryRecord): LoadedTrajectory {
 }
 
 export function storedScoresOf(result: ScoredTrajectory): StoredScores {
-  const { key: _key, record, ...rest } = result;
-  return { ...rest, record: packScoreRecord(record) };
+  const { key: _key, ...rest } = result;
+  return packRecordOf(rest);
 }
 
 export function scoresOf(stored: StoredScores): Omit<ScoredTrajectory, 'key'> {
-  return { ...stored, record: unpackScoreRecord(stored.record) };
+  return unpackRecordOf<Omit<ScoredTrajectory, 'key'>>(stored);
 }
 
 /**
