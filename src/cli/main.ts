@@ -8,7 +8,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   score: { summary: 'per-token log-probs of every action step under a policy and a reference model', load: () => import('./commands/score') },
   demo: { summary: 'the embedded demo: `demo verify` checks β·log(π_θ/π_ref) against the exact A*', load: () => import('./commands/demo') },
   eval: { summary: 'compute scores and metrics from per-token log-probs (JSON Lines)', load: () => import('./commands/eval') },
-  bench: { summary: 'benchmark the scoring engine and the app against this machine (BENCHMARKS.md)', load: () => import('./commands/bench') },
 };
 
 function usage(): string {

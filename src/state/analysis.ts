@@ -10,7 +10,7 @@ import type { ParsedScoreRecord } from '../core/scores/format';
 import type { FailurePredictor } from '../core/metrics/failure';
 import { useAppStore } from './store';
 import { useScoringStore } from './scoring';
-import { DEMO_BETA } from '../core/demo/config';
+import { DEMO_BETA } from '../core/models/presets';
 
 export interface AnalysisSettings {
   evaluation: EvaluationOptions;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { openAppWithExamples, openBrowser, type BrowserSession } from '../../tools/browser';
 
 const FIXTURES = resolve(__dirname, '../../../shared/fixtures/trajectories');
 const baseUrl = inject('baseUrl');

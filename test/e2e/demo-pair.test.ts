@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseScoreJsonl, type ScoreRecord } from '../../src/core/scores/format';
-import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession } from './browser';
+import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession } from '../../tools/browser';
 
 const baseUrl = inject('baseUrl');
 const REPO = resolve(__dirname, '../..');

@@ -11,9 +11,9 @@ import { join, resolve } from 'node:path';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts } from '../../src/core/render';
 import { parseScoreJsonl, serializeScoreRecord } from '../../src/core/scores/format';
-import { longScoreRecord } from './generated';
-import { collectShownTokens, describeTasks, loadFolderPair, openAppWithExamples, openBrowser, traceMainThreadTasks, type BrowserSession } from './browser';
-import { writeRandomPair } from './models';
+import { longScoreRecord } from '../../tools/generated';
+import { collectShownTokens, describeTasks, loadFolderPair, openAppWithExamples, openBrowser, traceMainThreadTasks, type BrowserSession } from '../../tools/browser';
+import { writeRandomPair } from '../../tools/random-pair';
 
 const baseUrl = inject('baseUrl');
 const REPO = resolve(__dirname, '../..');

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeTasks, openAppWithExamples, openBrowser, traceMainThreadTasks, type BrowserSession } from './browser';
+import { describeTasks, openAppWithExamples, openBrowser, traceMainThreadTasks, type BrowserSession } from '../../tools/browser';
 import { parseTrajectoryText } from '../../src/core/trajectory';
-import { agentRecord, writeAgentRecordsFile } from './generated';
+import { agentRecord, writeAgentRecordsFile } from '../../tools/generated';
 import { BUNDLE_FORMAT, encodeBundle, type AnalysisBundle } from '../../src/core/bundle';
 import { DEFAULT_ANALYSIS_SETTINGS } from '../../src/state/analysis';
 

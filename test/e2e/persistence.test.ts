@@ -18,9 +18,9 @@ import type { Page } from 'playwright-core';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts } from '../../src/core/render';
 import { serializeScoreRecord, type ScoreRecord } from '../../src/core/scores/format';
-import { openAppWithExamples, openBrowser, type BrowserSession } from './browser';
-import { writeRandomPair } from './models';
-import { SPECIAL_TOKEN_COUNT, modelFolderFiles, randomGpt2Weights, wordLevelVocabularyFromTexts, type Gpt2Config } from '../../src/core/model-builder';
+import { openAppWithExamples, openBrowser, type BrowserSession } from '../../tools/browser';
+import { writeRandomPair } from '../../tools/random-pair';
+import { SPECIAL_TOKEN_COUNT, modelFolderFiles, randomGpt2Weights, wordLevelVocabularyFromTexts, type Gpt2Config } from '../../lab/model-builder';
 
 const baseUrl = inject('baseUrl');
 const FILE = 'support-sessions.jsonl';

@@ -14,8 +14,8 @@ import { loadTokenizer } from '../../src/core/tokenizer';
 import { createTransformersEngine } from '../../src/core/engine/transformers-engine';
 import { scorePair } from '../../src/core/engine/pair';
 import type { ScoreRecord } from '../../src/core/scores/format';
-import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession, type ShownToken, loadFolderPair } from './browser';
-import { writeRandomPair } from './models';
+import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession, type ShownToken, loadFolderPair } from '../../tools/browser';
+import { writeRandomPair } from '../../tools/random-pair';
 
 const baseUrl = inject('baseUrl');
 

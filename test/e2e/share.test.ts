@@ -14,8 +14,8 @@ import { pathToFileURL } from 'node:url';
 import type { Download, Page } from 'playwright-core';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts } from '../../src/core/render';
-import { openAppWithExamples, openBrowser, type BrowserSession, allTokenAdvantageTexts } from './browser';
-import { writeRandomPair } from './models';
+import { openAppWithExamples, openBrowser, type BrowserSession, allTokenAdvantageTexts } from '../../tools/browser';
+import { writeRandomPair } from '../../tools/random-pair';
 
 const baseUrl = inject('baseUrl');
 const SCREENSHOTS = resolve(__dirname, '../../test-results/screenshots');

@@ -18,8 +18,8 @@ import { loadTokenizer } from '../../src/core/tokenizer';
 import { createTransformersEngine } from '../../src/core/engine/transformers-engine';
 import { scorePair } from '../../src/core/engine/pair';
 import { serializeScoreRecord } from '../../src/core/scores/format';
-import { openAppWithExamples, openBrowser, type BrowserSession, loadFolderPair } from './browser';
-import { writeRandomPair } from './models';
+import { openAppWithExamples, openBrowser, type BrowserSession, loadFolderPair } from '../../tools/browser';
+import { writeRandomPair } from '../../tools/random-pair';
 
 const baseUrl = inject('baseUrl');
 const REPO = resolve(__dirname, '../..');

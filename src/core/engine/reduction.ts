@@ -8,8 +8,8 @@
  *   entropy        = −Σ_v exp(logp) · logp                      [1, S]   nats
  *   topk_mean      = mean(TopK(logp, k))                        [1, S]   k = min(20, V)
  */
-import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../model-builder/onnx-proto';
-import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../model-builder/onnx-graph-builder';
+import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../onnx/onnx-proto';
+import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../onnx/onnx-graph-builder';
 import { editModelGraph, type NodeSummary } from './graph-edit';
 import {
   disposeTensors,

@@ -39,7 +39,12 @@ export interface ModelPreset {
   notes: string;
   /** The rendering the pair was trained on, when it is not the default `plain` (the demo pair: `chat`). */
   render?: 'chat' | 'plain';
+  /** The β the policy was trained with (its KL coefficient to the reference), when known: its advantages are read with it. */
+  beta?: number;
 }
+
+/** The KL coefficient of the demo policy's RL training (lab/demo/train.ts), and so the β of its progress advantage. */
+export const DEMO_BETA = 0.5;
 
 export const MODEL_PRESETS: readonly ModelPreset[] = [
   {
@@ -49,14 +54,15 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
     policy: 'public/models/demo-policy',
     reference: 'public/models/demo-reference',
     appPaths: { policy: '/models/demo-policy', reference: '/models/demo-reference' },
-    // scripts/demo/train.ts writes every model-builder form: fp32, fp16, q8 and q4.
+    // lab/demo/train.ts writes every form of the model builder (lab/model-builder): fp32, fp16, q8 and q4.
     dtypes: ['fp32', 'fp16', 'q8', 'q4'],
     approxSizeMb: { fp32: 0.5 },
     // Trained on its chat template (`role: content` lines): plain rendering's `[role]:` is out of its vocabulary.
     render: 'chat',
+    beta: DEMO_BETA,
     parameters: '≈ 0.11 M',
     notes:
-      'A 2-layer GPT-2 (64-token vocabulary) policy trained with RL from its reference by scripts/demo/train.ts (β = 0.5); one word-level tokenizer shared by both; context 128 tokens, so long real trajectories get their later steps reported as not scored.',
+      'A 2-layer GPT-2 (64-token vocabulary) policy trained with RL from its reference by lab/demo/train.ts (β = 0.5); one word-level tokenizer shared by both; context 128 tokens, so long real trajectories get their later steps reported as not scored.',
   },
   {
     id: 'smollm-135m',

@@ -26,7 +26,7 @@ const KEYS = [
 
 describe('npm run bench -- --quick --json --node-only', () => {
   it('prints the figures, then every key in one JSON object on the last line', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', '--quick', '--json', '--node-only'], {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--quick', '--json', '--node-only'], {
       cwd: REPO,
       maxBuffer: 16 * 1024 * 1024,
       timeout: 120_000,
@@ -52,7 +52,7 @@ describe('npm run bench -- --quick --json --node-only', () => {
   }, 150_000);
 
   it('rejects unknown options with exit status 2', async () => {
-    const attempt = promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', '--fast'], { cwd: REPO });
+    const attempt = promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/main.ts', '--fast'], { cwd: REPO });
     await expect(attempt).rejects.toMatchObject({ code: 2 });
   });
 });

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { SPECIAL_TOKEN_COUNT, modelFolderFiles, randomGpt2Weights, type Gpt2Config } from '../../../src/core/model-builder';
+import { SPECIAL_TOKEN_COUNT, modelFolderFiles, randomGpt2Weights, type Gpt2Config } from '../../../lab/model-builder';
 
 export const ROOT = resolve(__dirname, '../../..');
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitIntoPieces, wordLevelVocabularyFromTexts } from '../../../src/core/model-builder';
+import { splitIntoPieces, wordLevelVocabularyFromTexts } from '../../../lab/model-builder';
 import { renderPlainTexts, renderTrajectory, type RenderMode, type RenderedTrajectory } from '../../../src/core/render';
 import { parseScoreJsonl, type ScoreRecord } from '../../../src/core/scores/format';
 import { fromTransformersTokenizer } from '../../../src/core/tokenizer';

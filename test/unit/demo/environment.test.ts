@@ -11,13 +11,13 @@ import {
   stepOutcomes,
   successStillPossible,
   type DemoEpisode,
-} from '../../../src/core/demo/environment';
-import { episodesJsonLines } from '../../../src/core/demo/episodes';
-import { buildAllTaskTrees } from '../../../src/core/demo/history-tree';
-import { NOISE, noisyAgent, noisyAgentDistribution } from '../../../src/core/demo/noisy-agent';
-import { seededUniform } from '../../../src/core/demo/random';
-import { collectNodes } from '../../../src/core/demo/solver';
-import { DEMO_MODEL_CONFIG, longestTrainingSequence } from '../../../src/core/demo/config';
+} from '../../../src/demo/environment';
+import { episodesJsonLines } from '../../../src/demo/episodes';
+import { buildAllTaskTrees } from '../../../src/demo/history-tree';
+import { NOISE, noisyAgent, noisyAgentDistribution } from '../../../src/demo/noisy-agent';
+import { seededUniform } from '../../../src/demo/random';
+import { collectNodes } from '../../../src/demo/solver';
+import { DEMO_MODEL_CONFIG, longestTrainingSequence } from '../../../src/demo/config';
 import {
   DEMO_VOCABULARY,
   DEMO_VOCAB_SIZE,
@@ -26,9 +26,9 @@ import {
   contentOfActionTokens,
   encodeConversation,
   tokenizeConversation,
-} from '../../../src/core/demo/tokenizer';
+} from '../../../src/demo/tokenizer';
 import { parseTrajectoryText } from '../../../src/core/trajectory';
-import { SPECIAL_TOKEN_IDS } from '../../../src/core/model-builder/word-level-tokenizer';
+import { SPECIAL_TOKEN_IDS } from '../../../src/demo/word-level-tokenizer';
 
 const allNodes = collectNodes(buildAllTaskTrees());
 

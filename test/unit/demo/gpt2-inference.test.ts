@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Gpt2Model, logSoftmax } from '../../../src/core/demo/gpt2-inference';
-import { randomGpt2Weights, type Gpt2Config } from '../../../src/core/model-builder/gpt2-weights';
+import { Gpt2Model, logSoftmax } from '../../../src/demo/gpt2-inference';
+import { randomGpt2Weights, type Gpt2Config } from '../../../lab/model-builder';
 
 const config: Gpt2Config = { vocabSize: 24, contextLength: 16, embeddingDim: 16, layerCount: 2, headCount: 4 };
 const model = new Gpt2Model(config, randomGpt2Weights(config, 9));

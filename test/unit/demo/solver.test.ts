@@ -9,7 +9,7 @@ import {
   softValue,
   solveSoftOptimal,
   type DecisionNode,
-} from '../../../src/core/demo/solver';
+} from '../../../src/demo/solver';
 
 /**
  * A two-step toy, solved by hand below:

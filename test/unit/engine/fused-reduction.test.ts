@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { GPT2_WEIGHT_FORMATS, buildGpt2Onnx, decodeOnnxModel, encodeOnnxModel, randomGpt2Weights, type Gpt2WeightFormat } from '../../../src/core/model-builder';
+import { GPT2_WEIGHT_FORMATS, buildGpt2Onnx, decodeOnnxModel, encodeOnnxModel, randomGpt2Weights, type Gpt2WeightFormat } from '../../../lab/model-builder';
 import { defaultOpsetOf, editModelGraph, graphNodes, initializerNames } from '../../../src/core/engine/graph-edit';
 import {
   FUSED_REDUCTION_INPUTS,

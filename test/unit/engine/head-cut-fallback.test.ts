@@ -5,7 +5,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { buildGpt2Onnx, randomGpt2Weights } from '../../../src/core/model-builder';
+import { buildGpt2Onnx, randomGpt2Weights } from '../../../lab/model-builder';
 import { withFusedReduction } from '../../../src/core/engine/transformers-engine';
 import type { OrtSession, OrtSessionFactory, OrtTensorConstructor } from '../../../src/core/engine/ort-types';
 

@@ -14,7 +14,7 @@ import {
   syntheticVocabulary,
   type Gpt2Config,
   type Gpt2WeightFormat,
-} from '../../../src/core/model-builder';
+} from '../../../lab/model-builder';
 
 export interface TestModel {
   /** Folder name under the root (the transformers.js model id). */

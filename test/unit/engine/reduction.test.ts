@@ -1,7 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { decodeOnnxModel } from '../../../src/core/model-builder';
-import { toFloat16Bits, float16BitsToNumber } from '../../../src/core/model-builder/tensor-bytes';
+import { decodeOnnxModel, toFloat16Bits, float16BitsToNumber } from '../../../src/core/onnx';
 import type { OrtSessionFactory, OrtTensorConstructor } from '../../../src/core/engine/ort-types';
 import { LogitReducer, REDUCTION_OUTPUTS, buildReductionGraph } from '../../../src/core/engine/reduction';
 import { TOP_K } from '../../../src/core/engine/types';

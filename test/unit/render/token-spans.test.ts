@@ -11,7 +11,7 @@ import {
   buildWordLevelTokenizerJson,
   defaultChatTemplate,
   wordLevelVocabularyFromTexts,
-} from '../../../src/core/model-builder';
+} from '../../../lab/model-builder';
 import {
   RenderError,
   renderChat,

@@ -1,0 +1,34 @@
+/**
+ * One memory measurement in a fresh process (so that one run's peak cannot hide in another's):
+ *   node --import tsx bench/memory-child.ts MODEL_ROOT MODEL_ID TOKENS
+ * loads the model with the product's engine (onnxruntime-node, CPU), scores an agent-like
+ * TOKENS-token trajectory and prints {"peakRssMB", "loadedRssMB", "tokensPerSecond"} (peak
+ * resident set size of the process: JavaScript heap, onnxruntime's arena and the weights).
+ */
+import { createTransformersEngine } from '../src/core/engine/transformers-engine';
+import { agentRanges, randomTokens } from './models';
+
+const MB = 1024 * 1024;
+/** process.resourceUsage().maxRSS is in kilobytes. */
+const peakRssMB = () => Math.round((process.resourceUsage().maxRSS * 1024) / MB);
+
+async function main(): Promise<void> {
+  const [root, modelId, tokensText] = process.argv.slice(2);
+  const tokens = Number(tokensText);
+  if (!root || !modelId || !Number.isInteger(tokens) || tokens < 2) throw new Error('usage: memory-child.ts MODEL_ROOT MODEL_ID TOKENS');
+  const engine = await createTransformersEngine({ modelId, localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  const loadedRssMB = peakRssMB();
+  const tokenIds = randomTokens(tokens, engine.vocabSize, 5);
+  const ranges = agentRanges(tokens, Math.min(2048, Math.floor(tokens / 8)), 9);
+  const started = performance.now();
+  await engine.score(tokenIds, ranges);
+  const seconds = (performance.now() - started) / 1000;
+  const forwarded = Math.max(...ranges.map((range) => range.end - 1));
+  await engine.dispose();
+  process.stdout.write(`${JSON.stringify({ peakRssMB: peakRssMB(), loadedRssMB, tokensPerSecond: Math.round(forwarded / seconds) })}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,217 @@
+/** Debian Chromium driven by playwright-core, with the flags that give a (software) WebGPU adapter here. */
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless=new',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--enable-unsafe-webgpu',
+];
+
+export interface BrowserSession {
+  context: BrowserContext;
+  page: Page;
+  /** Errors the page threw or logged: tests assert there are none. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function openBrowser(): Promise<BrowserSession> {
+  const profile = mkdtempSync(join(tmpdir(), 'pa-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
+  });
+  return {
+    context,
+    page,
+    pageErrors,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Deletes the app's saved session (IndexedDB) for the origin of `url`. The page first leaves the
+ * app, so that no write of the old page lands after the deletion.
+ */
+export async function clearSavedSession(page: Page, url: string): Promise<void> {
+  await page.goto('about:blank');
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(url).origin, storageTypes: 'indexeddb' });
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** Opens the app on a fresh session (the saved one is deleted) and waits until every example file listed in public/examples/index.json is read. */
+export async function openAppWithExamples(page: Page, baseUrl: string): Promise<void> {
+  const manifest = JSON.parse(readFileSync(resolve(__dirname, '../public/examples/index.json'), 'utf8')) as { files: string[] };
+  await clearSavedSession(page, baseUrl);
+  await page.goto(baseUrl);
+  await page.waitForFunction(
+    (n) => {
+      const items = Array.from(document.querySelectorAll('[data-testid="file-item"]'));
+      return items.length === n && items.every((i) => i.getAttribute('data-status') !== 'parsing');
+    },
+    manifest.files.length,
+    { timeout: 30_000 },
+  );
+}
+
+export interface ShownToken {
+  message: number;
+  index: number;
+  advantage: number;
+  policy: number;
+  reference: number;
+}
+
+/**
+ * Every scored token of the open transcript, in order. The transcript is virtualized (only rows
+ * near the viewport exist) and renders new results deferred, so this waits for the expected number
+ * of tokens while scrolling it from top to bottom.
+ */
+export async function collectShownTokens(page: Page, expectedCount: number): Promise<ShownToken[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const byPlace = new Map<string, ShownToken>();
+    const scroller = page.locator('[data-testid="transcript"] .transcript-scroller');
+    await scroller.evaluate((el) => el.scrollTo(0, 0));
+    for (let pass = 0; pass < 400; pass++) {
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+      const seen = await page.$$eval('[data-testid="scored-step"] [data-testid="token"]', (els) =>
+        els.map((t) => ({
+          message: Number(t.closest('[data-testid="scored-step"]')!.getAttribute('data-message')),
+          index: Number(t.getAttribute('data-index')),
+          advantage: Number(t.getAttribute('data-advantage')),
+          policy: Number(t.getAttribute('data-logprob-policy')),
+          reference: Number(t.getAttribute('data-logprob-reference')),
+        })),
+      );
+      for (const t of seen) byPlace.set(`${t.message}:${t.index}`, t);
+      const atEnd = await scroller.evaluate((el) => {
+        const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+        el.scrollBy(0, Math.max(100, el.clientHeight * 0.8));
+        return end;
+      });
+      if (atEnd) break;
+    }
+    const tokens = [...byPlace.values()].sort((a, b) => a.message - b.message || a.index - b.index);
+    if (tokens.length >= expectedCount || Date.now() > deadline) return tokens;
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The `data-advantage` text of every scored token of the open transcript, in order, scrolling through its virtualized rows. */
+export async function allTokenAdvantageTexts(page: Page): Promise<string[]> {
+  const byPlace = new Map<string, { message: number; index: number; text: string }>();
+  const scroller = page.locator('[data-testid="transcript"] .transcript-scroller');
+  if ((await scroller.count()) === 0) return [];
+  await scroller.evaluate((el) => el.scrollTo(0, 0));
+  for (let pass = 0; pass < 400; pass++) {
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    const seen = await page.$$eval('[data-testid="transcript"] [data-testid="scored-step"] [data-testid="token"]', (els) =>
+      els.map((t) => ({
+        message: Number(t.closest('[data-testid="scored-step"]')!.getAttribute('data-message')),
+        index: Number(t.getAttribute('data-index')),
+        text: t.getAttribute('data-advantage') ?? '',
+      })),
+    );
+    for (const t of seen) byPlace.set(`${t.message}:${t.index}`, t);
+    const atEnd = await scroller.evaluate((el) => {
+      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+      el.scrollBy(0, Math.max(100, el.clientHeight * 0.8));
+      return end;
+    });
+    if (atEnd) break;
+  }
+  await scroller.evaluate((el) => el.scrollTo(0, 0));
+  return [...byPlace.values()].sort((a, b) => a.message - b.message || a.index - b.index).map((t) => t.text);
+}
+
+/** Loads two local model folders (`root/policy`, `root/reference`) as the pair, on the given device, and waits for `ready`. */
+export async function loadFolderPair(page: Page, root: string, device: 'wasm' | 'webgpu' = 'wasm'): Promise<void> {
+  await page.getByTestId('model-source').selectOption('folders');
+  await page.getByTestId('model-folder-policy').setInputFiles(join(root, 'policy'));
+  await page.getByTestId('model-folder-reference').setInputFiles(join(root, 'reference'));
+  await page.getByTestId('model-device').selectOption(device);
+  await page.getByTestId('load-models').click();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const status = await page.getByTestId('model-status').textContent();
+    if (status === 'ready') return;
+    if (status === 'error') throw new Error(`the model pair did not load: ${await page.getByTestId('model-error').textContent()}`);
+    if (Date.now() > deadline) throw new Error(`the model pair did not load in time (status: ${status})`);
+    await page.waitForTimeout(200);
+  }
+}
+
+export interface MainThreadTask {
+  /** Wall time of the task. */
+  wallMs: number;
+  /** Time the page's main thread actually ran during it: on a loaded machine a task's wall time includes waiting for a core. */
+  cpuMs: number;
+}
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  tdur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * Records the page's main-thread tasks (Chrome trace `RunTask` events) until `stop()`. What the
+ * tests bound is `cpuMs`: how long the page's own work blocked its thread, which other processes
+ * on a shared 2-core machine cannot inflate (a PerformanceObserver('longtask') reports wall time,
+ * and a descheduled 2 ms layout shows up there as 60 ms).
+ */
+export async function traceMainThreadTasks(page: Page): Promise<{ stop(): Promise<MainThreadTask[]> }> {
+  const cdp = await page.context().newCDPSession(page);
+  const events: TraceEvent[] = [];
+  cdp.on('Tracing.dataCollected', (data) => {
+    events.push(...(data.value as unknown as TraceEvent[]));
+  });
+  await cdp.send('Tracing.start', { categories: 'disabled-by-default-devtools.timeline,devtools.timeline', transferMode: 'ReportEvents' });
+  return {
+    async stop() {
+      const complete = new Promise((done) => cdp.once('Tracing.tracingComplete', done));
+      await cdp.send('Tracing.end');
+      await complete;
+      await cdp.detach();
+      const mainThreads = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+      return events
+        .filter((e) => e.name === 'RunTask' && e.ph === 'X' && mainThreads.has(`${e.pid}:${e.tid}`))
+        .map((e) => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? e.dur ?? 0) / 1000 }));
+    },
+  };
+}
+
+/** One line for the test log: the longest tasks by CPU time, with their wall time. */
+export function describeTasks(tasks: readonly MainThreadTask[], over = 50): string {
+  const long = tasks.filter((task) => task.cpuMs >= over || task.wallMs >= over);
+  return long.length === 0 ? 'none' : long.map((task) => `${Math.round(task.cpuMs)} ms CPU (${Math.round(task.wallMs)} ms wall)`).join(', ');
+}
