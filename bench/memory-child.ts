@@ -5,7 +5,8 @@
  * TOKENS-token trajectory and prints {"peakRssMB", "loadedRssMB", "tokensPerSecond"} (peak
  * resident set size of the process: JavaScript heap, onnxruntime's arena and the weights).
  */
-import { createTransformersEngine } from '../src/core/engine/transformers-engine';
+import { createTransformersEngine } from '../src/core/engine/transformers';
+import { nodeModelFiles } from '../src/node/model-files';
 import { agentRanges, randomTokens } from './models';
 
 const MB = 1024 * 1024;
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   const [root, modelId, tokensText] = process.argv.slice(2);
   const tokens = Number(tokensText);
   if (!root || !modelId || !Number.isInteger(tokens) || tokens < 2) throw new Error('usage: memory-child.ts MODEL_ROOT MODEL_ID TOKENS');
-  const engine = await createTransformersEngine({ modelId, localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  const engine = await createTransformersEngine({ files: nodeModelFiles, modelId, localModelPath: root, dtype: 'fp32', device: 'cpu' });
   const loadedRssMB = peakRssMB();
   const tokenIds = randomTokens(tokens, engine.vocabSize, 5);
   const ranges = agentRanges(tokens, Math.min(2048, Math.floor(tokens / 8)), 9);

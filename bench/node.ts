@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { createTransformersEngine, type TransformersEngine } from '../src/core/engine/transformers-engine';
+import { createTransformersEngine, type TransformersEngine } from '../src/core/engine/transformers';
+import { nodeModelFiles } from '../src/node/model-files';
 import type { TokenFigures, TokenRange } from '../src/core/engine';
 import type { Gpt2Config } from '../lab/model-builder';
 import { packScoreRecord, unpackScoreRecord, type PackedScoreRecord } from '../src/core/scores/packed';
@@ -85,7 +86,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
   let plain: ort.InferenceSession | null = null;
   try {
     const load = (reduction: 'auto' | 'separate') =>
-      createTransformersEngine({ modelId: model.id, localModelPath: folders.root, dtype: 'fp32', device: 'cpu', reduction, ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) });
+      createTransformersEngine({ files: nodeModelFiles, modelId: model.id, localModelPath: folders.root, dtype: 'fp32', device: 'cpu', reduction, ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) });
     const engine = await load('auto');
     engines.push(engine);
     const separate = await load('separate');
@@ -202,7 +203,7 @@ export async function measurePrefixReuse(options: PrefixReuseOptions): Promise<P
   const folders = await writeBenchModels([model]);
   let engine: TransformersEngine | null = null;
   try {
-    engine = await createTransformersEngine({ modelId: model.id, localModelPath: folders.root, dtype: 'fp32', device: 'cpu' });
+    engine = await createTransformersEngine({ files: nodeModelFiles, modelId: model.id, localModelPath: folders.root, dtype: 'fp32', device: 'cpu' });
     const prefix = randomTokens(sharedPrefix, model.config.vocabSize, 3);
     const greeting: TokenRange = { start: sharedPrefix - 24, end: sharedPrefix - 4 };
     const group = Array.from({ length: trajectories }, (_, index) => {

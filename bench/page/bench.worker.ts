@@ -6,7 +6,8 @@
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web/webgpu';
 import { env } from '@huggingface/transformers';
-import { configureWasmThreads, createTransformersEngine, type TransformersEngine } from '../../src/core/engine/transformers-engine';
+import { createTransformersEngine, type TransformersEngine } from '../../src/core/engine/transformers';
+import { browserModelFiles, configureWasmThreads } from '../../src/worker/browser-model-host';
 import type { TokenFigures, TokenRange } from '../../src/core/engine/types';
 
 const ORT_BASE = new URL('/ort/', self.location.origin).href;
@@ -83,7 +84,7 @@ async function plainForwardMs(session: ort.InferenceSession, shape: ModelShape, 
 }
 
 async function loadEngine(request: { modelsPath: string; modelId: string }, device: 'wasm' | 'webgpu'): Promise<TransformersEngine> {
-  return createTransformersEngine({ modelId: request.modelId, localModelPath: request.modelsPath, dtype: 'fp32', device });
+  return createTransformersEngine({ files: browserModelFiles, modelId: request.modelId, localModelPath: request.modelsPath, dtype: 'fp32', device });
 }
 
 const logprobsOf = (figures: TokenFigures[][]): number[] => figures.flatMap((sequence) => sequence.flatMap((range) => Array.from(range.logprob)));

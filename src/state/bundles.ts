@@ -8,7 +8,7 @@ import { name as APP_NAME, version as APP_VERSION } from '../../package.json';
 import { ingestClient } from '../worker/ingestClient';
 import { encodeBundle, looksLikeBundle, BUNDLE_FORMAT, type AnalysisBundle, type BundleEntry, type BundleScore, type ModelPairDescription } from '../core/bundle';
 import type { ScoreRecord } from '../core/scores/format';
-import type { ScoredTrajectory } from '../worker/scoringClient';
+import type { ScoredTrajectory } from '../core/scoring';
 import { useAppStore } from './store';
 import { useScoringStore } from './scoring';
 import { useAnalysisStore } from './analysis';

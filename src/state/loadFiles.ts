@@ -4,7 +4,7 @@ import { useAppStore } from './store';
 import type { ParseResult } from '../core/trajectory/ingest';
 import type { ScoreRecord } from '../core/scores/format';
 import type { NotScoredStep } from '../core/engine/pair';
-import type { ScoredTrajectory } from '../worker/scoringClient';
+import type { ScoredTrajectory } from '../core/scoring';
 import { useScoringStore } from './scoring';
 import { importBundlesAmong } from './bundles';
 

@@ -7,7 +7,7 @@
  * (state/persistence) so that one cut short by a reload can be resumed.
  */
 import { create } from 'zustand';
-import { Comlink, scoringWorker, unpackScoredTrajectory, type PackedScoredTrajectory, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoringClient';
+import { scoringClient, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoringClient';
 import type { DevicePreference, ModelDtype } from '../worker/device';
 import type { RenderMode } from '../core/render/types';
 import { useAppStore } from './store';
@@ -126,7 +126,7 @@ async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
       };
     case 'folders': {
       if (!choice.policy || !choice.reference) throw new Error('choose both a policy folder and a reference folder');
-      const worker = scoringWorker();
+      const worker = scoringClient();
       const register = (pick: FolderPick) => worker.registerFolder(pick.name, new Map<string, Blob>(pick.files));
       const identity = (pick: FolderPick) => `folder:${pick.name}#${folderFilesTag(pick.files)}`;
       return {
@@ -162,9 +162,8 @@ export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFa
   useScoringStore.setState({ modelState: 'loading', modelError: null, loadProgress: {}, pairStatus: null, loadedPair: null });
   try {
     const sources = await sourcesFor(choice);
-    const status = await scoringWorker().loadPair(
-      { policy: sources.policy, reference: sources.reference, dtype, device: devicePreference, ...extra },
-      Comlink.proxy((p: LoadProgress) => useScoringStore.setState((s) => ({ loadProgress: { ...s.loadProgress, [`${p.model}:${p.file}`]: p } }))),
+    const status = await scoringClient().loadPair({ policy: sources.policy, reference: sources.reference, dtype, device: devicePreference, ...extra }, (p: LoadProgress) =>
+      useScoringStore.setState((s) => ({ loadProgress: { ...s.loadProgress, [`${p.model}:${p.file}`]: p } })),
     );
     const key = pairKeyOf(modelIdentity(sources.identity.policy, status.policy), modelIdentity(sources.identity.reference, status.reference));
     const loadedPair: LoadedPair = { key, dtype, label: sources.label };
@@ -194,7 +193,7 @@ export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFa
 export async function scoreTrajectories(keys: readonly string[] = useAppStore.getState().trajectoryOrder, render: RenderMode = useScoringStore.getState().render): Promise<void> {
   const { modelState, job, loadedPair } = useScoringStore.getState();
   if (modelState !== 'ready' || !loadedPair || job?.running) return;
-  const worker = scoringWorker();
+  const worker = scoringClient();
   const id = await worker.newJobId();
   const trajectories = useAppStore.getState().trajectories;
   const items = keys.filter((k) => trajectories[k]).map((key) => ({ key, trajectory: trajectories[key].trajectory }));
@@ -231,15 +230,10 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
       patchJob({ running: false, progress: { trajectoriesDone: 0, trajectoriesTotal: 0, tokensDone: 0, tokensTotal: 0, elapsedMs: 0 } });
       return;
     }
-    const outcome = await worker.score(
-      id,
-      misses,
-      render,
-      Comlink.proxy({
+    const outcome = await worker.score(id, misses, render, {
         onProgress: (progress: JobProgress) => patchJob({ progress }),
         // A result of a job that is no longer current (the session was cleared meanwhile) is dropped.
-        onResult: (packed: PackedScoredTrajectory) => {
-          const result = unpackScoredTrajectory(packed);
+        onResult: (result: ScoredTrajectory) => {
           useScoringStore.setState((s) =>
             s.job?.id === id
               ? { results: { ...s.results, [result.key]: result }, resultCacheKeys: { ...s.resultCacheKeys, [result.key]: cacheKeyOf.get(result.key)! } }
@@ -252,8 +246,7 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
             pendingJob: s.job?.id === id && s.pendingJob ? { ...s.pendingJob, failedKeys: [...s.pendingJob.failedKeys, key] } : s.pendingJob,
           })),
         onFallback: (status: PairStatus) => useScoringStore.setState({ pairStatus: status }),
-      }),
-    );
+    });
     // Finished or cancelled by the user: nothing to resume.
     useScoringStore.setState((s) => (s.job?.id === id ? { job: { ...s.job, running: false, cancelled: outcome.cancelled }, pendingJob: null } : s));
   } catch (error) {
@@ -302,5 +295,5 @@ export function canLoadChoice(choice: ModelChoice): boolean {
 
 export async function cancelScoring(): Promise<void> {
   const job = useScoringStore.getState().job;
-  if (job?.running) await scoringWorker().cancel(job.id);
+  if (job?.running) await scoringClient().cancel(job.id);
 }

@@ -11,7 +11,8 @@ import { env } from '@huggingface/transformers';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts, renderTrajectory } from '../../src/core/render';
 import { loadTokenizer } from '../../src/core/tokenizer';
-import { createTransformersEngine } from '../../src/core/engine/transformers-engine';
+import { createTransformersEngine } from '../../src/core/engine/transformers';
+import { nodeModelFiles } from '../../src/node/model-files';
 import { scorePair } from '../../src/core/engine/pair';
 import type { ScoreRecord } from '../../src/core/scores/format';
 import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession, type ShownToken, loadFolderPair } from '../../tools/browser';
@@ -46,8 +47,8 @@ beforeAll(async () => {
   // The Node figures: the same engine code on onnxruntime-node.
   Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: root });
   const tokenizer = await loadTokenizer('policy');
-  const policy = await createTransformersEngine({ modelId: 'policy', localModelPath: root, dtype: 'fp32', device: 'cpu' });
-  const reference = await createTransformersEngine({ modelId: 'reference', localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  const policy = await createTransformersEngine({ files: nodeModelFiles, modelId: 'policy', localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  const reference = await createTransformersEngine({ files: nodeModelFiles, modelId: 'reference', localModelPath: root, dtype: 'fp32', device: 'cpu' });
   nodeRecord = (await scorePair({ trajectory, rendered: renderTrajectory(trajectory, tokenizer, 'plain'), policy, reference, decodeTokens: (ids) => tokenizer.decodeTokens(ids) })).record;
   await policy.dispose();
   await reference.dispose();

@@ -15,7 +15,8 @@ import { parseTrajectoryText } from '../../src/core/trajectory';
 import type { Trajectory } from '../../src/core/trajectory/types';
 import { renderPlainTexts, renderTrajectory } from '../../src/core/render';
 import { loadTokenizer } from '../../src/core/tokenizer';
-import { createTransformersEngine } from '../../src/core/engine/transformers-engine';
+import { createTransformersEngine } from '../../src/core/engine/transformers';
+import { nodeModelFiles } from '../../src/node/model-files';
 import { scorePair } from '../../src/core/engine/pair';
 import { serializeScoreRecord } from '../../src/core/scores/format';
 import { openAppWithExamples, openBrowser, type BrowserSession, loadFolderPair } from '../../tools/browser';
@@ -183,8 +184,8 @@ beforeAll(async () => {
   // The same trajectories scored in Node with the engine the worker runs, then evaluated by the CLI.
   Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: root });
   const tokenizer = await loadTokenizer('policy');
-  const policy = await createTransformersEngine({ modelId: 'policy', localModelPath: root, dtype: 'fp32', device: 'cpu' });
-  const reference = await createTransformersEngine({ modelId: 'reference', localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  const policy = await createTransformersEngine({ files: nodeModelFiles, modelId: 'policy', localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  const reference = await createTransformersEngine({ files: nodeModelFiles, modelId: 'reference', localModelPath: root, dtype: 'fp32', device: 'cpu' });
   const lines: string[] = [];
   for (const trajectory of trajectories) {
     const { record } = await scorePair({ trajectory, rendered: renderTrajectory(trajectory, tokenizer, 'plain'), policy, reference, decodeTokens: (ids) => tokenizer.decodeTokens(ids) });

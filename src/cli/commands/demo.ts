@@ -15,7 +15,8 @@ import { Gpt2Model } from '../../demo/gpt2-inference';
 import { modelActionLogProbs } from '../../demo/model-agent';
 import { gpt2WeightsFromOnnx } from '../../demo/onnx-weights';
 import { verifyDemoPair } from '../../demo/verify';
-import { createTransformersEngine } from '../../core/engine/transformers-engine';
+import { createTransformersEngine } from '../../core/engine/transformers';
+import { nodeModelFiles } from '../../node/model-files';
 import { scorePair } from '../../core/engine/pair';
 import { renderTrajectory } from '../../core/render';
 import { loadTokenizer } from '../../core/tokenizer';
@@ -82,8 +83,8 @@ export async function run(argv: string[]): Promise<number> {
   // This command reads only the shipped files, never the hub.
   Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: modelsRoot });
   const tokenizer = await loadTokenizer('demo-policy');
-  const policy = await createTransformersEngine({ modelId: 'demo-policy', localModelPath: modelsRoot, dtype, device: 'cpu' });
-  const reference = await createTransformersEngine({ modelId: 'demo-reference', localModelPath: modelsRoot, dtype, device: 'cpu' });
+  const policy = await createTransformersEngine({ files: nodeModelFiles, modelId: 'demo-policy', localModelPath: modelsRoot, dtype, device: 'cpu' });
+  const reference = await createTransformersEngine({ files: nodeModelFiles, modelId: 'demo-reference', localModelPath: modelsRoot, dtype, device: 'cpu' });
   let scored = 0;
   try {
     const result = await verifyDemoPair({

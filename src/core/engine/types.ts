@@ -89,6 +89,28 @@ export interface LogprobEngine {
   dispose(): Promise<void>;
 }
 
+/**
+ * The engine seam of the scoring path (src/core/scoring): a LogprobEngine that says what it is and
+ * how it runs. The transformers.js engine (CPU, WASM, WebGPU) implements it, and so does every
+ * engine a pair can run on; the scoring path never asks which one it has.
+ */
+export interface ScoringEngine extends LogprobEngine {
+  /** The model as the engine was asked for it (hub id or folder name). */
+  readonly modelId: string;
+  readonly vocabSize: number;
+  /** `device`: logits stay on the device that computed them and are reduced there; `cpu`: they are read back per chunk. */
+  readonly logitsPlacement: 'device' | 'cpu';
+  /** `model-graph`: the reduction runs inside the model's session; `separate-session`: in a second session. */
+  readonly reductionPlacement: 'model-graph' | 'separate-session';
+  /** `append-only`: new cache rows appended in place; `present-outputs`: each run's present.* outputs fed back. */
+  readonly kvCacheMode: 'append-only' | 'present-outputs';
+  /** `scored-only`: logits of scored positions only; `every-position`: of every position forwarded. */
+  readonly logitRows: 'scored-only' | 'every-position';
+  /** The chunk length a score() call with this requested chunk size will use. */
+  effectiveChunkSize(requested?: number): number;
+  releasePrefixCache(): Promise<void>;
+}
+
 export class ContextLimitError extends Error {
   constructor(
     readonly limit: number,

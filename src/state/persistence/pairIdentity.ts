@@ -6,7 +6,7 @@
  * nothing the scores mean.
  */
 import { Fnv1a64 } from '../../core/tokenizer/fingerprint';
-import type { LoadedModelInfo } from '../../worker/scoringClient';
+import type { LoadedModelInfo } from '../../core/scoring';
 import type { ModelDtype } from '../../worker/device';
 import type { RenderMode } from '../../core/render/types';
 import { canonicalJson } from './contentHash';

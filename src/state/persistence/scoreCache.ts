@@ -1,5 +1,5 @@
 /** Reads of the score cache (writes go through the session writer with the results they belong to). */
-import type { ScoredTrajectory } from '../../worker/scoringClient';
+import type { ScoredTrajectory } from '../../core/scoring';
 import { sessionDatabase } from './database';
 import { scoresOf } from './records';
 

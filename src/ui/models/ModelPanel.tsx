@@ -1,7 +1,7 @@
 import { useScoringStore, setModelOptions, loadModelPair, type FolderPick, type ModelChoice } from '../../state/scoring';
 import { applyPairDefaults } from '../../state/analysis';
 import type { DevicePreference, ModelDtype } from '../../worker/device';
-import type { LoadedModelInfo } from '../../worker/scoringClient';
+import type { LoadedModelInfo } from '../../core/scoring';
 import type { RenderMode } from '../../core/render/types';
 import { formatBytes } from '../format';
 import { MODEL_PRESETS } from '../../core/models/presets';

@@ -6,7 +6,7 @@
 import { buildHtmlReport, type HtmlReportInput, type PaletteEntry, type ReportMessage, type ReportTrajectory } from '../../core/report';
 import type { EvaluationReport, TrajectoryEvaluation } from '../../core/scores/evaluate';
 import type { ToolCall, Trajectory } from '../../core/trajectory/types';
-import type { ScoredTrajectory } from '../../worker/scoringClient';
+import type { ScoredTrajectory } from '../../core/scoring';
 import type { AnalysisSettings } from '../../state/analysis';
 import { advantageColor, advantageTextColor } from '../heatmap/colorScale';
 import { advantageClass, STEPS_PER_SIDE } from '../heatmap/tokenClasses';

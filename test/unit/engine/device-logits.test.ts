@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuDeviceLike, OrtSession, OrtSessionFactory, OrtTensor, OrtTensorConstructor } from '../../../src/core/engine/ort-types';
 import { LogitReducer } from '../../../src/core/engine/reduction';
-import { engineFromParts, type TransformersEngine } from '../../../src/core/engine/transformers-engine';
+import { engineFromParts, type TransformersEngine } from '../../../src/core/engine/transformers';
 import type { TokenRange } from '../../../src/core/engine/types';
 import { fullLogits, independentFigures, maxAbsDifference, randomTokenIds, writeModelFolders, type IndependentFigures, type ModelRoot, type TestModel } from './helpers';
 

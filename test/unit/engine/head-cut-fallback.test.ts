@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildGpt2Onnx, randomGpt2Weights } from '../../../lab/model-builder';
-import { withFusedReduction } from '../../../src/core/engine/transformers-engine';
+import { withFusedReduction } from '../../../src/core/engine/transformers';
 import type { OrtSession, OrtSessionFactory, OrtTensorConstructor } from '../../../src/core/engine/ort-types';
 
 const config = { vocabSize: 120, contextLength: 64, embeddingDim: 16, layerCount: 1, headCount: 2 };

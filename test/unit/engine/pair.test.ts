@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTokenizersMatch, scorePair, scorePairFromPrecomputed, scoreStepLevel, type PairProgress } from '../../../src/core/engine/pair';
 import { precomputedFromScoreRecord, precomputedFromTrajectory } from '../../../src/core/engine/precomputed';
-import { createTransformersEngine, type TransformersEngine } from '../../../src/core/engine/transformers-engine';
+import { createTransformersEngine, type TransformersEngine } from '../../../src/core/engine/transformers';
+import { nodeModelFiles } from '../../../src/node/model-files';
 import type { MessageSpan, RenderedTrajectory } from '../../../src/core/render/types';
 import { serializeScoreRecord, validateScoreRecord, type ScoreRecord } from '../../../src/core/scores/format';
 import type { Message, Trajectory } from '../../../src/core/trajectory/types';
@@ -53,8 +54,8 @@ let expectedReference: IndependentFigures;
 
 beforeAll(async () => {
   modelRoot = await writeModelFolders([policyModel, referenceModel]);
-  policy = await createTransformersEngine({ modelId: policyModel.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', chunkSize: 32 });
-  reference = await createTransformersEngine({ modelId: referenceModel.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', chunkSize: 32 });
+  policy = await createTransformersEngine({ files: nodeModelFiles, modelId: policyModel.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', chunkSize: 32 });
+  reference = await createTransformersEngine({ files: nodeModelFiles, modelId: referenceModel.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', chunkSize: 32 });
   const onnx = (model: TestModel) => join(modelRoot.root, model.id, 'onnx/model.onnx');
   expectedPolicy = independentFigures(await fullLogits(onnx(policyModel), shortTokens, policyModel.config), shortTokens);
   expectedReference = independentFigures(await fullLogits(onnx(referenceModel), shortTokens, referenceModel.config), shortTokens);

@@ -5,7 +5,8 @@
  * the separate reduction session; long contexts get chunks sized to the attention budget.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTransformersEngine, type TransformersEngine } from '../../../src/core/engine/transformers-engine';
+import { createTransformersEngine, type TransformersEngine } from '../../../src/core/engine/transformers';
+import { nodeModelFiles } from '../../../src/node/model-files';
 import type { TokenFigures, TokenRange } from '../../../src/core/engine/types';
 import { maxAbsDifference, randomTokenIds, writeModelFolders, type ModelRoot, type TestModel } from './helpers';
 
@@ -45,7 +46,7 @@ function maxDifference(a: TokenFigures[][], b: TokenFigures[][]): number {
 
 beforeAll(async () => {
   modelRoot = await writeModelFolders([model]);
-  engine = await createTransformersEngine({ modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu' });
+  engine = await createTransformersEngine({ files: nodeModelFiles, modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu' });
   engine.resetStats();
   fresh = [];
   for (const sequence of group) fresh.push(await engine.score(sequence.tokenIds, sequence.ranges, { chunkSize: 32 }));
@@ -136,7 +137,7 @@ describe('prefix reuse', () => {
 describe('reduction inside the model graph', () => {
   it('reads back 12 bytes per scored token and matches the separate reduction session within 1e-5', async () => {
     expect(engine.reductionPlacement).toBe('model-graph');
-    const separate = await createTransformersEngine({ modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', reduction: 'separate' });
+    const separate = await createTransformersEngine({ files: nodeModelFiles, modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', reduction: 'separate' });
     try {
       expect(separate.reductionPlacement).toBe('separate-session');
       engine.resetStats();
@@ -158,6 +159,7 @@ describe('chunks of long contexts', () => {
   it('shortens chunks so their attention scores fit the budget, with the same figures', async () => {
     // 4 heads × 4 bytes × length × (start + length) ≤ 64 KiB: the first chunk is 64 tokens, not 512 (later ones stay at the 64-token floor).
     const budgeted = await createTransformersEngine({
+      files: nodeModelFiles,
       modelId: model.id,
       localModelPath: modelRoot.root,
       dtype: 'fp32',
@@ -180,7 +182,7 @@ describe('the KV cache between chunks', () => {
   it('is appended to in place on the fused graph: only new rows cross, same figures as the present outputs fed back', async () => {
     expect(engine.kvCacheMode).toBe('append-only');
     expect(engine.logitRows).toBe('scored-only');
-    const separate = await createTransformersEngine({ modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', reduction: 'separate' });
+    const separate = await createTransformersEngine({ files: nodeModelFiles, modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu', reduction: 'separate' });
     try {
       expect(separate.kvCacheMode).toBe('present-outputs');
       expect(separate.logitRows).toBe('every-position');

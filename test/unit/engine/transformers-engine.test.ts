@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTransformersEngine, type TransformersEngine } from '../../../src/core/engine/transformers-engine';
+import { createTransformersEngine, type TransformersEngine } from '../../../src/core/engine/transformers';
+import { nodeModelFiles } from '../../../src/node/model-files';
 import { ContextLimitError, type ScoreProgress, type TokenFigures, type TokenRange } from '../../../src/core/engine/types';
 import { fullLogits, independentFigures, maxAbsDifference, randomTokenIds, writeModelFolders, type IndependentFigures, type ModelRoot, type TestModel } from './helpers';
 
@@ -29,7 +30,7 @@ let expected: IndependentFigures;
 
 beforeAll(async () => {
   modelRoot = await writeModelFolders([model], ['fp32', 'q8', 'q4']);
-  engine = await createTransformersEngine({ modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu' });
+  engine = await createTransformersEngine({ files: nodeModelFiles, modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu' });
   const scoredPrefix = tokenIds.slice(0, 199);
   expected = independentFigures(await fullLogits(join(modelRoot.root, model.id, 'onnx/model.onnx'), scoredPrefix, model.config), scoredPrefix);
 });
@@ -102,6 +103,7 @@ describe('transformers.js engine (onnxruntime-node, CPU)', () => {
 
   it('caps the chunk so a chunk’s logits stay under maxLogitsBytesPerChunk', async () => {
     const capped = await createTransformersEngine({
+      files: nodeModelFiles,
       modelId: model.id,
       localModelPath: modelRoot.root,
       dtype: 'fp32',
@@ -178,7 +180,7 @@ describe('transformers.js engine (onnxruntime-node, CPU)', () => {
     const fp32 = await engine.score(tokenIds, ranges, { chunkSize: 64 });
     const report: Record<string, Record<string, number>> = {};
     for (const dtype of ['q8', 'q4'] as const) {
-      const quantized = await createTransformersEngine({ modelId: model.id, localModelPath: modelRoot.root, dtype, device: 'cpu' });
+      const quantized = await createTransformersEngine({ files: nodeModelFiles, modelId: model.id, localModelPath: modelRoot.root, dtype, device: 'cpu' });
       try {
         expect(quantized.description).toBe(`transformers.js/onnxruntime-node/cpu/${dtype}`);
         const figures = await quantized.score(tokenIds, ranges, { chunkSize: 64 });
@@ -207,7 +209,7 @@ describe('transformers.js engine (onnxruntime-node, CPU)', () => {
   });
 
   it('refuses to score after dispose()', async () => {
-    const disposable = await createTransformersEngine({ modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu' });
+    const disposable = await createTransformersEngine({ files: nodeModelFiles, modelId: model.id, localModelPath: modelRoot.root, dtype: 'fp32', device: 'cpu' });
     await disposable.dispose();
     await expect(disposable.score(tokenIds, ranges)).rejects.toThrow('disposed');
   });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrtSession, OrtSessionFactory, OrtTensorConstructor } from '../../../src/core/engine/ort-types';
 import { fuseReductionIntoModel, headCutOf } from '../../../src/core/engine/reduction';
 import { graphNodes, initializerNames } from '../../../src/core/engine/graph-edit';
-import { engineFromParts, type TransformersEngine } from '../../../src/core/engine/transformers-engine';
+import { engineFromParts, type TransformersEngine } from '../../../src/core/engine/transformers';
 import type { TokenRange } from '../../../src/core/engine/types';
 import { fullLogits, independentFigures, maxAbsDifference, randomTokenIds, writeModelFolders, type ModelRoot, type TestModel } from './helpers';
 

@@ -1,7 +1,7 @@
 /** Small, real-shaped session state for the persistence tests. */
 import type { Trajectory } from '../../../src/core/trajectory/types';
 import type { LoadedFile, LoadedTrajectory } from '../../../src/state/store';
-import type { ScoredTrajectory } from '../../../src/worker/scoringClient';
+import type { ScoredTrajectory } from '../../../src/core/scoring';
 import { DEFAULT_ANALYSIS_SETTINGS } from '../../../src/state/analysis';
 import { DEFAULT_LIST_FILTERS } from '../../../src/state/listView';
 import type { SessionSnapshot } from '../../../src/state/persistence/records';

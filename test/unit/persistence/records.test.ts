@@ -14,7 +14,7 @@ import {
   type StoredSession,
 } from '../../../src/state/persistence/records';
 import { loadedFile, scored, sessionSnapshot } from './fixtures';
-import type { ScoredTrajectory } from '../../../src/worker/scoringClient';
+import type { ScoredTrajectory } from '../../../src/core/scoring';
 
 const job: JobRecord = { pairKey: 'pair:1', pairLabel: 'a / b', dtype: 'fp32', render: 'plain', keys: ['1:0', '1:1', '1:2', '9:0'], failedKeys: ['1:2'], startedAt: 1 };
 

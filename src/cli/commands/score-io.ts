@@ -1,0 +1,137 @@
+/**
+ * `score`'s input and output: reading trajectory files (a file that fails is reported and the
+ * rest go on), progress and notices on standard error, the JSON Lines sink, and output ids that
+ * stay unique across files.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { parseTrajectoryBytes } from '../../core/trajectory/ingest';
+import type { Trajectory } from '../../core/trajectory/types';
+
+// ---------------------------------------------------------------------------------------------
+// Standard error: progress (left out with --quiet) and notices (always)
+
+export class Reporter {
+  private statusShown = false;
+  private readonly live: boolean;
+
+  constructor(
+    private readonly quiet: boolean,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    this.live = !quiet && stream.isTTY === true;
+  }
+
+  /** Progress and summaries. */
+  info(line: string): void {
+    if (!this.quiet) this.write(`score: ${line}\n`);
+  }
+
+  /** What the user must see: fallbacks, steps not scored, errors. */
+  notice(line: string): void {
+    this.write(`score: ${line}\n`);
+  }
+
+  /** A line that the next one overwrites (terminals only). */
+  status(line: string): void {
+    if (!this.live) return;
+    this.stream.write(`\r${line}\x1b[K`);
+    this.statusShown = true;
+  }
+
+  private write(text: string): void {
+    if (this.statusShown) {
+      this.stream.write('\r\x1b[K');
+      this.statusShown = false;
+    }
+    this.stream.write(text);
+  }
+}
+
+
+
+export interface TrajectoryEntry {
+  file: string;
+  /** Position of the trajectory in its file. */
+  index: number;
+  trajectory: Trajectory;
+}
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+export async function readTrajectories(files: readonly string[], reporter: Reporter): Promise<{ entries: TrajectoryEntry[]; failed: boolean }> {
+  const entries: TrajectoryEntry[] = [];
+  let failed = false;
+  for (const file of files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      reporter.notice(`error: ${file}: cannot read the file: ${(code && READ_FAILURES[code]) ?? (error as Error).message}`);
+      failed = true;
+      continue;
+    }
+    const { trajectories, errors } = parseTrajectoryBytes(file, bytes);
+    for (const error of errors) reporter.notice(`error: ${error.message}`);
+    if (errors.length > 0) failed = true;
+    trajectories.forEach((trajectory, index) => entries.push({ file, index, trajectory }));
+    reporter.info(`${file}: ${trajectories.length} trajector${trajectories.length === 1 ? 'y' : 'ies'}${errors.length > 0 ? `, ${errors.length} error${errors.length === 1 ? '' : 's'}` : ''}`);
+  }
+  return { entries, failed };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+export interface LineSink {
+  write(line: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function sinkOn(stream: Writable, closeStream: boolean): LineSink {
+  let streamError: Error | null = null;
+  stream.on('error', (error) => {
+    streamError = error;
+  });
+  return {
+    async write(line) {
+      if (streamError) throw streamError;
+      if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+    },
+    async close() {
+      if (streamError) throw streamError;
+      if (closeStream) {
+        stream.end();
+        await once(stream, 'finish');
+      }
+    },
+  };
+}
+
+export async function openSink(out: string | null): Promise<LineSink> {
+  if (out === null) return sinkOn(process.stdout, false);
+  const stream = createWriteStream(out);
+  await once(stream, 'open');
+  return sinkOn(stream, true);
+}
+
+/** Ids unique across all files (the score format requires it within a file): later repeats get `~2`, `~3`, … */
+export class OutputIds {
+  private readonly used = new Set<string>();
+
+  claim(id: string): string {
+    let candidate = id;
+    for (let n = 2; this.used.has(candidate); n++) candidate = `${id}~${n}`;
+    this.used.add(candidate);
+    return candidate;
+  }
+}
+

@@ -1,0 +1,72 @@
+/** The transformers.js engine's options and what it tells about itself (see ./engine.ts). */
+import type { AutoModelForCausalLM, DataType, DeviceType } from '@huggingface/transformers';
+import type { EngineStats, ScoreOptions, ScoringEngine, SequenceToScore, TokenFigures } from '../types';
+import type { ModelFileReader } from '../model-location';
+
+export const DEFAULT_CHUNK_SIZE = 512;
+/** CPU/WASM default: a chunk's float32 logits stay under 64 MiB (≈ 110 positions of a 150k vocabulary). */
+export const DEFAULT_MAX_LOGITS_BYTES_PER_CHUNK = 64 * 1024 * 1024;
+/**
+ * A chunk's attention scores ([heads, chunk, past + chunk] floats, a few such tensors per layer)
+ * stay under this: at 32k tokens of context, a 512-token chunk of a 4-head model would otherwise
+ * allocate 268 MB per score tensor, and peak memory would grow with the trajectory's length.
+ */
+export const DEFAULT_MAX_ATTENTION_BYTES_PER_CHUNK = 64 * 1024 * 1024;
+
+type FromPretrainedOptions = NonNullable<Parameters<typeof AutoModelForCausalLM.from_pretrained>[1]>;
+
+/**
+ * `auto`: on CPU and WASM the reduction runs inside the model's graph when the model file can be
+ * read again; `separate`: always in a second session (logits read back on CPU/WASM).
+ */
+export type ReductionMode = 'auto' | 'separate';
+
+export interface TransformersEngineOptions {
+  /** Hub model id (`onnx-community/Qwen2.5-0.5B-Instruct`), or a folder name under `localModelPath`. */
+  modelId: string;
+  /** Load from this local root only; absent: from the hub only (see withModelLocation). */
+  localModelPath?: string;
+  /**
+   * How the host reads the ONNX file back for the in-graph reduction (Node: the folder or
+   * transformers.js' file cache; browser: the served folder or Cache Storage). null: no fused graph.
+   */
+  files: ModelFileReader | null;
+  /** Which ONNX file transformers.js picks: fp32 → model.onnx, fp16, q8 → model_quantized.onnx, q4 … */
+  dtype: DataType;
+  /** `cpu` (Node), `wasm` or `webgpu` (browser), …; transformers.js' default when absent. */
+  device?: DeviceType;
+  /** Tokens per forward pass (default 512); lowered further when a chunk's logits would exceed the buffer limit. */
+  chunkSize?: number;
+  /** Upper bound on one chunk's float32 logits in bytes (CPU/WASM default 64 MiB; WebGPU default: the device's buffer limits). */
+  maxLogitsBytesPerChunk?: number;
+  /** Upper bound on one chunk's attention scores per layer in bytes (default 64 MiB): long contexts get shorter chunks. */
+  maxAttentionBytesPerChunk?: number;
+  /** Where the logits are reduced (default `auto`). */
+  reduction?: ReductionMode;
+  /** transformers.js' loading progress callback (file downloads). */
+  onLoadProgress?: FromPretrainedOptions['progress_callback'];
+}
+
+export interface TransformersEngine extends ScoringEngine {
+  readonly modelId: string;
+  readonly vocabSize: number;
+  /** `device`: logits stay on the device that computed them and are reduced there; `cpu`: they are read back per chunk. */
+  readonly logitsPlacement: 'device' | 'cpu';
+  /** `model-graph`: the reduction runs inside the model's session (CPU/WASM); `separate-session`: in a second session. */
+  readonly reductionPlacement: 'model-graph' | 'separate-session';
+  /**
+   * `append-only`: the graph gives each run's new cache rows and the engine appends them to one
+   * buffer per cache tensor (fused CPU/WASM graphs); `present-outputs`: each run's present.*
+   * outputs are the next run's past inputs (WebGPU keeps them on the GPU).
+   */
+  readonly kvCacheMode: 'append-only' | 'present-outputs';
+  /** `scored-only`: the LM head computes the logits of scored positions only (a cut fused graph); `every-position`: of every position of a chunk. */
+  readonly logitRows: 'scored-only' | 'every-position';
+  /** Counters since creation or `resetStats()` (tokens forwarded, bytes read back, …). */
+  readonly stats: EngineStats;
+  resetStats(): void;
+  /** The chunk length a score() call with this requested chunk size will use (before the attention cap of long contexts). */
+  effectiveChunkSize(requested?: number): number;
+  scoreMany(sequences: readonly SequenceToScore[], options?: Omit<ScoreOptions, 'reusePrefix'>): Promise<TokenFigures[][]>;
+  releasePrefixCache(): Promise<void>;
+}

@@ -1,0 +1,222 @@
+/**
+ * From a model transformers.js loaded to an engine: finds the onnxruntime it runs on, builds the
+ * reduction, re-creates the session from the model file with the reduction fused into its graph
+ * (and the LM head cut to the scored rows) where the runtime allows it, and checks the graph.
+ */
+import { Tensor as TransformersTensor, env, type PreTrainedModel } from '@huggingface/transformers';
+import {
+  FUSED_REDUCTION_INPUTS,
+  FUSED_REDUCTION_MIN_OPSET,
+  FUSED_REDUCTION_OUTPUTS,
+  LogitReducer,
+  fuseReductionIntoModel,
+  headCutOf,
+  type FusedReductionOptions,
+  type HeadCut,
+} from '../reduction';
+import { defaultOpsetOf, graphNodes, initializerNames } from '../graph-edit';
+import {
+  disposeTensors,
+  type OrtExecutionProvider,
+  type OrtRuntime,
+  type OrtSession,
+  type OrtSessionFactory,
+  type OrtTensor,
+  type OrtTensorConstructor,
+  type OrtValueMetadata,
+} from '../ort-types';
+import { emptyPast } from '../kv-cache';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_ATTENTION_BYTES_PER_CHUNK, type ReductionMode, type TransformersEngine } from './options';
+import { cacheLinksOf, idTypeOf, presentNameFor, sequenceAxisOf, sequenceInputs } from './graph-io';
+import { engineFromParts } from './engine';
+
+/** Model types whose position ids start at 1 (as transformers.js' decoder_forward does). */
+const ONE_BASED_POSITION_MODEL_TYPES = new Set(['paligemma', 'gemma3_text', 'gemma3']);
+
+export interface EngineFromModelOptions {
+  modelId: string;
+  chunkSize?: number;
+  maxLogitsBytesPerChunk?: number;
+  maxAttentionBytesPerChunk?: number;
+  reduction?: ReductionMode;
+  /** Whether dispose() also disposes the transformers.js model (true when the engine loaded it). */
+  ownsModel?: boolean;
+  /** The bytes of the ONNX file the model session was made from (for the in-graph reduction); null when not at hand. */
+  readModelBytes?: (dtype: string) => Promise<Uint8Array | null>;
+}
+
+/** Wraps a causal LM already loaded by transformers.js (decoder-only: one `model` session). */
+export async function engineFromModel(model: PreTrainedModel, options: EngineFromModelOptions): Promise<TransformersEngine> {
+  type ConfiguredSession = OrtSession & { config?: { device?: string; dtype?: string } };
+  let session = model.sessions.model as ConfiguredSession | undefined;
+  if (!session || typeof session.run !== 'function') {
+    throw new Error(`${options.modelId}: transformers.js loaded no single "model" session (sessions: ${Object.keys(model.sessions).join(', ')}); only decoder-only causal LMs are supported`);
+  }
+  cacheLinksOf(session, options.modelId); // fail on an unsupported graph before creating anything
+  const runtime = ortRuntimeOf(session);
+  const config = model.config as unknown as Record<string, unknown>;
+  const device = session.config?.device ?? 'cpu';
+  const dtype = session.config?.dtype ?? 'unknown';
+  const logits = outputMetadata(session, 'logits');
+  const vocabSize = numericDim(logits.shape?.[2]) ?? numericConfig(config, 'vocab_size');
+  if (vocabSize === null) throw new Error(`${options.modelId}: neither the logits output shape nor config.vocab_size gives the vocabulary size`);
+  const logitsType = logits.type === 'float16' ? 'float16' : 'float32';
+
+  const onDevice = device === 'webgpu' && runtime.name === 'onnxruntime-web' && runtime.webgpuEnv?.device !== undefined;
+  const gpuDevice = onDevice ? await runtime.webgpuEnv!.device! : null;
+  const reductionProviders: OrtExecutionProvider[] = onDevice ? ['webgpu'] : device === 'wasm' ? ['wasm'] : ['cpu'];
+  const reducer = await LogitReducer.create(runtime.sessionFactory, runtime.Tensor, { vocabSize, logitsType, executionProviders: reductionProviders });
+  if (onDevice && reducer.Tensor.fromGpuBuffer === undefined) {
+    await reducer.release();
+    throw new Error(`${options.modelId}: the WebGPU runtime's Tensor has no fromGpuBuffer`);
+  }
+
+  let fusedReduction = false;
+  let headCut = false;
+  const fusable = (device === 'cpu' && runtime.name === 'onnxruntime-node') || (device === 'wasm' && runtime.name === 'onnxruntime-web');
+  if (fusable && options.reduction !== 'separate' && options.readModelBytes) {
+    let fused: Awaited<ReturnType<typeof withFusedReduction<ConfiguredSession>>>;
+    try {
+      fused = await withFusedReduction(session, runtime.sessionFactory, reducer.Tensor, await options.readModelBytes(dtype), {
+        vocabSize,
+        logitsType,
+        executionProviders: reductionProviders,
+        cacheLinks: cacheLinksOf(session, options.modelId).map((link) => ({
+          past: link.past.name,
+          present: link.present,
+          sequenceAxis: link.sequenceAxis,
+          type: link.past.type ?? 'float32',
+          rank: link.past.shape?.length ?? 4,
+        })),
+      });
+    } catch (error) {
+      await reducer.release();
+      throw error;
+    }
+    if (fused.session !== session) {
+      fused.session.config = session.config;
+      // transformers.js' model keeps releasing what is in its sessions map (model.dispose()).
+      (model.sessions as Record<string, unknown>).model = fused.session;
+      session = fused.session;
+      fusedReduction = fused.fused;
+      headCut = fused.headCut;
+    }
+  }
+
+  const maxContext =
+    numericConfig(config, 'max_position_embeddings') ?? numericConfig(config, 'n_positions') ?? numericConfig(config, 'n_ctx') ?? Number.POSITIVE_INFINITY;
+  const modelType = typeof config.model_type === 'string' ? config.model_type : '';
+  return engineFromParts({
+    modelId: options.modelId,
+    description: `transformers.js/${runtime.name}/${device}/${dtype}`,
+    session,
+    // From here on, tensors are made with the runtime's own class (see LogitReducer.create).
+    runtime: { ...runtime, Tensor: reducer.Tensor },
+    reducer,
+    vocabSize,
+    logitsType,
+    maxContext,
+    positionOffset: ONE_BASED_POSITION_MODEL_TYPES.has(modelType) ? 1 : 0,
+    gpuDevice,
+    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    maxLogitsBytesPerChunk: options.maxLogitsBytesPerChunk ?? null,
+    maxAttentionBytesPerChunk: options.maxAttentionBytesPerChunk ?? DEFAULT_MAX_ATTENTION_BYTES_PER_CHUNK,
+    fusedReduction,
+    headCut,
+    attentionHeads: numericConfig(config, 'num_attention_heads') ?? numericConfig(config, 'n_head'),
+    release: options.ownsModel ? () => model.dispose().then(() => undefined) : () => Promise.resolve(),
+  });
+}
+
+/**
+ * The model session re-created from its file with the reduction appended to its graph, or the
+ * original session when that is not possible (no bytes, opset < 13, the runtime refuses it). The
+ * original is released first so that two copies of the weights never coexist (WASM has 4 GiB).
+ * The LM head is cut to the scored rows where the graph allows it (headCutOf), checked by one
+ * two-token run; when that graph fails, the fused graph without the cut is loaded, and when the
+ * fused graph fails too, the plain graph again, from the same bytes.
+ */
+export async function withFusedReduction<T extends OrtSession>(
+  session: T,
+  sessionFactory: OrtSessionFactory,
+  Tensor: OrtTensorConstructor,
+  modelBytes: Uint8Array | null,
+  options: FusedReductionOptions & { executionProviders: OrtExecutionProvider[] },
+): Promise<{ session: T; fused: boolean; headCut: boolean }> {
+  const unchanged = { session, fused: false, headCut: false };
+  if (modelBytes === null) return unchanged;
+  const opset = defaultOpsetOf(modelBytes);
+  if (opset === null || opset < FUSED_REDUCTION_MIN_OPSET) return unchanged;
+  if (session.inputNames.some((name) => name.startsWith('pa_reduction'))) return unchanged;
+  const sessionOptions = { executionProviders: options.executionProviders, logSeverityLevel: 3 } as const;
+  let headCut: HeadCut | null = null;
+  try {
+    headCut = headCutOf(graphNodes(modelBytes), initializerNames(modelBytes), options.logitsName);
+  } catch {
+    // not a graph we can read: no cut
+  }
+  const cacheInputs = session.inputMetadata.filter((input) => presentNameFor(input.name) !== null);
+  await session.release();
+  for (const cut of headCut ? [headCut, null] : [null]) {
+    let fused: T | null = null;
+    try {
+      fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, { ...options, headCut: cut }), sessionOptions)) as T;
+      const complete = Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => fused!.outputNames.includes(name));
+      if (complete && (cut === null || (await fusedGraphRuns(fused, Tensor, cacheInputs)))) return { session: fused, fused: true, headCut: cut !== null };
+    } catch {
+      // the runtime refused the graph: try the next one
+    }
+    await fused?.release();
+  }
+  return { session: (await sessionFactory.create(modelBytes, sessionOptions)) as T, fused: false, headCut: false };
+}
+
+/**
+ * One run of the fused graph on two tokens from an empty cache, reducing both positions: a cut
+ * LM head whose shapes do not work out fails here (or gives figures of the wrong shape), not in
+ * the middle of a job.
+ */
+async function fusedGraphRuns(session: OrtSession, Tensor: OrtTensorConstructor, cacheInputs: readonly OrtValueMetadata[]): Promise<boolean> {
+  const feeds: Record<string, OrtTensor> = {
+    ...sequenceInputs(Tensor, new Set(session.inputNames), idTypeOf(session), [0, 0], 0, 2, 0),
+    [FUSED_REDUCTION_INPUTS.positions]: new Tensor('int64', BigInt64Array.from([0n, 1n]), [2]),
+    [FUSED_REDUCTION_INPUTS.targets]: new Tensor('int64', BigInt64Array.from([0n, 0n]), [1, 2]),
+    ...emptyPast(cacheInputs.map((past) => ({ past, present: '', sequenceAxis: sequenceAxisOf(past) })), Tensor),
+  };
+  let outputs: Record<string, OrtTensor> = {};
+  try {
+    outputs = await session.run(feeds, Object.values(FUSED_REDUCTION_OUTPUTS));
+    return Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => outputs[name]?.dims.join() === '1,2');
+  } catch {
+    return false;
+  } finally {
+    disposeTensors([...Object.values(feeds), ...Object.values(outputs)]);
+  }
+}
+
+/**
+ * The onnxruntime transformers.js loaded, taken from one of its sessions: `InferenceSession.create`
+ * is a static of the session's class, and transformers.js' Tensor wraps an onnxruntime Tensor.
+ */
+export function ortRuntimeOf(session: OrtSession): OrtRuntime {
+  const sessionFactory = session.constructor as unknown as Partial<OrtSessionFactory>;
+  if (typeof sessionFactory.create !== 'function') throw new Error('cannot find InferenceSession.create on the model session');
+  const Tensor = new TransformersTensor('int64', new BigInt64Array(1), [1]).ort_tensor.constructor as unknown as OrtTensorConstructor;
+  const onnxEnv = (env.backends.onnx ?? {}) as { versions?: Record<string, string | undefined>; webgpu?: OrtRuntime['webgpuEnv'] };
+  const versions = onnxEnv.versions ?? {};
+  const name = versions.web ? 'onnxruntime-web' : versions.node ? 'onnxruntime-node' : 'onnxruntime';
+  return { sessionFactory: sessionFactory as OrtSessionFactory, Tensor, name, webgpuEnv: onnxEnv.webgpu ?? null };
+}
+
+function outputMetadata(session: OrtSession, name: string): OrtValueMetadata {
+  const metadata = session.outputMetadata.find((output) => output.name === name);
+  if (!metadata) throw new Error(`the model session has no "${name}" output (outputs: ${session.outputNames.join(', ')})`);
+  return metadata;
+}
+
+const numericDim = (dim: number | string | undefined): number | null => (typeof dim === 'number' && dim > 0 ? dim : null);
+
+function numericConfig(config: Record<string, unknown>, key: string): number | null {
+  const value = config[key];
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+}

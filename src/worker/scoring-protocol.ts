@@ -1,0 +1,57 @@
+/**
+ * What the page and the scoring worker say to each other: the requests, the pair's status and the
+ * job callbacks. The records themselves (ScoredTrajectory, JobProgress, …) are core's
+ * (src/core/scoring/records.ts).
+ */
+import type { JobProgress, LoadProgress, PairDescription, ScoredTrajectory, TrajectoryToScore } from '../core/scoring';
+import type { RenderMode } from '../core/render/types';
+import type { PackedRecordOf } from '../core/scores/packed';
+import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
+
+export type { JobProgress, LoadProgress, LoadedModelInfo, ScoredTrajectory, TrajectoryToScore } from '../core/scoring';
+
+/** Where a model comes from: a folder the app serves (the demo pair), a dropped folder, or the hub. */
+export type ModelSource =
+  | { kind: 'served'; baseUrl: string; id: string }
+  | { kind: 'dropped'; id: string }
+  | { kind: 'hub'; id: string };
+
+export interface LoadPairRequest {
+  policy: ModelSource;
+  reference: ModelSource;
+  dtype: ModelDtype;
+  device: DevicePreference;
+  /** Testing aid: make the next WebGPU load or forward pass fail as a lost device would. */
+  injectWebGpuFailure?: 'load' | 'run';
+}
+
+export interface PairStatus extends PairDescription {
+  device: DeviceChoice;
+  /** Set when WebGPU failed and the pair now runs on WASM. */
+  fallback: string | null;
+}
+
+/** A result as it crosses to the page: the record packed, its buffers transferred (see core/scores/packed.ts). */
+export type PackedScoredTrajectory = PackedRecordOf<ScoredTrajectory>;
+
+/** Job callbacks as the service calls them (plain results). */
+export interface ScoringJobCallbacks {
+  onProgress?(progress: JobProgress): void;
+  onResult?(result: ScoredTrajectory): void;
+  onError?(key: string, message: string): void;
+  onFallback?(status: PairStatus): void;
+}
+
+/**
+ * The scoring worker as the page uses it. scoringClient.ts implements it over the worker
+ * (Comlink inside); scoring-service.ts is the implementation the worker runs, usable in-process.
+ */
+export interface ScoringClient {
+  registerFolder(name: string, files: Map<string, Blob>): Promise<string>;
+  loadPair(request: LoadPairRequest, onProgress?: (progress: LoadProgress) => void): Promise<PairStatus>;
+  status(): Promise<PairStatus | null>;
+  unload(): Promise<void>;
+  newJobId(): Promise<number>;
+  cancel(jobId: number): Promise<void>;
+  score(jobId: number, items: TrajectoryToScore[], render: RenderMode, callbacks: ScoringJobCallbacks): Promise<{ cancelled: boolean }>;
+}

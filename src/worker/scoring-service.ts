@@ -1,0 +1,150 @@
+/**
+ * The scoring worker's logic, free of the worker itself so it also runs in-process (tests): loads
+ * the pair through core's scoring path on the device chosen for it, falls back from WebGPU to WASM
+ * when WebGPU fails at load or mid-job (the job resumes at the trajectory that failed), and runs
+ * jobs with cancellation. The host says where model files come from and which devices exist.
+ */
+import type { ModelFileReader } from '../core/engine/model-location';
+import {
+  describePair,
+  disposeScoringPair,
+  loadPairEngines,
+  loadPairTokenizers,
+  runScoringJob,
+  transformersEngineFactory,
+  type EngineFactory,
+  type ModelSpec,
+  type PairSpec,
+  type ScoringPair,
+} from '../core/scoring';
+import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
+import type { LoadPairRequest, ModelSource, PairStatus, ScoringClient } from './scoring-protocol';
+
+export interface ScoringServiceHost {
+  /** Reads model files back for the in-graph reduction. */
+  files: ModelFileReader;
+  /** Where a model source lives, in transformers.js' terms. */
+  locate(source: ModelSource): ModelSpec;
+  chooseDevice(dtype: ModelDtype, preference: DevicePreference): Promise<DeviceChoice>;
+  registerFolder(name: string, files: ReadonlyMap<string, Blob>): string;
+  /** Which engine runs a model (default: transformers.js on the requested device). */
+  engineFactory?: EngineFactory;
+}
+
+interface LoadedPair {
+  request: LoadPairRequest;
+  pair: ScoringPair;
+  device: DeviceChoice;
+  fallback: string | null;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export function createScoringService(host: ScoringServiceHost): ScoringClient {
+  const baseFactory = host.engineFactory ?? transformersEngineFactory(host.files);
+  let loaded: LoadedPair | null = null;
+  let injectedFailure: LoadPairRequest['injectWebGpuFailure'];
+  const cancelled = new Set<number>();
+  let nextJobId = 1;
+
+  const engineFactory: EngineFactory = (request) => {
+    if (request.device === 'webgpu' && injectedFailure === 'load') {
+      injectedFailure = undefined;
+      return Promise.reject(new Error('injected WebGPU failure at load'));
+    }
+    return baseFactory(request);
+  };
+
+  const specOf = (request: LoadPairRequest): PairSpec => ({ policy: host.locate(request.policy), reference: host.locate(request.reference), dtype: request.dtype });
+  const statusOf = (p: LoadedPair): PairStatus => ({ ...describePair(p.pair), device: p.device, fallback: p.fallback });
+
+  async function unloadPair(): Promise<void> {
+    const p = loaded;
+    loaded = null;
+    if (p) await disposeScoringPair(p.pair);
+  }
+
+  /** Reloads the current pair's engines on WASM after a WebGPU failure (the tokenizers stay). */
+  async function fallBackToWasm(reason: string): Promise<PairStatus> {
+    const { request, pair } = loaded!;
+    await unloadPair();
+    const engines = await loadPairEngines(pair.spec, 'wasm', engineFactory);
+    const fallback = `WebGPU failed (${reason}); the models were reloaded on WASM.`;
+    loaded = { request, pair: { ...pair, ...engines, device: 'wasm' }, device: { device: 'wasm', reason: fallback, adapter: null }, fallback };
+    return statusOf(loaded);
+  }
+
+  return {
+    async registerFolder(name, files) {
+      return host.registerFolder(name, files);
+    },
+
+    async loadPair(request, onProgress) {
+      await unloadPair();
+      injectedFailure = request.injectWebGpuFailure;
+      const device = await host.chooseDevice(request.dtype, request.device);
+      const spec = specOf(request);
+      const tokenizers = await loadPairTokenizers(spec);
+      let choice = device;
+      let fallback: string | null = null;
+      let engines;
+      try {
+        engines = await loadPairEngines(spec, device.device, engineFactory, onProgress);
+      } catch (error) {
+        if (device.device !== 'webgpu') throw error;
+        fallback = `WebGPU failed (${messageOf(error)}); the models were loaded on WASM.`;
+        choice = { device: 'wasm', reason: fallback, adapter: device.adapter };
+        engines = await loadPairEngines(spec, 'wasm', engineFactory, onProgress);
+      }
+      loaded = { request, pair: { spec, device: choice.device, ...tokenizers, ...engines }, device: choice, fallback };
+      return statusOf(loaded);
+    },
+
+    async status() {
+      return loaded ? statusOf(loaded) : null;
+    },
+
+    unload: unloadPair,
+
+    async newJobId() {
+      return nextJobId++;
+    },
+
+    async cancel(jobId) {
+      cancelled.add(jobId);
+    },
+
+    async score(jobId, items, render, callbacks) {
+      if (!loaded) throw new Error('no model pair is loaded');
+      const outcome = await runScoringJob(
+        items,
+        { render, reusePrefix: items.length > 1 },
+        {
+          ...(callbacks.onProgress ? { onProgress: (p) => callbacks.onProgress!(p) } : {}),
+          ...(callbacks.onResult ? { onResult: (r) => callbacks.onResult!(r) } : {}),
+          ...(callbacks.onError ? { onError: (key, message) => callbacks.onError!(key, message) } : {}),
+        },
+        {
+          pair: () => {
+            if (!loaded) throw new Error('the model pair was unloaded');
+            return loaded.pair;
+          },
+          isCancelled: () => cancelled.has(jobId),
+          beforeAttempt: (pair) => {
+            if (pair.device === 'webgpu' && injectedFailure === 'run') {
+              injectedFailure = undefined;
+              throw new Error('injected WebGPU failure: device lost');
+            }
+          },
+          recover: async (error) => {
+            if (loaded?.pair.device !== 'webgpu') return false;
+            callbacks.onFallback?.(await fallBackToWasm(messageOf(error)));
+            return true;
+          },
+        },
+      );
+      cancelled.delete(jobId);
+      return outcome;
+    },
+  };
+}
