@@ -1,5 +1,5 @@
 /**
- * Exact KL-regularised optimum of a finite stochastic decision tree (DESIGN.md §1), and exact
+ * Exact KL-regularised optimum of a finite stochastic decision tree (docs/architecture.md §1), and exact
  * evaluation of any policy on it.
  *
  * Each decision node lists its valid actions; the reference model's probability of each is

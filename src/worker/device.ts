@@ -1,5 +1,5 @@
 /**
- * Honest device choice (DESIGN.md §5): WebGPU on a hardware adapter; WASM when there is no
+ * Honest device choice (docs/architecture.md §6): WebGPU on a hardware adapter; WASM when there is no
  * adapter, when the only adapter is a software fallback (SwiftShader in headless browsers), or
  * when the model's dtype needs `shader-f16` and the adapter lacks it. The reason is always said,
  * and the user may override.

@@ -1,5 +1,5 @@
 /**
- * Token → step and step → trajectory aggregations (DESIGN.md §1, names as in the reference code's
+ * Token → step and step → trajectory aggregations (docs/architecture.md §1, names as in the reference code's
  * `pa/aggregations.py`).
  */
 

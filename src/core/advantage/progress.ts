@@ -1,7 +1,7 @@
 /**
  * Progress advantage A_t = β·(log π_θ(a_t|s_t) − log π_ref(a_t|s_t)) over action tokens, its step and
  * trajectory aggregates, and the confidence baselines computed from the same forward pass
- * (DESIGN.md §1; docs/eval.md gives every formula).
+ * (docs/architecture.md §1; docs/eval.md gives every formula).
  */
 
 import {
@@ -65,14 +65,6 @@ export interface ScoringOptions {
   /** KL coefficient β > 0; only `progress` is scaled by it. */
   beta: number;
 }
-
-export const DEFAULT_SCORING_OPTIONS: ScoringOptions = {
-  method: 'progress',
-  tokenAggregation: 'mean',
-  stepAggregation: 'mean',
-  mode: 'difference',
-  beta: 1,
-};
 
 /** A step's figures cannot be scored as asked; `field` names the offending field (`steps[2].reference`). */
 export class StepInputError extends Error {

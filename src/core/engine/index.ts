@@ -1,5 +1,5 @@
 /**
- * The scoring engine (DESIGN.md §3). The transformers.js engine lives in ./transformers-engine and
+ * The scoring engine (docs/architecture.md §5). The transformers.js engine lives in ./transformers and
  * is imported from there, so that importing the contract, the precomputed sources or the pair
  * scorer does not load transformers.js / onnxruntime.
  */

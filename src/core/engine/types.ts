@@ -1,5 +1,5 @@
 /**
- * The scoring engine's contract (DESIGN.md §3): every backend — transformers.js in Node
+ * The scoring engine's contract (docs/architecture.md §5): every backend — transformers.js in Node
  * (onnxruntime-node), transformers.js in a browser worker (WebGPU / WASM), precomputed log-probs
  * read from a file — turns token ids into a few floats per scored token. Never vocabulary rows.
  */

@@ -1,6 +1,6 @@
 /**
  * Failure attribution: predict the decisive error step of a failed trajectory from its step scores
- * (DESIGN.md §1; the predictors are those of the reference code's `runners/fa.py`).
+ * (docs/architecture.md §1; the predictors are those of the reference code's `runners/fa.py`).
  *
  * Two index spaces are used and kept apart by name:
  * - a **position** is an index into the list of action steps (0 = the first action step);

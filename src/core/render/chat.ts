@@ -1,5 +1,5 @@
 /**
- * Chat-template rendering: the trajectory as the policy's own chat template writes it (DESIGN.md §2).
+ * Chat-template rendering: the trajectory as the policy's own chat template writes it (docs/architecture.md §2).
  *
  * Message k's span is the tokens that adding message k adds: the template renders the growing
  * prefixes messages[0..0], messages[0..1], …, and each rendering must start with the previous one

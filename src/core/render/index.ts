@@ -1,4 +1,4 @@
-/** Rendering a trajectory to one token sequence with every message's span (DESIGN.md §2). */
+/** Rendering a trajectory to one token sequence with every message's span (docs/architecture.md §2). */
 import type { TokenizerLike } from '../engine/types';
 import type { Trajectory } from '../trajectory/types';
 import { renderChat, type ChatRenderOptions } from './chat';

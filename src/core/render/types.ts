@@ -1,6 +1,8 @@
-/** A trajectory rendered to one token sequence, with every message's token span (DESIGN.md §2). */
+/** A trajectory rendered to one token sequence, with every message's token span (docs/architecture.md §2). */
+import type { RenderMode } from '../settings/vocabularies';
 
-export type RenderMode = 'chat' | 'plain';
+/** `plain` or `chat` (declared with the other shared lists in src/core/settings). */
+export type { RenderMode };
 
 export interface MessageSpan {
   /** Index into the trajectory's messages. */

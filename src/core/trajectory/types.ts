@@ -1,4 +1,4 @@
-/** The normalised trajectory model every adapter produces (DESIGN.md §2). */
+/** The normalised trajectory model every adapter produces (docs/architecture.md §2). */
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 

@@ -168,7 +168,7 @@ export function assistantSteps(messages: readonly Message[]): number[] {
   return steps;
 }
 
-/** DESIGN.md §1: success = reward ≥ 1. */
+/** docs/architecture.md §1: success = reward ≥ 1. */
 export function successFromReward(reward: number): boolean {
   return reward >= 1;
 }
