@@ -1,5 +1,5 @@
 /**
- * Trains the embedded demo pair (DESIGN.md §4):
+ * Trains the embedded demo pair (docs/demo.md):
  *
  * 1. reference: imitation of the noisy scripted agent, next-token cross-entropy on the agent's
  *    messages only (the `assistant:` header, the action tokens and the end-of-step token), on fresh

@@ -1,5 +1,5 @@
 /**
- * The embedded demo (DESIGN.md §4): a stochastic customer-support environment written as text, the
+ * The embedded demo (docs/demo.md): a stochastic customer-support environment written as text, the
  * word-level tokenizer and forward pass of its two small GPT-2 models, the exact KL-regularised
  * solver over the environment's history tree, and the verification of β·log(π_θ/π_ref) = A*.
  * A layer above src/core (`demo verify` of the CLI uses it); it imports src/core only, and nothing in
