@@ -8,8 +8,10 @@
  * never promises a quantization one side lacks. Pure data: safe to import from the UI.
  */
 
-/** transformers.js dtypes (→ ONNX file): fp32 model.onnx, fp16 model_fp16.onnx, q8 model_quantized.onnx, q4 model_q4.onnx, q4f16 model_q4f16.onnx. */
-export const PRESET_DTYPES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const;
+import { MODEL_DTYPES } from '../settings/vocabularies';
+
+/** transformers.js dtypes (→ ONNX file): the shared list (src/core/settings). */
+export const PRESET_DTYPES = MODEL_DTYPES;
 export type PresetDtype = (typeof PRESET_DTYPES)[number];
 
 export function isPresetDtype(value: string): value is PresetDtype {

@@ -34,20 +34,19 @@ import {
   type RocPoint,
 } from '../metrics';
 import type { ParsedScoreRecord, ScoreLineError, ScoreRecord } from './format';
+import { DEFAULT_EVALUATION_SETTINGS, type EvaluationSettings } from '../settings/analysis';
 
-export interface EvaluationOptions extends ScoringOptions {
-  /** Window of the k-advantage the failure predictors read (1: the step scores themselves). */
-  k: number;
-}
+/**
+ * The scoring options plus `k`, the window of the k-advantage the failure predictors read (1: the
+ * step scores themselves). Declared, with bounds and defaults, in src/core/settings.
+ */
+export type EvaluationOptions = EvaluationSettings;
 
-export const DEFAULT_EVALUATION_OPTIONS: EvaluationOptions = {
-  method: 'progress',
-  tokenAggregation: 'mean',
-  stepAggregation: 'mean',
-  mode: 'difference',
-  beta: 1,
-  k: 1,
-};
+export const DEFAULT_EVALUATION_OPTIONS: EvaluationOptions = DEFAULT_EVALUATION_SETTINGS;
+
+// Fails to compile when the settings' evaluation options and the scoring options part ways.
+const scoringOptionsMatch: EvaluationOptions extends ScoringOptions ? true : never = true;
+void scoringOptionsMatch;
 
 /** A trajectory left out of everything, with the reason. */
 export interface SkippedTrajectory {

@@ -1,0 +1,3 @@
+export * from './vocabularies';
+export * from './analysis';
+export * from './model';

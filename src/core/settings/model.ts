@@ -1,0 +1,26 @@
+/**
+ * The model settings a session keeps (the model panel's dtype, device and render mode, and the
+ * pair it names), declared once with their defaults. Dropped folders are kept by name only: their
+ * files are not stored, the page asks for them again.
+ */
+import { z } from 'zod';
+import { DEVICE_PREFERENCES, MODEL_DTYPES, RENDER_MODES } from './vocabularies';
+
+/** The chosen pair as saved: the embedded demo pair, two hub ids, or two folders' names. */
+export const savedModelChoiceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('demo') }),
+  z.object({ kind: z.literal('hub'), policy: z.string(), reference: z.string() }),
+  z.object({ kind: z.literal('folders'), policy: z.string().nullable(), reference: z.string().nullable() }),
+]);
+export type SavedModelChoice = z.infer<typeof savedModelChoiceSchema>;
+
+export const modelSettingsSchema = z.object({
+  choice: savedModelChoiceSchema.default({ kind: 'demo' }),
+  dtype: z.enum(MODEL_DTYPES).default('fp32'),
+  devicePreference: z.enum(DEVICE_PREFERENCES).default('auto'),
+  // The default pair is the demo pair, which was trained on its chat template (see MODEL_PRESETS).
+  render: z.enum(RENDER_MODES).default('chat'),
+});
+export type ModelSettings = z.infer<typeof modelSettingsSchema>;
+
+export const DEFAULT_MODEL_SETTINGS: ModelSettings = modelSettingsSchema.parse({});

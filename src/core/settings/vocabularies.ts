@@ -1,0 +1,34 @@
+/**
+ * The closed lists of values the app, the CLI and the file formats share, each declared once.
+ * The analysis vocabularies are declared beside the code that gives them meaning (core/advantage,
+ * core/metrics) and re-exported here; the model vocabularies are declared here. Every schema,
+ * select box, usage text and type union takes its list from this module.
+ */
+export { TOKEN_AGGREGATIONS, STEP_AGGREGATIONS, type TokenAggregation, type StepAggregation } from '../advantage/aggregate';
+export { ADVANTAGE_MODES, SCORING_METHODS, type AdvantageMode, type ScoringMethod } from '../advantage/progress';
+export { FAILURE_PREDICTORS, type FailurePredictor } from '../metrics/failure';
+
+/** transformers.js dtypes, each an ONNX file: fp32 model.onnx, fp16 model_fp16.onnx, q8 model_quantized.onnx, q4 model_q4.onnx, q4f16 model_q4f16.onnx. */
+export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const;
+export type ModelDtype = (typeof MODEL_DTYPES)[number];
+
+/** Dtypes whose weights are float16: on WebGPU they need the adapter's `shader-f16`. */
+export const F16_MODEL_DTYPES = ['fp16', 'q4f16'] as const satisfies readonly ModelDtype[];
+
+/** Dtypes the CLI (onnxruntime-node, CPU) offers: q4f16 is for WebGPU in the app (docs/score.md). */
+export const CPU_MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'q4'] as const satisfies readonly ModelDtype[];
+
+/** How a trajectory becomes one token sequence: the tokenizer's chat template, or plain role-tagged text. */
+export const RENDER_MODES = ['plain', 'chat'] as const;
+export type RenderMode = (typeof RENDER_MODES)[number];
+
+/** Where the browser runs the models. */
+export const DEVICES = ['webgpu', 'wasm'] as const;
+export type Device = (typeof DEVICES)[number];
+/** What the user asks for: a device, or `auto` (WebGPU on a hardware adapter, else WASM). */
+export const DEVICE_PREFERENCES = ['auto', ...DEVICES] as const;
+export type DevicePreference = (typeof DEVICE_PREFERENCES)[number];
+
+export function isOneOf<const T extends string>(list: readonly T[], value: string): value is T {
+  return (list as readonly string[]).includes(value);
+}
