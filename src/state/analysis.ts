@@ -4,31 +4,23 @@
  * same code the CLI's `eval` runs, so page and CLI agree exactly.
  */
 import { useMemo } from 'react';
+import { z } from 'zod';
 import { create } from 'zustand';
-import { DEFAULT_EVALUATION_OPTIONS, evaluateRecords, type EvaluationOptions, type EvaluationReport, type TrajectoryEvaluation } from '../core/scores/evaluate';
+import { evaluateRecords, type EvaluationOptions, type EvaluationReport, type TrajectoryEvaluation } from '../core/scores/evaluate';
 import type { ParsedScoreRecord } from '../core/scores/format';
-import type { FailurePredictor } from '../core/metrics/failure';
+import { analysisSettingsSchema, DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from '../core/settings';
+import { persist, persistWhole } from './persisted';
 import { useAppStore } from './store';
 import { useScoringStore } from './scoring';
 import { DEMO_BETA } from '../core/models/presets';
 
-export interface AnalysisSettings {
-  evaluation: EvaluationOptions;
-  /** The predictor whose decisive step the list, transcript and curve mark. */
-  predictor: FailurePredictor;
-  /** Symmetric colour range ±colourRange of the token heatmap. */
-  colourRange: number;
-  showWhitespace: boolean;
-}
-
-export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
-  evaluation: DEFAULT_EVALUATION_OPTIONS,
-  predictor: 'min_cumulative',
-  colourRange: 2,
-  showWhitespace: false,
-};
+/** The settings, their bounds and defaults are declared in src/core/settings (one schema for the app, the files, the links and the CLI). */
+export { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings };
 
 export const useAnalysisStore = create<AnalysisSettings>()(() => DEFAULT_ANALYSIS_SETTINGS);
+
+/** The session keeps every analysis setting, under `analysis`. */
+export const analysisPersistence = persistWhole(useAnalysisStore, 'analysis', analysisSettingsSchema);
 
 export function setEvaluationOptions(patch: Partial<EvaluationOptions>): void {
   useAnalysisStore.setState((s) => ({ evaluation: { ...s.evaluation, ...patch } }));
@@ -82,18 +74,17 @@ export function computeAnalysis(order: readonly string[], results: ReturnType<ty
 }
 
 /** Linked views: the step the user pointed at (hover) or chose (click), in any view. */
-export interface StepFocus {
+export const stepFocusSchema = z.object({
   /** Trajectory key. */
-  key: string;
+  key: z.string(),
   /** Message index of the step. */
-  message: number;
-}
+  message: z.number().int().nonnegative(),
+});
+export type StepFocus = z.infer<typeof stepFocusSchema>;
 
 /** A run of scored tokens inside one step: indices into the step's tokens, `start` ≤ i < `end`. */
-export interface TokenRange extends StepFocus {
-  start: number;
-  end: number;
-}
+export const tokenRangeSchema = stepFocusSchema.extend({ start: z.number().int().nonnegative(), end: z.number().int().positive() });
+export type TokenRange = z.infer<typeof tokenRangeSchema>;
 
 export interface LinkedViewState {
   hovered: StepFocus | null;
@@ -106,6 +97,19 @@ export interface LinkedViewState {
 }
 
 export const useLinkedViewStore = create<LinkedViewState>()(() => ({ hovered: null, selected: null, tokenRange: null, overlay: [] }));
+
+/** The session keeps the chosen step and token range (not the hover, not the overlay); those of trajectories no longer loaded are dropped. */
+export const linkedViewPersistence = persist({
+  store: useLinkedViewStore,
+  fields: { selectedStep: stepFocusSchema.nullable(), tokenRange: tokenRangeSchema.nullable() },
+  watch: ['selected', 'tokenRange'],
+  live: (s: LinkedViewState) => ({ selectedStep: s.selected, tokenRange: s.tokenRange }),
+  save: (live) => live,
+  restore: (saved, context) => ({
+    selected: saved.selectedStep && context.hasTrajectory(saved.selectedStep.key) ? saved.selectedStep : null,
+    tokenRange: saved.tokenRange && context.hasTrajectory(saved.tokenRange.key) ? saved.tokenRange : null,
+  }),
+});
 
 export function hoverStep(focus: StepFocus | null): void {
   useLinkedViewStore.setState({ hovered: focus });

@@ -3,30 +3,42 @@
  * n/p and the list both walk this order.
  */
 import { useMemo } from 'react';
+import { z } from 'zod';
 import { create } from 'zustand';
+import { persistWhole } from './persisted';
 import type { LoadedTrajectory } from './store';
 import { useAppStore } from './store';
 import { useAnalysis } from './analysis';
 import type { TrajectoryEvaluation } from '../core/scores/evaluate';
 
-export type OutcomeFilter = 'all' | 'success' | 'failure' | 'unlabelled';
-export type MistakeFilter = 'all' | 'labelled' | 'unlabelled';
-export type SortOrder = 'loaded' | 'score-desc' | 'score-asc';
+export const OUTCOME_FILTERS = ['all', 'success', 'failure', 'unlabelled'] as const;
+export const MISTAKE_FILTERS = ['all', 'labelled', 'unlabelled'] as const;
+export const SORT_ORDERS = ['loaded', 'score-desc', 'score-asc'] as const;
+export type OutcomeFilter = (typeof OUTCOME_FILTERS)[number];
+export type MistakeFilter = (typeof MISTAKE_FILTERS)[number];
+export type SortOrder = (typeof SORT_ORDERS)[number];
 
-export interface ListFilters {
-  fileId: number | 'all';
-  format: string;
-  task: string;
-  outcome: OutcomeFilter;
-  mistake: MistakeFilter;
+/** The list's filters with their defaults (what the session keeps of them). */
+export const listFiltersSchema = z.object({
+  fileId: z.union([z.number().int(), z.literal('all')]).default('all'),
+  format: z.string().default('all'),
+  task: z.string().default(''),
+  outcome: z.enum(OUTCOME_FILTERS).default('all'),
+  mistake: z.enum(MISTAKE_FILTERS).default('all'),
   /** Case-insensitive text searched in every message's content and tool calls. */
-  search: string;
-  sort: SortOrder;
-}
+  search: z.string().default(''),
+  sort: z.enum(SORT_ORDERS).default('loaded'),
+});
+export type ListFilters = z.infer<typeof listFiltersSchema>;
 
-export const DEFAULT_LIST_FILTERS: ListFilters = { fileId: 'all', format: 'all', task: '', outcome: 'all', mistake: 'all', search: '', sort: 'loaded' };
+export const DEFAULT_LIST_FILTERS: ListFilters = listFiltersSchema.parse({});
 
 export const useListStore = create<ListFilters>()(() => DEFAULT_LIST_FILTERS);
+
+/** The session keeps the filters under `listFilters`; a filter on a file that is no longer open shows all files. */
+export const listPersistence = persistWhole(useListStore, 'listFilters', listFiltersSchema, (saved, context) =>
+  saved.fileId === 'all' || context.hasFile(saved.fileId) ? saved : { ...saved, fileId: 'all' as const },
+);
 
 export function setListFilters(patch: Partial<ListFilters>): void {
   useListStore.setState(patch);

@@ -3,10 +3,12 @@
  * so that a link plus the same file (or an analysis bundle) reopens it. Format, version 1:
  *
  *   #v=1&file=<file name>&traj=<trajectory id>&step=<message index>&tokens=<start>-<end>
- *       &tab=trajectory|group|dataset&tagg=<token→step>&sagg=<step→trajectory>&mode=<mode>
- *       &method=<method>&beta=<β>&k=<k>&pred=<predictor>&range=<colour range>
+ *       &tab=trajectory|group|dataset&method=<method>&tagg=<token→step>&sagg=<step→trajectory>
+ *       &mode=<mode>&beta=<β>&k=<k>&pred=<predictor>&range=<colour range>
  *
- * URL-encoded as a query string; every key but `v` is optional. `tokens` are indices into the
+ * URL-encoded as a query string; every key but `v` is optional. The settings are those of
+ * src/core/settings that a link carries (all but the reader's preferences), with their bounds; a
+ * setting's key is its name unless LINK_KEYS shortens it. `tokens` are indices into the
  * step's scored tokens, start inclusive, end exclusive. The trajectory is found by file name and
  * id, so the link works whatever order files were opened in; when no open file matches, the link
  * waits until one is opened. A hash that is not valid (unknown version, unknown key, bad value)
@@ -14,10 +16,7 @@
  */
 import { z } from 'zod';
 import { create } from 'zustand';
-import { TOKEN_AGGREGATIONS, STEP_AGGREGATIONS } from '../core/advantage/aggregate';
-import { ADVANTAGE_MODES, SCORING_METHODS } from '../core/advantage/progress';
-import { FAILURE_PREDICTORS } from '../core/metrics/failure';
-import type { EvaluationOptions } from '../core/scores/evaluate';
+import { LINKED_SETTING_KEYS, linkedSettingsOf, linkedSettingsSchema, nestSettingsPatch, type LinkedSettingKey, type LinkedSettings } from '../core/settings';
 import { VIEW_TABS, useAppStore, type LoadedTrajectory, type ViewTab } from './store';
 import { selectStep, selectTokenRange, setAnalysisSettings, setEvaluationOptions, useAnalysisStore, useLinkedViewStore, type AnalysisSettings } from './analysis';
 
@@ -25,16 +24,12 @@ export const VIEW_LINK_VERSION = 1;
 /** The hash prefix of snippet links (another feature's): never read or overwritten here. */
 export const SNIPPET_HASH_PREFIX = 'snippet=';
 
-export interface ViewLinkSettings {
-  tokenAggregation?: EvaluationOptions['tokenAggregation'];
-  stepAggregation?: EvaluationOptions['stepAggregation'];
-  mode?: EvaluationOptions['mode'];
-  method?: EvaluationOptions['method'];
-  beta?: number;
-  k?: number;
-  predictor?: AnalysisSettings['predictor'];
-  colourRange?: number;
-}
+/** The settings a link names (those it leaves out stay as they are). */
+export type ViewLinkSettings = Partial<LinkedSettings>;
+
+/** Short keys of some settings in the URL; the others are written under their own name. */
+const LINK_KEYS: Partial<Record<LinkedSettingKey, string>> = { tokenAggregation: 'tagg', stepAggregation: 'sagg', predictor: 'pred', colourRange: 'range' };
+const linkKeyOf = (key: LinkedSettingKey): string => LINK_KEYS[key] ?? key;
 
 export interface ViewLink {
   file?: string;
@@ -52,8 +47,19 @@ const MAX_NAME_LENGTH = 1024;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 const decimal = z.string().regex(DECIMAL, 'expected a number').transform(Number);
-const positive = decimal.pipe(z.number().positive().finite());
 const count = z.string().regex(/^\d{1,9}$/, 'expected a whole number ≥ 0').transform(Number);
+const flag = z.enum(['true', 'false'], 'expected true or false').transform((text) => text === 'true');
+
+/** A setting's schema (bounds, choices) fed from the URL's text: numbers and flags are parsed first. */
+function linkParamOf(schema: z.ZodType): z.ZodType {
+  const inner = schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema;
+  if (inner instanceof z.ZodEnum) return inner;
+  if (inner instanceof z.ZodNumber) return (inner.isInt ? count : decimal).pipe(inner);
+  if (inner instanceof z.ZodBoolean) return flag.pipe(inner);
+  throw new Error(`view links cannot carry a setting of type ${inner.def.type}: add its text form in permalink.ts`);
+}
+
+const settingParams = Object.fromEntries(LINKED_SETTING_KEYS.map((key) => [linkKeyOf(key), linkParamOf(linkedSettingsSchema.shape[key]).optional()]));
 
 const linkParamsSchema = z
   .strictObject({
@@ -71,14 +77,7 @@ const linkParamsSchema = z
       .refine((r) => r.start < r.end, 'the start must be below the end')
       .optional(),
     tab: z.enum(VIEW_TABS).optional(),
-    tagg: z.enum(TOKEN_AGGREGATIONS).optional(),
-    sagg: z.enum(STEP_AGGREGATIONS).optional(),
-    mode: z.enum(ADVANTAGE_MODES).optional(),
-    method: z.enum(SCORING_METHODS).optional(),
-    beta: positive.optional(),
-    k: count.pipe(z.number().int().min(1)).optional(),
-    pred: z.enum(FAILURE_PREDICTORS).optional(),
-    range: positive.optional(),
+    ...settingParams,
   })
   .refine((p) => p.step === undefined || p.traj !== undefined, { message: 'a step needs a trajectory (traj)', path: ['step'] })
   .refine((p) => p.tokens === undefined || p.step !== undefined, { message: 'a token range needs a step', path: ['tokens'] })
@@ -105,16 +104,10 @@ export function decodeViewLink(hash: string): DecodedHash {
     return { kind: 'invalid', reason };
   }
   const p = parsed.data;
-  const settings: ViewLinkSettings = {};
-  if (p.tagg !== undefined) settings.tokenAggregation = p.tagg;
-  if (p.sagg !== undefined) settings.stepAggregation = p.sagg;
-  if (p.mode !== undefined) settings.mode = p.mode;
-  if (p.method !== undefined) settings.method = p.method;
-  if (p.beta !== undefined) settings.beta = p.beta;
-  if (p.k !== undefined) settings.k = p.k;
-  if (p.pred !== undefined) settings.predictor = p.pred;
-  if (p.range !== undefined) settings.colourRange = p.range;
-  const link: ViewLink = { settings };
+  const values = p as Record<string, unknown>;
+  const settings: Record<string, unknown> = {};
+  for (const key of LINKED_SETTING_KEYS) if (values[linkKeyOf(key)] !== undefined) settings[key] = values[linkKeyOf(key)];
+  const link: ViewLink = { settings: settings as ViewLinkSettings };
   if (p.file !== undefined) link.file = p.file;
   if (p.traj !== undefined) link.trajectory = p.traj;
   if (p.step !== undefined) link.step = p.step;
@@ -132,15 +125,10 @@ export function encodeViewLink(link: ViewLink): string {
   set('step', link.step);
   if (link.tokens) set('tokens', `${link.tokens.start}-${link.tokens.end}`);
   set('tab', link.tab);
-  const s = link.settings;
-  set('tagg', s.tokenAggregation);
-  set('sagg', s.stepAggregation);
-  set('mode', s.mode);
-  set('method', s.method);
-  set('beta', s.beta);
-  set('k', s.k);
-  set('pred', s.predictor);
-  set('range', s.colourRange);
+  for (const key of LINKED_SETTING_KEYS) {
+    const value = link.settings[key];
+    if (value !== undefined) set(linkKeyOf(key), String(value));
+  }
   return params.toString();
 }
 
@@ -152,20 +140,7 @@ export function viewLinkOf(view: {
   tab: ViewTab;
   analysis: AnalysisSettings;
 }): ViewLink {
-  const e = view.analysis.evaluation;
-  const link: ViewLink = {
-    tab: view.tab,
-    settings: {
-      tokenAggregation: e.tokenAggregation,
-      stepAggregation: e.stepAggregation,
-      mode: e.mode,
-      method: e.method,
-      beta: e.beta,
-      k: e.k,
-      predictor: view.analysis.predictor,
-      colourRange: view.analysis.colourRange,
-    },
-  };
+  const link: ViewLink = { tab: view.tab, settings: linkedSettingsOf(view.analysis) };
   if (view.selected) {
     link.file = view.selected.fileName;
     link.trajectory = view.selected.trajectory.id;
@@ -203,10 +178,9 @@ export interface ViewLinkState {
 export const useViewLinkStore = create<ViewLinkState>()(() => ({ notice: null, pending: null }));
 
 function applySettings(settings: ViewLinkSettings): void {
-  const { predictor, colourRange, ...evaluation } = settings;
-  if (Object.keys(evaluation).length > 0) setEvaluationOptions(evaluation);
-  if (predictor !== undefined) setAnalysisSettings({ predictor });
-  if (colourRange !== undefined) setAnalysisSettings({ colourRange });
+  const { evaluation, ...view } = nestSettingsPatch(settings);
+  if (evaluation) setEvaluationOptions(evaluation);
+  if (Object.keys(view).length > 0) setAnalysisSettings(view);
 }
 
 /** Opens the link's trajectory, step and tokens if the trajectory is loaded; returns whether it was. */

@@ -6,15 +6,16 @@
  * the cache already holds and sends only the misses to the worker. A job is saved when it starts
  * (state/persistence) so that one cut short by a reload can be resumed.
  */
+import { z } from 'zod';
 import { create } from 'zustand';
 import { scoringClient, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoringClient';
-import type { DevicePreference, ModelDtype } from '../worker/device';
-import type { RenderMode } from '../core/render/types';
+import { DEFAULT_MODEL_SETTINGS, modelSettingsSchema, type DevicePreference, type ModelDtype, type RenderMode, type SavedModelChoice } from '../core/settings';
+import { persist } from './persisted';
 import { useAppStore } from './store';
 import { contentHashesOf } from './persistence/contentHash';
 import { folderFilesTag, modelIdentity, pairKeyOf, scoreCacheKey, type ModelSourceIdentity } from './persistence/pairIdentity';
 import { lookupCachedScores } from './persistence/scoreCache';
-import { keysLeftInJob, type JobRecord } from './persistence/records';
+import { keysLeftInJob, type JobRecord } from './persistence/dataRecords';
 
 export type ModelChoice = { kind: 'demo' } | { kind: 'hub'; policy: string; reference: string } | { kind: 'folders'; policy: FolderPick | null; reference: FolderPick | null };
 
@@ -77,12 +78,11 @@ export const DEMO_PAIR = { baseUrl: `${import.meta.env.BASE_URL}models/`, policy
 const APP_BUILD_ID: string = typeof import.meta.env.VITE_APP_BUILD_ID === 'string' ? import.meta.env.VITE_APP_BUILD_ID : 'dev';
 
 export const INITIAL_SCORING_STATE: ScoringState = {
-  choice: { kind: 'demo' },
-  rememberedFolders: null,
-  dtype: 'fp32',
-  devicePreference: 'auto',
-  // The default pair is the demo pair, which was trained on its chat template (see MODEL_PRESETS).
-  render: 'chat',
+  // The model settings' defaults are declared in src/core/settings (model.ts).
+  ...modelChoiceOf(DEFAULT_MODEL_SETTINGS.choice),
+  dtype: DEFAULT_MODEL_SETTINGS.dtype,
+  devicePreference: DEFAULT_MODEL_SETTINGS.devicePreference,
+  render: DEFAULT_MODEL_SETTINGS.render,
   modelState: 'idle',
   pairStatus: null,
   loadedPair: null,
@@ -96,6 +96,43 @@ export const INITIAL_SCORING_STATE: ScoringState = {
 };
 
 export const useScoringStore = create<ScoringState>()(() => INITIAL_SCORING_STATE);
+
+/** The model choice without dropped files (they are not kept): folder names, so the UI can ask for them again. */
+export type PersistedModelChoice = SavedModelChoice;
+
+export function persistedModelChoice(choice: ModelChoice, remembered: { policy: string | null; reference: string | null } | null): PersistedModelChoice {
+  switch (choice.kind) {
+    case 'demo':
+      return { kind: 'demo' };
+    case 'hub':
+      return { kind: 'hub', policy: choice.policy, reference: choice.reference };
+    case 'folders':
+      return { kind: 'folders', policy: choice.policy?.name ?? remembered?.policy ?? null, reference: choice.reference?.name ?? remembered?.reference ?? null };
+  }
+}
+
+function modelChoiceOf(saved: PersistedModelChoice): Pick<ModelSlice, 'choice' | 'rememberedFolders'> {
+  if (saved.kind !== 'folders') return { choice: saved, rememberedFolders: null };
+  // Dropped folders are not kept: the folder names let the page ask for them again.
+  return { choice: { kind: 'folders', policy: null, reference: null }, rememberedFolders: { policy: saved.policy, reference: saved.reference } };
+}
+
+/**
+ * What the session keeps of this store (its scores and jobs are records of their own, see
+ * state/persistence): the model panel's settings under `model`, and which pair the results came from.
+ */
+export const modelPersistence = persist({
+  store: useScoringStore,
+  /** `resultsPairKey`: `pairKey|dtype` of the pair that produced the results (null: none, or precomputed only). */
+  fields: { model: modelSettingsSchema, resultsPairKey: z.string().nullable() },
+  watch: ['choice', 'rememberedFolders', 'dtype', 'devicePreference', 'render', 'resultsPairKey'],
+  live: (s: ScoringState) => ({
+    model: { choice: s.choice, rememberedFolders: s.rememberedFolders, dtype: s.dtype, devicePreference: s.devicePreference, render: s.render },
+    resultsPairKey: s.resultsPairKey,
+  }),
+  save: ({ model: { choice, rememberedFolders, ...settings }, resultsPairKey }) => ({ model: { choice: persistedModelChoice(choice, rememberedFolders), ...settings }, resultsPairKey }),
+  restore: ({ model: { choice, ...settings }, resultsPairKey }) => ({ ...modelChoiceOf(choice), ...settings, resultsPairKey }),
+});
 
 export function setModelOptions(patch: Partial<Pick<ModelSlice, 'choice' | 'dtype' | 'devicePreference' | 'render'>>): void {
   useScoringStore.setState(patch);

@@ -4,8 +4,10 @@
  * Objects are replaced, never mutated: the session writer (state/persistence) finds what changed
  * by identity.
  */
+import { z } from 'zod';
 import { create } from 'zustand';
 import type { StateCreator } from 'zustand';
+import { persist } from './persisted';
 import type { Trajectory } from '../core/trajectory/types';
 import type { FileError } from '../core/trajectory/ingest';
 
@@ -176,3 +178,20 @@ export const useAppStore = create<AppState>()((...a) => ({
   ...createViewSlice(...a),
   ...createSessionSlice(...a),
 }));
+
+/**
+ * What the session keeps of this store besides its files (saved record by record, see
+ * state/persistence): the selection and the open tab. A saved selection that is no longer loaded
+ * is dropped; none saved keeps the first trajectory that restoreFiles selected.
+ */
+export const appPersistence = persist({
+  store: useAppStore,
+  fields: { selectedKey: z.string().nullable(), activeTab: z.enum(VIEW_TABS) },
+  watch: ['selectedKey', 'activeTab'],
+  live: (s: AppState) => ({ selectedKey: s.selectedKey, activeTab: s.activeTab }),
+  save: (live) => live,
+  restore: (saved, context) => ({
+    ...(saved.selectedKey !== null ? { selectedKey: context.hasTrajectory(saved.selectedKey) ? saved.selectedKey : null } : {}),
+    activeTab: saved.activeTab,
+  }),
+});

@@ -6,22 +6,22 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { effectiveStepAggregation } from '../../core/advantage';
 import {
   ADVANTAGE_MODES,
-  effectiveStepAggregation,
-  isAdvantageMode,
-  isScoringMethod,
-  isStepAggregation,
-  isTokenAggregation,
+  DEFAULT_ANALYSIS_SETTINGS,
+  FAILURE_PREDICTORS,
   SCORING_METHODS,
+  SETTING_BOUNDS,
   STEP_AGGREGATIONS,
   TOKEN_AGGREGATIONS,
-} from '../../core/advantage';
-import { FAILURE_PREDICTORS, isFailurePredictor, type FailurePredictor } from '../../core/metrics';
+  settingSchema,
+  type FailurePredictor,
+  type FlatAnalysisSettings,
+} from '../../core/settings';
 import {
-  DEFAULT_EVALUATION_OPTIONS,
   evaluateRecords,
-  isSweepMetric,
   parseScoreJsonl,
   sweepAggregations,
   sweepMetricUsesStepAggregation,
@@ -34,6 +34,28 @@ import {
   type SweepResult,
 } from '../../core/scores';
 
+/** The settings' defaults, choices and bounds (src/core/settings): the usage text and the checks below read them. */
+const DEFAULTS = DEFAULT_ANALYSIS_SETTINGS.evaluation;
+const OPTION_INDENT = ' '.repeat(19);
+const USAGE_WIDTH = 88;
+const DEFAULT_COLUMN = 73;
+
+/** An option's text, its choices wrapped after `|` within the usage's width, and `(default …)` in its column. */
+function optionText(head: string, before: string, choices: readonly string[], after: string, fallback: string | number): string {
+  const lines: string[] = [];
+  let line = `${head}${before}`;
+  choices.forEach((choice, i) => {
+    const item = i < choices.length - 1 ? `${choice} |` : choice;
+    const next = line.endsWith(' ') || line.endsWith('\n') ? `${line}${item}` : `${line} ${item}`;
+    if (next.length > USAGE_WIDTH && line.trim() !== head.trim()) {
+      lines.push(line);
+      line = `${OPTION_INDENT}${item}`;
+    } else line = next;
+  });
+  line += after;
+  return [...lines, `${line.length < DEFAULT_COLUMN ? line.padEnd(DEFAULT_COLUMN) : `${line} `}(default ${fallback})`].join('\n');
+}
+
 const USAGE = `usage: progress-advantage eval [options] FILE
 
 Scores the trajectories of a score file (JSON Lines, one trajectory per line with the per-token
@@ -41,21 +63,20 @@ log-probs of its action steps; see docs/eval.md) and reports best-of-N, uncertai
 Spearman ρ) and failure-attribution metrics for the labels the file carries.
 
 options:
-  --method M       progress | policy-logprob | reference-logprob | self-certainty |
-                   deepconf-tail | deepconf-b10                          (default progress)
-  --token-agg A    token → step: mean | sum | last | min | max           (default mean)
-  --step-agg A     step → trajectory: mean | sum | last | min | max | bottom10 (default mean)
+${optionText('  --method M       ', '', SCORING_METHODS, '', DEFAULTS.method)}
+${optionText('  --token-agg A    ', 'token → step: ', TOKEN_AGGREGATIONS, '', DEFAULTS.tokenAggregation)}
+${optionText('  --step-agg A     ', 'step → trajectory: ', STEP_AGGREGATIONS, '', DEFAULTS.stepAggregation)}
                    (deepconf-tail always uses last, deepconf-b10 bottom10)
-  --mode M         difference | per-model (progress only)                (default difference)
-  --beta B         KL coefficient β > 0 scaling the progress advantage   (default 1)
+${optionText('  --mode M         ', '', ADVANTAGE_MODES, ' (progress only)', DEFAULTS.mode)}
+${optionText('  --beta B         ', `KL coefficient β > ${SETTING_BOUNDS.beta.above} scaling the progress advantage`, [], '', DEFAULTS.beta)}
   --k K            failure attribution reads the k-advantage: at each step the sum of the
-                   step scores of the K steps ending there (K = 1: the step scores) (default 1)
+                   step scores of the K steps ending there (K = 1: the step scores) (default ${DEFAULTS.k})
   --json           print one JSON object instead of tables
   --sweep          the token × step aggregation table (5 × 6) of one metric
   --metric X       with --sweep: auroc | spearman | bestofn | bestofn-reward | fa-accuracy |
                    fa-within1 | fa-within2 | fa-mae | agent-accuracy      (default auroc)
   --predictor P    with --sweep, for fa-* and agent-accuracy:
-                   min_cumulative | sharpest_drop | sharpest_abs_drop    (default min_cumulative)
+${optionText(OPTION_INDENT, '', FAILURE_PREDICTORS, '', DEFAULT_ANALYSIS_SETTINGS.predictor)}
   -h, --help       this text
 
 exit status: 0 done, 1 nothing usable (missing, empty or wholly invalid file), 2 usage error.`;
@@ -69,31 +90,26 @@ interface EvalCommand {
   sweep: { metric: SweepMetric; predictor: FailurePredictor } | null;
 }
 
-function choice<T extends string>(
-  option: string,
-  value: string | undefined,
-  fallback: T,
-  allowed: readonly T[],
-  guard: (v: string) => v is T,
-): T {
+function choice<T extends string>(option: string, value: string | undefined, fallback: T, allowed: readonly T[]): T {
   if (value === undefined) return fallback;
-  if (!guard(value)) throw new UsageError(`--${option}: unknown value '${value}' (expected ${allowed.join(' | ')})`);
-  return value;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${option}: unknown value '${value}' (expected ${allowed.join(' | ')})`);
+  return value as T;
 }
 
-function parseBeta(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_EVALUATION_OPTIONS.beta;
-  const beta = value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(beta) || beta <= 0) throw new UsageError(`--beta: expected a finite number > 0, got '${value}'`);
-  return beta;
-}
-
-function parseK(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_EVALUATION_OPTIONS.k;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`--k: expected an integer ≥ 1, got '${value}'`);
-  }
-  return Number(value);
+/** A setting given as `--option VALUE`, checked against its declaration (choices or bounds); absent, its default. */
+function setting<K extends 'method' | 'tokenAggregation' | 'stepAggregation' | 'mode' | 'beta' | 'k'>(option: string, key: K, value: string | undefined): FlatAnalysisSettings[K] {
+  const fallback = DEFAULTS[key] as FlatAnalysisSettings[K];
+  const schema = settingSchema(key).unwrap() as z.ZodType;
+  if (schema instanceof z.ZodEnum) return choice(option, value, fallback as string, schema.options as string[]) as FlatAnalysisSettings[K];
+  if (value === undefined) return fallback;
+  const bounds = SETTING_BOUNDS[key as 'beta' | 'k'] as { above?: number; atLeast?: number; atMost: number };
+  const integer = schema instanceof z.ZodNumber && schema.isInt;
+  const low = integer ? `an integer ≥ ${bounds.atLeast}` : `a finite number > ${bounds.above}`;
+  const number = integer ? (/^\d+$/.test(value) ? Number(value) : NaN) : value.trim() === '' ? NaN : Number(value);
+  const parsed = schema.safeParse(number);
+  if (parsed.success) return parsed.data as FlatAnalysisSettings[K];
+  const tooBig = Number.isFinite(number) && parsed.error.issues.some((issue) => issue.code === 'too_big');
+  throw new UsageError(`--${option}: expected ${tooBig ? `${integer ? 'an integer' : 'a number'} ≤ ${bounds.atMost}` : low}, got '${value}'`);
 }
 
 function parseCommand(argv: string[]): EvalCommand | 'help' {
@@ -122,19 +138,18 @@ function parseCommand(argv: string[]): EvalCommand | 'help' {
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
-  const d = DEFAULT_EVALUATION_OPTIONS;
   const options: EvaluationOptions = {
-    method: choice('method', values.method, d.method, SCORING_METHODS, isScoringMethod),
-    tokenAggregation: choice('token-agg', values['token-agg'], d.tokenAggregation, TOKEN_AGGREGATIONS, isTokenAggregation),
-    stepAggregation: choice('step-agg', values['step-agg'], d.stepAggregation, STEP_AGGREGATIONS, isStepAggregation),
-    mode: choice('mode', values.mode, d.mode, ADVANTAGE_MODES, isAdvantageMode),
-    beta: parseBeta(values.beta),
-    k: parseK(values.k),
+    method: setting('method', 'method', values.method),
+    tokenAggregation: setting('token-agg', 'tokenAggregation', values['token-agg']),
+    stepAggregation: setting('step-agg', 'stepAggregation', values['step-agg']),
+    mode: setting('mode', 'mode', values.mode),
+    beta: setting('beta', 'beta', values.beta),
+    k: setting('k', 'k', values.k),
   };
   const sweep = values.sweep
     ? {
-        metric: choice('metric', values.metric, 'auroc', SWEEP_METRICS, isSweepMetric),
-        predictor: choice('predictor', values.predictor, 'min_cumulative', FAILURE_PREDICTORS, isFailurePredictor),
+        metric: choice('metric', values.metric, 'auroc', SWEEP_METRICS),
+        predictor: choice('predictor', values.predictor, DEFAULT_ANALYSIS_SETTINGS.predictor, FAILURE_PREDICTORS),
       }
     : null;
   if (!sweep && (values.metric !== undefined || values.predictor !== undefined)) {

@@ -32,8 +32,10 @@ import {
 } from '../../core/scoring';
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
 import { OutputIds, Reporter, openSink, readTrajectories, type LineSink, type TrajectoryEntry } from './score-io';
+import { CPU_MODEL_DTYPES } from '../../core/settings/vocabularies';
 
-const CLI_DTYPES = ['fp32', 'fp16', 'q8', 'q4'] as const;
+/** The dtypes the CPU engine offers (declared with the app's in src/core/settings). */
+const CLI_DTYPES = CPU_MODEL_DTYPES;
 type CliDtype = (typeof CLI_DTYPES)[number];
 const RENDER_MODES: readonly RenderMode[] = ['plain', 'chat'];
 

@@ -7,11 +7,8 @@
  */
 import { z } from 'zod';
 import { scoreRecordSchema } from '../scores/format';
-import { ADVANTAGE_MODES, SCORING_METHODS } from '../advantage/progress';
-import { STEP_AGGREGATIONS, TOKEN_AGGREGATIONS } from '../advantage/aggregate';
-import { FAILURE_PREDICTORS } from '../metrics/failure';
+import { RENDER_MODES, strictAnalysisSettingsSchema } from '../settings';
 import type { FormatId, Trajectory } from '../trajectory/types';
-import type { EvaluationOptions } from '../scores/evaluate';
 
 export const BUNDLE_FORMAT = 'progress-advantage-bundle/1';
 /** What every version's format key starts with: tells "another version" from "not a bundle". */
@@ -132,27 +129,15 @@ export const bundleEntrySchema = z
     });
   });
 
-/** The analysis settings (the app's AnalysisSettings). */
-export const bundleSettingsSchema = z.strictObject({
-  evaluation: z.strictObject({
-    method: z.enum(SCORING_METHODS),
-    tokenAggregation: z.enum(TOKEN_AGGREGATIONS),
-    stepAggregation: z.enum(STEP_AGGREGATIONS),
-    mode: z.enum(ADVANTAGE_MODES),
-    beta: z.number().positive().max(1e6),
-    k: z.int().min(1).max(1e6),
-  }),
-  predictor: z.enum(FAILURE_PREDICTORS),
-  colourRange: z.number().positive().max(1e6),
-  showWhitespace: z.boolean(),
-});
+/** The analysis settings (the app's AnalysisSettings, src/core/settings); unknown keys are refused, missing ones read as defaults. */
+export const bundleSettingsSchema = strictAnalysisSettingsSchema;
 
 /** Which models scored the figures (names only: a bundle never holds weights). */
 export const modelPairSchema = z.strictObject({
   policy: z.string().min(1),
   reference: z.string().min(1),
   dtype: z.string().optional(),
-  render: z.enum(['plain', 'chat']).optional(),
+  render: z.enum(RENDER_MODES).optional(),
   /** Engine descriptions (runtime, device, dtype). */
   engines: z.strictObject({ policy: z.string(), reference: z.string() }).optional(),
 });
@@ -184,8 +169,6 @@ export type ModelPairDescription = z.infer<typeof modelPairSchema>;
 
 /** True when A and B are assignable both ways: the schema and the app's type describe the same data. */
 type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-// These fail to compile when Trajectory or EvaluationOptions change without the schema (exports would then be refused).
+// This fails to compile when Trajectory changes without the schema (exports would then be refused).
 const trajectoryMatches: SameShape<z.infer<typeof trajectorySchema>, Trajectory> = true;
-const evaluationMatches: SameShape<BundleSettings['evaluation'], EvaluationOptions> = true;
 void trajectoryMatches;
-void evaluationMatches;

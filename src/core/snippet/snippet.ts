@@ -8,9 +8,7 @@
 import { deflateSync, strToU8 } from 'fflate';
 import { z } from 'zod';
 import { fieldPath } from '../scores/format';
-import { ADVANTAGE_MODES, SCORING_METHODS } from '../advantage/progress';
-import { STEP_AGGREGATIONS, TOKEN_AGGREGATIONS } from '../advantage/aggregate';
-import { FAILURE_PREDICTORS } from '../metrics/failure';
+import { linkedSettingsSchema } from '../settings';
 import { inflateBounded } from '../bundle/compression';
 
 export const SNIPPET_HASH_PREFIX = '#snippet=';
@@ -23,6 +21,9 @@ const MAX_INFLATED_BYTES = 2 * 1024 * 1024;
 /** Log-probs are kept to this many decimals: the views show 4, and it halves the link. */
 const DECIMALS = 6;
 const MAX_TEXT_FIELD = 300;
+
+/** The analysis settings a link carries, flat (src/core/settings); links made before a setting existed read it as its default. */
+const snippetSettingsSchema = z.strictObject(linkedSettingsSchema.shape);
 
 export const snippetSchema = z
   .strictObject({
@@ -45,15 +46,7 @@ export const snippetSchema = z
     /** Whether the step is the predicted decisive step (by `settings.predictor`) or the labelled mistake. */
     decisive: z.boolean(),
     labelledMistake: z.boolean(),
-    settings: z.strictObject({
-      method: z.enum(SCORING_METHODS),
-      tokenAggregation: z.enum(TOKEN_AGGREGATIONS),
-      stepAggregation: z.enum(STEP_AGGREGATIONS),
-      mode: z.enum(ADVANTAGE_MODES),
-      beta: z.number().positive(),
-      predictor: z.enum(FAILURE_PREDICTORS),
-      colourRange: z.number().positive(),
-    }),
+    settings: snippetSettingsSchema,
     /** Who scored it, in words. */
     modelPair: z.string().max(MAX_TEXT_FIELD).nullable(),
     createdAt: z.iso.datetime({ offset: true }),
@@ -68,6 +61,8 @@ export const snippetSchema = z
   });
 
 export type StepSnippet = z.infer<typeof snippetSchema>;
+/** What `encodeSnippet` takes: settings left out are the defaults (as when a link is read). */
+export type SnippetInput = Omit<StepSnippet, 'v' | 'totalTokens' | 'settings'> & { settings: z.input<typeof snippetSettingsSchema> };
 
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const BASE64URL_INDEX = new Map([...BASE64URL].map((c, i) => [c, i] as const));
@@ -122,13 +117,15 @@ export interface EncodedSnippet {
 /**
  * The hash for a step: all its tokens when they fit in `maxHashChars`, else as many of the first
  * ones as fit (found by bisection on the encoded length). Log-probs are rounded to 6 decimals and
- * long names clipped. Throws only if even an empty step does not fit (a bound too small to use).
+ * long names clipped. Throws only if even an empty step does not fit (a bound too small to use), or
+ * if a setting is out of its bounds (the app's settings never are).
  */
-export function encodeSnippet(step: Omit<StepSnippet, 'v' | 'totalTokens'>, maxHashChars = MAX_SNIPPET_HASH_CHARS): EncodedSnippet {
+export function encodeSnippet(step: SnippetInput, maxHashChars = MAX_SNIPPET_HASH_CHARS): EncodedSnippet {
   const totalTokens = step.tokens.length;
   const base: StepSnippet = {
     ...step,
     v: 1,
+    settings: snippetSettingsSchema.parse(step.settings),
     trajectoryId: clip(step.trajectoryId)!,
     fileName: clip(step.fileName),
     taskId: clip(step.taskId),

@@ -3,14 +3,14 @@
  * connection per page, opened at startup; every other module reaches it through `sessionDatabase()`.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { CachedScore, FileRecord, JobRecord, ResultRecord, SessionRecord, TrajectoryRecord } from './records';
+import type { CachedScore, FileRecord, JobRecord, ResultRecord, StoredSessionRecord, TrajectoryRecord } from './dataRecords';
 
 export const DATABASE_NAME = 'progress-advantage-session';
 export const DATABASE_VERSION = 1;
 
 export interface SessionDbSchema extends DBSchema {
   /** One record, key `current`: settings, selection, list filters, tab, model choice. */
-  session: { key: string; value: SessionRecord };
+  session: { key: string; value: StoredSessionRecord };
   /** Finished files, by file id. */
   files: { key: number; value: FileRecord };
   /** Parsed trajectories, by trajectory key (`fileId:index`). */

@@ -1,7 +1,7 @@
 /** Reads of the score cache (writes go through the session writer with the results they belong to). */
 import type { ScoredTrajectory } from '../../core/scoring';
 import { sessionDatabase } from './database';
-import { scoresOf } from './records';
+import { scoresOf } from './dataRecords';
 
 type CachedResult = Omit<ScoredTrajectory, 'key'>;
 

@@ -6,13 +6,13 @@
 import { useAppStore } from '../store';
 import { DEFAULT_ANALYSIS_SETTINGS, useAnalysisStore, useLinkedViewStore } from '../analysis';
 import { DEFAULT_LIST_FILTERS, useListStore } from '../listView';
-import { INITIAL_SCORING_STATE, cancelScoring, useScoringStore, type ModelChoice } from '../scoring';
+import { INITIAL_SCORING_STATE, cancelScoring, useScoringStore } from '../scoring';
 import { adoptPrecomputedScores, holdFileOpeningUntil, loadExamples } from '../loadFiles';
 import { startViewLinkSync, clearViewLink } from '../permalink';
 import { STORE_NAMES, openSessionDatabase, sessionDatabase, setSessionDatabase, type SessionDatabase } from './database';
 import { readStoredSession } from './reader';
 import { knownCacheKeys } from './scoreCache';
-import { restoredSessionOf, sessionRecordOf, sessionRecordText, type RestoredSession, type SessionRecord } from './records';
+import { restoreStores, restoredSessionOf, sessionRecordOf, sessionRecordText, snapshotOfStores, watchPersistedStores, type RestoredSession } from './records';
 import { SessionWriter, emptyBaseline, type SavedBaseline, type WriterSnapshot } from './writer';
 import { usePersistenceStatus } from './status';
 
@@ -24,19 +24,9 @@ let pageHideListening = false;
 function snapshot(): WriterSnapshot {
   const app = useAppStore.getState();
   const scoring = useScoringStore.getState();
-  const linked = useLinkedViewStore.getState();
   return {
-    session: {
-      files: app.files,
-      selectedKey: app.selectedKey,
-      activeTab: app.activeTab,
-      selectedStep: linked.selected,
-      tokenRange: linked.tokenRange,
-      analysis: useAnalysisStore.getState(),
-      listFilters: useListStore.getState(),
-      model: { choice: scoring.choice, rememberedFolders: scoring.rememberedFolders, dtype: scoring.dtype, devicePreference: scoring.devicePreference, render: scoring.render },
-      resultsPairKey: scoring.resultsPairKey,
-    },
+    // What the stores declare (see state/persisted.ts), read from each.
+    session: snapshotOfStores(app.files),
     files: app.files,
     trajectories: app.trajectories,
     results: scoring.results,
@@ -45,33 +35,16 @@ function snapshot(): WriterSnapshot {
   };
 }
 
-function modelChoiceOf(record: SessionRecord['model']['choice']): { choice: ModelChoice; rememberedFolders: { policy: string | null; reference: string | null } | null } {
-  if (record.kind !== 'folders') return { choice: record, rememberedFolders: null };
-  // Dropped folders are not kept: the folder names let the page ask for them again.
-  return { choice: { kind: 'folders', policy: null, reference: null }, rememberedFolders: { policy: record.policy, reference: record.reference } };
-}
-
 /** Puts a restored session in the stores; returns the baseline the writer compares with. */
 function applyRestored(restored: RestoredSession): SavedBaseline {
   const { session } = restored;
-  useAppStore.getState().restoreFiles({
-    files: restored.files,
-    trajectories: restored.trajectories,
-    selectedKey: session?.selectedKey ?? restored.files[0]?.trajectoryKeys[0] ?? null,
-    activeTab: session?.activeTab ?? 'trajectory',
-  });
+  // The files first, with the first trajectory selected: the saved selection (if any) is restored with the other settings.
+  useAppStore.getState().restoreFiles({ files: restored.files, trajectories: restored.trajectories, selectedKey: restored.files[0]?.trajectoryKeys[0] ?? null, activeTab: 'trajectory' });
   useScoringStore.setState({ results: restored.results, resultCacheKeys: restored.resultCacheKeys, pendingJob: restored.job });
   for (const cacheKey of Object.values(restored.resultCacheKeys)) knownCacheKeys.add(cacheKey);
   if (session) {
-    useAnalysisStore.setState(session.analysis);
-    const fileStillOpen = session.listFilters.fileId === 'all' || restored.files.some((f) => f.id === session.listFilters.fileId);
-    useListStore.setState(fileStillOpen ? session.listFilters : { ...session.listFilters, fileId: 'all' });
-    const inSession = (key: string | undefined) => key !== undefined && key in restored.trajectories;
-    useLinkedViewStore.setState({
-      selected: inSession(session.selectedStep?.key) ? session.selectedStep : null,
-      tokenRange: inSession(session.tokenRange?.key) ? session.tokenRange : null,
-    });
-    useScoringStore.setState({ ...modelChoiceOf(session.model.choice), dtype: session.model.dtype, devicePreference: session.model.devicePreference, render: session.model.render, resultsPairKey: session.resultsPairKey });
+    const fileIds = new Set(restored.files.map((f) => f.id));
+    restoreStores(session, { hasTrajectory: (key) => key in restored.trajectories, hasFile: (id) => fileIds.has(id) });
   }
   const baseline = emptyBaseline();
   for (const file of restored.files) baseline.files.set(String(file.id), file);
@@ -98,27 +71,17 @@ function startWriting(db: SessionDatabase, baseline: SavedBaseline): void {
   writer = w;
   const schedule = () => w.schedule();
   unsubscribers = [
+    // The session record: whatever the stores declare they persist. Subscribed first: a store's
+    // listeners run in order, so the job's immediate write below is the last word on the timer.
+    ...watchPersistedStores(schedule),
+    // The data: files and trajectories, scores, the running job.
     useAppStore.subscribe((s, prev) => {
-      if (s.files !== prev.files || s.trajectories !== prev.trajectories || s.selectedKey !== prev.selectedKey || s.activeTab !== prev.activeTab) schedule();
+      if (s.files !== prev.files || s.trajectories !== prev.trajectories) schedule();
     }),
     useScoringStore.subscribe((s, prev) => {
       // A job record is written at once: a reload right after "Score all" must find it.
       if (s.pendingJob !== prev.pendingJob) return w.schedule(0);
-      if (
-        s.results !== prev.results ||
-        s.choice !== prev.choice ||
-        s.dtype !== prev.dtype ||
-        s.devicePreference !== prev.devicePreference ||
-        s.render !== prev.render ||
-        s.resultsPairKey !== prev.resultsPairKey ||
-        s.rememberedFolders !== prev.rememberedFolders
-      )
-        schedule();
-    }),
-    useAnalysisStore.subscribe(schedule),
-    useListStore.subscribe(schedule),
-    useLinkedViewStore.subscribe((s, prev) => {
-      if (s.selected !== prev.selected || s.tokenRange !== prev.tokenRange) schedule();
+      if (s.results !== prev.results) schedule();
     }),
   ];
   if (!pageHideListening) {

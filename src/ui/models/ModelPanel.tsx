@@ -4,12 +4,13 @@ import type { DevicePreference, ModelDtype } from '../../worker/device';
 import type { LoadedModelInfo } from '../../core/scoring';
 import type { RenderMode } from '../../core/render/types';
 import { formatBytes } from '../format';
+import { MODEL_DTYPES } from '../../core/settings/vocabularies';
 import { MODEL_PRESETS } from '../../core/models/presets';
 
 const HUB_PRESETS = MODEL_PRESETS.filter((p) => p.source === 'hub');
 const DEMO_PRESET = MODEL_PRESETS.find((p) => p.id === 'demo');
 
-const DTYPES: ModelDtype[] = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+const DTYPES: readonly ModelDtype[] = MODEL_DTYPES;
 
 /** Folder picks from an `<input webkitdirectory>`: paths relative to the picked folder. */
 function folderFromInput(files: FileList | null): FolderPick | null {

@@ -1,12 +1,27 @@
-import { TOKEN_AGGREGATIONS, STEP_AGGREGATIONS, type TokenAggregation, type StepAggregation } from '../../core/advantage/aggregate';
-import { ADVANTAGE_MODES, SCORING_METHODS, type AdvantageMode, type ScoringMethod } from '../../core/advantage/progress';
-import { FAILURE_PREDICTORS, type FailurePredictor } from '../../core/metrics/failure';
+import {
+  ADVANTAGE_MODES,
+  FAILURE_PREDICTORS,
+  SCORING_METHODS,
+  SETTING_BOUNDS,
+  STEP_AGGREGATIONS,
+  TOKEN_AGGREGATIONS,
+  settingSchema,
+  type AdvantageMode,
+  type FailurePredictor,
+  type ScoringMethod,
+  type StepAggregation,
+  type TokenAggregation,
+} from '../../core/settings';
 import { setAnalysisSettings, setEvaluationOptions, useAnalysisStore } from '../../state/analysis';
 
 /** One place for every aggregation choice: changing one updates the list, transcript, curve and dataset views at once. */
 export function SettingsPanel() {
   const { evaluation, predictor, colourRange, showWhitespace } = useAnalysisStore();
-  const number = (value: string, fallback: number) => (Number.isFinite(Number(value)) && Number(value) > 0 ? Number(value) : fallback);
+  // A typed number is taken when the setting's declaration accepts it (src/core/settings: the bounds every copy checks).
+  const number = (key: 'beta' | 'k' | 'colourRange', value: string, fallback: number) => {
+    const parsed = settingSchema(key).safeParse(value.trim() === '' ? NaN : Number(value));
+    return parsed.success ? parsed.data : fallback;
+  };
   return (
     <section className="settings-panel" aria-label="Analysis settings" data-testid="settings-panel">
       <label title="How a step's token values become one step score">
@@ -43,11 +58,11 @@ export function SettingsPanel() {
       </label>
       <label title="KL coefficient of the RL objective: A = β·(log π_θ − log π_ref)">
         β{' '}
-        <input data-testid="setting-beta" type="number" min={0.001} step={0.1} value={evaluation.beta} onChange={(e) => setEvaluationOptions({ beta: number(e.currentTarget.value, evaluation.beta) })} />
+        <input data-testid="setting-beta" type="number" min={0.001} max={SETTING_BOUNDS.beta.atMost} step={0.1} value={evaluation.beta} onChange={(e) => setEvaluationOptions({ beta: number('beta', e.currentTarget.value, evaluation.beta) })} />
       </label>
       <label title="k-advantage window (sum of k consecutive step scores) read by the failure predictors">
         k{' '}
-        <input data-testid="setting-k" type="number" min={1} step={1} value={evaluation.k} onChange={(e) => setEvaluationOptions({ k: Math.max(1, Math.round(number(e.currentTarget.value, evaluation.k))) })} />
+        <input data-testid="setting-k" type="number" min={SETTING_BOUNDS.k.atLeast} max={SETTING_BOUNDS.k.atMost} step={1} value={evaluation.k} onChange={(e) => setEvaluationOptions({ k: number('k', String(Math.round(Number(e.currentTarget.value))), evaluation.k) })} />
       </label>
       <label title="Which rule picks the decisive failure step">
         decisive step{' '}
@@ -59,7 +74,7 @@ export function SettingsPanel() {
       </label>
       <label title="Colours saturate at ±range">
         colour range ±{' '}
-        <input data-testid="setting-colour-range" type="number" min={0.01} step={0.25} value={colourRange} onChange={(e) => setAnalysisSettings({ colourRange: number(e.currentTarget.value, colourRange) })} />
+        <input data-testid="setting-colour-range" type="number" min={0.01} max={SETTING_BOUNDS.colourRange.atMost} step={0.25} value={colourRange} onChange={(e) => setAnalysisSettings({ colourRange: number('colourRange', e.currentTarget.value, colourRange) })} />
       </label>
       <label>
         <input data-testid="setting-whitespace" type="checkbox" checked={showWhitespace} onChange={(e) => setAnalysisSettings({ showWhitespace: e.currentTarget.checked })} /> show whitespace

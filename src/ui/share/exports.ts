@@ -10,6 +10,7 @@ import { APP_NAME, APP_VERSION, describeModelPair, exportBundleBytes, modelPairO
 import { evaluateRecords, evaluateTrajectory, sweepAggregations, type SweepMetric, type TrajectoryEvaluation } from '../../core/scores/evaluate';
 import { BUNDLE_FILE_SUFFIX } from '../../core/bundle';
 import { encodeSnippet, type EncodedSnippet } from '../../core/snippet';
+import { linkedSettingsOf } from '../../core/settings';
 import { stepTokenTexts } from '../transcript/transcriptRows';
 import { curveSvg } from './images/curveSvg';
 import { heatmapSvg, type HeatmapStep } from './images/heatmapSvg';
@@ -241,15 +242,7 @@ export function createSnippetLink(key: string, message: number, base: Pick<Locat
     stepScore: evaluation?.stepScores[stepIndex] ?? null,
     decisive: evaluation?.predicted[settings.predictor] === message,
     labelledMistake: t.labels.mistakeStep === message,
-    settings: {
-      method: settings.evaluation.method,
-      tokenAggregation: settings.evaluation.tokenAggregation,
-      stepAggregation: settings.evaluation.stepAggregation,
-      mode: settings.evaluation.mode,
-      beta: settings.evaluation.beta,
-      predictor: settings.predictor,
-      colourRange: settings.colourRange,
-    },
+    settings: linkedSettingsOf(useAnalysisStore.getState()),
     modelPair: modelPairWordsOf(key),
     createdAt: new Date().toISOString(),
   });

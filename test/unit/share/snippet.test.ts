@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync, strToU8 } from 'fflate';
-import { decodeSnippet, encodeSnippet, fromBase64Url, toBase64Url, MAX_SNIPPET_HASH_CHARS, SNIPPET_HASH_PREFIX, type StepSnippet } from '../../../src/core/snippet';
+import { decodeSnippet, encodeSnippet, fromBase64Url, toBase64Url, MAX_SNIPPET_HASH_CHARS, SNIPPET_HASH_PREFIX, type SnippetInput } from '../../../src/core/snippet';
 import { ALL_PAYLOADS, PAYLOADS } from './fixtures';
-
-type SnippetInput = Omit<StepSnippet, 'v' | 'totalTokens'>;
 
 function step(tokens: number, text = (i: number) => `tok${i} `): SnippetInput {
   return {
