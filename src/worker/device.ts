@@ -4,9 +4,9 @@
  * when the model's dtype needs `shader-f16` and the adapter lacks it. The reason is always said,
  * and the user may override.
  */
-export type Device = 'webgpu' | 'wasm';
-export type DevicePreference = 'auto' | Device;
-export type ModelDtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
+import { F16_MODEL_DTYPES, type Device, type DevicePreference, type ModelDtype } from '../core/settings/vocabularies';
+
+export type { Device, DevicePreference, ModelDtype };
 
 export interface GpuAdapterSummary {
   vendor: string;
@@ -23,7 +23,7 @@ export interface DeviceChoice {
   adapter: GpuAdapterSummary | null;
 }
 
-const DTYPES_NEEDING_F16: readonly ModelDtype[] = ['fp16', 'q4f16'];
+const DTYPES_NEEDING_F16: readonly ModelDtype[] = F16_MODEL_DTYPES;
 
 interface AdapterLike {
   info?: { vendor?: string; architecture?: string; isFallbackAdapter?: boolean };

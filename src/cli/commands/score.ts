@@ -32,12 +32,11 @@ import {
 } from '../../core/scoring';
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
 import { OutputIds, Reporter, openSink, readTrajectories, type LineSink, type TrajectoryEntry } from './score-io';
-import { CPU_MODEL_DTYPES } from '../../core/settings/vocabularies';
+import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
 
 /** The dtypes the CPU engine offers (declared with the app's in src/core/settings). */
 const CLI_DTYPES = CPU_MODEL_DTYPES;
 type CliDtype = (typeof CLI_DTYPES)[number];
-const RENDER_MODES: readonly RenderMode[] = ['plain', 'chat'];
 
 const USAGE = `usage: progress-advantage score --policy MODEL --reference MODEL [options] FILE…
        progress-advantage score --preset ID [options] FILE…
@@ -63,7 +62,7 @@ options:
   --chunk N           tokens per forward pass; the KV cache carries context across chunks
                       (default 512, lowered so one chunk's logits stay under 64 MiB and,
                       at long contexts, its attention scores too)
-  --dtype D           fp32 | fp16 | q8 | q4: which ONNX file of each model   (default fp32)
+  --dtype D           ${CPU_MODEL_DTYPES.join(' | ')}: which ONNX file of each model   (default fp32)
   --precomputed       take the policy's log-probs from the files (Inspect AI logprobs) instead of
                       a model; needs --reference; scores are step level (two tokenizations)
   --out FILE          write the scores to FILE instead of standard output
@@ -155,7 +154,7 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
 
   // A preset may say which rendering its pair was trained on (the demo pair: chat).
   const render = values.render ?? (values.preset !== undefined ? findPreset(values.preset)?.render : undefined) ?? 'plain';
-  if (!RENDER_MODES.includes(render as RenderMode)) throw new UsageError(`--render: unknown value '${render}' (expected plain | chat)`);
+  if (!(RENDER_MODES as readonly string[]).includes(render)) throw new UsageError(`--render: unknown value '${render}' (expected ${RENDER_MODES.join(' | ')})`);
   if (positionals.length === 0) throw new UsageError('no FILE given');
   return {
     files: positionals,

@@ -7,7 +7,7 @@
  */
 import { Fnv1a64 } from '../../core/tokenizer/fingerprint';
 import type { LoadedModelInfo } from '../../core/scoring';
-import type { ModelDtype } from '../../worker/device';
+import type { ModelDtype } from '../../core/settings';
 import type { RenderMode } from '../../core/render/types';
 import { canonicalJson } from './contentHash';
 

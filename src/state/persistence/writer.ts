@@ -18,7 +18,7 @@
 import type { IDBPTransaction } from 'idb';
 import type { LoadedFile, LoadedTrajectory } from '../store';
 import type { ScoredTrajectory } from '../../core/scoring';
-import type { ModelDtype } from '../../worker/device';
+import type { ModelDtype } from '../../core/settings';
 import type { RenderMode } from '../../core/render/types';
 import { SINGLE_RECORD_KEY, isQuotaExceeded, type SessionDatabase, type SessionDbSchema } from './database';
 import {

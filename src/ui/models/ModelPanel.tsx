@@ -1,6 +1,6 @@
 import { useScoringStore, setModelOptions, loadModelPair, type FolderPick, type ModelChoice } from '../../state/scoring';
 import { applyPairDefaults } from '../../state/analysis';
-import type { DevicePreference, ModelDtype } from '../../worker/device';
+import type { DevicePreference, ModelDtype } from '../../core/settings';
 import type { LoadedModelInfo } from '../../core/scoring';
 import type { RenderMode } from '../../core/render/types';
 import { formatBytes } from '../format';
