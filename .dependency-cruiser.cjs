@@ -22,7 +22,7 @@
  */
 
 /** Worker modules the page may load: the clients (they start the workers) and the shared types. */
-const WORKER_PAGE_API = '^src/worker/(scoringClient|ingestClient|scoring-protocol|device)\\.ts$';
+const WORKER_PAGE_API = '^src/worker/(scoring-client|ingest-client|scoring-protocol|device)\\.ts$';
 /** Worker modules the UI may name (type-only): protocol types and device/dtype choices. */
 const WORKER_TYPES_FOR_UI = '^src/worker/(scoring-protocol|device)\\.ts$';
 /** App/DOM libraries core must not depend on. */

@@ -1,7 +1,7 @@
 /**
  * The browser figures of `npm run bench`, in headless Chromium (launched as tools/browser.ts
  * launches it) against a production build served by `vite preview` with the app's headers
- * (COOP/COEP, CSP), as test/e2e/globalSetup.ts serves it. The build has one extra page,
+ * (COOP/COEP, CSP), as test/e2e/global-setup.ts serves it. The build has one extra page,
  * bench/page/bench.html, whose worker runs the product's engine on onnxruntime-web.
  *
  *  - wasmVsNative / webgpuMatchesWasm: the benchmark page.

@@ -25,7 +25,7 @@ import { parseAction, stateOfHistory, type DemoEpisode, type DemoEpisodeRecord }
 import { Gpt2Model } from '../../src/demo/gpt2-inference';
 import { gpt2WeightsFromOnnx } from '../../src/demo/onnx-weights';
 import { verifyDemoPair, type DemoVerification } from '../../src/demo/verify';
-import { bestOfN } from '../../src/core/metrics/bestOfN';
+import { bestOfN } from '../../src/core/metrics/best-of-n';
 import { FAILURE_PREDICTORS, failureAttributionMetrics, type FailurePredictor } from '../../src/core/metrics/failure';
 import type { Gpt2WeightFormat } from '../model-builder/gpt2-onnx';
 import { OnnxDemoModel } from './onnx-scorer';

@@ -5,7 +5,7 @@
  * ingestion worker) before the first store changes, and a failure while applying puts every store back as it was.
  */
 import { name as APP_NAME, version as APP_VERSION } from '../../package.json';
-import { ingestClient } from '../worker/ingestClient';
+import { ingestClient } from '../worker/ingest-client';
 import { encodeBundle, looksLikeBundle, BUNDLE_FORMAT, type AnalysisBundle, type BundleEntry, type BundleScore, type ModelPairDescription } from '../core/bundle';
 import type { ScoreRecord } from '../core/scores/format';
 import type { ScoredTrajectory } from '../core/scoring';

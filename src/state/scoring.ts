@@ -8,14 +8,14 @@
  */
 import { z } from 'zod';
 import { create } from 'zustand';
-import { scoringClient, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoringClient';
+import { scoringClient, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoring-client';
 import { DEFAULT_MODEL_SETTINGS, modelSettingsSchema, type DevicePreference, type ModelDtype, type RenderMode, type SavedModelChoice } from '../core/settings';
 import { persist } from './persisted';
 import { useAppStore } from './store';
-import { contentHashesOf } from './persistence/contentHash';
-import { folderFilesTag, modelIdentity, pairKeyOf, scoreCacheKey, type ModelSourceIdentity } from './persistence/pairIdentity';
-import { lookupCachedScores } from './persistence/scoreCache';
-import { keysLeftInJob, type JobRecord } from './persistence/dataRecords';
+import { contentHashesOf } from './persistence/content-hash';
+import { folderFilesTag, modelIdentity, pairKeyOf, scoreCacheKey, type ModelSourceIdentity } from './persistence/pair-identity';
+import { lookupCachedScores } from './persistence/score-cache';
+import { keysLeftInJob, type JobRecord } from './persistence/data-records';
 
 export type ModelChoice = { kind: 'demo' } | { kind: 'hub'; policy: string; reference: string } | { kind: 'folders'; policy: FolderPick | null; reference: FolderPick | null };
 
@@ -27,7 +27,7 @@ export interface FolderPick {
 
 /** The pair now loaded in the worker, as the score cache names it. */
 export interface LoadedPair {
-  /** `pair:<hash>` of the two models' sources and tokenizers (see persistence/pairIdentity). */
+  /** `pair:<hash>` of the two models' sources and tokenizers (see persistence/pair-identity). */
   key: string;
   dtype: ModelDtype;
   /** `policy / reference`, for messages. */

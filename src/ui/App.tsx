@@ -11,13 +11,13 @@ import { StepCurve } from './curve/StepCurve';
 import { GroupView } from './group/GroupView';
 import { DatasetView } from './dataset/DatasetView';
 import { HelpDialog } from './help/HelpDialog';
-import { useKeyboardShortcuts } from './keyboard/useKeyboardShortcuts';
+import { useKeyboardShortcuts } from './keyboard/use-keyboard-shortcuts';
 import { SessionPanel } from './session/SessionPanel';
 import { startSession } from '../state/persistence/session';
 import { useAppStore } from '../state/store';
 import { ShareMenu } from './share/ShareMenu';
 import { SnippetView } from './share/SnippetView';
-import { useSnippetHash } from './share/useSnippetHash';
+import { useSnippetHash } from './share/use-snippet-hash';
 
 export function App() {
   const snippetHash = useSnippetHash();

@@ -1,5 +1,5 @@
 // First: zod must not try eval before any schema exists (Content-Security-Policy).
-import './zodWithoutEval';
+import './zod-without-eval';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import { parseTrajectoryStream, type ParseResult } from '../core/trajectory/ingest';
 import { packTrajectoryScores, trajectoryScoreBuffers } from '../core/scores/packed';
-import { sendBundle, type BundleDecodeResult, type PackedBundleEntry } from './bundleTransfer';
+import { sendBundle, type BundleDecodeResult, type PackedBundleEntry } from './bundle-transfer';
 
 /** Trajectories per message to the page: small enough that deserialising one batch is a short task. */
 const BATCH_TRAJECTORIES = 500;
@@ -14,7 +14,7 @@ const PROGRESS_EVERY_BYTES = 4 << 20;
 
 export interface IngestCallbacks {
   onProgress?(bytesRead: number): void;
-  /** Score records arrive packed: ingestClient.ts unpacks them. */
+  /** Score records arrive packed: ingest-client.ts unpacks them. */
   onBatch?(batch: ParseResult): void;
 }
 
@@ -53,7 +53,7 @@ const api = {
 
   /**
    * Reads and validates an analysis bundle here rather than on the page: decompressing, JSON.parse
-   * and the schema check of a large bundle would block the page for seconds (bundleTransfer.ts).
+   * and the schema check of a large bundle would block the page for seconds (bundle-transfer.ts).
    */
   decodeBundle(name: string, blob: Blob, onEntries: (entries: PackedBundleEntry[]) => unknown): Promise<BundleDecodeResult> {
     return sendBundle(name, blob, onEntries);
@@ -62,7 +62,7 @@ const api = {
 
 /**
  * Score files' records packed, their buffers marked for transfer: the page unpacks them
- * (ingestClient.ts) instead of deserialising hundreds of thousands of array elements.
+ * (ingest-client.ts) instead of deserialising hundreds of thousands of array elements.
  */
 function transferable(result: ParseResult): ParseResult {
   const packed = { ...result, trajectories: result.trajectories.map(packTrajectoryScores) };

@@ -43,7 +43,7 @@ export interface ScoringJobCallbacks {
 }
 
 /**
- * The scoring worker as the page uses it. scoringClient.ts implements it over the worker
+ * The scoring worker as the page uses it. scoring-client.ts implements it over the worker
  * (Comlink inside); scoring-service.ts is the implementation the worker runs, usable in-process.
  */
 export interface ScoringClient {

@@ -22,7 +22,7 @@ const service = createScoringService({
 /** Job callbacks as they cross the worker boundary: results packed. */
 export interface PackedJobCallbacks {
   onProgress?(progress: JobProgress): void;
-  /** Unpack with `unpackScoredTrajectory` (scoringClient.ts). */
+  /** Unpack with `unpackScoredTrajectory` (scoring-client.ts). */
   onResult?(result: PackedScoredTrajectory): void;
   onError?(key: string, message: string): void;
   onFallback?(status: PairStatus): void;

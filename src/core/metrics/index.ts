@@ -1,3 +1,3 @@
-export * from './bestOfN';
+export * from './best-of-n';
 export * from './failure';
 export * from './uncertainty';

@@ -13,7 +13,7 @@
  * before a setting existed still load. Adding a setting is one line below plus its control in
  * the settings panel; the copies pick it up (test/unit/settings checks that each one does).
  *
- * Schemas are built when this module is first imported: the page imports src/ui/zodWithoutEval
+ * Schemas are built when this module is first imported: the page imports src/ui/zod-without-eval
  * before anything else, so none of them probes for eval (the page's CSP forbids it).
  */
 import { z } from 'zod';

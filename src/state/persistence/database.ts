@@ -3,7 +3,7 @@
  * connection per page, opened at startup; every other module reaches it through `sessionDatabase()`.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { CachedScore, FileRecord, JobRecord, ResultRecord, StoredSessionRecord, TrajectoryRecord } from './dataRecords';
+import type { CachedScore, FileRecord, JobRecord, ResultRecord, StoredSessionRecord, TrajectoryRecord } from './data-records';
 
 export const DATABASE_NAME = 'progress-advantage-session';
 export const DATABASE_VERSION = 1;

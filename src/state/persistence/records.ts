@@ -2,7 +2,7 @@
  * What a session looks like in IndexedDB, and the pure mappings between the stores' state and
  * those records. One small `session` record holds the settings and the selection; files,
  * trajectories and scores have one record each, so a change writes only what changed
- * (dataRecords.ts).
+ * (data-records.ts).
  *
  * The session record is made of what the stores declare (state/persisted.ts): each store names
  * the record keys it fills and their schemas, and everything here — the record's schema, writing
@@ -13,11 +13,11 @@ import type { ScoredTrajectory } from '../../core/scoring';
 import type { AnyPersistDeclaration, RestoreContext } from '../persisted';
 import { appPersistence, type LoadedFile, type LoadedTrajectory } from '../store';
 import { analysisPersistence, linkedViewPersistence } from '../analysis';
-import { listPersistence } from '../listView';
+import { listPersistence } from '../list-view';
 import { modelPersistence } from '../scoring';
-import { SESSION_SCHEMA, loadedTrajectoryOf, scoresOf, type CachedScore, type FileRecord, type JobRecord, type ResultRecord, type TrajectoryRecord } from './dataRecords';
+import { SESSION_SCHEMA, loadedTrajectoryOf, scoresOf, type CachedScore, type FileRecord, type JobRecord, type ResultRecord, type TrajectoryRecord } from './data-records';
 
-export * from './dataRecords';
+export * from './data-records';
 export { persistedModelChoice, type PersistedModelChoice } from '../scoring';
 
 /** Every store the session keeps something of, in the record's key order. */

@@ -5,13 +5,13 @@
  */
 import { useAppStore } from '../store';
 import { DEFAULT_ANALYSIS_SETTINGS, useAnalysisStore, useLinkedViewStore } from '../analysis';
-import { DEFAULT_LIST_FILTERS, useListStore } from '../listView';
+import { DEFAULT_LIST_FILTERS, useListStore } from '../list-view';
 import { INITIAL_SCORING_STATE, cancelScoring, useScoringStore } from '../scoring';
-import { adoptPrecomputedScores, holdFileOpeningUntil, loadExamples } from '../loadFiles';
+import { adoptPrecomputedScores, holdFileOpeningUntil, loadExamples } from '../load-files';
 import { startViewLinkSync, clearViewLink } from '../permalink';
 import { STORE_NAMES, openSessionDatabase, sessionDatabase, setSessionDatabase, type SessionDatabase } from './database';
 import { readStoredSession } from './reader';
-import { knownCacheKeys } from './scoreCache';
+import { knownCacheKeys } from './score-cache';
 import { restoreStores, restoredSessionOf, sessionRecordOf, sessionRecordText, snapshotOfStores, watchPersistedStores, type RestoredSession } from './records';
 import { SessionWriter, emptyBaseline, type SavedBaseline, type WriterSnapshot } from './writer';
 import { usePersistenceStatus } from './status';

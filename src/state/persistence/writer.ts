@@ -31,7 +31,7 @@ import {
   storedScoresOf,
   storedTrajectoryOf,
   type CachedScore, type JobRecord, type ResultRecord, type SessionSnapshot } from './records';
-import { knownCacheKeys } from './scoreCache';
+import { knownCacheKeys } from './score-cache';
 
 /** The state a flush reads: gathered from the stores by the caller (keeps this module store-agnostic). */
 export interface WriterSnapshot {

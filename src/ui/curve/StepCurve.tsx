@@ -8,12 +8,12 @@ import { useMemo, type KeyboardEvent } from 'react';
 import { useAppStore } from '../../state/store';
 import { hoverStep, selectStep, setOverlay, useAnalysis, useAnalysisStore, useLinkedViewStore, type StepFocus } from '../../state/analysis';
 import type { FailurePredictor } from '../../core/metrics/failure';
-import { buildCurveModel, overlayColour, type CurveModel, type OverlaySeries, type StepMark } from './curveModel';
-import { useElementWidth } from './useElementWidth';
+import { buildCurveModel, overlayColour, type CurveModel, type OverlaySeries, type StepMark } from './curve-model';
+import { useElementWidth } from './use-element-width';
 import { ImageExportButtons } from '../share/ImageExportButtons';
 import { exportCurveImage } from '../share/exports';
-import { formatSigned } from '../dataset/formatMetric';
-import './chartTheme.css';
+import { formatSigned } from '../dataset/format-metric';
+import './chart-theme.css';
 import './curve.css';
 
 const CURVE_HEIGHT = 240;

@@ -24,14 +24,14 @@ import {
 } from '../../core/scores/evaluate';
 import { effectiveStepAggregation, SCORING_METHODS, type ScoringMethod } from '../../core/advantage/progress';
 import { FAILURE_PREDICTORS, type FailurePredictor } from '../../core/metrics/failure';
-import type { BestOfNResult } from '../../core/metrics/bestOfN';
-import { formatMetric } from './formatMetric';
-import { buildRocModel } from './rocModel';
-import { lowerIsBetter, sweepCellColours } from './sweepColours';
-import { useDeferredResult } from './useDeferredResult';
+import type { BestOfNResult } from '../../core/metrics/best-of-n';
+import { formatMetric } from './format-metric';
+import { buildRocModel } from './roc-model';
+import { lowerIsBetter, sweepCellColours } from './sweep-colours';
+import { useDeferredResult } from './use-deferred-result';
 import { ImageExportButtons } from '../share/ImageExportButtons';
 import { exportRocImage, exportSweepImage } from '../share/exports';
-import '../curve/chartTheme.css';
+import '../curve/chart-theme.css';
 import './dataset.css';
 
 const ROC_SIZE = 280;

@@ -1,5 +1,5 @@
 import { useState, type ReactNode, type DragEvent } from 'react';
-import { loadFiles } from '../../state/loadFiles';
+import { loadFiles } from '../../state/load-files';
 
 /** The whole page accepts dropped files; an overlay says so while something is dragged over it. */
 export function DropZone({ children }: { children: ReactNode }) {

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { useAppStore } from '../../state/store';
-import { loadFiles } from '../../state/loadFiles';
+import { loadFiles } from '../../state/load-files';
 import { formatBytes } from '../format';
 import { ClearSessionControl } from '../session/SessionPanel';
 

@@ -6,13 +6,13 @@
 import { useMemo } from 'react';
 import { useAppStore } from '../../state/store';
 import { useAnalysis, useAnalysisStore } from '../../state/analysis';
-import { isSuccess } from '../../core/metrics/bestOfN';
+import { isSuccess } from '../../core/metrics/best-of-n';
 import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
 import type { Message } from '../../core/trajectory/types';
 import { firstDivergence } from './divergence';
 import { buildSparkline } from './sparkline';
-import { formatSigned } from '../dataset/formatMetric';
-import '../curve/chartTheme.css';
+import { formatSigned } from '../dataset/format-metric';
+import '../curve/chart-theme.css';
 import './group.css';
 
 const SPARK_WIDTH = 200;

@@ -1,6 +1,6 @@
 /** The geometry of a running-advantage sparkline: a path, the zero line and a marked step. Pure. */
 import { line, scaleLinear } from 'd3';
-import { valueExtent } from '../curve/curveModel';
+import { valueExtent } from '../curve/curve-model';
 
 export interface SparklineModel {
   width: number;

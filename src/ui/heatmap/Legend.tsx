@@ -1,4 +1,4 @@
-import { advantageColor } from './colorScale';
+import { advantageColour } from './colour-scale';
 
 /** The colour legend of the token heatmap: −range … 0 … +range, with what the colours mean. */
 export function AdvantageLegend({ range }: { range: number }) {
@@ -8,7 +8,7 @@ export function AdvantageLegend({ range }: { range: number }) {
       <span className="legend-label">lost ground</span>
       <span className="legend-bar" aria-hidden="true">
         {stops.map((a) => (
-          <span key={a} className="legend-swatch" style={{ background: advantageColor(a, range) }} />
+          <span key={a} className="legend-swatch" style={{ background: advantageColour(a, range) }} />
         ))}
       </span>
       <span className="legend-label">gained</span>

@@ -1,4 +1,4 @@
-import { SHORTCUTS } from '../keyboard/useKeyboardShortcuts';
+import { SHORTCUTS } from '../keyboard/use-keyboard-shortcuts';
 
 /** What the numbers mean, the assumption behind them, and the keys. */
 export function HelpDialog({ onClose }: { onClose: () => void }) {

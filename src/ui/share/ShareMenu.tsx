@@ -7,11 +7,11 @@ import { useEffect, useRef, useState } from 'react';
 import { useAppStore } from '../../state/store';
 import { useScoringStore } from '../../state/scoring';
 import { useLinkedViewStore } from '../../state/analysis';
-import { useVisibleKeys } from '../../state/listView';
+import { useVisibleKeys } from '../../state/list-view';
 import { importBundle } from '../../state/bundles';
 import { SWEEP_METRICS, type SweepMetric } from '../../core/scores/evaluate';
 import { exportBundle, exportCurveImage, exportHeatmapImage, exportReport, exportRocImage, exportSweepImage, type ImageFormat } from './exports';
-import { runShareAction, setShareMenuOpen, shareStepSnippet, useShareUiStore } from './shareUiStore';
+import { runShareAction, setShareMenuOpen, shareStepSnippet, useShareUiStore } from './share-ui-store';
 import { SWEEP_METRIC_WORDS } from './describe';
 import './share.css';
 

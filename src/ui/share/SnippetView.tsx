@@ -9,7 +9,7 @@ import { decodeSnippet, type StepSnippet } from '../../core/snippet';
 import type { ScoreStep } from '../../core/scores/format';
 import { TokenRow } from '../transcript/TokenRow';
 import { AdvantageLegend } from '../heatmap/Legend';
-import { formatSigned } from '../dataset/formatMetric';
+import { formatSigned } from '../dataset/format-metric';
 import { PREDICTOR_WORDS } from './describe';
 import './share.css';
 

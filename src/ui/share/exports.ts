@@ -11,12 +11,12 @@ import { evaluateRecords, evaluateTrajectory, sweepAggregations, type SweepMetri
 import { BUNDLE_FILE_SUFFIX } from '../../core/bundle';
 import { encodeSnippet, type EncodedSnippet } from '../../core/snippet';
 import { linkedSettingsOf } from '../../core/settings';
-import { stepTokenTexts } from '../transcript/transcriptRows';
-import { curveSvg } from './images/curveSvg';
-import { heatmapSvg, type HeatmapStep } from './images/heatmapSvg';
-import { rocSvg } from './images/rocSvg';
-import { sweepSvg } from './images/sweepSvg';
-import { buildReport, type ReportSource } from './reportData';
+import { stepTokenTexts } from '../transcript/transcript-rows';
+import { curveSvg } from './images/curve-svg';
+import { heatmapSvg, type HeatmapStep } from './images/heatmap-svg';
+import { rocSvg } from './images/roc-svg';
+import { sweepSvg } from './images/sweep-svg';
+import { buildReport, type ReportSource } from './report-data';
 import { safeFileName, settingsLine, SWEEP_METRIC_WORDS } from './describe';
 import { downloadBlob, downloadText } from './download';
 import { svgToPng } from './png';

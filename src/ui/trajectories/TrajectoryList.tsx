@@ -2,7 +2,7 @@ import { useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useAppStore } from '../../state/store';
 import type { LoadedTrajectory } from '../../state/store';
-import { setListFilters, useListStore, useVisibleKeys, type MistakeFilter, type OutcomeFilter, type SortOrder } from '../../state/listView';
+import { setListFilters, useListStore, useVisibleKeys, type MistakeFilter, type OutcomeFilter, type SortOrder } from '../../state/list-view';
 import { useAnalysis, useAnalysisStore } from '../../state/analysis';
 import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
 import { formatReward } from '../format';

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import type { ScoreStep } from '../../core/scores/format';
-import { advantageClass, installAdvantageClasses } from '../heatmap/tokenClasses';
-import { displayTokenText } from './transcriptRows';
+import { advantageClass, installAdvantageClasses } from '../heatmap/token-classes';
+import { displayTokenText } from './transcript-rows';
 
 /**
  * A run of one scored step's tokens, each coloured by its advantage; hover details come from data

@@ -106,9 +106,9 @@ describe('dependency rules on planted violations', () => {
     plant('src/state/a.ts', "import { b } from './b';\nexport const a = () => b;\nexport type A = number;\n");
     plant('src/state/b.ts', "import type { A } from './a';\nexport const b: A = 1;\n");
     plant('src/state/uses-worker.ts', "import { service } from '../worker/scoring-service';\nexport const s = service;\n");
-    plant('src/state/uses-client.ts', "import { client } from '../worker/scoringClient';\nexport const c = client;\n");
+    plant('src/state/uses-client.ts', "import { client } from '../worker/scoring-client';\nexport const c = client;\n");
     plant('src/worker/scoring-service.ts', 'export const service = 1;\n');
-    plant('src/worker/scoringClient.ts', 'export const client = 1;\n');
+    plant('src/worker/scoring-client.ts', 'export const client = 1;\n');
     plant('src/worker/device.ts', "export type ModelDtype = 'fp32';\n");
     plant('src/worker/uses-state.ts', "import { c } from '../state/uses-client';\nexport const w = c;\n");
     plant(
@@ -153,7 +153,7 @@ describe('dependency rules on planted violations', () => {
   });
 
   it('lets the allowed imports through (state → worker client, ui → worker/device types)', () => {
-    const allowed = violationsOf(result).filter((v) => /uses-client\.ts → src\/worker|→ src\/worker\/device\.ts|→ src\/worker\/scoringClient\.ts/.test(v));
+    const allowed = violationsOf(result).filter((v) => /uses-client\.ts → src\/worker|→ src\/worker\/device\.ts|→ src\/worker\/scoring-client\.ts/.test(v));
     expect(allowed).toEqual([]);
   });
 

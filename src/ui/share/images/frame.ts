@@ -6,7 +6,7 @@
  */
 import { coordinate, markup, type Markup } from '../../../core/report/escape';
 
-/** Light-theme chart colours (src/ui/curve/chartTheme.css): images do not follow the app's theme. */
+/** Light-theme chart colours (src/ui/curve/chart-theme.css): images do not follow the app's theme. */
 export const EXPORT_COLOURS = {
   background: '#ffffff',
   text: '#1c1e21',

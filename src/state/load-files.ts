@@ -1,0 +1,114 @@
+/** Actions that read files through the ingestion worker and put the result in the store. */
+import { ingestClient } from '../worker/ingest-client';
+import { useAppStore } from './store';
+import type { ParseResult } from '../core/trajectory/ingest';
+import type { ScoreRecord } from '../core/scores/format';
+import type { NotScoredStep } from '../core/engine/pair';
+import type { ScoredTrajectory } from '../core/scoring';
+import { useScoringStore } from './scoring';
+import { importBundlesAmong } from './bundles';
+
+let restoreFinished: Promise<void> = Promise.resolve();
+
+/**
+ * Files opened while the saved session is being restored wait for it: file ids (part of every
+ * trajectory key) must be numbered after the restored files'.
+ */
+export function holdFileOpeningUntil(done: Promise<void>): void {
+  restoreFinished = done;
+}
+
+export async function loadFiles(opened: readonly File[]): Promise<void> {
+  await restoreFinished;
+  // Analysis bundles (gzip, or JSON naming the bundle format) go to their importer, state/bundles.ts.
+  const files = await importBundlesAmong(opened);
+  // Register every file first so the list shows them in the order they were opened.
+  const ids = files.map((file) => useAppStore.getState().beginFile(file.name, file.size));
+  await Promise.all(files.map((file, i) => parseInto(ids[i], file.name, file)));
+}
+
+export async function loadBlob(name: string, blob: Blob): Promise<void> {
+  await restoreFinished;
+  await parseInto(useAppStore.getState().beginFile(name, blob.size), name, blob);
+}
+
+/** Batches from the worker are applied to the store at most this often: each store update is O(trajectories). */
+const STORE_UPDATE_INTERVAL_MS = 250;
+
+async function parseInto(fileId: number, name: string, blob: Blob): Promise<void> {
+  const pending: ParseResult = { trajectories: [], errors: [] };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const apply = () => {
+    timer = undefined;
+    useAppStore.getState().addTrajectories(fileId, pending.trajectories.splice(0), pending.errors.splice(0));
+    adoptPrecomputedScores(fileId);
+  };
+  try {
+    const result = await ingestClient().parseBlob(name, blob, {
+      onProgress: (bytesRead) => useAppStore.getState().fileProgress(fileId, bytesRead),
+      onBatch: (batch) => {
+        pending.trajectories.push(...batch.trajectories);
+        pending.errors.push(...batch.errors);
+        timer ??= setTimeout(apply, STORE_UPDATE_INTERVAL_MS);
+      },
+    });
+    clearTimeout(timer);
+    pending.trajectories.push(...result.trajectories);
+    pending.errors.push(...result.errors);
+    apply();
+    useAppStore.getState().finishFile(fileId);
+  } catch (err) {
+    useAppStore.getState().failFile(fileId, { file: name, message: `${name}: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+/** The manifest `public/examples/index.json` lists the example files a fresh session opens with. */
+let examplesRequested = false;
+
+export async function loadExamples(base = import.meta.env.BASE_URL): Promise<void> {
+  // React's StrictMode runs effects twice in development: load the examples once.
+  if (examplesRequested || useAppStore.getState().files.length > 0) return;
+  examplesRequested = true;
+  let names: string[];
+  try {
+    const res = await fetch(`${base}examples/index.json`);
+    if (!res.ok) return;
+    const manifest = (await res.json()) as { files?: unknown };
+    names = Array.isArray(manifest.files) ? manifest.files.filter((n): n is string => typeof n === 'string') : [];
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const res = await fetch(`${base}examples/${encodeURIComponent(name)}`);
+    if (!res.ok) {
+      const id = useAppStore.getState().beginFile(name, 0);
+      useAppStore.getState().failFile(id, { file: name, message: `${name}: could not be fetched (HTTP ${res.status})` });
+      continue;
+    }
+    await loadBlob(name, await res.blob());
+  }
+}
+
+/** Score files (the product's JSON Lines format) carry their figures: they become results with no model. */
+export function adoptPrecomputedScores(fileId: number): void {
+  const { files, trajectories } = useAppStore.getState();
+  const keys = files.find((f) => f.id === fileId)?.trajectoryKeys ?? [];
+  const results = useScoringStore.getState().results;
+  const adopted: Record<string, ScoredTrajectory> = {};
+  for (const key of keys) {
+    const record = trajectories[key]?.trajectory.metadata.scoreRecord as ScoreRecord | undefined;
+    if (!record || results[key]) continue;
+    const notScored = Array.isArray(record.notScored) ? (record.notScored as NotScoredStep[]) : [];
+    adopted[key] = {
+      key,
+      record,
+      notScored,
+      stepLevelOnly: record.scoreLevel === 'step',
+      tokens: 0,
+      messageTokenCounts: [],
+      forwardedTokens: 0,
+      device: 'precomputed',
+    };
+  }
+  if (Object.keys(adopted).length > 0) useScoringStore.setState((s) => ({ results: { ...s.results, ...adopted } }));
+}

@@ -1,0 +1,53 @@
+/**
+ * Which model pair produced a score: the cache key of a score is (pair identity, dtype, render
+ * mode, trajectory content hash). The pair identity is each model's source (where its files came
+ * from) plus what the worker reports after loading it: the vocabulary fingerprint, vocabulary
+ * size and context length. The device is left out on purpose: a WebGPU → WASM fallback changes
+ * nothing the scores mean.
+ */
+import { Fnv1a64 } from '../../core/tokenizer/fingerprint';
+import type { LoadedModelInfo } from '../../core/scoring';
+import type { ModelDtype } from '../../core/settings';
+import type { RenderMode } from '../../core/render/types';
+import { canonicalJson } from './content-hash';
+
+/**
+ * Where a model's files came from, as text that is the same on every visit:
+ * - `served:<url>@<build>`: the embedded demo pair; scores last until the app is rebuilt (its
+ *   weights ship with the build);
+ * - `hub:<owner/name>`: a hub repository (its current revision when scored);
+ * - `folder:<name>#<files>`: a dropped folder, with a hash of every file's path, size and
+ *   modification time, so a retrained model saved to the same folder is a new model.
+ */
+export type ModelSourceIdentity = string;
+
+export interface ModelIdentity {
+  source: ModelSourceIdentity;
+  vocabularyFingerprint: string;
+  vocabSize: number;
+  maxContext: number;
+}
+
+/** The hash of a dropped folder's file list (path, size, last modified): cheap, no file is read. */
+export function folderFilesTag(files: ReadonlyMap<string, Pick<File, 'size' | 'lastModified'>>): string {
+  const hash = new Fnv1a64();
+  for (const path of [...files.keys()].sort()) {
+    const file = files.get(path)!;
+    hash.update(`${path}\t${file.size}\t${file.lastModified}\n`);
+  }
+  return hash.hex();
+}
+
+export function modelIdentity(source: ModelSourceIdentity, info: Pick<LoadedModelInfo, 'vocabularyFingerprint' | 'vocabSize' | 'maxContext'>): ModelIdentity {
+  return { source, vocabularyFingerprint: info.vocabularyFingerprint, vocabSize: info.vocabSize, maxContext: info.maxContext };
+}
+
+/** `pair:<16 hex digits>`: equal for the same two models however and whenever they were loaded. */
+export function pairKeyOf(policy: ModelIdentity, reference: ModelIdentity): string {
+  return `pair:${new Fnv1a64().update(canonicalJson({ policy, reference })).hex()}`;
+}
+
+/** The score cache's key. `|` never occurs in its parts (hex hashes, dtype and render names). */
+export function scoreCacheKey(pairKey: string, dtype: ModelDtype, render: RenderMode, contentHash: string): string {
+  return `${pairKey}|${dtype}|${render}|${contentHash}`;
+}

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { STEP_AGGREGATIONS, TOKEN_AGGREGATIONS } from '../../../../src/core/advantage';
+import {
+  DEFAULT_EVALUATION_OPTIONS,
+  evaluateRecords,
+  parseScoreJsonl,
+  sweepAggregations,
+  sweepMetricValue,
+  SWEEP_METRICS,
+  type EvaluationOptions,
+} from '../../../../src/core/scores';
+
+const jsonl = (...records: Record<string, unknown>[]) => records.map((r) => JSON.stringify(r)).join('\n');
+const options = (overrides: Partial<EvaluationOptions> = {}): EvaluationOptions => ({ ...DEFAULT_EVALUATION_OPTIONS, ...overrides });
+
+// Step scores (difference, mean, β = 1) are written next to each step.
+const dataset = jsonl(
+  {
+    id: 'win',
+    taskId: 'T',
+    reward: 1,
+    steps: [
+      { message: 1, policy: [-0.5, -1], reference: [-1, -1.5] }, // 0.5
+      { message: 3, policy: [-1], reference: [-1.25] }, // 0.25
+    ],
+  },
+  {
+    id: 'fail',
+    taskId: 'T',
+    reward: 0,
+    mistakeStep: 4,
+    mistakeAgent: 'B',
+    steps: [
+      { message: 2, agent: 'A', policy: [-1], reference: [-1.5] }, // 0.5
+      { message: 4, agent: 'B', policy: [-2, -1], reference: [-1, -1] }, // −0.5
+      { message: 6, agent: 'A', policy: [-1], reference: [-0.75] }, // −0.25
+      { message: 8, agent: 'A', policy: [], reference: [] }, // cut off: 0
+    ],
+  },
+  { id: 'empty', taskId: 'U', reward: 1, steps: [] },
+  { id: 'unlabelled', steps: [{ message: 0, policy: [-1], reference: [-3] }] }, // 2
+);
+
+describe('evaluateRecords', () => {
+  const parsed = parseScoreJsonl(dataset, 'd.jsonl');
+  const report = evaluateRecords(parsed.records, options(), parsed.errors);
+
+  it('scores every trajectory', () => {
+    expect(
+      report.trajectories.map((t) => ({ id: t.id, score: t.score, stepScores: t.stepScores, running: t.runningAdvantage })),
+    ).toEqual([
+      { id: 'win', score: 0.375, stepScores: [0.5, 0.25], running: [0.5, 0.75] },
+      { id: 'fail', score: -0.0625, stepScores: [0.5, -0.5, -0.25, 0], running: [0.5, 0, -0.25, -0.25] },
+      { id: 'empty', score: null, stepScores: [], running: [] },
+      { id: 'unlabelled', score: 2, stepScores: [2], running: [2] },
+    ]);
+    expect(report.skipped).toEqual([]);
+  });
+
+  it('predicts message indices', () => {
+    expect(report.trajectories[1].predicted).toEqual({
+      min_cumulative: 6, // running minimum −0.25 first at position 2
+      sharpest_drop: 4, // −0.5
+      sharpest_abs_drop: 4, // changes −1, 0.25, 0.25
+    });
+    expect(report.trajectories[2].predicted).toEqual({ min_cumulative: null, sharpest_drop: null, sharpest_abs_drop: null });
+  });
+
+  it('best-of-N: an unscored trajectory is its group’s only and still chosen; unrewarded ones are left out', () => {
+    expect(report.bestOfN).toMatchObject({ groups: 2, n: 3, successRate: 1, meanReward: 1, passAtN: 1, meanAtN: 0.75 });
+    expect(report.bestOfN?.chosen.map((c) => c.id)).toEqual(['win', 'empty']);
+    expect(report.excluded.bestOfN).toEqual([{ line: 4, id: 'unlabelled', reason: 'no reward' }]);
+  });
+
+  it('uncertainty over the rewarded, scored trajectories', () => {
+    expect(report.uncertainty).toMatchObject({ n: 2, auroc: 1, aurocReason: null, spearman: 1, spearmanReason: null });
+    expect(report.excluded.uncertainty).toEqual([
+      { line: 3, id: 'empty', reason: 'no score (no action step with tokens)' },
+      { line: 4, id: 'unlabelled', reason: 'no reward' },
+    ]);
+  });
+
+  it('failure attribution over the labelled trajectories with action steps', () => {
+    expect(report.failureAttribution).toEqual({
+      min_cumulative: { accuracy: 0, within1: 1, within2: 1, mae: 2, n: 1 },
+      sharpest_drop: { accuracy: 1, within1: 1, within2: 1, mae: 0, n: 1 },
+      sharpest_abs_drop: { accuracy: 1, within1: 1, within2: 1, mae: 0, n: 1 },
+    });
+    expect(report.agentAttribution).toEqual({
+      min_cumulative: { accuracy: 0, n: 1 },
+      sharpest_drop: { accuracy: 1, n: 1 },
+      sharpest_abs_drop: { accuracy: 1, n: 1 },
+    });
+    expect(report.excluded.failureAttribution.map((e) => [e.id, e.reason])).toEqual([
+      ['win', 'no mistakeStep'],
+      ['empty', 'no mistakeStep'],
+      ['unlabelled', 'no mistakeStep'],
+    ]);
+  });
+
+  it('k = 2: the predictors read the sum of two consecutive step scores', () => {
+    const k2 = evaluateRecords(parsed.records, options({ k: 2 }));
+    const fail = k2.trajectories[1];
+    expect(fail.stepScores).toEqual([0.5, -0.5, -0.25, 0]);
+    expect(fail.attributionScores).toEqual([0.5, 0, -0.75, -0.25]);
+    // running of the 2-advantage: 0.5, 0.5, −0.25, −0.5 → position 3; lowest −0.75 → position 2;
+    // changes −0.5, −0.75, 0.5 → position 2.
+    expect(fail.predicted).toEqual({ min_cumulative: 8, sharpest_drop: 6, sharpest_abs_drop: 6 });
+    expect(fail.score).toBe(-0.0625); // the trajectory score does not depend on k
+  });
+
+  it('sections are null without their labels', () => {
+    const unlabelled = parseScoreJsonl(jsonl({ id: 'a', steps: [{ message: 0, policy: [-1], reference: [-1] }] }), 'x');
+    const r = evaluateRecords(unlabelled.records, options());
+    expect([r.bestOfN, r.uncertainty, r.failureAttribution, r.agentAttribution]).toEqual([null, null, null, null]);
+    expect(r.excluded).toEqual({ bestOfN: [], uncertainty: [], failureAttribution: [] });
+  });
+
+  it('one-class and constant inputs give null statistics with reasons', () => {
+    const oneClass = parseScoreJsonl(
+      jsonl(
+        { id: 'a', reward: 0, steps: [{ message: 0, policy: [-1], reference: [-2] }] },
+        { id: 'b', reward: 0.5, steps: [{ message: 0, policy: [-1], reference: [-1] }] },
+      ),
+      'x',
+    );
+    const r = evaluateRecords(oneClass.records, options());
+    expect(r.uncertainty).toEqual({
+      n: 2,
+      auroc: null,
+      aurocReason: 'only one class: all 2 trajectories failed',
+      spearman: -1,
+      spearmanReason: null,
+      roc: null,
+    });
+  });
+});
+
+describe('evaluateRecords: what cannot be scored is skipped, with the reason', () => {
+  const text = [
+    JSON.stringify({ id: 'ok', reward: 1, steps: [{ message: 0, policy: [-1], reference: [-2], topkMean: [-3] }] }),
+    JSON.stringify({ id: 'two-tokenizers', reward: 0, steps: [{ message: 0, policy: [-1, -1], reference: [-2] }] }),
+    'not json',
+  ].join('\n');
+  const parsed = parseScoreJsonl(text, 'x.jsonl');
+
+  it('difference mode skips unequal lengths, naming the field', () => {
+    const r = evaluateRecords(parsed.records, options(), parsed.errors);
+    expect(r.trajectories.map((t) => t.id)).toEqual(['ok']);
+    expect(r.skipped).toEqual([
+      {
+        line: 2,
+        id: 'two-tokenizers',
+        reason:
+          'steps[0].reference: has 1 log-probs but steps[0].policy has 2; the difference mode needs one pair per token (use --mode per-model for two tokenizers)',
+      },
+      { line: 3, id: null, reason: expect.stringMatching(/^not valid JSON/) },
+    ]);
+  });
+
+  it('per-model mode scores them', () => {
+    const r = evaluateRecords(parsed.records, options({ mode: 'per-model' }), parsed.errors);
+    expect(r.trajectories.map((t) => [t.id, t.score])).toEqual([
+      ['ok', 1],
+      ['two-tokenizers', 1],
+    ]);
+    expect(r.skipped.map((s) => s.line)).toEqual([3]);
+  });
+
+  it('self-certainty skips trajectories without topkMean', () => {
+    const r = evaluateRecords(parsed.records, options({ method: 'self-certainty' }));
+    expect(r.trajectories.map((t) => [t.id, t.score])).toEqual([['ok', -3]]);
+    expect(r.skipped[0]).toMatchObject({ line: 2, id: 'two-tokenizers', reason: expect.stringMatching(/^steps\[0\]\.topkMean: missing/) });
+  });
+});
+
+describe('sweepAggregations', () => {
+  const parsed = parseScoreJsonl(dataset, 'd.jsonl');
+
+  it('fills the 5 × 6 table with the metric of each combination', () => {
+    for (const metric of SWEEP_METRICS) {
+      const sweep = sweepAggregations(parsed.records, options(), metric, 'sharpest_drop');
+      expect(sweep.tokenAggregations).toEqual(TOKEN_AGGREGATIONS);
+      expect(sweep.stepAggregations).toEqual(STEP_AGGREGATIONS);
+      expect(sweep.n).toBe(4);
+      TOKEN_AGGREGATIONS.forEach((tokenAggregation, i) =>
+        STEP_AGGREGATIONS.forEach((stepAggregation, j) => {
+          const report = evaluateRecords(parsed.records, options({ tokenAggregation, stepAggregation }));
+          expect(sweep.values[i][j]).toBe(sweepMetricValue(report, metric, 'sharpest_drop'));
+        }),
+      );
+    }
+  });
+
+  it('hand-checked cells: best-of-N success in group T under token min', () => {
+    // token min: win → steps 0.5 (min of [0.5, 0.5]), 0.25; fail → 0.5, −1, −0.25, 0.
+    // step max: win 0.5, fail 0.5 → tie → win (first) → success 1 in both groups.
+    // step min: win 0.25, fail −1 → win.  step sum: win 0.75, fail −0.75 → win.
+    const sweep = sweepAggregations(parsed.records, options(), 'bestofn', 'min_cumulative');
+    const minRow = sweep.values[TOKEN_AGGREGATIONS.indexOf('min')];
+    expect(minRow).toEqual([1, 1, 1, 1, 1, 1]);
+    // token max, step last: win 0.25, fail 0 → win as well; token sum, step last: win 0.25, fail 0.
+    expect(sweep.values[TOKEN_AGGREGATIONS.indexOf('max')][STEP_AGGREGATIONS.indexOf('last')]).toBe(1);
+  });
+
+  it('failure-attribution rows repeat across step aggregations', () => {
+    const sweep = sweepAggregations(parsed.records, options(), 'fa-mae', 'min_cumulative');
+    for (const row of sweep.values) expect(new Set(row).size).toBe(1);
+    // token mean: min_cumulative predicts message 6 for a mistake at 4 → MAE 2.
+    expect(sweep.values[0][0]).toBe(2);
+  });
+});
