@@ -2,6 +2,9 @@
  * `progress-advantage eval [options] FILE`: scores and metrics from a score file (JSON Lines of
  * per-token log-probs, docs/eval.md). Exit status: 0 done, 1 nothing usable (missing, empty or
  * wholly invalid file), 2 usage error.
+ *
+ * Longer than 400 lines: the usage text, argument checks and the table and JSON outputs of one
+ * command belong together; the evaluation itself is core's (src/core/scores/evaluate.ts).
  */
 
 import { readFile } from 'node:fs/promises';

@@ -7,6 +7,9 @@
  *   target_logprob = GatherElements(logp, targets[..., None])   [1, S]   log p(token that follows)
  *   entropy        = −Σ_v exp(logp) · logp                      [1, S]   nats
  *   topk_mean      = mean(TopK(logp, k))                        [1, S]   k = min(20, V)
+ *
+ * Longer than 400 lines: the reduction graph, its fused form inside a model graph and the LM-head
+ * cut share the graph builders and the node names, and are checked as one.
  */
 import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../onnx/onnx-proto';
 import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../onnx/onnx-graph-builder';

@@ -3,6 +3,9 @@
  * with errors that name the file, the place (line:column, record, JSON path) and what was expected.
  * Pure TypeScript on web-standard APIs (TextDecoder, ReadableStream): it runs in Node, the page
  * and the ingestion worker alike.
+ *
+ * Longer than 400 lines: the one ingestion path (format detection, JSON, streamed JSON Lines and
+ * their exact error texts) stays in one place so the page and the CLI read files identically.
  */
 import type { ParseContext } from './adapter';
 import { FormatError } from './formats/shape';

@@ -27,6 +27,9 @@
  * Prefix reuse (`reusePrefix`, `scoreMany`): the KV cache at the end of one sequence is kept, and
  * the next sequence starts from the longest prefix they share (best-of-N trajectories share the
  * system prompt and policy text), with the figures of positions scored in both taken over.
+ *
+ * Longer than 400 lines: the chunk loop, prefix reuse and the two reduction paths act on the same
+ * per-sequence state; the pieces without it live beside this file.
  */
 import { FUSED_REDUCTION_INPUTS, FUSED_REDUCTION_OUTPUTS, type LogitReducer, type ReducedFigures } from '../reduction';
 import { disposeTensors, float32DataOf, type GpuDeviceLike, type OrtRuntime, type OrtSession, type OrtTensor, type OrtTensorData, type OrtTensorType } from '../ort-types';
