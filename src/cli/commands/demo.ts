@@ -8,18 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { env } from '@huggingface/transformers';
 import { DEMO_BETA, DEMO_HELD_OUT_SEED, DEMO_MODEL_CONFIG, DEMO_POLICY_FOLDER, DEMO_REFERENCE_FOLDER } from '../../demo/config';
 import type { DemoEpisode } from '../../demo/environment';
 import { Gpt2Model } from '../../demo/gpt2-inference';
 import { modelActionLogProbs } from '../../demo/model-agent';
 import { gpt2WeightsFromOnnx } from '../../demo/onnx-weights';
 import { verifyDemoPair } from '../../demo/verify';
-import { createTransformersEngine } from '../../core/engine/transformers';
+import { disposeScoringPair, loadScoringPair, scoreTrajectory, transformersEngineFactory, type ModelSpec } from '../../core/scoring';
 import { nodeModelFiles } from '../../node/model-files';
-import { scorePair } from '../../core/engine/pair';
-import { renderTrajectory } from '../../core/render';
-import { loadTokenizer } from '../../core/tokenizer';
 import type { Trajectory } from '../../core/trajectory/types';
 
 const USAGE = `usage: progress-advantage demo verify [--json] [--dtype fp32|q8] [--models DIR]
@@ -79,12 +75,12 @@ export async function run(argv: string[]): Promise<number> {
   const networkOf = async (folder: string) => new Gpt2Model(DEMO_MODEL_CONFIG, gpt2WeightsFromOnnx(await readFile(join(folder, 'onnx/model.onnx')), DEMO_MODEL_CONFIG));
   const [policyNetwork, referenceNetwork] = [await networkOf(policyFolder), await networkOf(referenceFolder)];
 
-  // What is being verified: the app's engine on the shipped files.
-  // This command reads only the shipped files, never the hub.
-  Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: modelsRoot });
-  const tokenizer = await loadTokenizer('demo-policy');
-  const policy = await createTransformersEngine({ files: nodeModelFiles, modelId: 'demo-policy', localModelPath: modelsRoot, dtype, device: 'cpu' });
-  const reference = await createTransformersEngine({ files: nodeModelFiles, modelId: 'demo-reference', localModelPath: modelsRoot, dtype, device: 'cpu' });
+  // What is being verified: the app's scoring path on the shipped files (never the hub).
+  const shipped = (modelId: string, folder: string): ModelSpec => ({ location: { modelId, localModelPath: modelsRoot }, label: `folder ${folder}`, remote: false });
+  const pair = await loadScoringPair(
+    { policy: shipped('demo-policy', policyFolder), reference: shipped('demo-reference', referenceFolder), dtype },
+    { device: 'cpu', engineFactory: transformersEngineFactory(nodeModelFiles) },
+  );
   let scored = 0;
   try {
     const result = await verifyDemoPair({
@@ -96,8 +92,7 @@ export async function run(argv: string[]): Promise<number> {
       policyActions: modelActionLogProbs(policyNetwork),
       scoreSteps: async (episode) => {
         const trajectory = trajectoryOf(episode, scored++);
-        const rendered = renderTrajectory(trajectory, tokenizer, 'chat');
-        const { record } = await scorePair({ trajectory, rendered, policy, reference });
+        const { record } = await scoreTrajectory(pair, trajectory, { render: 'chat' });
         const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
         return { policy: record.steps.map((s) => sum(s.policy)), reference: record.steps.map((s) => sum(s.reference)) };
       },
@@ -112,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       beta: summary.beta,
       policyFile: join(policyFolder, 'onnx', dtype === 'fp32' ? 'model.onnx' : 'model_quantized.onnx'),
       referenceFile: join(referenceFolder, 'onnx', dtype === 'fp32' ? 'model.onnx' : 'model_quantized.onnx'),
-      engine: policy.description,
+      engine: (pair.policyEngine ?? pair.referenceEngine).description,
       byAgent: summary.byAgent,
       successRate: summary.successRate,
       klPolicyToOptimalPerState: summary.klPolicyToOptimalPerState,
@@ -136,7 +131,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    await policy.dispose();
-    await reference.dispose();
+    await disposeScoringPair(pair);
   }
 }
