@@ -47,26 +47,13 @@ export interface TransformersEngineOptions {
   onLoadProgress?: FromPretrainedOptions['progress_callback'];
 }
 
+/**
+ * The transformers.js engine: a ScoringEngine (what it reduces where, and how it carries the KV
+ * cache: see ScoringEngine) with counters and prefix-sharing batches of its own.
+ */
 export interface TransformersEngine extends ScoringEngine {
-  readonly modelId: string;
-  readonly vocabSize: number;
-  /** `device`: logits stay on the device that computed them and are reduced there; `cpu`: they are read back per chunk. */
-  readonly logitsPlacement: 'device' | 'cpu';
-  /** `model-graph`: the reduction runs inside the model's session (CPU/WASM); `separate-session`: in a second session. */
-  readonly reductionPlacement: 'model-graph' | 'separate-session';
-  /**
-   * `append-only`: the graph gives each run's new cache rows and the engine appends them to one
-   * buffer per cache tensor (fused CPU/WASM graphs); `present-outputs`: each run's present.*
-   * outputs are the next run's past inputs (WebGPU keeps them on the GPU).
-   */
-  readonly kvCacheMode: 'append-only' | 'present-outputs';
-  /** `scored-only`: the LM head computes the logits of scored positions only (a cut fused graph); `every-position`: of every position of a chunk. */
-  readonly logitRows: 'scored-only' | 'every-position';
   /** Counters since creation or `resetStats()` (tokens forwarded, bytes read back, …). */
   readonly stats: EngineStats;
   resetStats(): void;
-  /** The chunk length a score() call with this requested chunk size will use (before the attention cap of long contexts). */
-  effectiveChunkSize(requested?: number): number;
   scoreMany(sequences: readonly SequenceToScore[], options?: Omit<ScoreOptions, 'reusePrefix'>): Promise<TokenFigures[][]>;
-  releasePrefixCache(): Promise<void>;
 }
