@@ -2,13 +2,17 @@
  * OpenHands trajectories as the SWE-Gym / SWE-rebench datasets publish them: one record per run,
  * `{instance_id, messages: [OpenAI chat messages], tools: [...], resolved, …}` (SWE-Gym), or with
  * the list under `trajectory` and `resolved` as 0/1 (nebius SWE-rebench-openhands-trajectories).
+ * The nebius SWE-agent-trajectories records (also in the Agent Data Protocol's raw data) have the
+ * same outline: `{instance_id, model_name, target, trajectory: [{role: system|user|ai, text,
+ * system_prompt, mask, cutoff_date}]}`; their messages carry `text` (the system message its
+ * `system_prompt`) instead of `content`, and `target` (a boolean: the issue was resolved) is success.
  * One record, or an array of records; JSON Lines files are read one record per line.
  */
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
-import type { Trajectory } from '../types';
+import type { Labels, Message, Trajectory } from '../types';
 import { assistantSteps, readChatMessage, recordLabels } from './messages';
 import { defaultId, probeMessageList, readEach } from './records';
-import { describeValue, isObject, omitKeys, optionalId, pathJoin, requireArray, requireObject, type JsonObject } from './shape';
+import { describeValue, FormatError, isObject, omitKeys, optionalId, pathJoin, requireArray, requireObject, type JsonObject } from './shape';
 
 /** The record key holding the messages: SWE-Gym says `messages`, SWE-rebench says `trajectory`. */
 function messagesKey(record: JsonObject): 'messages' | 'trajectory' | undefined {
@@ -35,12 +39,29 @@ function explain(value: unknown): Mismatch | null {
   return explainRecord(value, '', 0);
 }
 
+/** A message of the list: OpenAI chat, or nebius SWE-agent's `{role, text, system_prompt}` (no `content`). */
+function readRunMessage(value: unknown, path: string): Message {
+  if (!isObject(value) || 'content' in value || !('text' in value || 'system_prompt' in value)) return readChatMessage(value, path);
+  const { text, system_prompt: systemPrompt } = value;
+  const key = typeof text === 'string' || typeof systemPrompt !== 'string' ? 'text' : 'system_prompt';
+  const content = value[key];
+  if (content !== null && content !== undefined && typeof content !== 'string') throw FormatError.at(pathJoin(path, key), 'the message text (a string or null)', content);
+  return readChatMessage({ role: value.role, content: content ?? '' }, path);
+}
+
+/** The record's outcome label: `resolved`, `success`, `reward` as for chat records, or nebius SWE-agent's boolean `target`. */
+function runLabels(record: JsonObject): Labels {
+  const labels = recordLabels(record);
+  if (typeof record.target === 'boolean' && labels.success === undefined) labels.success = record.target;
+  return labels;
+}
+
 function readRecord(value: unknown, path: string, index: number, ctx: ParseContext): Trajectory {
   const record = requireObject(value, path, 'a record {instance_id, messages, tools, resolved}');
   const key = messagesKey(record) ?? 'messages';
   const listPath = pathJoin(path, key);
   const list = requireArray(record[key], listPath, `the message list \`${key}\` (an array)`);
-  const messages = list.map((m, i) => readChatMessage(m, pathJoin(listPath, i)));
+  const messages = list.map((m, i) => readRunMessage(m, pathJoin(listPath, i)));
   const instanceId = optionalId(record.instance_id, pathJoin(path, 'instance_id'));
   const runId = optionalId(record.trajectory_id, pathJoin(path, 'trajectory_id')) ?? optionalId(record.id, pathJoin(path, 'id'));
   const trajectory: Trajectory = {
@@ -48,7 +69,7 @@ function readRecord(value: unknown, path: string, index: number, ctx: ParseConte
     format: 'openhands',
     messages,
     actionSteps: assistantSteps(messages),
-    labels: recordLabels(record),
+    labels: runLabels(record),
     metadata: omitKeys(record, [key]),
   };
   if (instanceId !== undefined) trajectory.taskId = instanceId;

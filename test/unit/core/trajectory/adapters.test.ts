@@ -48,6 +48,7 @@ describe('registry', () => {
     ['an array of {messages} records', [{ messages: chat }, { messages: chat }], 'openai-chat'],
     ['an OpenHands record (instance_id)', { instance_id: 'x__y-1', messages: chat, resolved: true }, 'openhands'],
     ['a SWE-rebench record (trajectory + resolved 0/1)', { trajectory: chat, resolved: 0 }, 'openhands'],
+    ['a nebius SWE-agent record (trajectory of {role, text} + target)', { instance_id: 'a__b-1', target: true, trajectory: [{ role: 'ai', text: 'ls' }] }, 'openhands'],
     ['a ShareGPT record', { conversations: [{ from: 'human', value: 'hi' }] }, 'sharegpt'],
     ['a τ-bench result list', [{ task_id: 1, reward: 1, trial: 0, info: {}, traj: chat }], 'tau-bench'],
     ['a τ²-bench file', { simulations: [{ id: 's', messages: chat }] }, 'tau2-bench'],
@@ -390,5 +391,36 @@ describe('labels of generic chat records', () => {
       ['u', { mistakeStep: 1 }],
       [undefined, {}],
     ]);
+  });
+});
+
+describe('OpenHands / nebius SWE-agent records', () => {
+  const trajectory = [
+    { role: 'system', system_prompt: 'You are an autonomous programmer.', text: null, mask: false },
+    { role: 'user', text: 'ISSUE: x', system_prompt: null, mask: false },
+    { role: 'ai', text: '```\nls\n```', system_prompt: null, mask: true },
+  ];
+
+  it('reads target true / false as success, and text / system_prompt as the message text', () => {
+    const [won] = parseAs('openhands', { instance_id: 'a__b-1', model_name: 'swe-agent-llama-8b', target: true, trajectory });
+    const [lost] = parseAs('openhands', { instance_id: 'a__b-2', target: false, trajectory });
+    expect(won.labels).toEqual({ success: true });
+    expect(lost.labels).toEqual({ success: false });
+    expect(won.messages.map((m) => [m.role, m.content])).toEqual([
+      ['system', 'You are an autonomous programmer.'],
+      ['user', 'ISSUE: x'],
+      ['assistant', '```\nls\n```'],
+    ]);
+    expect(won.actionSteps).toEqual([2]);
+  });
+
+  it('leaves success unset when target is not a boolean, and lets resolved win over target', () => {
+    expect(parseAs('openhands', { instance_id: 'a', target: 'yes', trajectory })[0].labels).toEqual({});
+    expect(parseAs('openhands', { instance_id: 'a', target: false, resolved: 1, trajectory })[0].labels).toEqual({ success: true });
+  });
+
+  it('names the place of a text that is not a string', () => {
+    const error = formatErrorOf(() => adapterById('openhands')!.parse({ instance_id: 'a', trajectory: [{ role: 'ai', text: 5 }] }, context()));
+    expect(error.message).toContain('trajectory[0].text');
   });
 });

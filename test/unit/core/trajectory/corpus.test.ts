@@ -1,7 +1,8 @@
 /**
  * test/corpus/bad: files that must fail, with the exact error text in expected.json.
  * test/corpus/good: hand-written examples of the formats that have no shared fixture,
- * written from the formats' documented shapes.
+ * written from the formats' documented shapes (nebius-swe-agent-trajectories.json: two records
+ * trimmed from the Agent Data Protocol's raw sample of nebius/SWE-agent-trajectories, CC BY 4.0).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,6 +57,7 @@ describe('good corpus', () => {
   it('covers every file in the folder', () => {
     expect(readdirSync(GOOD).sort()).toEqual([
       'inspect-ai-log.json',
+      'nebius-swe-agent-trajectories.json',
       'openai-chat-records.jsonl',
       'openai-chat-tools.json',
       'openhands-swe-gym.jsonl',
@@ -165,6 +167,25 @@ describe('good corpus', () => {
     expect(ts[0].actionSteps).toEqual([2, 4]);
     expect(Array.isArray(ts[0].metadata.tools)).toBe(true);
     expect(ts[2].actionSteps).toEqual([2]);
+  });
+
+  it('nebius SWE-agent trajectories (Agent Data Protocol raw): text / system_prompt as content, role ai, target as success', () => {
+    const ts = loadGood('nebius-swe-agent-trajectories.json');
+    expect(ts.map((t) => [t.format, t.id, t.taskId, t.labels.success])).toEqual([
+      ['openhands', 'marshmallow-code__apispec-382', 'marshmallow-code__apispec-382', false],
+      ['openhands', 'tomerfiliba__plumbum-366', 'tomerfiliba__plumbum-366', true],
+    ]);
+    expect(ts[0].messages.map((m) => [m.role, m.sourceRole])).toEqual([
+      ['system', 'system'],
+      ['user', 'user'],
+      ['assistant', 'ai'],
+      ['user', 'user'],
+      ['assistant', 'ai'],
+    ]);
+    expect(ts[0].messages[0].content.startsWith('SETTING: You are an autonomous programmer')).toBe(true);
+    expect(ts[0].messages[2].content).toContain('search_dir "paths" src');
+    expect(ts[0].actionSteps).toEqual([2, 4]);
+    expect(ts[0].metadata.model_name).toBe('swe-agent-llama-70b');
   });
 
   it('Inspect AI: Inspect tool calls, score labels, logprobs on the output message, attachments resolved', () => {
