@@ -1,2 +1,4 @@
 export * from './aggregate';
 export * from './progress';
+export * from './method-label';
+export * from './colour-range';

@@ -13,6 +13,7 @@ import { useElementWidth } from './use-element-width';
 import { ImageExportButtons } from '../share/ImageExportButtons';
 import { exportCurveImage } from '../share/exports';
 import { formatSigned } from '../dataset/format-metric';
+import { methodLabel, type MethodLabel } from '../../core/advantage';
 import './chart-theme.css';
 import './curve.css';
 
@@ -28,20 +29,24 @@ const PREDICTOR_LABELS: Record<FailurePredictor, string> = {
 export function StepCurve({ entryKey }: { entryKey: string }) {
   const entry = useAppStore((s) => s.trajectories[entryKey]);
   const order = useAppStore((s) => s.trajectoryOrder);
-  const trajectories = useAppStore((s) => s.trajectories);
   const { byKey } = useAnalysis();
   const predictor = useAnalysisStore((s) => s.predictor);
+  const unscoredPolicy = useAnalysisStore((s) => s.evaluation.unscored);
+  const method = useAnalysisStore((s) => s.evaluation.method);
+  const mode = useAnalysisStore((s) => s.evaluation.mode);
+  const label = methodLabel(method, mode);
   const hovered = useLinkedViewStore((s) => s.hovered);
   const selected = useLinkedViewStore((s) => s.selected);
   const overlayKeys = useLinkedViewStore((s) => s.overlay);
   const [frameRef, width] = useElementWidth<HTMLDivElement>(DEFAULT_WIDTH);
 
   const evaluation = byKey.get(entryKey);
-  const taskId = entry?.trajectory.taskId;
-  // The other scored trajectories of this task, in list order: what the overlay checkbox offers.
+  const group = evaluation?.group ?? null;
+  // The other scored trajectories of this best-of-N group (core's key: the task within its file, unless
+  // the settings merge files), in list order: what the overlay checkbox offers.
   const sameTaskKeys = useMemo(
-    () => (taskId === undefined ? [] : order.filter((k) => k !== entryKey && byKey.has(k) && trajectories[k]?.trajectory.taskId === taskId)),
-    [order, entryKey, byKey, trajectories, taskId],
+    () => (group === null ? [] : order.filter((k) => k !== entryKey && byKey.get(k)?.group === group)),
+    [order, entryKey, byKey, group],
   );
   // The overlay store may hold keys set for another trajectory: draw only this task's others.
   const drawnOverlayKeys = useMemo(() => overlayKeys.filter((k) => sameTaskKeys.includes(k)), [overlayKeys, sameTaskKeys]);
@@ -98,8 +103,15 @@ export function StepCurve({ entryKey }: { entryKey: string }) {
       <header className="curve-header">
         <h3>Step-evolution curve</h3>
         <span className="muted">
-          {model.steps.length} action steps · score {evaluation.score === null ? '—' : formatSigned(evaluation.score)} · decisive step by {predictor} ({PREDICTOR_LABELS[predictor]})
+          {model.steps.length} action steps · score {evaluation.score === null ? '—' : formatSigned(evaluation.score)} ·{' '}
+          {evaluation.predicted[predictor] === null ? 'no decisive step (no scored step)' : `decisive step by ${predictor} (${PREDICTOR_LABELS[predictor]})`}
         </span>
+        {evaluation.unscoredSteps > 0 && (
+          <span className="curve-unscored-count" data-testid="curve-unscored-count" data-unscored={evaluation.unscoredSteps}>
+            {evaluation.unscoredSteps} of {model.steps.length} steps unscored
+            {unscoredPolicy === 'zero' ? ' (counted as 0: reference-code parity)' : ' (left out of the score)'}
+          </span>
+        )}
         <ImageExportButtons testIdPrefix="export-curve" label="the step curve" onExport={(format) => exportCurveImage(entryKey, format)} />
         {sameTaskKeys.length > 0 && (
           <label className="curve-overlay-toggle">
@@ -124,12 +136,13 @@ export function StepCurve({ entryKey }: { entryKey: string }) {
             onHover={(step) => hoverStep(focusOf(step))}
             onSelect={(step) => selectStep(focusOf(step))}
             onKeyDown={onKeyDown}
-            label={`Step scores and running advantage of ${entry.trajectory.id}`}
+            label={`Step scores (${label.name}) and ${label.running} of ${entry.trajectory.id}`}
+            axisLabel={label.axis}
           />
         )}
-        {tooltipStep && <CurveTooltip model={model} step={tooltipStep} agent={evaluation.record.steps[tooltipStep.position].agent ?? null} predictor={predictor} />}
+        {tooltipStep && <CurveTooltip model={model} step={tooltipStep} agent={evaluation.record.steps[tooltipStep.position].agent ?? null} predictor={predictor} running={label.running} />}
       </div>
-      <CurveLegend model={model} predictor={predictor} />
+      <CurveLegend model={model} predictor={predictor} method={label} />
     </section>
   );
 }
@@ -142,6 +155,7 @@ function CurveSvg({
   onSelect,
   onKeyDown,
   label,
+  axisLabel,
 }: {
   model: CurveModel;
   hoveredMessage: number | null;
@@ -150,11 +164,18 @@ function CurveSvg({
   onSelect(step: StepMark): void;
   onKeyDown(event: KeyboardEvent<SVGSVGElement>): void;
   label: string;
+  /** What a step score is under the chosen method (core's methodLabel). */
+  axisLabel: string;
 }) {
   const { plot } = model;
   const plotHeight = plot.bottom - plot.top;
   return (
     <svg width={model.width} height={model.height} role="group" aria-label={label} tabIndex={0} onKeyDown={onKeyDown}>
+      <defs>
+        <pattern id="curve-unscored-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+          <line className="curve-unscored-hatch-line" x1="0" y1="0" x2="0" y2="6" />
+        </pattern>
+      </defs>
       <g aria-hidden="true">
         {model.yTicks.map((t) => (
           <line key={`grid-${t.value}`} className="chart-grid-line" x1={plot.left} x2={plot.right} y1={t.at} y2={t.at} />
@@ -176,7 +197,24 @@ function CurveSvg({
       ))}
       <line className="curve-zero-line" x1={plot.left} x2={plot.right} y1={model.zeroY} y2={model.zeroY} />
       <g pointerEvents="none">
-        {model.steps.map((step) => (
+        {model.steps.map((step) =>
+          step.score === null ? (
+            <rect
+              key={`bar-${step.position}`}
+              className="curve-bar-unscored"
+              data-testid="curve-step"
+              data-unscored="true"
+              data-step={step.stepNumber}
+              data-message={step.message}
+              data-hovered={step.message === hoveredMessage}
+              data-selected={step.message === selectedMessage}
+              x={step.bandX}
+              y={plot.top}
+              width={step.bandWidth}
+              height={plotHeight}
+              fill="url(#curve-unscored-hatch)"
+            />
+          ) : (
           <rect
             key={`bar-${step.position}`}
             className={step.score < 0 ? 'curve-bar-loss' : 'curve-bar-gain'}
@@ -192,14 +230,17 @@ function CurveSvg({
             // A zero score still gets a hairline so every step is visible.
             height={Math.max(1, step.barHeight)}
           />
-        ))}
+          ),
+        )}
         {model.overlays.map((o, i) => (
           <path key={o.key} className="curve-overlay-line" data-testid="curve-overlay-line" data-key={o.key} d={o.path} stroke={overlayColour(i)} />
         ))}
         <path className="curve-running" data-testid="curve-running" d={model.runningPath} />
-        {model.steps.map((step) => (
-          <circle key={`dot-${step.position}`} className="curve-running-dot" cx={step.x} cy={step.runningY} r={model.steps.length > 80 ? 1.5 : 3} />
-        ))}
+        {model.steps.map((step) =>
+          step.runningY === null ? null : (
+            <circle key={`dot-${step.position}`} className="curve-running-dot" cx={step.x} cy={step.runningY} r={model.steps.length > 80 ? 1.5 : 3} />
+          ),
+        )}
         {model.mistake && (
           <g data-testid="labelled-mistake-marker" data-message={model.mistake.message} data-on-step={model.mistake.onStep}>
             <line className="curve-mistake-line" x1={model.mistake.x} x2={model.mistake.x} y1={plot.top} y2={plot.bottom} />
@@ -229,8 +270,8 @@ function CurveSvg({
         <text className="chart-axis-label" x={(plot.left + plot.right) / 2} y={model.height - 4} textAnchor="middle">
           action step
         </text>
-        <text className="chart-axis-label" transform={`translate(14, ${(plot.top + plot.bottom) / 2}) rotate(-90)`} textAnchor="middle">
-          advantage
+        <text className="chart-axis-label" transform={`translate(14, ${(plot.top + plot.bottom) / 2}) rotate(-90)`} textAnchor="middle" data-testid="curve-axis-label">
+          {axisLabel}
         </text>
       </g>
     </svg>
@@ -240,7 +281,7 @@ function CurveSvg({
 /** Rough width of the tooltip box, to decide on which side of the step it fits. */
 const TOOLTIP_WIDTH = 240;
 
-function CurveTooltip({ model, step, agent, predictor }: { model: CurveModel; step: StepMark; agent: string | null; predictor: FailurePredictor }) {
+function CurveTooltip({ model, step, agent, predictor, running }: { model: CurveModel; step: StepMark; agent: string | null; predictor: FailurePredictor; running: string }) {
   // Beside the step's band, not over it, so the bar and the markers of the step stay visible.
   const rightOfBand = step.bandX + step.bandWidth + 4;
   const fitsRight = rightOfBand + TOOLTIP_WIDTH <= model.width;
@@ -251,17 +292,22 @@ function CurveTooltip({ model, step, agent, predictor }: { model: CurveModel; st
         <strong>step {step.stepNumber}</strong> · message {step.message}
         {agent ? ` · ${agent}` : ''}
       </div>
-      <div>step score {formatSigned(step.score)}</div>
-      <div>running advantage {formatSigned(step.running)}</div>
+      <div>step score {step.score === null ? '— (unscored: no figures for this step)' : formatSigned(step.score)}</div>
+      <div>
+        {running} {step.running === null ? '—' : formatSigned(step.running)}
+      </div>
       {model.decisive?.message === step.message && <div className="tooltip-flag-decisive">predicted decisive step ({predictor})</div>}
       {model.mistake?.message === step.message && <div className="tooltip-flag-mistake">labelled mistake</div>}
     </div>
   );
 }
 
-function CurveLegend({ model, predictor }: { model: CurveModel; predictor: FailurePredictor }) {
+function CurveLegend({ model, predictor, method }: { model: CurveModel; predictor: FailurePredictor; method: MethodLabel }) {
   return (
-    <ul className="curve-legend" aria-label="Legend">
+    <ul className="curve-legend" aria-label="Legend" data-testid="curve-legend">
+      <li className="muted" data-testid="curve-method">
+        step score: {method.name} ({method.formula})
+      </li>
       <li>
         <span className="legend-swatch" style={{ background: 'var(--chart-gain)' }} />
         step score ≥ 0
@@ -272,8 +318,14 @@ function CurveLegend({ model, predictor }: { model: CurveModel; predictor: Failu
       </li>
       <li>
         <span className="legend-line" style={{ borderColor: 'var(--chart-running)' }} />
-        running advantage
+        {method.running}
       </li>
+      {model.steps.some((s) => s.score === null) && (
+        <li data-testid="curve-unscored-legend">
+          <span className="legend-swatch legend-swatch-unscored" />
+          unscored step (no bar, a gap in the line)
+        </li>
+      )}
       {model.decisive && (
         <li>
           <span className="legend-line legend-line-dashed" style={{ borderColor: 'var(--chart-decisive)' }} />

@@ -1,5 +1,7 @@
 import { useScoringStore, scoreTrajectories, cancelScoring } from '../../state/scoring';
 import { useAppStore } from '../../state/store';
+import { ScoringProblems } from './ScoringProblems';
+import { plural } from '../plural';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -45,21 +47,12 @@ export function ScoringBar() {
         >
           <progress max={p?.tokensTotal || 1} value={p?.tokensDone ?? 0} />
           <span>
-            {p ? `${p.trajectoriesDone}/${p.trajectoriesTotal} trajectories · ${integer.format(p.tokensDone)}/${integer.format(p.tokensTotal)} tokens` : 'starting…'}
+            {p ? `${p.trajectoriesDone}/${plural(p.trajectoriesTotal, 'trajectory')} · ${integer.format(p.tokensDone)}/${integer.format(p.tokensTotal)} tokens` : 'starting…'}
             {job.reused > 0 && ` · ${job.reused} from the score cache`}
             {running && rate > 0 && ` · ${integer.format(rate)} tokens/s · ${formatDuration(left)} left`}
             {!running && (job.cancelled ? ' · cancelled' : ' · done')}
           </span>
-          {job.errors.length > 0 && (
-            <ul className="file-errors">
-              {job.errors.map((e, i) => (
-                <li key={i} className="file-error" data-testid="scoring-error">
-                  {e.key ? `${e.key}: ` : ''}
-                  {e.message}
-                </li>
-              ))}
-            </ul>
-          )}
+          <ScoringProblems />
         </div>
       )}
     </section>

@@ -3,9 +3,14 @@ import {
   FAILURE_PREDICTORS,
   SCORING_METHODS,
   SETTING_BOUNDS,
+  COLOUR_RANGE_MODES,
+  type ColourRangeMode,
   STEP_AGGREGATIONS,
+  TASK_GROUPINGS,
   TOKEN_AGGREGATIONS,
-  settingSchema,
+  UNSCORED_POLICIES,
+  type TaskGrouping,
+  type UnscoredPolicy,
   type AdvantageMode,
   type FailurePredictor,
   type ScoringMethod,
@@ -13,15 +18,11 @@ import {
   type TokenAggregation,
 } from '../../core/settings';
 import { setAnalysisSettings, setEvaluationOptions, useAnalysisStore } from '../../state/analysis';
+import { NumberSetting } from './NumberSetting';
 
 /** One place for every aggregation choice: changing one updates the list, transcript, curve and dataset views at once. */
 export function SettingsPanel() {
-  const { evaluation, predictor, colourRange, showWhitespace } = useAnalysisStore();
-  // A typed number is taken when the setting's declaration accepts it (src/core/settings: the bounds every copy checks).
-  const number = (key: 'beta' | 'k' | 'colourRange', value: string, fallback: number) => {
-    const parsed = settingSchema(key).safeParse(value.trim() === '' ? NaN : Number(value));
-    return parsed.success ? parsed.data : fallback;
-  };
+  const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace } = useAnalysisStore();
   return (
     <section className="settings-panel" aria-label="Analysis settings" data-testid="settings-panel">
       <label title="How a step's token values become one step score">
@@ -56,13 +57,27 @@ export function SettingsPanel() {
           ))}
         </select>
       </label>
-      <label title="KL coefficient of the RL objective: A = β·(log π_θ − log π_ref)">
-        β{' '}
-        <input data-testid="setting-beta" type="number" min={0.001} max={SETTING_BOUNDS.beta.atMost} step={0.1} value={evaluation.beta} onChange={(e) => setEvaluationOptions({ beta: number('beta', e.currentTarget.value, evaluation.beta) })} />
+      <NumberSetting setting="beta" label="β" title="KL coefficient of the RL objective: A = β·(log π_θ − log π_ref)" min={0.001} max={SETTING_BOUNDS.beta.atMost} step={0.1} value={evaluation.beta} onValid={(beta) => setEvaluationOptions({ beta })} />
+      <NumberSetting setting="k" label="k" title="k-advantage window (sum of k consecutive step scores) read by the failure predictors" min={SETTING_BOUNDS.k.atLeast} max={SETTING_BOUNDS.k.atMost} step={1} value={evaluation.k} onValid={(k) => setEvaluationOptions({ k })} />
+      <label title="A step the model never scored (beyond its context, refused, cancelled): skip leaves it out of every aggregate and counts it; zero scores it 0, as the reference code does (eval --unscored zero)">
+        unscored steps{' '}
+        <select data-testid="setting-unscored" value={evaluation.unscored} onChange={(e) => setEvaluationOptions({ unscored: e.currentTarget.value as UnscoredPolicy })}>
+          {UNSCORED_POLICIES.map((u) => (
+            <option key={u} value={u}>
+              {u === 'skip' ? 'skip (no score)' : 'zero (reference code)'}
+            </option>
+          ))}
+        </select>
       </label>
-      <label title="k-advantage window (sum of k consecutive step scores) read by the failure predictors">
-        k{' '}
-        <input data-testid="setting-k" type="number" min={SETTING_BOUNDS.k.atLeast} max={SETTING_BOUNDS.k.atMost} step={1} value={evaluation.k} onChange={(e) => setEvaluationOptions({ k: number('k', String(Math.round(Number(e.currentTarget.value))), evaluation.k) })} />
+      <label title="Best-of-N groups, the curve's overlay and the group view: one task within one file, or one task id across every open file (eval --group-by)">
+        groups{' '}
+        <select data-testid="setting-grouping" value={evaluation.grouping} onChange={(e) => setEvaluationOptions({ grouping: e.currentTarget.value as TaskGrouping })}>
+          {TASK_GROUPINGS.map((g) => (
+            <option key={g} value={g}>
+              {g === 'file-task' ? 'task within its file' : 'task across files'}
+            </option>
+          ))}
+        </select>
       </label>
       <label title="Which rule picks the decisive failure step">
         decisive step{' '}
@@ -72,10 +87,18 @@ export function SettingsPanel() {
           ))}
         </select>
       </label>
-      <label title="Colours saturate at ±range">
-        colour range ±{' '}
-        <input data-testid="setting-colour-range" type="number" min={0.01} max={SETTING_BOUNDS.colourRange.atMost} step={0.25} value={colourRange} onChange={(e) => setAnalysisSettings({ colourRange: number('colourRange', e.currentTarget.value, colourRange) })} />
+      <label title="fitted: the colours saturate at the 95th percentile of |A| over the trajectory shown (rounded to a readable value); fixed: at ±range">
+        colours{' '}
+        <select data-testid="setting-colour-range-mode" value={colourRangeMode} onChange={(e) => setAnalysisSettings({ colourRangeMode: e.currentTarget.value as ColourRangeMode })}>
+          {COLOUR_RANGE_MODES.map((m) => (
+            <option key={m} value={m}>
+              {m === 'fitted' ? 'fitted to the scores' : 'fixed range'}
+            </option>
+          ))}
+        </select>
       </label>
+      {/* Typing a range fixes it. */}
+      <NumberSetting setting="colourRange" label="colour range ±" title="Colours saturate at ±range (when the range is fixed)" min={0.01} max={SETTING_BOUNDS.colourRange.atMost} step={0.25} value={colourRange} onValid={(range) => setAnalysisSettings({ colourRange: range, colourRangeMode: 'fixed' })} />
       <label>
         <input data-testid="setting-whitespace" type="checkbox" checked={showWhitespace} onChange={(e) => setAnalysisSettings({ showWhitespace: e.currentTarget.checked })} /> show whitespace
       </label>

@@ -13,7 +13,9 @@ import { encodeSnippet, type EncodedSnippet } from '../../core/snippet';
 import { linkedSettingsOf } from '../../core/settings';
 import { stepTokenTexts } from '../transcript/transcript-rows';
 import { curveSvg } from './images/curve-svg';
+import { methodLabel } from '../../core/advantage/method-label';
 import { heatmapSvg, type HeatmapStep } from './images/heatmap-svg';
+import { heatmapRangeOf } from '../heatmap/heatmap-range';
 import { rocSvg } from './images/roc-svg';
 import { sweepSvg } from './images/sweep-svg';
 import { buildReport, type ReportSource } from './report-data';
@@ -29,6 +31,12 @@ export const MAX_REPORT_TRAJECTORIES = 300;
 function settingsNow() {
   const { evaluation, predictor, colourRange } = useAnalysisStore.getState();
   return { evaluation, predictor, colourRange };
+}
+
+/** The heatmap range of these trajectories' scores (fitted or fixed, as the settings say): the one the transcript shows for one trajectory. */
+function rangeOfKeys(keys: readonly string[]): number {
+  const { results } = useScoringStore.getState();
+  return heatmapRangeOf(keys.flatMap((key) => (results[key] ? [results[key].record] : [])));
 }
 
 /** The evaluation of one scored trajectory under the current settings, or undefined. */
@@ -96,6 +104,7 @@ export async function exportCurveImage(key: string, format: ImageFormat): Promis
     modelPair: modelPairWordsOf(key),
     settings: settingsLine(settings),
     predictor: settings.predictor,
+    method: methodLabel(settings.evaluation.method, settings.evaluation.mode),
   });
   await saveImage(svg, `${safeFileName(entry.trajectory.id)}.step-curve`, format);
 }
@@ -135,7 +144,8 @@ export async function exportHeatmapImage(key: string, fromStep: number, toStep: 
     settings: settingsLine(settings),
     steps,
     beta: settings.evaluation.beta,
-    range: settings.colourRange,
+    // The range the transcript shows this trajectory with (fitted to its scores, or fixed).
+    range: rangeOfKeys([key]),
   });
   const range = fromStep === toStep ? `step${fromStep}` : `steps${fromStep}-${toStep}`;
   await saveImage(svg, `${safeFileName(entry.trajectory.id)}.heatmap-${range}`, format);
@@ -174,7 +184,8 @@ export function reportHtml(keys: readonly string[], createdAt = new Date()): str
   const { results } = useScoringStore.getState();
   const present = keys.filter((k) => trajectories[k]);
   if (present.length === 0) throw new Error('no trajectory to report on');
-  const settings = settingsNow();
+  // One trajectory: the range it is shown with; a set: the range fitted to the whole set (or the fixed one).
+  const settings = { ...settingsNow(), colourRange: rangeOfKeys(present) };
   const shown = present.slice(0, MAX_REPORT_TRAJECTORIES);
   const sources: ReportSource[] = shown.map((key) => ({
     fileName: trajectories[key].fileName,
@@ -242,7 +253,8 @@ export function createSnippetLink(key: string, message: number, base: Pick<Locat
     stepScore: evaluation?.stepScores[stepIndex] ?? null,
     decisive: evaluation?.predicted[settings.predictor] === message,
     labelledMistake: t.labels.mistakeStep === message,
-    settings: linkedSettingsOf(useAnalysisStore.getState()),
+    // The snippet is drawn with the range this step was shown with: fixed at that value.
+    settings: { ...linkedSettingsOf(useAnalysisStore.getState()), colourRangeMode: 'fixed', colourRange: rangeOfKeys([key]) },
     modelPair: modelPairWordsOf(key),
     createdAt: new Date().toISOString(),
   });

@@ -2,6 +2,9 @@
 import { coordinate, markup, type Markup } from '../../../core/report/escape';
 import { buildCurveModel, overlayColour, type CurveInput, type CurveModel } from '../../curve/curve-model';
 import { EXPORT_COLOURS, FONT_FAMILY, frameSvg, type LegendItem } from './frame';
+import { methodLabel, type MethodLabel } from '../../../core/advantage/method-label';
+
+const PROGRESS_LABEL = methodLabel('progress');
 
 export const CURVE_EXPORT_WIDTH = 760;
 export const CURVE_EXPORT_HEIGHT = 260;
@@ -13,10 +16,12 @@ export interface CurveImageInput {
   modelPair: string;
   settings: string;
   predictor: string;
+  /** What the step scores are (core's methodLabel of the chosen method); the progress advantage when absent. */
+  method?: MethodLabel;
 }
 
 /** The chart itself, for the standalone image and for the HTML report. */
-export function curveChart(model: CurveModel): Markup {
+export function curveChart(model: CurveModel, method: MethodLabel = PROGRESS_LABEL): Markup {
   const { plot } = model;
   const c = EXPORT_COLOURS;
   const tick = (x: number, y: number, text: string, anchor: string) =>
@@ -25,15 +30,20 @@ export function curveChart(model: CurveModel): Markup {
     (t) => markup`<line x1="${coordinate(plot.left)}" x2="${coordinate(plot.right)}" y1="${coordinate(t.at)}" y2="${coordinate(t.at)}" stroke="${c.grid}"/>`,
   )}</g>
 <line x1="${coordinate(plot.left)}" x2="${coordinate(plot.right)}" y1="${coordinate(model.zeroY)}" y2="${coordinate(model.zeroY)}" stroke="${c.axis}"/>
-<g data-part="bars">${model.steps.map(
-    (s) =>
+<g data-part="bars">${model.steps.map((s) =>
+    s.score === null
+      ? // An unscored step: a pale band across the plot, no bar (it did not score 0).
+        markup`<rect data-step="${s.stepNumber}" data-message="${s.message}" data-unscored="true" x="${coordinate(s.bandX)}" y="${coordinate(plot.top)}" width="${coordinate(s.bandWidth)}" height="${coordinate(
+          plot.bottom - plot.top,
+        )}" fill="${c.grid}" fill-opacity="0.6"><title>step ${s.stepNumber} (message ${s.message}): unscored</title></rect>`
+      :
       markup`<rect data-step="${s.stepNumber}" data-message="${s.message}" data-score="${String(s.score)}" x="${coordinate(s.barX)}" y="${coordinate(s.barY)}" width="${coordinate(s.barWidth)}" height="${coordinate(
         Math.max(1, s.barHeight),
-      )}" fill="${s.score < 0 ? c.loss : c.gain}"><title>step ${s.stepNumber} (message ${s.message}): step score ${s.score.toFixed(4)}, running advantage ${s.running.toFixed(4)}</title></rect>`,
+      )}" fill="${s.score < 0 ? c.loss : c.gain}"><title>step ${s.stepNumber} (message ${s.message}): step score ${s.score.toFixed(4)}, ${method.running} ${(s.running as number).toFixed(4)}</title></rect>`,
   )}</g>
 ${model.overlays.map((o, i) => markup`<path data-part="overlay" d="${o.path}" fill="none" stroke="${overlayColour(i)}" stroke-width="1.6"/>`)}
 <path data-part="running" d="${model.runningPath}" fill="none" stroke="${c.running}" stroke-width="2"/>
-${model.steps.map((s) => markup`<circle cx="${coordinate(s.x)}" cy="${coordinate(s.runningY)}" r="${model.steps.length > 80 ? 1.5 : 3}" fill="${c.running}"/>`)}
+${model.steps.map((s) => (s.runningY === null ? null : markup`<circle cx="${coordinate(s.x)}" cy="${coordinate(s.runningY)}" r="${model.steps.length > 80 ? 1.5 : 3}" fill="${c.running}"/>`))}
 ${
   model.mistake
     ? markup`<g data-part="labelled-mistake" data-message="${model.mistake.message}"><line x1="${coordinate(model.mistake.x)}" x2="${coordinate(model.mistake.x)}" y1="${coordinate(plot.top)}" y2="${coordinate(
@@ -58,16 +68,16 @@ ${
 ${model.yTicks.map((t) => tick(plot.left - 6, t.at, String(t.value), 'end'))}
 ${model.xTicks.map((t) => tick(t.at, plot.bottom + 20, String(t.value), 'middle'))}
 <text x="${coordinate((plot.left + plot.right) / 2)}" y="${coordinate(model.height - 4)}" font-size="12" fill="${c.text}" text-anchor="middle">action step</text>
-<text transform="translate(14 ${coordinate((plot.top + plot.bottom) / 2)}) rotate(-90)" font-size="12" fill="${c.text}" text-anchor="middle">advantage</text>
+<text transform="translate(14 ${coordinate((plot.top + plot.bottom) / 2)}) rotate(-90)" font-size="12" fill="${c.text}" text-anchor="middle">${method.axis}</text>
 </g>`;
 }
 
-export function curveLegend(model: CurveModel, predictor: string): LegendItem[] {
+export function curveLegend(model: CurveModel, predictor: string, method: MethodLabel = PROGRESS_LABEL): LegendItem[] {
   const c = EXPORT_COLOURS;
   const items: LegendItem[] = [
     { mark: 'swatch', colours: [c.gain], label: 'step score ≥ 0' },
     { mark: 'swatch', colours: [c.loss], label: 'step score < 0' },
-    { mark: 'line', colours: [c.running], label: 'running advantage' },
+    { mark: 'line', colours: [c.running], label: method.running },
   ];
   if (model.decisive) items.push({ mark: 'dashed', colours: [c.decisive], label: `decisive step (${predictor}): message ${model.decisive.message}` });
   if (model.mistake) items.push({ mark: 'dotted', colours: [c.mistake], label: `labelled mistake: message ${model.mistake.message}${model.mistake.onStep ? '' : ' (not an action step)'}` });
@@ -85,8 +95,8 @@ export function curveSvg(input: CurveImageInput): string {
     settings: input.settings,
     width: model.width,
     chartHeight: model.height,
-    chart: curveChart(model),
-    legend: curveLegend(model, input.predictor),
+    chart: curveChart(model, input.method),
+    legend: curveLegend(model, input.predictor, input.method),
   }).html;
 }
 
