@@ -12,62 +12,30 @@ import type { ScoredTrajectory } from '../core/scoring';
 import { useAppStore } from './store';
 import { useScoringStore } from './scoring';
 import { useAnalysisStore } from './analysis';
+import { withdrawExamples } from './example-files';
+import { describeModelPair, pairDescriptionOf, pairFromRecord, recordWithProvenance } from './model-pair';
 
-export { APP_NAME, APP_VERSION };
+export { APP_NAME, APP_VERSION, describeModelPair };
 
-/** The pair loaded now, by the names the status line shows, or null when none is loaded. */
+/** The pair loaded now (its models by name, the dtype it was loaded with, the render mode, the engines), or null when none is loaded. */
 export function currentModelPair(): ModelPairDescription | null {
-  const { pairStatus, dtype, render } = useScoringStore.getState();
-  if (!pairStatus) return null;
-  return {
-    policy: pairStatus.policy.id,
-    reference: pairStatus.reference.id,
-    dtype,
-    render,
-    engines: { policy: pairStatus.policy.description, reference: pairStatus.reference.description },
-  };
+  const { pairStatus, loadedPair, render } = useScoringStore.getState();
+  if (!pairStatus || !loadedPair) return null;
+  return pairDescriptionOf(loadedPair.models, loadedPair.dtype, render, { policy: pairStatus.policy.description, reference: pairStatus.reference.description });
 }
 
 /**
- * Who scored a result. Figures computed in this page carry only engine descriptions in
+ * Who scored a result. Figures computed in this page carry their pair's names (the scoring store
+ * writes them in, src/state/model-pair.ts); older ones carry only engine descriptions in
  * `policyModel` / `referenceModel` (src/core/engine/pair.ts), so for them it is the pair loaded
  * now (with none loaded, those descriptions are all there is). Figures read from a file (a score
  * file, a bundle: `device` 'precomputed') name their models in those keys, as the CLI's `score`
  * and bundle export write them; a file that names none gives null.
  */
 export function modelPairOfResult(result: Pick<ScoredTrajectory, 'record' | 'device'>, current: ModelPairDescription | null = currentModelPair()): ModelPairDescription | null {
-  const r = result.record;
-  if (result.device !== 'precomputed' && current) return current;
-  if (typeof r.policyModel === 'string' && r.policyModel !== '' && typeof r.referenceModel === 'string' && r.referenceModel !== '') {
-    const engines = r.engines as { policy?: unknown; reference?: unknown } | undefined;
-    return {
-      policy: r.policyModel,
-      reference: r.referenceModel,
-      ...(typeof r.dtype === 'string' ? { dtype: r.dtype } : {}),
-      ...(r.render === 'plain' || r.render === 'chat' ? { render: r.render } : {}),
-      ...(engines && typeof engines.policy === 'string' && typeof engines.reference === 'string' ? { engines: { policy: engines.policy, reference: engines.reference } } : {}),
-    };
-  }
-  return null;
-}
-
-/** The pair in words, as reports and images name it. */
-export function describeModelPair(pair: ModelPairDescription | null): string {
-  if (!pair) return 'precomputed scores (the score file names no model pair)';
-  return `policy ${pair.policy} · reference ${pair.reference}${pair.dtype ? ` · ${pair.dtype}` : ''}${pair.render ? ` · ${pair.render} rendering` : ''}`;
-}
-
-/** The record with its pair's names written in (model ids, engines), so that they travel with it and survive re-export. */
-function recordWithProvenance(record: ScoreRecord, pair: ModelPairDescription | null): ScoreRecord {
-  if (!pair) return record;
-  return {
-    ...record,
-    policyModel: pair.policy,
-    referenceModel: pair.reference,
-    ...(pair.dtype ? { dtype: pair.dtype } : {}),
-    ...(pair.render ? { render: pair.render } : {}),
-    ...(pair.engines ? { engines: pair.engines } : {}),
-  };
+  const named = pairFromRecord(result.record);
+  if (result.device !== 'precomputed' && !named?.source && current) return current;
+  return named;
 }
 
 function bundleScoreOf(result: ScoredTrajectory, pair: ModelPairDescription | null): BundleScore {
@@ -86,7 +54,7 @@ function bundleScoreOf(result: ScoredTrajectory, pair: ModelPairDescription | nu
 export function collectBundle(keys: readonly string[], createdAt = new Date()): AnalysisBundle {
   const { trajectories, selectedKey } = useAppStore.getState();
   const { results } = useScoringStore.getState();
-  const { evaluation, predictor, colourRange, showWhitespace } = useAnalysisStore.getState();
+  const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace } = useAnalysisStore.getState();
   const current = currentModelPair();
   const pairs = new Map<string, ModelPairDescription>();
   const present = keys.filter((key) => trajectories[key]);
@@ -94,7 +62,11 @@ export function collectBundle(keys: readonly string[], createdAt = new Date()): 
     const loaded = trajectories[key];
     const result = results[key];
     const pair = result ? modelPairOfResult(result, current) : null;
-    if (pair) pairs.set(JSON.stringify(pair), pair);
+    if (pair) {
+      // The list names β too (the analysis setting the figures were shown with); records keep the pair only.
+      const listed = { ...pair, beta: pair.beta ?? evaluation.beta };
+      pairs.set(JSON.stringify(listed), listed);
+    }
     return { fileName: loaded.fileName, trajectory: loaded.trajectory, score: result ? bundleScoreOf(result, pair) : null };
   });
   const selected = selectedKey === null ? -1 : present.indexOf(selectedKey);
@@ -103,7 +75,7 @@ export function collectBundle(keys: readonly string[], createdAt = new Date()): 
     createdAt: createdAt.toISOString(),
     app: { name: APP_NAME, version: APP_VERSION },
     modelPairs: [...pairs.values()],
-    settings: { evaluation: { ...evaluation }, predictor, colourRange, showWhitespace },
+    settings: { evaluation: { ...evaluation }, predictor, colourRangeMode, colourRange, showWhitespace },
     selected: selected < 0 ? null : selected,
     entries,
   };
@@ -137,6 +109,18 @@ export async function importBundlesAmong(files: readonly File[]): Promise<File[]
  */
 export async function importBundle(fileName: string, blob: Blob): Promise<void> {
   const placeholder = useAppStore.getState().beginFile(fileName, blob.size);
+  bundlesOpening.add(placeholder);
+  try {
+    await readBundleInto(fileName, blob, placeholder);
+  } finally {
+    bundlesOpening.delete(placeholder);
+  }
+}
+
+/** The placeholders of bundles being read: they do not count as the user's own files when examples are withdrawn. */
+const bundlesOpening = new Set<number>();
+
+async function readBundleInto(fileName: string, blob: Blob, placeholder: number): Promise<void> {
   // Decoded and validated in the ingestion worker: a large bundle must not block the page.
   const decoded = await ingestClient()
     .decodeBundle(fileName, blob)
@@ -170,6 +154,8 @@ function applyBundle(bundle: AnalysisBundle, placeholder: number, bundleBytes: n
   const before = { app: useAppStore.getState(), scoring: useScoringStore.getState(), analysis: useAnalysisStore.getState() };
   try {
     useAppStore.getState().removeFile(placeholder);
+    // Over a fresh session the bundle replaces the examples rather than joining them.
+    for (const fileId of withdrawExamples(bundlesOpening)) useAppStore.getState().removeFile(fileId);
     const keys: string[] = new Array(bundle.entries.length);
     for (const group of groupsByFile(bundle.entries)) {
       const store = useAppStore.getState();
@@ -191,8 +177,8 @@ function applyBundle(bundle: AnalysisBundle, placeholder: number, bundleBytes: n
       if (entry.score) imported[keys[i]] = { key: keys[i], ...entry.score, device: 'precomputed' };
     });
     useScoringStore.setState((s) => ({ results: { ...s.results, ...imported } }));
-    const { evaluation, predictor, colourRange, showWhitespace } = bundle.settings;
-    useAnalysisStore.setState({ evaluation, predictor, colourRange, showWhitespace });
+    const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace } = bundle.settings;
+    useAnalysisStore.setState({ evaluation, predictor, colourRangeMode, colourRange, showWhitespace });
     if (bundle.selected !== null) useAppStore.getState().select(keys[bundle.selected]);
   } catch (error) {
     useAppStore.setState(before.app, true);

@@ -7,6 +7,7 @@ import type { NotScoredStep } from '../core/engine/pair';
 import type { ScoredTrajectory } from '../core/scoring';
 import { useScoringStore } from './scoring';
 import { importBundlesAmong } from './bundles';
+import { examplesWithdrawn, markExampleFile } from './example-files';
 
 let restoreFinished: Promise<void> = Promise.resolve();
 
@@ -79,13 +80,21 @@ export async function loadExamples(base = import.meta.env.BASE_URL): Promise<voi
     return;
   }
   for (const name of names) {
+    if (examplesWithdrawn()) return;
     const res = await fetch(`${base}examples/${encodeURIComponent(name)}`);
     if (!res.ok) {
+      if (examplesWithdrawn()) return;
       const id = useAppStore.getState().beginFile(name, 0);
+      markExampleFile(id);
       useAppStore.getState().failFile(id, { file: name, message: `${name}: could not be fetched (HTTP ${res.status})` });
       continue;
     }
-    await loadBlob(name, await res.blob());
+    const blob = await res.blob();
+    if (examplesWithdrawn()) return;
+    // Registered before it is parsed: a bundle opened meanwhile can withdraw it.
+    const id = useAppStore.getState().beginFile(name, blob.size);
+    markExampleFile(id);
+    await parseInto(id, name, blob);
   }
 }
 

@@ -16,6 +16,7 @@ import { contentHashesOf } from './persistence/content-hash';
 import { folderFilesTag, modelIdentity, pairKeyOf, scoreCacheKey, type ModelSourceIdentity } from './persistence/pair-identity';
 import { lookupCachedScores } from './persistence/score-cache';
 import { keysLeftInJob, type JobRecord } from './persistence/data-records';
+import { pairDescriptionOf, recordWithProvenance, type PairModels } from './model-pair';
 
 export type ModelChoice = { kind: 'demo' } | { kind: 'hub'; policy: string; reference: string } | { kind: 'folders'; policy: FolderPick | null; reference: FolderPick | null };
 
@@ -32,6 +33,8 @@ export interface LoadedPair {
   dtype: ModelDtype;
   /** `policy / reference`, for messages. */
   label: string;
+  /** The models by name (hub ids, folder names, the demo pair and its build): what exports name. */
+  models: PairModels;
 }
 
 export interface ModelSlice {
@@ -143,6 +146,7 @@ interface PairSources {
   reference: ModelSource;
   identity: { policy: ModelSourceIdentity; reference: ModelSourceIdentity };
   label: string;
+  models: PairModels;
 }
 
 async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
@@ -153,6 +157,7 @@ async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
         reference: { kind: 'served', baseUrl: DEMO_PAIR.baseUrl, id: DEMO_PAIR.reference },
         identity: { policy: `served:${DEMO_PAIR.baseUrl}${DEMO_PAIR.policy}@${APP_BUILD_ID}`, reference: `served:${DEMO_PAIR.baseUrl}${DEMO_PAIR.reference}@${APP_BUILD_ID}` },
         label: 'embedded demo pair',
+        models: { source: 'demo', policy: DEMO_PAIR.policy, reference: DEMO_PAIR.reference, build: APP_BUILD_ID },
       };
     case 'hub':
       return {
@@ -160,6 +165,7 @@ async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
         reference: { kind: 'hub', id: choice.reference },
         identity: { policy: `hub:${choice.policy}`, reference: `hub:${choice.reference}` },
         label: `${choice.policy} / ${choice.reference}`,
+        models: { source: 'hub', policy: choice.policy, reference: choice.reference },
       };
     case 'folders': {
       if (!choice.policy || !choice.reference) throw new Error('choose both a policy folder and a reference folder');
@@ -171,6 +177,7 @@ async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
         reference: { kind: 'dropped', id: await register(choice.reference) },
         identity: { policy: identity(choice.policy), reference: identity(choice.reference) },
         label: `folders ${choice.policy.name} / ${choice.reference.name}`,
+        models: { source: 'folders', policy: choice.policy.name, reference: choice.reference.name },
       };
     }
   }
@@ -203,7 +210,7 @@ export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFa
       useScoringStore.setState((s) => ({ loadProgress: { ...s.loadProgress, [`${p.model}:${p.file}`]: p } })),
     );
     const key = pairKeyOf(modelIdentity(sources.identity.policy, status.policy), modelIdentity(sources.identity.reference, status.reference));
-    const loadedPair: LoadedPair = { key, dtype, label: sources.label };
+    const loadedPair: LoadedPair = { key, dtype, label: sources.label, models: sources.models };
     useScoringStore.setState((s) => {
       const samePair = s.resultsPairKey === `${key}|${dtype}`;
       return {
@@ -244,7 +251,7 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
     const reused: Record<string, ScoredTrajectory> = {};
     const misses = items.filter((item) => {
       const hit = cached.get(cacheKeyOf.get(item.key)!);
-      if (hit) reused[item.key] = { ...hit, key: item.key };
+      if (hit) reused[item.key] = named({ ...hit, key: item.key }, loadedPair, render);
       return !hit;
     });
     // The session may have been cleared (or the pair changed) while the cache was read: then this job is over.
@@ -273,7 +280,7 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
         onResult: (result: ScoredTrajectory) => {
           useScoringStore.setState((s) =>
             s.job?.id === id
-              ? { results: { ...s.results, [result.key]: result }, resultCacheKeys: { ...s.resultCacheKeys, [result.key]: cacheKeyOf.get(result.key)! } }
+              ? { results: { ...s.results, [result.key]: named(result, loadedPair, render) }, resultCacheKeys: { ...s.resultCacheKeys, [result.key]: cacheKeyOf.get(result.key)! } }
               : s,
           );
         },
@@ -290,6 +297,13 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
     // The pending job stays: what it did not finish can be resumed.
     patchJob({ running: false, errors: [...(useScoringStore.getState().job?.errors ?? []), { key: '', message: error instanceof Error ? error.message : String(error) }] });
   }
+}
+
+/** The result with its pair's names written into its record (state/model-pair.ts): they travel with it to the score cache, the session and exports. */
+function named(result: ScoredTrajectory, pair: LoadedPair, render: RenderMode): ScoredTrajectory {
+  const status = useScoringStore.getState().pairStatus;
+  const engines = status ? { policy: status.policy.description, reference: status.reference.description } : undefined;
+  return { ...result, record: recordWithProvenance(result.record, pairDescriptionOf(pair.models, pair.dtype, render, engines)) };
 }
 
 /** The trajectories an interrupted job still has to score (empty when none is interrupted). */

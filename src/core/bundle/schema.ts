@@ -11,6 +11,8 @@ import { RENDER_MODES, strictAnalysisSettingsSchema } from '../settings';
 import type { FormatId, Trajectory } from '../trajectory/types';
 
 export const BUNDLE_FORMAT = 'progress-advantage-bundle/1';
+/** Where a model pair's models came from (the model panel's choices). */
+export const MODEL_SOURCE_KINDS = ['demo', 'hub', 'folders'] as const;
 /** What every version's format key starts with: tells "another version" from "not a bundle". */
 export const BUNDLE_FORMAT_PREFIX = 'progress-advantage-bundle/';
 
@@ -134,10 +136,17 @@ export const bundleSettingsSchema = strictAnalysisSettingsSchema;
 
 /** Which models scored the figures (names only: a bundle never holds weights). */
 export const modelPairSchema = z.strictObject({
+  /** The models by name: hub ids, folder names, or the demo pair's model names (older bundles: ids or engine descriptions). */
   policy: z.string().min(1),
   reference: z.string().min(1),
+  /** Where the models came from: the embedded demo pair, the Hugging Face hub, or dropped folders. Absent in older bundles. */
+  source: z.enum(MODEL_SOURCE_KINDS).optional(),
+  /** The app build of the embedded demo pair (its weights ship with the build). */
+  build: z.string().min(1).optional(),
   dtype: z.string().optional(),
   render: z.enum(RENDER_MODES).optional(),
+  /** β of the analysis when the bundle was made (A = β · (log π_θ − log π_ref)). Absent in older bundles. */
+  beta: z.number().positive().optional(),
   /** Engine descriptions (runtime, device, dtype). */
   engines: z.strictObject({ policy: z.string(), reference: z.string() }).optional(),
 });

@@ -50,15 +50,17 @@ function evaluationOf(key: string): TrajectoryEvaluation | undefined {
   }
 }
 
+/** The pair that scored a trajectory in words, with β (the analysis setting the figures are shown with). */
 function modelPairWordsOf(key: string): string {
   const result = useScoringStore.getState().results[key];
-  return result ? describeModelPair(modelPairOfResult(result)) : 'not scored';
+  return result ? describeModelPair(modelPairOfResult(result), useAnalysisStore.getState().evaluation.beta) : 'not scored';
 }
 
 /** The pairs of every scored trajectory, in words (dataset images). */
 function modelPairWordsOfAll(): string {
   const current = currentModelPair();
-  const words = new Set(Object.values(useScoringStore.getState().results).map((r) => describeModelPair(modelPairOfResult(r, current))));
+  const beta = useAnalysisStore.getState().evaluation.beta;
+  const words = new Set(Object.values(useScoringStore.getState().results).map((r) => describeModelPair(modelPairOfResult(r, current), beta)));
   return words.size === 0 ? 'none' : [...words].join('; ');
 }
 

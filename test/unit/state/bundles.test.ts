@@ -28,6 +28,7 @@ import { useAnalysisStore } from '../../../src/state/analysis';
 import { collectBundle, describeModelPair, exportBundleBytes, importBundle, importBundlesAmong, modelPairOfResult } from '../../../src/state/bundles';
 import { encodeBundle } from '../../../src/core/bundle';
 import { payloadBundle, PAYLOADS } from '../core/bundle/fixtures';
+import { examplesWithdrawn, markExampleFile, resetExampleFiles } from '../../../src/state/example-files';
 
 const initial = { app: useAppStore.getState(), scoring: useScoringStore.getState(), analysis: useAnalysisStore.getState() };
 
@@ -35,6 +36,7 @@ beforeEach(() => {
   useAppStore.setState(initial.app, true);
   useScoringStore.setState(initial.scoring, true);
   useAnalysisStore.setState(initial.analysis, true);
+  resetExampleFiles();
 });
 
 const blobOf = (bytes: Uint8Array<ArrayBuffer>) => new Blob([bytes]);
@@ -82,6 +84,34 @@ describe('importing a bundle', () => {
   });
 });
 
+describe('a bundle opened over the examples', () => {
+  const openExample = () => {
+    const id = useAppStore.getState().beginFile('demo-episodes.jsonl', 10);
+    markExampleFile(id);
+    useAppStore.getState().addTrajectories(id, [payloadBundle().entries[1].trajectory], []);
+    useAppStore.getState().finishFile(id);
+    return id;
+  };
+
+  it('replaces them: only the bundle’s files are open, and the examples still to come are not fetched', async () => {
+    openExample();
+    await importBundle('b.pa-bundle.json.gz', blobOf(encodeBundle(payloadBundle())));
+    expect(useAppStore.getState().files.map((f) => f.name)).toEqual([`${PAYLOADS.img}.jsonl`]);
+    expect(useAppStore.getState().trajectoryOrder).toHaveLength(payloadBundle().entries.length);
+    expect(examplesWithdrawn()).toBe(true);
+  });
+
+  it('joins them once the user has opened a file of their own; a bad bundle withdraws nothing', async () => {
+    openExample();
+    const bytes = encodeBundle(payloadBundle());
+    await importBundle('cut.pa-bundle.json.gz', blobOf(bytes.slice(0, bytes.length - 5)));
+    expect(useAppStore.getState().files.map((f) => f.name)).toEqual(['demo-episodes.jsonl', 'cut.pa-bundle.json.gz']);
+    expect(examplesWithdrawn()).toBe(false);
+    await importBundle('b.pa-bundle.json.gz', blobOf(bytes));
+    expect(useAppStore.getState().files.map((f) => f.name)).toEqual(['demo-episodes.jsonl', 'cut.pa-bundle.json.gz', `${PAYLOADS.img}.jsonl`]);
+  });
+});
+
 describe('a bundle larger than one message', () => {
   it('crosses in slices of BUNDLE_ENTRIES_PER_MESSAGE entries, restored in order with their scores', async () => {
     const bundle = payloadBundle();
@@ -106,7 +136,8 @@ describe('exporting a bundle', () => {
     const collected = collectBundle(keys, new Date('2026-01-02T03:04:05Z'));
     expect(collected.createdAt).toBe('2026-01-02T03:04:05.000Z');
     expect(collected.app.name).toBe('progress-advantage');
-    expect(collected.modelPairs).toEqual([{ policy: `policy ${PAYLOADS.svg}`, reference: `reference ${PAYLOADS.img}` }]);
+    // β (the analysis setting at export) is listed with each pair.
+    expect(collected.modelPairs).toEqual([{ policy: `policy ${PAYLOADS.svg}`, reference: `reference ${PAYLOADS.img}`, beta: 1 }]);
     expect(collected.entries.map((e) => e.trajectory)).toEqual(payloadBundle().entries.map((e) => JSON.parse(JSON.stringify(e.trajectory))));
     const before = useScoringStore.getState().results;
     const bytes = exportBundleBytes(keys);
@@ -128,9 +159,11 @@ describe('exporting a bundle', () => {
       tokenizerNotice: null,
       fallback: null,
     } as unknown as NonNullable<ReturnType<typeof useScoringStore.getState>['pairStatus']>;
-    useScoringStore.setState({ pairStatus, dtype: 'q8', render: 'chat' });
+    // Named by the folders' names (not the worker's ids), with the dtype the pair was loaded with (not the menu's now).
+    const loadedPair = { key: 'pair:1', dtype: 'q8', label: 'folders my-policy / my-reference', models: { source: 'folders', policy: 'my-policy', reference: 'my-reference' } } as const;
+    useScoringStore.setState({ pairStatus, loadedPair, dtype: 'fp16', render: 'chat' });
     const here = modelPairOfResult({ record, device: 'wasm' });
-    expect(here).toEqual({ policy: 'policy-1', reference: 'reference-2', dtype: 'q8', render: 'chat', engines: { policy: record.policyModel, reference: record.referenceModel } });
+    expect(here).toEqual({ policy: 'my-policy', reference: 'my-reference', source: 'folders', dtype: 'q8', render: 'chat', engines: { policy: record.policyModel, reference: record.referenceModel } });
     expect(modelPairOfResult({ record, device: 'precomputed' })).toEqual({ policy: record.policyModel, reference: record.referenceModel });
     expect(modelPairOfResult({ record: { id: 'r', steps: [] }, device: 'precomputed' })).toBeNull();
 
@@ -140,12 +173,13 @@ describe('exporting a bundle', () => {
     const key = useAppStore.getState().trajectoryOrder[0];
     useScoringStore.setState({ results: { [key]: { key, record: { ...record, id: trajectory.id }, notScored: [], stepLevelOnly: false, tokens: 0, messageTokenCounts: [], forwardedTokens: 0, device: 'wasm' } } });
     const bundle = collectBundle([key]);
-    expect(bundle.modelPairs).toEqual([here]);
-    expect(bundle.entries[0].score?.record).toMatchObject({ policyModel: 'policy-1', referenceModel: 'reference-2', dtype: 'q8', render: 'chat' });
+    expect(bundle.modelPairs).toEqual([{ ...here, beta: 1 }]);
+    expect(bundle.entries[0].score?.record).toMatchObject({ policyModel: 'my-policy', referenceModel: 'my-reference', modelSource: 'folders', dtype: 'q8', render: 'chat' });
     useScoringStore.setState({ pairStatus: { ...pairStatus, policy: { ...pairStatus.policy, id: 'another' } } });
     await importBundle('again.pa-bundle.json.gz', new Blob([encodeBundle(bundle)]));
     const imported = useScoringStore.getState().results[useAppStore.getState().trajectoryOrder[1]];
-    expect(describeModelPair(modelPairOfResult(imported))).toBe('policy policy-1 · reference reference-2 · q8 · chat rendering');
+    expect(describeModelPair(modelPairOfResult(imported))).toBe('policy my-policy · reference my-reference (dropped folders) · q8 · chat rendering');
+    expect(describeModelPair(modelPairOfResult(imported), 0.5)).toBe('policy my-policy · reference my-reference (dropped folders) · q8 · chat rendering · β = 0.5');
   });
 
   it('names the model pair in words, or says the scores name none', () => {
