@@ -16,6 +16,7 @@ import { formatSigned } from '../dataset/format-metric';
 import { methodLabel, type MethodLabel } from '../../core/advantage';
 import './chart-theme.css';
 import './curve.css';
+import { plural } from '../plural';
 
 const CURVE_HEIGHT = 240;
 const DEFAULT_WIDTH = 640;
@@ -103,7 +104,7 @@ export function StepCurve({ entryKey }: { entryKey: string }) {
       <header className="curve-header">
         <h3>Step-evolution curve</h3>
         <span className="muted">
-          {model.steps.length} action steps · score {evaluation.score === null ? '—' : formatSigned(evaluation.score)} ·{' '}
+          {plural(model.steps.length, 'action step')} · score {evaluation.score === null ? '—' : formatSigned(evaluation.score)} ·{' '}
           {evaluation.predicted[predictor] === null ? 'no decisive step (no scored step)' : `decisive step by ${predictor} (${PREDICTOR_LABELS[predictor]})`}
         </span>
         {evaluation.unscoredSteps > 0 && (

@@ -1,14 +1,21 @@
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { useAppStore } from '../../state/store';
 import { loadFiles } from '../../state/load-files';
 import { formatBytes } from '../format';
 import { ClearSessionControl } from '../session/SessionPanel';
+import { plural } from '../plural';
+
+/** Above this many files the list starts folded (a count in its summary), so the trajectory list keeps its room. */
+const FOLD_ABOVE = 5;
 
 /** Open files, the list of loaded files, and their errors (inline, next to the file they concern). */
 export function FilePanel() {
   const files = useAppStore((s) => s.files);
   const removeFile = useAppStore((s) => s.removeFile);
   const input = useRef<HTMLInputElement>(null);
+  // The reader's choice; until then the list is open for a few files, or while one is being read or has errors.
+  const [openChoice, setOpenChoice] = useState<boolean | null>(null);
+  const open = openChoice ?? (files.length <= FOLD_ABOVE || files.some((f) => f.status === 'parsing' || f.errors.length > 0));
 
   return (
     <section className="file-panel" aria-label="Loaded files">
@@ -34,6 +41,18 @@ export function FilePanel() {
           <ClearSessionControl />
         </span>
       </div>
+      <details
+        className="file-list-details"
+        data-testid="file-list-details"
+        open={open}
+        onToggle={(e) => {
+          const now = e.currentTarget.open;
+          if (now !== open) setOpenChoice(now);
+        }}
+      >
+        <summary data-testid="file-count" data-count={files.length}>
+          {plural(files.length, 'file')} open
+        </summary>
       <ul className="file-list">
         {files.map((f) => (
           <li key={f.id} className={`file-item file-${f.status}`} data-testid="file-item" data-status={f.status}>
@@ -44,7 +63,7 @@ export function FilePanel() {
               <span className="muted">
                 {f.status === 'parsing'
                   ? `reading… ${f.size ? Math.round((100 * f.bytesRead) / f.size) : 0}%`
-                  : `${f.trajectoryKeys.length} traj. · ${formatBytes(f.size)}`}
+                  : `${plural(f.trajectoryKeys.length, 'trajectory')} · ${formatBytes(f.size)}`}
               </span>
               <button type="button" className="link-button" aria-label={`Close ${f.name}`} onClick={() => removeFile(f.id)}>
                 ×
@@ -63,6 +82,7 @@ export function FilePanel() {
           </li>
         ))}
       </ul>
+      </details>
     </section>
   );
 }

@@ -6,6 +6,7 @@ import type { RenderMode } from '../../core/render/types';
 import { formatBytes } from '../format';
 import { MODEL_DTYPES } from '../../core/settings/vocabularies';
 import { MODEL_PRESETS } from '../../core/models/presets';
+import { plural } from '../plural';
 
 const HUB_PRESETS = MODEL_PRESETS.filter((p) => p.source === 'hub');
 const DEMO_PRESET = MODEL_PRESETS.find((p) => p.id === 'demo');
@@ -105,7 +106,7 @@ export function ModelPanel() {
                 disabled={loading}
                 onChange={(e) => setChoice({ ...choice, [which]: folderFromInput(e.currentTarget.files) })}
               />
-              {choice[which] && <span className="muted"> {choice[which]!.name} ({choice[which]!.files.size} files)</span>}
+              {choice[which] && <span className="muted"> {choice[which]!.name} ({plural(choice[which]!.files.size, 'file')})</span>}
             </label>
           ))}
         </div>

@@ -4,6 +4,7 @@ import { canLoadChoice, dismissInterruptedJob, interruptedJobLeft, resumeInterru
 import { usePersistenceStatus } from '../../state/persistence/status';
 import { clearSession } from '../../state/persistence/session';
 import { dismissViewLinkNotice, useViewLinkStore } from '../../state/permalink';
+import { plural } from '../plural';
 
 /**
  * What the page says about the session: a storage problem, the link it was opened with, an
@@ -59,7 +60,7 @@ function InterruptedJob() {
   return (
     <div className="notice interrupted-job" role="status" data-testid="interrupted-job" data-left={left}>
       <p>
-        Scoring was interrupted: {left} of {pendingJob.keys.length} trajectories left. {how}
+        Scoring was interrupted: {left} of {plural(pendingJob.keys.length, 'trajectory')} left. {how}
       </p>
       <button type="button" data-testid="resume-scoring" disabled={!canResume} onClick={() => void resumeInterruptedJob()}>
         Resume scoring ({left} left)

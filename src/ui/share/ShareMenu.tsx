@@ -14,6 +14,7 @@ import { exportBundle, exportCurveImage, exportHeatmapImage, exportReport, expor
 import { runShareAction, setShareMenuOpen, shareStepSnippet, useShareUiStore } from './share-ui-store';
 import { SWEEP_METRIC_WORDS } from './describe';
 import './share.css';
+import { plural } from '../plural';
 
 export function ShareMenu() {
   const open = useShareUiStore((s) => s.open);
@@ -66,10 +67,10 @@ function SharePanel() {
         <h3>Analysis bundle</h3>
         <p className="muted">Trajectories, scores, labels and settings in one compressed file; opens with no model.</p>
         <div className="share-row">
-          <button type="button" data-testid="export-bundle-all" disabled={order.length === 0} onClick={() => void runShareAction(() => exportBundle(order, 'analysis'), `Saved a bundle of ${order.length} trajectories.`)}>
+          <button type="button" data-testid="export-bundle-all" disabled={order.length === 0} onClick={() => void runShareAction(() => exportBundle(order, 'analysis'), `Saved a bundle of ${plural(order.length, 'trajectory')}.`)}>
             All loaded ({order.length})
           </button>
-          <button type="button" data-testid="export-bundle-visible" disabled={visible.length === 0} onClick={() => void runShareAction(() => exportBundle(visible, 'listed'), `Saved a bundle of ${visible.length} trajectories.`)}>
+          <button type="button" data-testid="export-bundle-visible" disabled={visible.length === 0} onClick={() => void runShareAction(() => exportBundle(visible, 'listed'), `Saved a bundle of ${plural(visible.length, 'trajectory')}.`)}>
             Listed ({visible.length})
           </button>
           <button
@@ -104,7 +105,7 @@ function SharePanel() {
           <button type="button" data-testid="export-report-selected" disabled={!selected} onClick={() => selected && void runShareAction(() => exportReport([selected.key]), 'Saved the report.')}>
             Selected trajectory
           </button>
-          <button type="button" data-testid="export-report-visible" disabled={visible.length === 0} onClick={() => void runShareAction(() => exportReport(visible), `Saved a report of ${visible.length} trajectories.`)}>
+          <button type="button" data-testid="export-report-visible" disabled={visible.length === 0} onClick={() => void runShareAction(() => exportReport(visible), `Saved a report of ${plural(visible.length, 'trajectory')}.`)}>
             Listed trajectories ({visible.length})
           </button>
         </div>
@@ -120,7 +121,7 @@ function SharePanel() {
           ))}
         </div>
         <div className="share-row">
-          <span>Heatmap of {selectedStepNumber > 0 ? `step ${selectedStepNumber}` : `all ${stepCount} steps`}</span>
+          <span>Heatmap of {selectedStepNumber > 0 ? `step ${selectedStepNumber}` : stepCount === 1 ? 'its one step' : `all ${stepCount} steps`}</span>
           {(['svg', 'png'] as const).map((f) => (
             <button
               key={f}

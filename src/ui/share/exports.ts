@@ -22,6 +22,7 @@ import { buildReport, type ReportSource } from './report-data';
 import { safeFileName, settingsLine, SWEEP_METRIC_WORDS } from './describe';
 import { downloadBlob, downloadText } from './download';
 import { svgToPng } from './png';
+import { plural } from '../plural';
 
 export type ImageFormat = 'svg' | 'png';
 
@@ -198,7 +199,7 @@ export function reportHtml(keys: readonly string[], createdAt = new Date()): str
   }));
   const set = present.length > 1;
   return buildReport({
-    title: set ? `Progress-advantage report: ${present.length} trajectories` : `Progress-advantage report: ${trajectories[present[0]].trajectory.id}`,
+    title: set ? `Progress-advantage report: ${plural(present.length, 'trajectory')}` : `Progress-advantage report: ${trajectories[present[0]].trajectory.id}`,
     createdAt,
     appName: APP_NAME,
     appVersion: APP_VERSION,

@@ -1,13 +1,15 @@
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useAppStore } from '../../state/store';
 import type { LoadedTrajectory } from '../../state/store';
-import { setListFilters, useListStore, useVisibleKeys, type MistakeFilter, type OutcomeFilter, type SortOrder } from '../../state/list-view';
+import { DEFAULT_LIST_FILTERS, setListFilters, useListStore, useVisibleKeys, type MistakeFilter, type OutcomeFilter, type SortOrder } from '../../state/list-view';
 import { useAnalysis, useAnalysisStore } from '../../state/analysis';
 import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
 import { formatReward } from '../format';
+import { plural } from '../plural';
+import { describeTrajectory } from '../../core/trajectory/describe';
 
-const ROW_HEIGHT = 52;
+const ROW_HEIGHT = 70;
 
 /** Every loaded trajectory that passes the filters, virtualized: format, task, steps, label, score, decisive step. */
 export function TrajectoryList() {
@@ -34,6 +36,21 @@ export function TrajectoryList() {
     virtualizer.scrollToIndex(next, { align: 'auto' });
   };
 
+  // A selection made elsewhere (a link, n/p, the demo's first trajectory, a restored session) is
+  // scrolled into view once; scrolling the list by hand afterwards is left alone.
+  const scrolledTo = useRef<string | null>(null);
+  const selectedIndex = selectedKey ? visible.indexOf(selectedKey) : -1;
+  useEffect(() => {
+    if (selectedIndex < 0) {
+      // Hidden (or nothing selected): scroll to it again once it is listed.
+      scrolledTo.current = null;
+      return;
+    }
+    if (scrolledTo.current === selectedKey) return;
+    scrolledTo.current = selectedKey;
+    virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedKey, selectedIndex, virtualizer]);
+
   return (
     <section className="trajectory-list" aria-label="Trajectories">
       <h2 className="pane-title">
@@ -43,6 +60,7 @@ export function TrajectoryList() {
         </span>
       </h2>
       <ListFilterBar />
+      <FilterNotice total={total} visible={visible.length} hiddenSelection={selectedKey !== null && selectedIndex < 0 && total > 0 ? (trajectories[selectedKey]?.trajectory.id ?? null) : null} />
       <div
         ref={scroller}
         className="trajectory-scroller"
@@ -75,6 +93,37 @@ export function TrajectoryList() {
         </div>
       </div>
     </section>
+  );
+}
+
+/** Clears the filters; the sort stays. */
+function clearFilters(): void {
+  const { sort } = useListStore.getState();
+  setListFilters({ ...DEFAULT_LIST_FILTERS, sort });
+}
+
+/**
+ * Says when the filters hide the open trajectory (the transcript shows one the list does not), or
+ * match nothing (a restored filter, say), with a way to show everything again.
+ */
+function FilterNotice({ total, visible, hiddenSelection }: { total: number; visible: number; hiddenSelection: string | null }) {
+  if (total > 0 && visible === 0)
+    return (
+      <p className="notice list-notice" role="status" data-testid="list-filter-notice" data-kind="none-match">
+        No trajectory matches the filters ({total} loaded).{' '}
+        <button type="button" className="link-button" data-testid="list-clear-filters" onClick={clearFilters}>
+          clear the filters
+        </button>
+      </p>
+    );
+  if (hiddenSelection === null) return null;
+  return (
+    <p className="notice list-notice" role="status" data-testid="list-filter-notice" data-kind="selection-hidden">
+      The open trajectory <b>{hiddenSelection}</b> is hidden by the filters.{' '}
+      <button type="button" className="link-button" data-testid="list-clear-filters" onClick={clearFilters}>
+        clear the filters
+      </button>
+    </p>
   );
 }
 
@@ -169,6 +218,12 @@ function TrajectoryRow({
             {evaluation.score.toFixed(3)}
           </span>
         )}
+        {evaluation && evaluation.score === null && (
+          // Scored, but no step got figures (beyond the context, refused, cancelled): no score, not 0.
+          <span className="row-score row-score-none" data-testid="row-score" data-value="" title="no scored step: no score">
+            —
+          </span>
+        )}
         {success !== undefined && (
           <span className={`badge ${success ? 'badge-success' : 'badge-failure'}`} data-testid="row-outcome">
             {success ? '✓ success' : '✗ failure'}
@@ -182,7 +237,12 @@ function TrajectoryRow({
             task {t.taskId}
           </span>
         )}
-        <span>{t.actionSteps.length} steps</span>
+        <span>{plural(t.actionSteps.length, 'step')}</span>
+        {evaluation && evaluation.unscoredSteps > 0 && (
+          <span className="row-unscored" data-testid="row-unscored" data-count={evaluation.unscoredSteps} title="action steps the models did not score (beyond the context, refused, cancelled)">
+            {evaluation.unscoredSteps} unscored
+          </span>
+        )}
         {reward !== undefined && <span>reward {formatReward(reward)}</span>}
         {decisive !== null && (
           <span className="row-decisive" data-testid="row-decisive" data-message={decisive} title={`decisive step predicted by ${predictor}`}>
@@ -193,6 +253,20 @@ function TrajectoryRow({
           <span title={`labelled decisive mistake${mistakeAgent ? ` by ${mistakeAgent}` : ''}`}>✗ @{mistakeStep}</span>
         )}
       </div>
+      <RowSummary entry={entry} />
+    </div>
+  );
+}
+
+/** What a person recognises the trajectory by: its task where the file says it, and the first user words. */
+function RowSummary({ entry }: { entry: LoadedTrajectory }) {
+  const { task, firstUserWords } = useMemo(() => describeTrajectory(entry.trajectory), [entry.trajectory]);
+  const words = firstUserWords !== undefined && firstUserWords !== task ? firstUserWords : undefined;
+  if (task === undefined && words === undefined) return null;
+  return (
+    <div className="row-line row-summary" data-testid="row-summary" title={[task, words].filter(Boolean).join('\n')}>
+      {task !== undefined && <span className="row-summary-task">{task}</span>}
+      {words !== undefined && <span className="row-summary-words muted">“{words}”</span>}
     </div>
   );
 }

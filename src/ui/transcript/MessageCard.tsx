@@ -1,6 +1,7 @@
 import { memo, useState } from 'react';
 import type { Message, ToolCall } from '../../core/trajectory/types';
 import { hoverStep, selectStep } from '../../state/analysis';
+import { parseJsonContainer, prettyJson } from './pretty-json';
 
 /** Messages longer than this are collapsed to their first part until the reader expands them. */
 const COLLAPSE_CHARS = 1500;
@@ -80,7 +81,7 @@ export const MessageCard = memo(function MessageCard({
       onMouseEnter={onPoint}
     >
       <StepHeader index={index} message={message} onChoose={onChoose} {...step} />
-      {message.content !== '' && <CollapsibleText text={message.content} foldByDefault={message.role === 'tool'} tokenCount={hiddenTokenCount} />}
+      {message.content !== '' && <CollapsibleText text={readableContent(message)} foldByDefault={message.role === 'tool'} tokenCount={hiddenTokenCount} />}
       {message.toolCalls?.map((call, i) => <ToolCallView key={call.id ?? i} call={call} />)}
     </article>
   );
@@ -107,16 +108,31 @@ function CollapsibleText({ text, foldByDefault, tokenCount }: { text: string; fo
   );
 }
 
-function ToolCallView({ call }: { call: ToolCall }) {
-  const args = call.rawArguments !== undefined && Object.keys(call.arguments).length === 0 ? call.rawArguments : JSON.stringify(call.arguments, null, 2);
+/** A tool result that is JSON is shown indented; any other text as it is. */
+function readableContent(message: Message): string {
+  if (message.role !== 'tool') return message.content;
+  const value = parseJsonContainer(message.content);
+  return value === undefined ? message.content : prettyJson(value, Infinity).text;
+}
+
+/** A tool call, open: its arguments indented (JSON), long values folded until the reader asks for them. */
+export function ToolCallView({ call }: { call: ToolCall }) {
+  const [full, setFull] = useState(false);
+  const raw = call.rawArguments !== undefined && Object.keys(call.arguments).length === 0;
+  const pretty = raw ? { text: call.rawArguments!, folded: false } : prettyJson(call.arguments, full ? Infinity : undefined);
   return (
-    <details className="tool-call" data-testid="tool-call">
+    <details className="tool-call" data-testid="tool-call" open>
       <summary>
         <span className="tool-call-label">tool call</span> <code>{call.name}</code>
         {call.requestor && call.requestor !== 'assistant' && <span className="muted"> by {call.requestor}</span>}
         {call.id && <span className="muted"> · {call.id}</span>}
       </summary>
-      <pre className="tool-call-args">{args}</pre>
+      <pre className="tool-call-args" data-testid="tool-call-args">{pretty.text}</pre>
+      {(pretty.folded || full) && (
+        <button type="button" className="link-button" data-testid="tool-call-unfold" onClick={() => setFull(!full)}>
+          {full ? 'Fold long values' : 'Show long values in full'}
+        </button>
+      )}
     </details>
   );
 }

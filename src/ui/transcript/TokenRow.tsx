@@ -17,6 +17,8 @@ export const TokenRow = memo(function TokenRow({
   showWhitespace,
   markedStart = -1,
   markedEnd = -1,
+  prefixChars,
+  modelTexts,
 }: {
   step: ScoreStep;
   texts: readonly string[];
@@ -28,12 +30,18 @@ export const TokenRow = memo(function TokenRow({
   /** Tokens markedStart ≤ i < markedEnd are the marked range (a click, shift-click or a link); -1: none. */
   markedStart?: number;
   markedEnd?: number;
+  /** Per token: how many leading characters are the plain renderer's `[role]: ` prefix (shown muted, not the agent's text). */
+  prefixChars?: readonly number[];
+  /** Per token: the decoded token (what the model saw) when `texts` are the message's own characters. */
+  modelTexts?: readonly string[];
 }) {
   installAdvantageClasses();
   const spans = [];
   for (let i = start; i < end; i++) {
     const a = beta * (step.policy[i] - step.reference[i]);
     const marked = i >= markedStart && i < markedEnd;
+    const shown = displayTokenText(texts[i], showWhitespace);
+    const prefix = prefixChars?.[i] ?? 0;
     spans.push(
       <span
         key={i}
@@ -45,8 +53,16 @@ export const TokenRow = memo(function TokenRow({
         data-logprob-policy={step.policy[i]}
         data-logprob-reference={step.reference[i]}
         data-entropy={step.entropy?.[i]}
+        data-token={modelTexts?.[i]}
       >
-        {displayTokenText(texts[i], showWhitespace)}
+        {prefix > 0 ? (
+          <>
+            <span className="role-prefix" title="added by the plain renderer: not the agent's text">{displayTokenText(texts[i].slice(0, prefix), showWhitespace)}</span>
+            {displayTokenText(texts[i].slice(prefix), showWhitespace)}
+          </>
+        ) : (
+          shown
+        )}
       </span>,
     );
   }

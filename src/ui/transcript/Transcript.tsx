@@ -2,14 +2,18 @@ import { useDeferredValue, useEffect, useMemo, useRef, useState, type MouseEvent
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { LoadedTrajectory } from '../../state/store';
 import type { Trajectory } from '../../core/trajectory/types';
-import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
+import type { ScoreStep } from '../../core/scores/format';
 import { MessageCard, StepHeader } from './MessageCard';
 import { TokenRow } from './TokenRow';
 import { stepTokenTexts, transcriptRows } from './transcript-rows';
 import { AdvantageLegend } from '../heatmap/Legend';
+import { useHeatmapRange } from '../heatmap/heatmap-range';
 import { HeatmapExportControls } from '../share/HeatmapExportControls';
 import { shareStepSnippet } from '../share/share-ui-store';
-import { formatReward } from '../format';
+import { TranscriptHeader } from './TranscriptHeader';
+import { plainMessageTokenTexts } from './plain-text-tokens';
+import { renderPlainTexts } from '../../core/render';
+import { methodLabel } from '../../core/advantage';
 import { useScoringStore } from '../../state/scoring';
 import { hoverStep, selectStep, selectTokenRange, useAnalysis, useAnalysisStore, useLinkedViewStore } from '../../state/analysis';
 
@@ -32,13 +36,15 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   // Deferred: swapping a transcript to its token rows is a big render; React may split it and keep input responsive.
   const result = useDeferredValue(useScoringStore((s) => s.results[entry.key]));
   const evaluation = useDeferredValue(useAnalysis().byKey.get(entry.key));
-  const { evaluation: options, predictor, colourRange, showWhitespace } = useAnalysisStore();
+  const { evaluation: options, predictor, showWhitespace } = useAnalysisStore();
+  // Fitted to this trajectory's token advantages, or the fixed range (src/ui/heatmap/heatmap-range.ts).
+  const { range: colourRange, fitted: rangeFitted } = useHeatmapRange(result?.record);
   const selected = useLinkedViewStore((s) => (s.selected?.key === entry.key ? s.selected.message : null));
   const hovered = useLinkedViewStore((s) => (s.hovered?.key === entry.key ? s.hovered.message : null));
   const marked = useLinkedViewStore((s) => (s.tokenRange?.key === entry.key ? s.tokenRange : null));
   const scoredStepOf = useMemo(() => new Map(result?.record.steps.map((step) => [step.message, step] as const) ?? []), [result]);
-  const textsOf = useMemo(() => new Map([...scoredStepOf].map(([m, step]) => [m, stepTokenTexts(step)] as const)), [scoredStepOf]);
-  const rows = useMemo(() => transcriptRows(t.messages.length, scoredStepOf), [t, scoredStepOf]);
+  const textsOf = useMemo(() => shownTokenTexts(t, scoredStepOf), [t, scoredStepOf]);
+  const rows = useMemo(() => transcriptRows(t.messages.length, scoredStepOf, undefined, (m) => textsOf.get(m)?.texts), [t, scoredStepOf, textsOf]);
   const stepIndexOf = useMemo(() => new Map(result?.record.steps.map((step, i) => [step.message, i] as const) ?? []), [result]);
   const decisive = evaluation?.predicted[predictor] ?? null;
   const notScored = useMemo(() => new Map(result?.notScored.map((n) => [n.message, n.detail] as const) ?? []), [result]);
@@ -70,6 +76,15 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
     selectTokenRange({ key: entry.key, message, start: Math.min(anchor, index), end: Math.max(anchor, index) + 1 });
   };
 
+  // Another trajectory opens at its top (the component is reused across trajectories, and so is its
+  // scroller), unless a step of it is chosen (a link, j/k): the effect below scrolls to that one.
+  const shownKey = useRef(entry.key);
+  useEffect(() => {
+    if (shownKey.current === entry.key) return;
+    shownKey.current = entry.key;
+    if (useLinkedViewStore.getState().selected?.key !== entry.key) virtualizer.scrollToOffset(0);
+  }, [entry.key, virtualizer]);
+
   // A step chosen elsewhere (the curve, a link) scrolls into view; one already on screen (a token of it was clicked) stays put.
   useEffect(() => {
     if (selected === null) return;
@@ -91,7 +106,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
     setTooltip({
       x: box.left - frame.left,
       y: box.bottom - frame.top + 4,
-      text: token.textContent ?? '',
+      text: token.dataset.token ?? token.textContent ?? '',
       advantage: Number(token.dataset.advantage),
       policy: Number(token.dataset.logprobPolicy),
       reference: Number(token.dataset.logprobReference),
@@ -102,7 +117,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   return (
     <section ref={section} className="transcript" data-testid="transcript" data-scores-of={result?.key ?? ''} aria-label={`Transcript of ${t.id}`}>
       <TranscriptHeader trajectory={t} fileName={entry.fileName} evaluation={evaluation} decisive={decisive} predictor={predictor} />
-      {result && <AdvantageLegend range={colourRange} />}
+      {result && <AdvantageLegend range={colourRange} fitted={rangeFitted} />}
       {result && <HeatmapExportControls entry={entry} />}
       {result?.stepLevelOnly && (
         <p className="notice" role="status">
@@ -116,8 +131,9 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
             const stepIndex = stepIndexOf.get(row.message);
             const stepInfo = {
               stepNumber: stepNumberOf.get(row.message),
-              stepScore: stepIndex !== undefined ? evaluation?.stepScores[stepIndex] : undefined,
-              running: stepIndex !== undefined ? evaluation?.runningAdvantage[stepIndex] : undefined,
+              // An unscored step (null) shows no score; its notScored reason says why.
+              stepScore: stepIndex !== undefined ? (evaluation?.stepScores[stepIndex] ?? undefined) : undefined,
+              running: stepIndex !== undefined ? (evaluation?.runningAdvantage[stepIndex] ?? undefined) : undefined,
               isDecisive: decisive === row.message,
               isLabelledMistake: t.labels.mistakeStep === row.message,
               isFocused: selected === row.message || hovered === row.message,
@@ -159,7 +175,9 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
                     {row.first && <StepHeader index={row.message} message={t.messages[row.message]} {...stepInfo} onChoose={choose} />}
                     <TokenRow
                       step={scoredStepOf.get(row.message)!}
-                      texts={textsOf.get(row.message)!}
+                      texts={textsOf.get(row.message)!.texts}
+                      prefixChars={textsOf.get(row.message)!.prefixChars}
+                      modelTexts={textsOf.get(row.message)!.modelTexts}
                       start={row.start}
                       end={row.end}
                       beta={options.beta}
@@ -177,7 +195,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
       </div>
       {tooltip && (
         <div className="token-tooltip" data-testid="token-tooltip" role="tooltip" style={{ left: tooltip.x, top: tooltip.y }}>
-          <div className="tooltip-token">{JSON.stringify(tooltip.text)}</div>
+          <div className="tooltip-token" title="the token as the model saw it">{JSON.stringify(tooltip.text)}</div>
           <table>
             <tbody>
               <tr>
@@ -192,6 +210,12 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
                 <th>log π_ref</th>
                 <td>{fmt(tooltip.reference)}</td>
               </tr>
+              {options.method !== 'progress' && (
+                <tr>
+                  <th>step score</th>
+                  <td>{methodLabel(options.method, options.mode).name}</td>
+                </tr>
+              )}
               {tooltip.entropy !== null && (
                 <tr>
                   <th>entropy</th>
@@ -206,72 +230,25 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   );
 }
 
-function TranscriptHeader({
-  trajectory: t,
-  fileName,
-  evaluation,
-  decisive,
-  predictor,
-}: {
-  trajectory: Trajectory;
-  fileName: string;
-  evaluation: TrajectoryEvaluation | undefined;
-  decisive: number | null;
-  predictor: string;
-}) {
-  const { reward, success, mistakeStep, mistakeAgent } = t.labels;
-  return (
-    <header className="transcript-header">
-      <h2 className="pane-title">{t.id}</h2>
-      <dl className="facts">
-        <dt>file</dt>
-        <dd>{fileName}</dd>
-        <dt>format</dt>
-        <dd>{t.format}</dd>
-        {t.taskId !== undefined && (
-          <>
-            <dt>task</dt>
-            <dd>{t.taskId}</dd>
-          </>
-        )}
-        <dt>messages</dt>
-        <dd>{t.messages.length}</dd>
-        <dt>action steps</dt>
-        <dd>{t.actionSteps.length}</dd>
-        {reward !== undefined && (
-          <>
-            <dt>reward</dt>
-            <dd>{formatReward(reward)}</dd>
-          </>
-        )}
-        {success !== undefined && (
-          <>
-            <dt>outcome</dt>
-            <dd>{success ? 'success' : 'failure'}</dd>
-          </>
-        )}
-        {mistakeStep !== undefined && (
-          <>
-            <dt>labelled mistake</dt>
-            <dd>
-              message {mistakeStep}
-              {mistakeAgent ? ` by ${mistakeAgent}` : ''}
-            </dd>
-          </>
-        )}
-        {evaluation && (
-          <>
-            <dt>score</dt>
-            <dd data-testid="transcript-score" data-value={evaluation.score ?? ''}>
-              {evaluation.score === null ? '—' : evaluation.score.toFixed(4)}
-            </dd>
-            <dt>decisive step ({predictor})</dt>
-            <dd data-testid="transcript-decisive" data-message={decisive ?? ''}>
-              {decisive === null ? '—' : `message ${decisive}`}
-            </dd>
-          </>
-        )}
-      </dl>
-    </header>
-  );
+/** Per scored step: the texts its tokens show (the message's own text in plain mode, else the decoded tokens). */
+interface ShownTexts {
+  texts: readonly string[];
+  /** Plain mode: per token, how many leading characters are the renderer's `[role]: ` prefix. */
+  prefixChars?: readonly number[];
+  /** The decoded tokens (what the model saw), when the shown texts differ from them. */
+  modelTexts?: readonly string[];
+}
+
+function shownTokenTexts(t: Trajectory, steps: ReadonlyMap<number, ScoreStep>): Map<number, ShownTexts> {
+  const shown = new Map<number, ShownTexts>();
+  if (steps.size === 0) return shown;
+  const plain = renderPlainTexts(t);
+  for (const [message, step] of steps) {
+    const decoded = stepTokenTexts(step);
+    const source = t.messages[message];
+    const prefixLength = (message > 0 ? 1 : 0) + `[${source?.sourceRole ?? ''}]: `.length;
+    const own = step.tokens && plain[message] !== undefined ? plainMessageTokenTexts(plain[message], prefixLength, decoded) : null;
+    shown.set(message, own ? { texts: own.texts, prefixChars: own.prefixChars, modelTexts: decoded } : { texts: decoded });
+  }
+  return shown;
 }

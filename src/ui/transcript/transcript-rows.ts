@@ -37,7 +37,13 @@ export function stepTokenTexts(step: ScoreStep): string[] {
   return step.tokens ?? step.tokenIds?.map((id) => `⟨${id}⟩`) ?? step.policy.map((_, i) => `⟨${i}⟩`);
 }
 
-export function transcriptRows(messageCount: number, scoredSteps: ReadonlyMap<number, ScoreStep>, perRow = TOKENS_PER_ROW): TranscriptRow[] {
+/** `shownTexts` gives the texts a step's tokens show (the message's own text in plain mode): rows end after their newlines. */
+export function transcriptRows(
+  messageCount: number,
+  scoredSteps: ReadonlyMap<number, ScoreStep>,
+  perRow = TOKENS_PER_ROW,
+  shownTexts?: (message: number) => readonly string[] | undefined,
+): TranscriptRow[] {
   const rows: TranscriptRow[] = [];
   for (let message = 0; message < messageCount; message++) {
     const step = scoredSteps.get(message);
@@ -45,7 +51,7 @@ export function transcriptRows(messageCount: number, scoredSteps: ReadonlyMap<nu
       rows.push({ kind: 'message', message });
       continue;
     }
-    const bounds = tokenRowBounds(stepTokenTexts(step), perRow);
+    const bounds = tokenRowBounds(shownTexts?.(message) ?? stepTokenTexts(step), perRow);
     bounds.forEach(([start, end], i) => rows.push({ kind: 'tokens', message, start, end, first: i === 0, last: i === bounds.length - 1 }));
   }
   return rows;
