@@ -14,6 +14,7 @@ import { useScoringStore } from './scoring';
 import { useAnalysisStore } from './analysis';
 import { withdrawExamples } from './example-files';
 import { describeModelPair, pairDescriptionOf, pairFromRecord, recordWithProvenance } from './model-pair';
+import { fileOf, pathOf, type OpenedFile } from './opened-file';
 
 export { APP_NAME, APP_VERSION, describeModelPair };
 
@@ -58,6 +59,8 @@ export function collectBundle(keys: readonly string[], createdAt = new Date()): 
   const current = currentModelPair();
   const pairs = new Map<string, ModelPairDescription>();
   const present = keys.filter((key) => trajectories[key]);
+  // Files are told apart by their opened file, not their name: two `7.json` stay two files.
+  const fileNumbers = new Map<number, number>();
   const entries: BundleEntry[] = present.map((key) => {
     const loaded = trajectories[key];
     const result = results[key];
@@ -67,7 +70,8 @@ export function collectBundle(keys: readonly string[], createdAt = new Date()): 
       const listed = { ...pair, beta: pair.beta ?? evaluation.beta };
       pairs.set(JSON.stringify(listed), listed);
     }
-    return { fileName: loaded.fileName, trajectory: loaded.trajectory, score: result ? bundleScoreOf(result, pair) : null };
+    if (!fileNumbers.has(loaded.fileId)) fileNumbers.set(loaded.fileId, fileNumbers.size);
+    return { fileName: loaded.fileName, file: fileNumbers.get(loaded.fileId)!, trajectory: loaded.trajectory, score: result ? bundleScoreOf(result, pair) : null };
   });
   const selected = selectedKey === null ? -1 : present.indexOf(selectedKey);
   return {
@@ -95,10 +99,10 @@ export async function isBundleFile(file: Blob): Promise<boolean> {
  * Splits bundles off a list of opened files and imports them; returns the other files (trajectory
  * files for the ingestion worker). The hook loadFiles calls.
  */
-export async function importBundlesAmong(files: readonly File[]): Promise<File[]> {
-  const isBundle = await Promise.all(files.map(isBundleFile));
+export async function importBundlesAmong<T extends File | OpenedFile>(files: readonly T[]): Promise<T[]> {
+  const isBundle = await Promise.all(files.map((f) => isBundleFile(fileOf(f))));
   const rest = files.filter((_, i) => !isBundle[i]);
-  await Promise.all(files.filter((_, i) => isBundle[i]).map((file) => importBundle(file.name, file)));
+  await Promise.all(files.filter((_, i) => isBundle[i]).map((f) => importBundle(pathOf(f), fileOf(f))));
   return rest;
 }
 
@@ -138,15 +142,16 @@ async function readBundleInto(fileName: string, blob: Blob, placeholder: number)
   }
 }
 
-/** Groups entries by original file name, in order of first appearance. */
+/** Groups entries by original file (its number, or in older bundles its name), in order of first appearance. */
 function groupsByFile(entries: readonly BundleEntry[]): { fileName: string; indices: number[] }[] {
-  const groups = new Map<string, number[]>();
+  const groups = new Map<string, { fileName: string; indices: number[] }>();
   entries.forEach((entry, i) => {
-    const group = groups.get(entry.fileName);
-    if (group) group.push(i);
-    else groups.set(entry.fileName, [i]);
+    const id = `${entry.file ?? ''}\u0000${entry.fileName}`;
+    const group = groups.get(id);
+    if (group) group.indices.push(i);
+    else groups.set(id, { fileName: entry.fileName, indices: [i] });
   });
-  return [...groups].map(([fileName, indices]) => ({ fileName, indices }));
+  return [...groups.values()];
 }
 
 /** Puts a validated bundle in the stores; if anything throws, every store is put back as it was. */

@@ -5,9 +5,10 @@ import type { ParseResult } from '../core/trajectory/ingest';
 import type { ScoreRecord } from '../core/scores/format';
 import type { NotScoredStep } from '../core/engine/pair';
 import type { ScoredTrajectory } from '../core/scoring';
-import { useScoringStore } from './scoring';
+import { supersedeAutoDemo, useScoringStore } from './scoring';
 import { importBundlesAmong } from './bundles';
-import { examplesWithdrawn, markExampleFile } from './example-files';
+import { examplesWithdrawn, markExampleFile, resetExampleFiles } from './example-files';
+import { byPath, fileOf, isTrajectoryPath, pathOf, type OpenedFile } from './opened-file';
 
 let restoreFinished: Promise<void> = Promise.resolve();
 
@@ -19,13 +20,27 @@ export function holdFileOpeningUntil(done: Promise<void>): void {
   restoreFinished = done;
 }
 
-export async function loadFiles(opened: readonly File[]): Promise<void> {
+/** Opens files: each is known by its path (a folder pick's or a dropped folder's relative path) or its name. */
+export async function loadFiles(opened: readonly (File | OpenedFile)[]): Promise<void> {
+  // The user's own files: the first visit's demo (loading or scoring by itself) stops where it is.
+  supersedeAutoDemo();
   await restoreFinished;
   // Analysis bundles (gzip, or JSON naming the bundle format) go to their importer, state/bundles.ts.
   const files = await importBundlesAmong(opened);
   // Register every file first so the list shows them in the order they were opened.
-  const ids = files.map((file) => useAppStore.getState().beginFile(file.name, file.size));
-  await Promise.all(files.map((file, i) => parseInto(ids[i], file.name, file)));
+  const ids = files.map((file) => useAppStore.getState().beginFile(pathOf(file), fileOf(file).size));
+  await Promise.all(files.map((file, i) => parseInto(ids[i], pathOf(file), fileOf(file))));
+}
+
+/**
+ * Opens what a folder holds (a folder pick, or folders dropped on the page): its trajectory files
+ * in path order, each known by its path inside the folder; other files (README, LICENSE, hidden
+ * ones) are left out. Returns how many were left out.
+ */
+export async function loadFolder(files: readonly (File | OpenedFile)[]): Promise<{ opened: number; skipped: number }> {
+  const wanted = byPath(files.filter((f) => isTrajectoryPath(pathOf(f))));
+  await loadFiles(wanted);
+  return { opened: wanted.length, skipped: files.length - wanted.length };
 }
 
 export async function loadBlob(name: string, blob: Blob): Promise<void> {
@@ -65,6 +80,20 @@ async function parseInto(fileId: number, name: string, blob: Blob): Promise<void
 
 /** The manifest `public/examples/index.json` lists the example files a fresh session opens with. */
 let examplesRequested = false;
+/** The example files' names the manifest listed (empty until it is read). */
+let exampleNames: string[] = [];
+
+export function openedExampleNames(): readonly string[] {
+  return exampleNames;
+}
+
+/** Opens the examples again (the empty page's offer after "Clear session"); returns their names. */
+export async function reopenExamples(base = import.meta.env.BASE_URL): Promise<readonly string[]> {
+  examplesRequested = false;
+  resetExampleFiles();
+  await loadExamples(base);
+  return exampleNames;
+}
 
 export async function loadExamples(base = import.meta.env.BASE_URL): Promise<void> {
   // React's StrictMode runs effects twice in development: load the examples once.
@@ -79,6 +108,7 @@ export async function loadExamples(base = import.meta.env.BASE_URL): Promise<voi
   } catch {
     return;
   }
+  exampleNames = names;
   for (const name of names) {
     if (examplesWithdrawn()) return;
     const res = await fetch(`${base}examples/${encodeURIComponent(name)}`);

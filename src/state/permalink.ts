@@ -28,7 +28,7 @@ export const SNIPPET_HASH_PREFIX = 'snippet=';
 export type ViewLinkSettings = Partial<LinkedSettings>;
 
 /** Short keys of some settings in the URL; the others are written under their own name. */
-const LINK_KEYS: Partial<Record<LinkedSettingKey, string>> = { tokenAggregation: 'tagg', stepAggregation: 'sagg', predictor: 'pred', colourRange: 'range' };
+const LINK_KEYS: Partial<Record<LinkedSettingKey, string>> = { tokenAggregation: 'tagg', stepAggregation: 'sagg', predictor: 'pred', colourRangeMode: 'rangemode', colourRange: 'range' };
 const linkKeyOf = (key: LinkedSettingKey): string => LINK_KEYS[key] ?? key;
 
 export interface ViewLink {
@@ -152,19 +152,31 @@ export function viewLinkOf(view: {
   return link;
 }
 
+/** Whether one slash-separated path ends with the other, segment by segment (`b/7.json` ends `a/b/7.json`). */
+function pathsOverlap(a: string, b: string): boolean {
+  const [long, short] = a.length >= b.length ? [a, b] : [b, a];
+  return long === short || long.endsWith(`/${short}`);
+}
+
 /**
- * The loaded trajectory a link names: the one with that id in a file of that name (the first such
- * file in load order), else — the file was renamed, or its trajectories came in a bundle — the
- * only loaded trajectory with that id.
+ * The loaded trajectory a link names: the one with that id in a file of that path or name (files
+ * opened from a folder are known by their path inside it, so two `7.json` are told apart; the
+ * first such file in load order); else the only one with that id in a file whose path ends with
+ * the link's (a link made before paths were kept, or a file opened alone that the link knew by its
+ * path); else — the file was renamed, or its trajectories came in a bundle — the only loaded
+ * trajectory with that id.
  */
 export function findLinkedTrajectory(order: readonly string[], trajectories: Readonly<Record<string, LoadedTrajectory>>, file: string | undefined, id: string): string | null {
   const byId: string[] = [];
+  const byPathEnd: string[] = [];
   for (const key of order) {
     const entry = trajectories[key];
     if (!entry || entry.trajectory.id !== id) continue;
     if (file === undefined || entry.fileName === file) return key;
     byId.push(key);
+    if (pathsOverlap(entry.fileName, file)) byPathEnd.push(key);
   }
+  if (byPathEnd.length === 1) return byPathEnd[0];
   return byId.length === 1 ? byId[0] : null;
 }
 

@@ -97,8 +97,13 @@ export const bundleScoreSchema = z.strictObject({
 
 export const bundleEntrySchema = z
   .strictObject({
-    /** The file the trajectory was read from. */
+    /** The file the trajectory was read from: its path inside the folder it was opened from (`Hand-Crafted/7.json`), or its name. */
     fileName: z.string().min(1),
+    /**
+     * Which of the bundle's files (numbered from 0) the trajectory came from: entries of two files
+     * with the same name stay apart. Absent (older bundles): entries are grouped by `fileName`.
+     */
+    file: z.int().nonnegative().optional(),
     trajectory: trajectorySchema,
     score: bundleScoreSchema.nullable(),
   })

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import { useAppStore } from '../../state/store';
-import { loadFiles } from '../../state/load-files';
+import { loadFiles, loadFolder } from '../../state/load-files';
+import { useFileLabels } from './use-file-labels';
 import { formatBytes } from '../format';
 import { ClearSessionControl } from '../session/SessionPanel';
 import { plural } from '../plural';
@@ -13,6 +14,8 @@ export function FilePanel() {
   const files = useAppStore((s) => s.files);
   const removeFile = useAppStore((s) => s.removeFile);
   const input = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const labels = useFileLabels();
   // The reader's choice; until then the list is open for a few files, or while one is being read or has errors.
   const [openChoice, setOpenChoice] = useState<boolean | null>(null);
   const open = openChoice ?? (files.length <= FOLD_ABOVE || files.some((f) => f.status === 'parsing' || f.errors.length > 0));
@@ -36,7 +39,26 @@ export function FilePanel() {
             void loadFiles(picked);
           }}
         />
-        <span className="muted">or drop them on the page</span>
+        <button type="button" data-testid="open-folder" onClick={() => folderInput.current?.click()}>
+          Open folder…
+        </button>
+        <input
+          // A whole benchmark folder: each file keeps its path inside it (webkitRelativePath), so same-named files stay apart.
+          ref={(el) => {
+            folderInput.current = el;
+            el?.setAttribute('webkitdirectory', '');
+          }}
+          data-testid="folder-input"
+          type="file"
+          multiple
+          hidden
+          onChange={(e) => {
+            const picked = Array.from(e.currentTarget.files ?? []);
+            e.currentTarget.value = '';
+            void loadFolder(picked);
+          }}
+        />
+        <span className="muted">or drop files or folders on the page</span>
         <span className="file-panel-session">
           <ClearSessionControl />
         </span>
@@ -57,8 +79,8 @@ export function FilePanel() {
         {files.map((f) => (
           <li key={f.id} className={`file-item file-${f.status}`} data-testid="file-item" data-status={f.status}>
             <div className="file-line">
-              <span className="file-name" title={f.name}>
-                {f.name}
+              <span className="file-name" title={f.name} data-path={f.name}>
+                {labels.get(f.id) ?? f.name}
               </span>
               <span className="muted">
                 {f.status === 'parsing'

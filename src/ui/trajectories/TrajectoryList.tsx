@@ -8,6 +8,7 @@ import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
 import { formatReward } from '../format';
 import { plural } from '../plural';
 import { describeTrajectory } from '../../core/trajectory/describe';
+import { useFileLabels } from '../files/use-file-labels';
 
 const ROW_HEIGHT = 70;
 
@@ -130,6 +131,7 @@ function FilterNotice({ total, visible, hiddenSelection }: { total: number; visi
 function ListFilterBar() {
   const filters = useListStore();
   const files = useAppStore((s) => s.files);
+  const fileLabels = useFileLabels();
   const trajectories = useAppStore((s) => s.trajectories);
   // O(trajectories): recomputed only when the trajectories change, never on other store updates.
   const formats = useMemo(() => [...new Set(Object.values(trajectories).map((t) => t.trajectory.format))].sort(), [trajectories]);
@@ -146,8 +148,8 @@ function ListFilterBar() {
       <select aria-label="File" data-testid="filter-file" value={String(filters.fileId)} onChange={(e) => setListFilters({ fileId: e.currentTarget.value === 'all' ? 'all' : Number(e.currentTarget.value) })}>
         <option value="all">all files</option>
         {files.map((f) => (
-          <option key={f.id} value={f.id}>
-            {f.name}
+          <option key={f.id} value={f.id} title={f.name}>
+            {fileLabels.get(f.id) ?? f.name}
           </option>
         ))}
       </select>

@@ -84,6 +84,50 @@ describe('importing a bundle', () => {
   });
 });
 
+describe('files with the same name', () => {
+  it('stay apart through a bundle: by path, and by file when even the paths agree', async () => {
+    const trajectory = payloadBundle().entries[1].trajectory;
+    const store = () => useAppStore.getState();
+    for (const name of ['Algorithm-Generated/7.json', 'Hand-Crafted/7.json', '7.json', '7.json']) {
+      const id = store().beginFile(name, 1);
+      store().addTrajectories(id, [trajectory], []);
+      store().finishFile(id);
+    }
+    const bundle = collectBundle(store().trajectoryOrder);
+    expect(bundle.entries.map((e) => [e.fileName, e.file])).toEqual([
+      ['Algorithm-Generated/7.json', 0],
+      ['Hand-Crafted/7.json', 1],
+      ['7.json', 2],
+      ['7.json', 3],
+    ]);
+    useAppStore.setState(initial.app, true);
+    await importBundle('b.pa-bundle.json.gz', blobOf(encodeBundle(bundle)));
+    expect(store().files.map((f) => [f.name, f.trajectoryKeys.length])).toEqual([
+      ['Algorithm-Generated/7.json', 1],
+      ['Hand-Crafted/7.json', 1],
+      ['7.json', 1],
+      ['7.json', 1],
+    ]);
+    // An older bundle (no file numbers) groups by name.
+    useAppStore.setState(initial.app, true);
+    await importBundle('old.pa-bundle.json.gz', blobOf(encodeBundle({ ...bundle, entries: bundle.entries.map(({ file: _file, ...rest }) => rest) })));
+    expect(store().files.map((f) => [f.name, f.trajectoryKeys.length])).toEqual([
+      ['Algorithm-Generated/7.json', 1],
+      ['Hand-Crafted/7.json', 1],
+      ['7.json', 2],
+    ]);
+  });
+
+  it('open by their relative path (a folder pick): bundles among them are still recognised by content', async () => {
+    const text = '[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]';
+    const a = { file: new File([text], '7.json'), path: 'who/Algorithm-Generated/7.json' };
+    const b = { file: new File([encodeBundle(payloadBundle())], 'x.json'), path: 'who/x.json' };
+    const rest = await importBundlesAmong([a, b]);
+    expect(rest).toEqual([a]);
+    expect(useAppStore.getState().files.map((f) => f.name)).toEqual([`${PAYLOADS.img}.jsonl`]);
+  });
+});
+
 describe('a bundle opened over the examples', () => {
   const openExample = () => {
     const id = useAppStore.getState().beginFile('demo-episodes.jsonl', 10);

@@ -70,7 +70,7 @@ describe('view links (#v=1&…)', () => {
     const selected = trajectories['3:1'];
     const link = viewLinkOf({ selected, step: 1, tokens: { start: 0, end: 2 }, tab: 'trajectory', analysis: DEFAULT_ANALYSIS_SETTINGS });
     expect(link).toMatchObject({ file: 'runs.jsonl', trajectory: 'runs.jsonl-1', step: 1, tokens: { start: 0, end: 2 }, tab: 'trajectory' });
-    expect(link.settings).toEqual({ tokenAggregation: 'mean', stepAggregation: 'mean', mode: 'difference', method: 'progress', beta: 1, k: 1, predictor: 'min_cumulative', colourRange: 2 });
+    expect(link.settings).toEqual({ tokenAggregation: 'mean', stepAggregation: 'mean', mode: 'difference', method: 'progress', beta: 1, k: 1, unscored: 'skip', grouping: 'file-task', predictor: 'min_cumulative', colourRangeMode: 'fitted', colourRange: 2 });
     const none = viewLinkOf({ selected: null, step: 1, tokens: { start: 0, end: 2 }, tab: 'dataset', analysis: DEFAULT_ANALYSIS_SETTINGS });
     expect(none.trajectory).toBeUndefined();
     expect(none.step).toBeUndefined();
@@ -96,5 +96,32 @@ describe('finding the trajectory a link names', () => {
     expect(findLinkedTrajectory(['1:0', '1:1', '2:0', '2:1'], trajectories, 'renamed.jsonl', 'a.jsonl-0')).toBeNull();
     expect(findLinkedTrajectory(['1:0', '1:1'], trajectories, undefined, 'a.jsonl-1')).toBe('1:1');
     expect(findLinkedTrajectory(['1:0', '1:1'], trajectories, 'a.jsonl', 'missing')).toBeNull();
+  });
+
+  it('tells files with the same name apart by their path; a link naming only the name finds the one it can', () => {
+    // Who&When: Algorithm-Generated/7.json and Hand-Crafted/7.json, each with a trajectory of the same id.
+    const same = (id: number, path: string) => {
+      const f = loadedFile(id, path, 1);
+      f.trajectories[`${id}:0`] = { ...f.trajectories[`${id}:0`], trajectory: { ...f.trajectories[`${id}:0`].trajectory, id: 'q-7' } };
+      return f.trajectories;
+    };
+    const both = { ...same(1, 'Who&When/Algorithm-Generated/7.json'), ...same(2, 'Who&When/Hand-Crafted/7.json'), ...same(3, 'other.json') };
+    const order = ['1:0', '2:0', '3:0'];
+    expect(findLinkedTrajectory(order, both, 'Who&When/Hand-Crafted/7.json', 'q-7')).toBe('2:0');
+    expect(findLinkedTrajectory(order, both, 'Who&When/Algorithm-Generated/7.json', 'q-7')).toBe('1:0');
+    // The link's path ends the file's, or the file's ends the link's: that one file.
+    expect(findLinkedTrajectory(order, both, 'Hand-Crafted/7.json', 'q-7')).toBe('2:0');
+    expect(findLinkedTrajectory(['2:0', '3:0'], both, 'data/Who&When/Hand-Crafted/7.json', 'q-7')).toBe('2:0');
+    // A name both files share (a link from before paths were kept) is ambiguous: nothing.
+    expect(findLinkedTrajectory(order, both, '7.json', 'q-7')).toBeNull();
+    // A path that merely ends in the same letters is not the same path.
+    expect(findLinkedTrajectory(['2:0', '3:0'], both, 'd-Crafted/7.json', 'q-7')).toBe(null);
+  });
+
+  it('a view link keeps the whole path of the file', () => {
+    const [entry] = Object.values(loadedFile(4, 'Who&When/Hand-Crafted/7.json', 1).trajectories);
+    const link = viewLinkOf({ selected: entry, step: null, tokens: null, tab: 'trajectory', analysis: DEFAULT_ANALYSIS_SETTINGS });
+    expect(link.file).toBe('Who&When/Hand-Crafted/7.json');
+    expect(decodeViewLink(encodeViewLink(link))).toEqual({ kind: 'view', link });
   });
 });

@@ -1,0 +1,37 @@
+/**
+ * A file the user opened, with the path it is known by. A folder pick gives each file its path
+ * inside the folder (`File.webkitRelativePath`: `Who&When/Hand-Crafted/7.json`), and so does a
+ * dropped folder (read entry by entry, ui/files/dropped-entries.ts); a file opened alone is known
+ * by its name. The path is the file's identity in the app (its name in the store, bundles and
+ * view links), so that two `7.json` from different folders stay two files.
+ */
+export interface OpenedFile {
+  file: File;
+  /** Relative path (slash-separated), or the file's name. */
+  path: string;
+}
+
+export function pathOf(opened: File | OpenedFile): string {
+  if (!(opened instanceof Blob)) return opened.path;
+  return opened.webkitRelativePath || opened.name;
+}
+
+export function fileOf(opened: File | OpenedFile): File {
+  return opened instanceof Blob ? opened : opened.file;
+}
+
+/**
+ * Of the files a folder holds, those the page reads: by extension (`.json`, `.jsonl`, `.traj`,
+ * `.eval`, `.gz`), hidden files (`.DS_Store`, anything under `.git/`) left out. A README or a
+ * LICENSE beside the trajectories is not an error.
+ */
+export function isTrajectoryPath(path: string): boolean {
+  const segments = path.split('/');
+  if (segments.some((s) => s.startsWith('.'))) return false;
+  return /\.(json|jsonl|traj|eval|gz)$/i.test(segments[segments.length - 1]);
+}
+
+/** A folder's files in path order, numbers compared as numbers (`2.json` before `10.json`). */
+export function byPath<T extends File | OpenedFile>(files: readonly T[]): T[] {
+  return [...files].sort((a, b) => pathOf(a).localeCompare(pathOf(b), 'en', { numeric: true }));
+}
