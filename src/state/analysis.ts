@@ -10,7 +10,8 @@ import { evaluateRecords, type EvaluationOptions, type EvaluationReport, type Tr
 import type { ParsedScoreRecord } from '../core/scores/format';
 import { analysisSettingsSchema, DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from '../core/settings';
 import { persist, persistWhole } from './persisted';
-import { useAppStore } from './store';
+import { useAppStore, type LoadedTrajectory } from './store';
+import { taskGroupKey, type TaskGrouping } from '../core/metrics/best-of-n';
 import { useScoringStore } from './scoring';
 import { DEMO_BETA } from '../core/models/presets';
 
@@ -30,8 +31,28 @@ export function setAnalysisSettings(patch: Partial<Omit<AnalysisSettings, 'evalu
   useAnalysisStore.setState(patch);
 }
 
-/** Scored trajectories in list order, as the records the core evaluates (line = position + 1). */
-export function scoredRecordsInOrder(order: readonly string[], results: ReturnType<typeof useScoringStore.getState>['results']): { keys: string[]; records: ParsedScoreRecord[] } {
+/**
+ * The source a loaded trajectory's best-of-N group is keyed by: its file (the loaded file's id, so two
+ * files of one name stay apart). Core's `taskGroupKey` turns it and the task id into the group.
+ */
+export function sourceOfEntry(entry: Pick<LoadedTrajectory, 'fileId'>): string {
+  return `file ${entry.fileId}`;
+}
+
+/** The best-of-N group of a loaded trajectory (scored or not) under the settings' grouping; null: none (no task id). */
+export function groupKeyOfEntry(entry: Pick<LoadedTrajectory, 'fileId' | 'trajectory'>, grouping: TaskGrouping): string | null {
+  return taskGroupKey(entry.trajectory.taskId, sourceOfEntry(entry), grouping);
+}
+
+/**
+ * Scored trajectories in list order, as the records the core evaluates (line = position + 1), each
+ * with its source file (best-of-N groups are per file unless the settings merge files).
+ */
+export function scoredRecordsInOrder(
+  order: readonly string[],
+  results: ReturnType<typeof useScoringStore.getState>['results'],
+  trajectories: Readonly<Record<string, LoadedTrajectory>> = useAppStore.getState().trajectories,
+): { keys: string[]; records: ParsedScoreRecord[] } {
   const keys: string[] = [];
   const records: ParsedScoreRecord[] = [];
   const seen = new Set<string>();
@@ -42,7 +63,12 @@ export function scoredRecordsInOrder(order: readonly string[], results: ReturnTy
     // Ids are unique within a file, not across files: the core rejects repeats, so disambiguate.
     const id = seen.has(result.record.id) ? `${result.record.id}@${key}` : result.record.id;
     seen.add(id);
-    records.push({ line: records.length + 1, record: id === result.record.id ? result.record : { ...result.record, id } });
+    const entry = trajectories[key];
+    records.push({
+      line: records.length + 1,
+      record: id === result.record.id ? result.record : { ...result.record, id },
+      ...(entry ? { source: sourceOfEntry(entry) } : {}),
+    });
   }
   return { keys, records };
 }
@@ -56,13 +82,19 @@ export interface Analysis {
 /** The evaluation of everything scored so far, recomputed when results or settings change. */
 export function useAnalysis(): Analysis {
   const order = useAppStore((s) => s.trajectoryOrder);
+  const trajectories = useAppStore((s) => s.trajectories);
   const results = useScoringStore((s) => s.results);
   const options = useAnalysisStore((s) => s.evaluation);
-  return useMemo(() => computeAnalysis(order, results, options), [order, results, options]);
+  return useMemo(() => computeAnalysis(order, results, options, trajectories), [order, results, options, trajectories]);
 }
 
-export function computeAnalysis(order: readonly string[], results: ReturnType<typeof useScoringStore.getState>['results'], options: EvaluationOptions): Analysis {
-  const { keys, records } = scoredRecordsInOrder(order, results);
+export function computeAnalysis(
+  order: readonly string[],
+  results: ReturnType<typeof useScoringStore.getState>['results'],
+  options: EvaluationOptions,
+  trajectories: Readonly<Record<string, LoadedTrajectory>> = useAppStore.getState().trajectories,
+): Analysis {
+  const { keys, records } = scoredRecordsInOrder(order, results, trajectories);
   const report = evaluateRecords(records, options);
   const byKey = new Map<string, TrajectoryEvaluation>();
   const keyByLine = new Map(records.map((r, i) => [r.line, keys[i]] as const));

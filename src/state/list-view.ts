@@ -8,7 +8,9 @@ import { create } from 'zustand';
 import { persistWhole } from './persisted';
 import type { LoadedTrajectory } from './store';
 import { useAppStore } from './store';
-import { useAnalysis } from './analysis';
+import { computeAnalysis, scoredRecordsInOrder, useAnalysis, useAnalysisStore, type Analysis } from './analysis';
+import { useScoringStore } from './scoring';
+import type { ParsedScoreRecord } from '../core/scores/format';
 import type { TrajectoryEvaluation } from '../core/scores/evaluate';
 
 export const OUTCOME_FILTERS = ['all', 'success', 'failure', 'unlabelled'] as const;
@@ -97,4 +99,39 @@ export function useVisibleKeys(): string[] {
   const filters = useListStore();
   const { byKey } = useAnalysis();
   return useMemo(() => visibleKeys(order, trajectories, filters, byKey), [order, trajectories, filters, byKey]);
+}
+
+/** What the dataset view evaluates: the listed (filtered) trajectories, and what it left out and why. */
+export interface ListedAnalysis extends Analysis {
+  /** The listed trajectories' scored records in load order, as the core evaluates them (the sweep and baselines read these). */
+  records: ParsedScoreRecord[];
+  /** Trajectories the list shows (its filters), and all loaded. */
+  listed: number;
+  loaded: number;
+  /** Listed trajectories not scored yet (no result). */
+  notScoredYet: number;
+}
+
+/**
+ * The listed trajectories in load order (not the list's sort, so that best-of-N's ties go to the
+ * first loaded, as in `eval` on the same records). Pure.
+ */
+export function listedKeysInLoadOrder(order: readonly string[], visible: readonly string[]): string[] {
+  const shown = new Set(visible);
+  return order.filter((key) => shown.has(key));
+}
+
+/** The evaluation of the listed trajectories (the dataset view's scope), recomputed when the list, results or settings change. */
+export function useListedAnalysis(): ListedAnalysis {
+  const visible = useVisibleKeys();
+  const order = useAppStore((s) => s.trajectoryOrder);
+  const trajectories = useAppStore((s) => s.trajectories);
+  const results = useScoringStore((s) => s.results);
+  const options = useAnalysisStore((s) => s.evaluation);
+  return useMemo(() => {
+    const listed = listedKeysInLoadOrder(order, visible);
+    const analysis = computeAnalysis(listed, results, options, trajectories);
+    const { records } = scoredRecordsInOrder(listed, results, trajectories);
+    return { ...analysis, records, listed: listed.length, loaded: order.length, notScoredYet: listed.length - records.length };
+  }, [visible, order, trajectories, results, options]);
 }

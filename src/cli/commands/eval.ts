@@ -18,7 +18,9 @@ import {
   SCORING_METHODS,
   SETTING_BOUNDS,
   STEP_AGGREGATIONS,
+  TASK_GROUPINGS,
   TOKEN_AGGREGATIONS,
+  UNSCORED_POLICIES,
   settingSchema,
   type FailurePredictor,
   type FlatAnalysisSettings,
@@ -74,6 +76,12 @@ ${optionText('  --mode M         ', '', ADVANTAGE_MODES, ' (progress only)', DEF
 ${optionText('  --beta B         ', `KL coefficient β > ${SETTING_BOUNDS.beta.above} scaling the progress advantage`, [], '', DEFAULTS.beta)}
   --k K            failure attribution reads the k-advantage: at each step the sum of the
                    step scores of the K steps ending there (K = 1: the step scores) (default ${DEFAULTS.k})
+${optionText('  --unscored U     ', 'a step with no log-probs: ', UNSCORED_POLICIES, '', DEFAULTS.unscored)}
+                   (skip: left out of every aggregate and counted; zero: scores 0, as the
+                   reference code does, for parity with the paper)
+${optionText('  --group-by G     ', 'best-of-N groups: ', TASK_GROUPINGS, '', DEFAULTS.grouping)}
+                   (file-task: a task within the file named by each record's \`file\` key;
+                   task: one task id across files)
   --json           print one JSON object instead of tables
   --sweep          the token × step aggregation table (5 × 6) of one metric
   --metric X       with --sweep: auroc | spearman | bestofn | bestofn-reward | fa-accuracy |
@@ -100,7 +108,7 @@ function choice<T extends string>(option: string, value: string | undefined, fal
 }
 
 /** A setting given as `--option VALUE`, checked against its declaration (choices or bounds); absent, its default. */
-function setting<K extends 'method' | 'tokenAggregation' | 'stepAggregation' | 'mode' | 'beta' | 'k'>(option: string, key: K, value: string | undefined): FlatAnalysisSettings[K] {
+function setting<K extends 'method' | 'tokenAggregation' | 'stepAggregation' | 'mode' | 'beta' | 'k' | 'unscored' | 'grouping'>(option: string, key: K, value: string | undefined): FlatAnalysisSettings[K] {
   const fallback = DEFAULTS[key] as FlatAnalysisSettings[K];
   const schema = settingSchema(key).unwrap() as z.ZodType;
   if (schema instanceof z.ZodEnum) return choice(option, value, fallback as string, schema.options as string[]) as FlatAnalysisSettings[K];
@@ -129,6 +137,8 @@ function parseCommand(argv: string[]): EvalCommand | 'help' {
         mode: { type: 'string' },
         beta: { type: 'string' },
         k: { type: 'string' },
+        unscored: { type: 'string' },
+        'group-by': { type: 'string' },
         predictor: { type: 'string' },
         metric: { type: 'string' },
         json: { type: 'boolean' },
@@ -148,6 +158,8 @@ function parseCommand(argv: string[]): EvalCommand | 'help' {
     mode: setting('mode', 'mode', values.mode),
     beta: setting('beta', 'beta', values.beta),
     k: setting('k', 'k', values.k),
+    unscored: setting('unscored', 'unscored', values.unscored),
+    grouping: setting('group-by', 'grouping', values['group-by']),
   };
   const sweep = values.sweep
     ? {
@@ -232,6 +244,8 @@ function optionsJson(options: EvaluationOptions) {
     mode: options.mode,
     beta: options.beta,
     k: options.k,
+    unscored: options.unscored,
+    groupBy: options.grouping,
   };
 }
 
@@ -245,8 +259,10 @@ export function reportJson(report: EvaluationReport) {
       line: t.line,
       score: t.score,
       stepScores: t.stepScores,
+      unscoredSteps: t.unscoredSteps,
       predicted: t.predicted,
     })),
+    unscored: report.unscored,
     bestOfN: report.bestOfN,
     uq: report.uncertainty,
     failureAttribution: report.failureAttribution,
@@ -260,9 +276,18 @@ function reportText(file: string, report: EvaluationReport): string {
   const { options } = report;
   const out: string[] = [];
   out.push(
-    `${methodLabel(options)}; token → step: ${options.tokenAggregation}; step → trajectory: ${effectiveStepAggregation(options)}; k = ${options.k}`,
+    `${methodLabel(options)}; token → step: ${options.tokenAggregation}; step → trajectory: ${effectiveStepAggregation(options)}; k = ${options.k}; unscored steps: ${options.unscored}; groups: ${options.grouping}`,
   );
-  out.push(`${file}: ${report.trajectories.length} trajectories scored, ${report.skipped.length} skipped`, '');
+  out.push(`${file}: ${report.trajectories.length} trajectories scored, ${report.skipped.length} skipped`);
+  const u = report.unscored;
+  if (u.steps > 0) {
+    out.push(
+      `unscored steps: ${u.steps} (${u.partial} trajector${u.partial === 1 ? 'y' : 'ies'} partly scored, ${u.trajectories} with no scored step)${
+        options.unscored === 'zero' ? '; counted as 0 (--unscored zero)' : '; left out of every aggregate'
+      }`,
+    );
+  }
+  out.push('');
 
   const rows = [['id', 'task', 'reward', 'score', 'steps', ...FAILURE_PREDICTORS]];
   for (const t of report.trajectories) {
@@ -271,7 +296,7 @@ function reportText(file: string, report: EvaluationReport): string {
       t.record.taskId ?? '—',
       t.record.reward == null ? '—' : String(t.record.reward),
       fixed(t.score),
-      String(t.stepScores.length),
+      t.unscoredSteps === 0 ? String(t.stepScores.length) : `${t.stepScores.length} (${t.unscoredSteps} unscored)`,
       ...FAILURE_PREDICTORS.map((p) => (t.predicted[p] === null ? '—' : String(t.predicted[p]))),
     ]);
   }
@@ -328,7 +353,7 @@ function sweepJson(sweep: SweepResult, options: EvaluationOptions) {
   return {
     metric: sweep.metric,
     predictor: sweep.predictor,
-    options: { method: options.method, mode: options.mode, beta: options.beta, k: options.k },
+    options: { method: options.method, mode: options.mode, beta: options.beta, k: options.k, unscored: options.unscored, groupBy: options.grouping },
     tokenAggregations: sweep.tokenAggregations,
     stepAggregations: sweep.stepAggregations,
     values: sweep.values,
@@ -340,7 +365,7 @@ function sweepJson(sweep: SweepResult, options: EvaluationOptions) {
 function sweepText(file: string, sweep: SweepResult, options: EvaluationOptions): string {
   const predictorNote = sweep.metric.startsWith('fa-') || sweep.metric === 'agent-accuracy' ? ` (${sweep.predictor})` : '';
   const out = [
-    `${sweep.metric}${predictorNote} of ${methodLabel(options)}, k = ${options.k}; rows: token → step, columns: step → trajectory`,
+    `${sweep.metric}${predictorNote} of ${methodLabel(options)}, k = ${options.k}, unscored steps: ${options.unscored}; rows: token → step, columns: step → trajectory`,
     `${file}: ${sweep.n} trajectories scored, ${sweep.skipped.length} skipped`,
     '',
   ];

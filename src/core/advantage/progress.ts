@@ -33,6 +33,15 @@ export type ScoringMethod = (typeof SCORING_METHODS)[number];
 /** The certainty baselines read `topkMean` and leave steps without tokens out of the trajectory score. */
 export const CERTAINTY_METHODS: readonly ScoringMethod[] = ['self-certainty', 'deepconf-tail', 'deepconf-b10'];
 
+/**
+ * What a step without figures counts as (a step is unscored when the scorer produced no log-probs for it:
+ * beyond the model's context, refused by the renderer, cancelled). `skip`: it has no score, is left out
+ * of the trajectory aggregate, of the running advantage and of the failure predictors, and is counted;
+ * `zero`: it scores 0 and counts in every aggregate, as the reference code does (parity with the paper).
+ */
+export const UNSCORED_POLICIES = ['skip', 'zero'] as const;
+export type UnscoredPolicy = (typeof UNSCORED_POLICIES)[number];
+
 export function isAdvantageMode(name: string): name is AdvantageMode {
   return (ADVANTAGE_MODES as readonly string[]).includes(name);
 }
@@ -64,6 +73,23 @@ export interface ScoringOptions {
   mode: AdvantageMode;
   /** KL coefficient β > 0; only `progress` is scaled by it. */
   beta: number;
+  /** What an unscored step counts as; absent: `skip`. */
+  unscored?: UnscoredPolicy;
+}
+
+/**
+ * Whether the scorer produced the figures `method` reads for this step: `progress` needs both sides'
+ * log-probs, the log-prob baselines their own side, the certainty baselines the policy's tokens.
+ */
+export function isStepScored(step: StepLogprobs, method: ScoringMethod): boolean {
+  switch (method) {
+    case 'progress':
+      return step.policy.length > 0 && step.reference.length > 0;
+    case 'reference-logprob':
+      return step.reference.length > 0;
+    default:
+      return step.policy.length > 0;
+  }
 }
 
 /** A step's figures cannot be scored as asked; `field` names the offending field (`steps[2].reference`). */
@@ -175,48 +201,75 @@ export function effectiveStepAggregation(options: Pick<ScoringOptions, 'method' 
 }
 
 export interface TrajectoryScore {
-  /** One score per action step, in order; steps without tokens score 0. */
-  stepScores: number[];
   /**
-   * The step scores aggregated, or null when there is nothing to aggregate: no action step, or (certainty
-   * methods, which leave steps without tokens out as the reference code does) no step with tokens.
+   * One score per action step, in order. An unscored step (`isStepScored`) is null under `skip` and 0
+   * under `zero`.
+   */
+  stepScores: (number | null)[];
+  /**
+   * The scored steps' scores aggregated, or null when there is nothing to aggregate: no action step,
+   * no scored step under `skip`, or (certainty methods, which leave steps without tokens out as the
+   * reference code does) no step with tokens under `zero`.
    */
   score: number | null;
+  /** Action steps the scorer produced no figures for (counted under either policy). */
+  unscoredSteps: number;
 }
 
 /** Scores every action step and the whole trajectory. Throws `StepInputError` naming `steps[i].field`. */
 export function scoreTrajectory(steps: readonly StepLogprobs[], options: ScoringOptions): TrajectoryScore {
   assertValidBeta(options.beta);
-  const stepScores = steps.map((step, i) => stepScore(step, options, `steps[${i}]`));
-  const aggregated = isCertaintyMethod(options.method)
-    ? stepScores.filter((_, i) => steps[i].policy.length > 0)
-    : stepScores;
+  const skip = (options.unscored ?? 'skip') === 'skip';
+  let unscoredSteps = 0;
+  const stepScores = steps.map((step, i) => {
+    const scored = isStepScored(step, options.method);
+    if (!scored) unscoredSteps++;
+    // Validate a step's figures even when they go unused, so a malformed step is never silently dropped.
+    const value = stepScore(step, options, `steps[${i}]`);
+    return scored || !skip ? value : null;
+  });
+  const aggregated: number[] = [];
+  stepScores.forEach((value, i) => {
+    if (value === null) return;
+    if (isCertaintyMethod(options.method) && steps[i].policy.length === 0) return;
+    aggregated.push(value);
+  });
   return {
     stepScores,
     score: aggregated.length === 0 ? null : aggregateSteps(aggregated, effectiveStepAggregation(options)),
+    unscoredSteps,
   };
 }
 
-/** Running advantage: the cumulative sum of the step scores (the step-evolution curve). */
-export function runningAdvantage(stepScores: readonly number[]): number[] {
-  const running = new Array<number>(stepScores.length);
+/** Running advantage: the cumulative sum of the step scores (the step-evolution curve); null at an unscored step, which adds nothing. */
+export function runningAdvantage(stepScores: readonly (number | null)[]): (number | null)[] {
+  const running = new Array<number | null>(stepScores.length);
   let total = 0;
   for (let i = 0; i < stepScores.length; i++) {
-    total += stepScores[i];
+    const value = stepScores[i];
+    if (value === null) {
+      running[i] = null;
+      continue;
+    }
+    total += value;
     running[i] = total;
   }
   return running;
 }
 
 /**
- * k-advantage: at each step, the sum of the scores of the k steps ending there (fewer at the start);
- * k = 1 gives the step scores themselves.
+ * k-advantage: at each scored step, the sum of the scores of the k scored steps ending there (fewer
+ * at the start); null at an unscored step. k = 1 gives the step scores themselves.
  */
-export function kStepAdvantage(stepScores: readonly number[], k: number): number[] {
+export function kStepAdvantage(stepScores: readonly (number | null)[], k: number): (number | null)[] {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be an integer ≥ 1, got ${k}`);
-  return stepScores.map((_, i) => {
+  const window: number[] = [];
+  return stepScores.map((value) => {
+    if (value === null) return null;
+    window.push(value);
+    if (window.length > k) window.shift();
     let total = 0;
-    for (let j = Math.max(0, i - k + 1); j <= i; j++) total += stepScores[j];
+    for (const v of window) total += v;
     return total;
   });
 }

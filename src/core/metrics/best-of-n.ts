@@ -4,7 +4,12 @@ export interface BestOfNCandidate {
   id: string;
   /** Trajectories without a task id form a group of their own each. */
   taskId: string | null | undefined;
-  /** The trajectory score; null (no action step) ranks below every number, as −∞. */
+  /**
+   * The best-of-N group (`taskGroupKey`: the task within its source file, or the task across files);
+   * absent: the task id; null: a group of its own.
+   */
+  group?: string | null;
+  /** The trajectory score; a candidate without one (null) is never chosen and is left out of its group. */
   score: number | null;
   reward: number;
 }
@@ -41,12 +46,30 @@ export function isSuccess(reward: number): boolean {
   return reward >= SUCCESS_REWARD;
 }
 
-/** Best-of-N over the candidates (ties: the first in input order); null when there are none. */
-export function bestOfN(candidates: readonly BestOfNCandidate[]): BestOfNResult | null {
+/** The key of the best-of-N group of a trajectory of `taskId` read from `source` (a file), or null: a group of its own. */
+export function taskGroupKey(taskId: string | null | undefined, source: string | null | undefined, grouping: TaskGrouping): string | null {
+  if (taskId == null) return null;
+  return JSON.stringify(grouping === 'task' || source == null ? [taskId] : [source, taskId]);
+}
+
+/**
+ * How best-of-N groups form: `file-task` (default) the trajectories of one task within one source
+ * file; `task` the trajectories of one task id across every file (merging files on purpose).
+ */
+export const TASK_GROUPINGS = ['file-task', 'task'] as const;
+export type TaskGrouping = (typeof TASK_GROUPINGS)[number];
+
+/**
+ * Best-of-N over the candidates with a score (ties: the first in input order); null when none has
+ * a score. Candidates without a score are left out (the caller reports them): best-of-N never
+ * chooses on a missing score.
+ */
+export function bestOfN(allCandidates: readonly BestOfNCandidate[]): BestOfNResult | null {
+  const candidates = allCandidates.filter((c) => c.score !== null);
   if (candidates.length === 0) return null;
   const groups = new Map<string | BestOfNCandidate, BestOfNCandidate[]>();
   for (const candidate of candidates) {
-    const key = candidate.taskId ?? candidate;
+    const key = (candidate.group === undefined ? candidate.taskId : candidate.group) ?? candidate;
     const group = groups.get(key);
     if (group) group.push(candidate);
     else groups.set(key, [candidate]);
@@ -59,7 +82,7 @@ export function bestOfN(candidates: readonly BestOfNCandidate[]): BestOfNResult 
   for (const members of groups.values()) {
     let best = members[0];
     for (const member of members) {
-      if ((member.score ?? -Infinity) > (best.score ?? -Infinity)) best = member;
+      if ((member.score as number) > (best.score as number)) best = member;
     }
     chosen.push({
       taskId: best.taskId ?? null,

@@ -14,21 +14,28 @@ export function isFailurePredictor(name: string): name is FailurePredictor {
   return (FAILURE_PREDICTORS as readonly string[]).includes(name);
 }
 
-/** The first position holding the smallest value (ties go to the earliest). */
-function firstArgmin(values: readonly number[], from = 0): number {
-  let best = from;
-  for (let i = from + 1; i < values.length; i++) if (values[i] < values[best]) best = i;
-  return best;
+/**
+ * Step scores may hold null for an unscored step (docs/eval.md): the predictors read the scored
+ * steps only, in order, and return a position among all action steps (never an unscored one).
+ */
+export type StepScoreSequence = readonly (number | null)[];
+
+/** The positions of the scored steps. */
+function scoredPositions(stepScores: StepScoreSequence): number[] {
+  const positions: number[] = [];
+  for (let i = 0; i < stepScores.length; i++) if (stepScores[i] !== null) positions.push(i);
+  return positions;
 }
 
 /** `min_cumulative`: the position where the running sum of the step scores is lowest. */
-export function predictMinCumulative(stepScores: readonly number[]): number | null {
-  if (stepScores.length === 0) return null;
+export function predictMinCumulative(stepScores: StepScoreSequence): number | null {
   let running = 0;
   let lowest = Infinity;
-  let position = 0;
+  let position: number | null = null;
   for (let i = 0; i < stepScores.length; i++) {
-    running += stepScores[i];
+    const value = stepScores[i];
+    if (value === null) continue;
+    running += value;
     if (running < lowest) {
       lowest = running;
       position = i;
@@ -37,34 +44,42 @@ export function predictMinCumulative(stepScores: readonly number[]): number | nu
   return position;
 }
 
-/** `sharpest_drop`: the position of the lowest step score; the first step when no score is negative. */
-export function predictSharpestDrop(stepScores: readonly number[]): number | null {
-  if (stepScores.length === 0) return null;
-  if (stepScores.every((score) => score >= 0)) return 0;
-  return firstArgmin(stepScores);
+/** `sharpest_drop`: the position of the lowest step score (ties: the earliest); the first scored step when no score is negative. */
+export function predictSharpestDrop(stepScores: StepScoreSequence): number | null {
+  const positions = scoredPositions(stepScores);
+  if (positions.length === 0) return null;
+  let best = positions[0];
+  let negative = false;
+  for (const i of positions) {
+    const value = stepScores[i] as number;
+    if (value < 0) negative = true;
+    if (value < (stepScores[best] as number)) best = i;
+  }
+  return negative ? best : positions[0];
 }
 
 /**
- * `sharpest_abs_drop`: the later step of the most negative change between consecutive steps
- * (score[i] − score[i−1]); the first step when there are fewer than two steps or no change is ≤ 0.
+ * `sharpest_abs_drop`: the later step of the most negative change between consecutive scored steps
+ * (score[i] − score[previous scored]); the first scored step when there are fewer than two or no change is ≤ 0.
  */
-export function predictSharpestAbsDrop(stepScores: readonly number[]): number | null {
-  if (stepScores.length === 0) return null;
-  if (stepScores.length < 2) return 0;
+export function predictSharpestAbsDrop(stepScores: StepScoreSequence): number | null {
+  const positions = scoredPositions(stepScores);
+  if (positions.length === 0) return null;
+  if (positions.length < 2) return positions[0];
   let position = -1;
   let sharpest = Infinity;
-  for (let i = 1; i < stepScores.length; i++) {
-    const change = stepScores[i] - stepScores[i - 1];
+  for (let j = 1; j < positions.length; j++) {
+    const change = (stepScores[positions[j]] as number) - (stepScores[positions[j - 1]] as number);
     if (change <= 0 && change < sharpest) {
       sharpest = change;
-      position = i;
+      position = positions[j];
     }
   }
-  return position < 0 ? 0 : position;
+  return position < 0 ? positions[0] : position;
 }
 
-/** The predicted position (index among action steps), or null when there is no action step. */
-export function predictFailurePosition(stepScores: readonly number[], predictor: FailurePredictor): number | null {
+/** The predicted position (index among action steps), or null when no action step is scored. */
+export function predictFailurePosition(stepScores: StepScoreSequence, predictor: FailurePredictor): number | null {
   switch (predictor) {
     case 'min_cumulative':
       return predictMinCumulative(stepScores);
@@ -89,8 +104,8 @@ export function mistakePosition(stepMessages: readonly number[], mistakeMessage:
 export interface AttributionCase {
   /** Message index of each action step, ascending. */
   stepMessages: readonly number[];
-  /** The scores the predictors read, one per action step (the k-advantage; k = 1: the step scores). */
-  stepScores: readonly number[];
+  /** The scores the predictors read, one per action step (the k-advantage; k = 1: the step scores); null: unscored. */
+  stepScores: StepScoreSequence;
   /** Message index of the labelled decisive mistake. */
   mistakeStep: number;
 }
@@ -104,11 +119,11 @@ export interface FailureAttributionMetrics {
   within2: number;
   /** Mean of |predicted message index − mistakeStep|. */
   mae: number;
-  /** Trajectories counted: labelled and with at least one action step. */
+  /** Trajectories counted: labelled and with at least one scored action step. */
   n: number;
 }
 
-/** Metrics of one predictor over the cases that have an action step; null when none has. */
+/** Metrics of one predictor over the cases that have a scored action step; null when none has. */
 export function failureAttributionMetrics(
   cases: readonly AttributionCase[],
   predictor: FailurePredictor,
@@ -139,7 +154,7 @@ export function failureAttributionMetrics(
 export interface AgentAttributionCase {
   /** Agent name of each action step, where the format names agents. */
   stepAgents: readonly (string | null | undefined)[];
-  stepScores: readonly number[];
+  stepScores: StepScoreSequence;
   mistakeAgent: string;
 }
 

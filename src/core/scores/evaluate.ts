@@ -25,6 +25,7 @@ import {
   predictFailurePosition,
   rocCurve,
   spearman,
+  taskGroupKey,
   type AgentAttributionCase,
   type AgentAttributionMetrics,
   type AttributionCase,
@@ -69,16 +70,32 @@ export interface TrajectoryEvaluation {
   id: string;
   line: number;
   record: ScoreRecord;
-  /** One per action step; steps without tokens score 0. */
-  stepScores: number[];
-  /** Cumulative sum of the step scores. */
-  runningAdvantage: number[];
-  /** The k-advantage the failure predictors read (equal to `stepScores` for k = 1). */
-  attributionScores: number[];
+  /** One per action step; an unscored step is null (`unscored: 'skip'`) or 0 (`'zero'`). */
+  stepScores: (number | null)[];
+  /** Cumulative sum of the step scores; null at an unscored step. */
+  runningAdvantage: (number | null)[];
+  /** The k-advantage the failure predictors read (equal to `stepScores` for k = 1); null at an unscored step. */
+  attributionScores: (number | null)[];
   /** Null when there is nothing to aggregate (see `scoreTrajectory`). */
   score: number | null;
-  /** Predicted decisive message index of each predictor; null without action steps. */
+  /** Action steps the scorer produced no figures for (beyond the context, refused, cancelled), under either policy. */
+  unscoredSteps: number;
+  /** The source file best-of-N groups by (`ParsedScoreRecord.source`, else the record's `file`), or null. */
+  source: string | null;
+  /** The best-of-N group (`taskGroupKey` under the options' grouping); null: a group of its own. */
+  group: string | null;
+  /** Predicted decisive message index of each predictor; null without a scored action step. */
   predicted: PredictedMessages;
+}
+
+/** How many evaluated trajectories have unscored steps. */
+export interface UnscoredSummary {
+  /** Trajectories with action steps of which none was scored: no score, no decisive step (under `skip`). */
+  trajectories: number;
+  /** Trajectories with some steps scored and some not. */
+  partial: number;
+  /** Unscored action steps in all. */
+  steps: number;
 }
 
 export interface UncertaintyResult {
@@ -109,6 +126,8 @@ export interface EvaluationReport {
   failureAttribution: FailureAttributionReport | null;
   /** Null when no usable trajectory has a `mistakeAgent` and an action step. */
   agentAttribution: AgentAttributionReport | null;
+  /** Trajectories with unscored steps (counted under either policy). */
+  unscored: UnscoredSummary;
   /** For each computed section, the usable trajectories it left out and why. */
   excluded: { bestOfN: ExcludedTrajectory[]; uncertainty: ExcludedTrajectory[]; failureAttribution: ExcludedTrajectory[] };
 }
@@ -117,16 +136,24 @@ export function skippedFromParseError(error: ScoreLineError): SkippedTrajectory 
   return { line: error.line, id: error.id, reason: error.field === null ? error.reason : `${error.field}: ${error.reason}` };
 }
 
+/** The source file of a record: the one the caller names, else the record's `file` provenance key. */
+export function sourceOf(parsed: ParsedScoreRecord): string | null {
+  if (parsed.source !== undefined) return parsed.source;
+  const file = (parsed.record as { file?: unknown }).file;
+  return typeof file === 'string' && file !== '' ? file : null;
+}
+
 /** Scores one record; throws `StepInputError` (field named) when the method cannot score it. */
 export function evaluateTrajectory(parsed: ParsedScoreRecord, options: EvaluationOptions): TrajectoryEvaluation {
   const { record } = parsed;
-  const { stepScores, score } = scoreTrajectory(record.steps, options);
+  const { stepScores, score, unscoredSteps } = scoreTrajectory(record.steps, options);
   const attributionScores = kStepAdvantage(stepScores, options.k);
   const predicted = {} as PredictedMessages;
   for (const predictor of FAILURE_PREDICTORS) {
     const position = predictFailurePosition(attributionScores, predictor);
     predicted[predictor] = position === null ? null : record.steps[position].message;
   }
+  const source = sourceOf(parsed);
   return {
     id: record.id,
     line: parsed.line,
@@ -135,8 +162,18 @@ export function evaluateTrajectory(parsed: ParsedScoreRecord, options: Evaluatio
     runningAdvantage: runningAdvantage(stepScores),
     attributionScores,
     score,
+    unscoredSteps,
+    source,
+    group: taskGroupKey(record.taskId, source, options.grouping),
     predicted,
   };
+}
+
+/** Why a usable trajectory has no score. */
+function noScoreReason(t: TrajectoryEvaluation): string {
+  if (t.record.steps.length === 0) return 'no score (no action step)';
+  if (t.unscoredSteps === t.record.steps.length) return 'no score (no scored step)';
+  return 'no score (no action step with tokens)';
 }
 
 function scoreAll(
@@ -177,21 +214,24 @@ function metricsOf(trajectories: readonly TrajectoryEvaluation[]): Omit<Evaluati
   const exclusion = (t: TrajectoryEvaluation, reason: string): ExcludedTrajectory => ({ line: t.line, id: t.id, reason });
 
   const rewarded = trajectories.filter((t) => t.record.reward != null);
-  const unrewarded = trajectories.filter((t) => t.record.reward == null);
+  const rewardedScored = rewarded.filter((t) => t.score !== null);
   const best = bestOfN(
-    rewarded.map((t) => ({ id: t.id, taskId: t.record.taskId, score: t.score, reward: t.record.reward as number })),
+    rewardedScored.map((t) => ({ id: t.id, taskId: t.record.taskId, group: t.group, score: t.score, reward: t.record.reward as number })),
   );
-  if (best) excluded.bestOfN = unrewarded.map((t) => exclusion(t, 'no reward'));
+  if (best) {
+    excluded.bestOfN = trajectories
+      .filter((t) => t.record.reward == null || t.score === null)
+      .map((t) => exclusion(t, t.record.reward == null ? 'no reward' : noScoreReason(t)));
+  }
 
-  const scoredRewarded = rewarded.filter((t) => t.score !== null);
   const uncertainty =
-    scoredRewarded.length === 0
+    rewardedScored.length === 0
       ? null
-      : uncertaintyOf(scoredRewarded.map((t) => ({ score: t.score as number, reward: t.record.reward as number })));
+      : uncertaintyOf(rewardedScored.map((t) => ({ score: t.score as number, reward: t.record.reward as number })));
   if (uncertainty) {
     excluded.uncertainty = trajectories
       .filter((t) => t.record.reward == null || t.score === null)
-      .map((t) => exclusion(t, t.record.reward == null ? 'no reward' : 'no score (no action step with tokens)'));
+      .map((t) => exclusion(t, t.record.reward == null ? 'no reward' : noScoreReason(t)));
   }
 
   const attributionCases: AttributionCase[] = [];
@@ -199,10 +239,12 @@ function metricsOf(trajectories: readonly TrajectoryEvaluation[]): Omit<Evaluati
   const attributionExcluded: ExcludedTrajectory[] = [];
   for (const t of trajectories) {
     const { mistakeStep, mistakeAgent, steps } = t.record;
+    const anyScored = t.attributionScores.some((v) => v !== null);
     if (mistakeStep == null) attributionExcluded.push(exclusion(t, 'no mistakeStep'));
     else if (steps.length === 0) attributionExcluded.push(exclusion(t, 'no action step'));
+    else if (!anyScored) attributionExcluded.push(exclusion(t, 'no scored step'));
     else attributionCases.push({ stepMessages: steps.map((s) => s.message), stepScores: t.attributionScores, mistakeStep });
-    if (mistakeAgent != null && steps.length > 0) {
+    if (mistakeAgent != null && anyScored) {
       agentCases.push({ stepAgents: steps.map((s) => s.agent), stepScores: t.attributionScores, mistakeAgent });
     }
   }
@@ -221,7 +263,18 @@ function metricsOf(trajectories: readonly TrajectoryEvaluation[]): Omit<Evaluati
       agentAttribution[predictor] = agentAttributionAccuracy(agentCases, predictor) as AgentAttributionMetrics;
     }
   }
-  return { bestOfN: best, uncertainty, failureAttribution, agentAttribution, excluded };
+  return { bestOfN: best, uncertainty, failureAttribution, agentAttribution, unscored: unscoredSummaryOf(trajectories), excluded };
+}
+
+export function unscoredSummaryOf(trajectories: readonly TrajectoryEvaluation[]): UnscoredSummary {
+  const summary: UnscoredSummary = { trajectories: 0, partial: 0, steps: 0 };
+  for (const t of trajectories) {
+    if (t.unscoredSteps === 0) continue;
+    summary.steps += t.unscoredSteps;
+    if (t.unscoredSteps === t.record.steps.length) summary.trajectories++;
+    else summary.partial++;
+  }
+  return summary;
 }
 
 /**

@@ -79,6 +79,11 @@ export interface ParsedScoreRecord {
   /** 1-based line number in the file. */
   line: number;
   record: ScoreRecord;
+  /**
+   * The source file the trajectory was read from, for best-of-N groups (the page sets it); absent,
+   * the record's own `file` provenance key (what `score` writes) when it has one.
+   */
+  source?: string;
 }
 
 /** A line that is not a valid score record. */

@@ -17,7 +17,19 @@
  * before anything else, so none of them probes for eval (the page's CSP forbids it).
  */
 import { z } from 'zod';
-import { ADVANTAGE_MODES, FAILURE_PREDICTORS, SCORING_METHODS, STEP_AGGREGATIONS, TOKEN_AGGREGATIONS } from './vocabularies';
+import {
+  ADVANTAGE_MODES,
+  FAILURE_PREDICTORS,
+  SCORING_METHODS,
+  STEP_AGGREGATIONS,
+  TASK_GROUPINGS,
+  TOKEN_AGGREGATIONS,
+  UNSCORED_POLICIES,
+} from './vocabularies';
+
+/** How the heatmap's colour range is chosen (see `colourRangeMode`). */
+export const COLOUR_RANGE_MODES = ['fitted', 'fixed'] as const;
+export type ColourRangeMode = (typeof COLOUR_RANGE_MODES)[number];
 
 /** The numeric settings' bounds (the same in the app, the files and the CLI). */
 export const SETTING_BOUNDS = {
@@ -43,13 +55,23 @@ export const evaluationSettingsSchema = z.object({
   beta: z.number().gt(SETTING_BOUNDS.beta.above).lte(SETTING_BOUNDS.beta.atMost).default(1),
   /** Window of the k-advantage the failure predictors read (1: the step scores themselves). */
   k: z.int().gte(SETTING_BOUNDS.k.atLeast).lte(SETTING_BOUNDS.k.atMost).default(1),
+  /** A step the scorer produced no figures for: `skip` leaves it out of every aggregate (and counts it), `zero` scores it 0 (the reference code). */
+  unscored: z.enum(UNSCORED_POLICIES).default('skip'),
+  /** Best-of-N groups: `file-task` one task within one file, `task` one task id across the files. */
+  grouping: z.enum(TASK_GROUPINGS).default('file-task'),
 });
 
 /** The settings that are not evaluation options: what the views mark and how they draw. */
 const viewSettingsShape = {
   /** The predictor whose decisive step the list, transcript and curve mark. */
   predictor: z.enum(FAILURE_PREDICTORS).default('min_cumulative'),
-  /** Symmetric colour range ±colourRange of the token heatmap. */
+  /**
+   * How the token heatmap's range is chosen: `fitted` to the scores on screen (the 95th percentile
+   * of |A| over the trajectory shown, rounded to a readable value: src/core/advantage/colour-range.ts),
+   * or `fixed` at ±colourRange. Copies written before it existed read as `fitted`.
+   */
+  colourRangeMode: z.enum(COLOUR_RANGE_MODES).default('fitted'),
+  /** Symmetric colour range ±colourRange of the token heatmap when it is fixed (and where there is nothing to fit). */
   colourRange: z.number().gt(SETTING_BOUNDS.colourRange.above).lte(SETTING_BOUNDS.colourRange.atMost).default(2),
   /** Show spaces, tabs and newlines in token texts. */
   showWhitespace: z.boolean().default(false),

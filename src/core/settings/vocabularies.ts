@@ -5,8 +5,9 @@
  * select box, usage text and type union takes its list from this module.
  */
 export { TOKEN_AGGREGATIONS, STEP_AGGREGATIONS, type TokenAggregation, type StepAggregation } from '../advantage/aggregate';
-export { ADVANTAGE_MODES, SCORING_METHODS, type AdvantageMode, type ScoringMethod } from '../advantage/progress';
+export { ADVANTAGE_MODES, SCORING_METHODS, UNSCORED_POLICIES, type AdvantageMode, type ScoringMethod, type UnscoredPolicy } from '../advantage/progress';
 export { FAILURE_PREDICTORS, type FailurePredictor } from '../metrics/failure';
+export { TASK_GROUPINGS, type TaskGrouping } from '../metrics/best-of-n';
 
 /** transformers.js dtypes, each an ONNX file: fp32 model.onnx, fp16 model_fp16.onnx, q8 model_quantized.onnx, q4 model_q4.onnx, q4f16 model_q4f16.onnx. */
 export const MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const;

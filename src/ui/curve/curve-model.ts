@@ -10,16 +10,17 @@ import { mistakePosition } from '../../core/metrics/failure';
 export interface OverlaySeries {
   key: string;
   label: string;
-  runningAdvantage: readonly number[];
+  /** Null at an unscored step: the line has a gap there. */
+  runningAdvantage: readonly (number | null)[];
 }
 
 export interface CurveInput {
   /** Message index of each action step, ascending. */
   stepMessages: readonly number[];
-  /** One per action step. */
-  stepScores: readonly number[];
-  /** Cumulative sum of the step scores. */
-  runningAdvantage: readonly number[];
+  /** One per action step; null: unscored (drawn hatched, no bar, a gap in the running line). */
+  stepScores: readonly (number | null)[];
+  /** Cumulative sum of the step scores; null at an unscored step. */
+  runningAdvantage: readonly (number | null)[];
   /** Message index of the predicted decisive step (an action step), or null. */
   decisiveMessage: number | null;
   /** Message index of the labelled mistake (any message), or null when unlabelled. */
@@ -51,20 +52,21 @@ export interface StepMark {
   /** 1-based, as the transcript numbers steps. */
   stepNumber: number;
   message: number;
-  score: number;
-  running: number;
+  /** Null: the step is unscored (no figures: beyond the context, refused, cancelled). */
+  score: number | null;
+  running: number | null;
   /** Centre of the step on the x axis. */
   x: number;
   /** The step's full-height band (hover / click target). */
   bandX: number;
   bandWidth: number;
-  /** The bar from the zero line to the score. */
+  /** The bar from the zero line to the score (zero height for an unscored step). */
   barX: number;
   barY: number;
   barWidth: number;
   barHeight: number;
-  /** Where the running-advantage point of this step sits. */
-  runningY: number;
+  /** Where the running-advantage point of this step sits; null at an unscored step. */
+  runningY: number | null;
 }
 
 export interface CurveMarker {
@@ -114,12 +116,12 @@ export interface CurveModel {
 }
 
 /** [low, high] covering 0 and every value, widened when they are all equal. */
-export function valueExtent(series: readonly (readonly number[])[]): [number, number] {
+export function valueExtent(series: readonly (readonly (number | null)[])[]): [number, number] {
   let low = 0;
   let high = 0;
   for (const values of series) {
     for (const v of values) {
-      if (!Number.isFinite(v)) continue;
+      if (v === null || !Number.isFinite(v)) continue;
       if (v < low) low = v;
       if (v > high) high = v;
     }
@@ -156,14 +158,15 @@ export function buildCurveModel(input: CurveInput): CurveModel {
   const steps: StepMark[] = stepMessages.map((message, position) => {
     const stepNumber = position + 1;
     const score = stepScores[position];
-    const scoreY = y(score);
+    const scoreY = score === null ? zeroY : y(score);
     const centre = x(stepNumber);
+    const running = runningAdvantage[position];
     return {
       position,
       stepNumber,
       message,
       score,
-      running: runningAdvantage[position],
+      running,
       x: centre,
       bandX: centre - bandWidth / 2,
       bandWidth,
@@ -171,14 +174,16 @@ export function buildCurveModel(input: CurveInput): CurveModel {
       barY: Math.min(scoreY, zeroY),
       barWidth,
       barHeight: Math.abs(scoreY - zeroY),
-      runningY: y(runningAdvantage[position]),
+      runningY: running === null ? null : y(running),
     };
   });
 
-  const pathOf = (values: readonly number[]): string =>
-    line<number>()
+  // An unscored step leaves a gap in the line (the line does not pretend the step scored 0).
+  const pathOf = (values: readonly (number | null)[]): string =>
+    line<number | null>()
+      .defined((v) => v !== null)
       .x((_, i) => x(i + 1))
-      .y((v) => y(v))(Array.from(values)) ?? '';
+      .y((v) => y(v as number))(Array.from(values)) ?? '';
 
   const decisivePosition = input.decisiveMessage === null ? -1 : stepMessages.indexOf(input.decisiveMessage);
   const decisive: CurveMarker | null =

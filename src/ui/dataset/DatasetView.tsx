@@ -4,10 +4,10 @@
  * aggregation sweep. Every figure comes from the core (`evaluateRecords`, `sweepAggregations`),
  * the code the CLI's `eval` runs, so the page and the CLI agree exactly; nothing is recomputed here.
  */
-import { useCallback, useMemo, useState } from 'react';
-import { useAppStore } from '../../state/store';
-import { useScoringStore } from '../../state/scoring';
-import { scoredRecordsInOrder, useAnalysis, useAnalysisStore } from '../../state/analysis';
+import { useCallback, useState } from 'react';
+import { useAnalysisStore } from '../../state/analysis';
+import { useListedAnalysis } from '../../state/list-view';
+import { datasetScopeText } from './dataset-scope';
 import {
   evaluateRecords,
   sweepAggregations,
@@ -32,15 +32,13 @@ import './dataset.css';
 const ROC_SIZE = 280;
 
 export function DatasetView() {
-  const order = useAppStore((s) => s.trajectoryOrder);
-  const results = useScoringStore((s) => s.results);
   const options = useAnalysisStore((s) => s.evaluation);
   const predictor = useAnalysisStore((s) => s.predictor);
-  const { report } = useAnalysis();
+  // The listed trajectories (the list's filters), as `eval` would read them: the report, and the records the sweep and baselines evaluate.
+  const listed = useListedAnalysis();
+  const { report, records } = listed;
   const [metric, setMetric] = useState<SweepMetric>('auroc');
-
-  // The records the core evaluates: the same list `useAnalysis` evaluates for the main report.
-  const records = useMemo(() => scoredRecordsInOrder(order, results).records, [order, results]);
+  const scope = datasetScopeText({ listed: listed.listed, loaded: listed.loaded, notScoredYet: listed.notScoredYet, report });
   const computeBaselines = useCallback(
     () => SCORING_METHODS.map((method) => ({ method, report: evaluateRecords(records, { ...options, method }) })),
     [records, options],
@@ -52,7 +50,10 @@ export function DatasetView() {
   if (records.length === 0) {
     return (
       <section className="dataset-view" data-testid="dataset-view" data-state="empty" aria-label="Dataset metrics">
-        <p className="empty-state">Score trajectories to see the dataset metrics.</p>
+        <p className="dataset-scope muted" data-testid="dataset-scope">
+          {scope}
+        </p>
+        <p className="empty-state">Score the listed trajectories to see the dataset metrics.</p>
       </section>
     );
   }
@@ -61,8 +62,11 @@ export function DatasetView() {
     <section className="dataset-view" data-testid="dataset-view" data-state="ready" data-scored={records.length} aria-label="Dataset metrics">
       <header className="dataset-header">
         <h2 className="pane-title">Dataset</h2>
+        <p className="dataset-scope" data-testid="dataset-scope" data-listed={listed.listed} data-loaded={listed.loaded} data-unscored-trajectories={report.unscored.trajectories} data-partly-scored={report.unscored.partial}>
+          {scope}
+        </p>
         <p className="dataset-summary">
-          {report.trajectories.length} of {order.length} loaded trajectories evaluated · {optionsLabel(options)}
+          {report.trajectories.length} of {listed.listed} listed trajectories evaluated · {optionsLabel(options)}
         </p>
         <SkippedList report={report} />
       </header>
@@ -79,7 +83,7 @@ export function DatasetView() {
 
 function optionsLabel(options: EvaluationOptions): string {
   const method = options.method === 'progress' ? `progress advantage (${options.mode}, β = ${options.beta})` : options.method;
-  return `${method}; token → step ${options.tokenAggregation}; step → trajectory ${effectiveStepAggregation(options)}; k = ${options.k}`;
+  return `${method}; token → step ${options.tokenAggregation}; step → trajectory ${effectiveStepAggregation(options)}; k = ${options.k}; unscored steps: ${options.unscored === 'skip' ? 'left out' : 'counted as 0'}; groups: ${options.grouping === 'file-task' ? 'task within its file' : 'task across files'}`;
 }
 
 /** `3 no reward, 1 no score` from a section's left-out trajectories. */

@@ -5,8 +5,8 @@
  */
 import { useMemo } from 'react';
 import { useAppStore } from '../../state/store';
-import { useAnalysis, useAnalysisStore } from '../../state/analysis';
-import { isSuccess } from '../../core/metrics/best-of-n';
+import { groupKeyOfEntry, useAnalysis, useAnalysisStore } from '../../state/analysis';
+import { isSuccess, taskGroupKey } from '../../core/metrics/best-of-n';
 import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
 import type { Message } from '../../core/trajectory/types';
 import { firstDivergence } from './divergence';
@@ -22,6 +22,8 @@ const SNIPPET_CHARS = 90;
 interface GroupMember {
   key: string;
   id: string;
+  /** The loaded file the trajectory came from (groups are per file unless the settings merge files). */
+  fileName: string;
   messages: Message[];
   evaluation: TrajectoryEvaluation;
 }
@@ -31,23 +33,30 @@ export function GroupView({ taskId }: { taskId: string }) {
   const trajectories = useAppStore((s) => s.trajectories);
   const selectedKey = useAppStore((s) => s.selectedKey);
   const predictor = useAnalysisStore((s) => s.predictor);
+  const grouping = useAnalysisStore((s) => s.evaluation.grouping);
   const { report, byKey } = useAnalysis();
+  // The selected trajectory's best-of-N group, by core's key (the task within its file unless the settings merge files).
+  const selectedEntry = selectedKey ? trajectories[selectedKey] : undefined;
+  const group = selectedEntry?.trajectory.taskId === taskId ? groupKeyOfEntry(selectedEntry, grouping) : taskGroupKey(taskId, null, grouping);
 
-  const { members, unscored } = useMemo(() => {
-    const inTask = order.filter((k) => trajectories[k]?.trajectory.taskId === taskId);
+  const { members, unscored, files } = useMemo(() => {
+    const inGroup = order.filter((k) => trajectories[k] && groupKeyOfEntry(trajectories[k], grouping) === group);
     const scored: GroupMember[] = [];
     const notScored: string[] = [];
-    for (const key of inTask) {
+    const fileNames = new Set<string>();
+    for (const key of inGroup) {
       const evaluation = byKey.get(key);
-      const { trajectory } = trajectories[key];
-      if (evaluation) scored.push({ key, id: trajectory.id, messages: trajectory.messages, evaluation });
+      const { trajectory, fileName } = trajectories[key];
+      fileNames.add(fileName);
+      if (evaluation) scored.push({ key, id: trajectory.id, fileName, messages: trajectory.messages, evaluation });
       else notScored.push(trajectory.id);
     }
-    return { members: scored, unscored: notScored };
-  }, [order, trajectories, byKey, taskId]);
+    return { members: scored, unscored: notScored, files: [...fileNames] };
+  }, [order, trajectories, byKey, group, grouping]);
 
-  // The core's choice for this task; its id is the evaluated id (ids repeated across files get a suffix).
-  const choice = report.bestOfN?.chosen.find((c) => c.taskId === taskId) ?? null;
+  // The core's choice for this group; its id is the evaluated id (ids repeated across files get a suffix).
+  const memberIds = new Set(members.map((m) => m.evaluation.id));
+  const choice = report.bestOfN?.chosen.find((c) => memberIds.has(c.id)) ?? null;
   const chosen = choice ? (members.find((m) => m.evaluation.id === choice.id) ?? null) : null;
   // Without a best-of-N choice (no rewards), divergence is measured from the first in list order.
   const reference = chosen ?? members[0] ?? null;
@@ -56,9 +65,14 @@ export function GroupView({ taskId }: { taskId: string }) {
   const rewarded = members.filter((m) => m.evaluation.record.reward != null).length;
 
   return (
-    <section className="group-view" data-testid="group-view" data-task={taskId} aria-label={`Best-of-N group of task ${taskId}`}>
+    <section className="group-view" data-testid="group-view" data-task={taskId} data-files={files.length} aria-label={`Best-of-N group of task ${taskId}`}>
       <header className="group-header">
         <h2 className="pane-title">Task {taskId}</h2>
+        <p className="muted" data-testid="group-files">
+          {grouping === 'task'
+            ? `Task ${taskId} across ${files.length === 1 ? 'one file' : `${files.length} files`} (files merged in the settings): ${files.join(', ')}`
+            : `Task ${taskId} of ${files[0] ?? 'its file'} (groups are per file; the settings can merge files)`}
+        </p>
         <p className="group-summary">
           {members.length} scored trajector{members.length === 1 ? 'y' : 'ies'}
           {rewarded > 0 && ` · ${successes} of ${rewarded} succeeded`}
@@ -149,6 +163,9 @@ function MemberCard({
     >
       <div className="member-title">
         <span className="member-id">{member.id}</span>
+        <span className="member-file muted" data-testid="group-member-file">
+          {member.fileName}
+        </span>
         {isChosen && <span className="badge member-chosen-badge">best-of-N choice</span>}
       </div>
       <dl className="member-facts">
@@ -166,7 +183,10 @@ function MemberCard({
           )}
         </dd>
         <dt>steps</dt>
-        <dd>{evaluation.stepScores.length}</dd>
+        <dd>
+          {evaluation.stepScores.length}
+          {evaluation.unscoredSteps > 0 && ` (${evaluation.unscoredSteps} unscored)`}
+        </dd>
         <dt>decisive</dt>
         <dd>{decisiveMessage === null ? '—' : `message ${decisiveMessage}`}</dd>
       </dl>

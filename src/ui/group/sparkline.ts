@@ -15,12 +15,14 @@ export interface SparklineModel {
 /** Room so that the line and its marked dot are not clipped at the edges. */
 const PAD = 3;
 
-export function buildSparkline(values: readonly number[], width: number, height: number, markedPosition: number | null): SparklineModel {
+/** `values`: one per step; null at an unscored step leaves a gap in the line. */
+export function buildSparkline(values: readonly (number | null)[], width: number, height: number, markedPosition: number | null): SparklineModel {
   const x = scaleLinear()
     .domain([0, Math.max(1, values.length - 1)])
     .range([PAD, width - PAD]);
   const y = scaleLinear().domain(valueExtent([values])).range([height - PAD, PAD]);
-  const path = values.length === 0 ? '' : (line<number>().x((_, i) => x(i)).y((v) => y(v))(Array.from(values)) ?? '');
-  const marked = markedPosition !== null && markedPosition >= 0 && markedPosition < values.length ? { x: x(markedPosition), y: y(values[markedPosition]) } : null;
+  const path = values.length === 0 ? '' : (line<number | null>().defined((v) => v !== null).x((_, i) => x(i)).y((v) => y(v as number))(Array.from(values)) ?? '');
+  const markedValue = markedPosition !== null && markedPosition >= 0 && markedPosition < values.length ? values[markedPosition] : null;
+  const marked = markedValue === null ? null : { x: x(markedPosition as number), y: y(markedValue) };
   return { width, height, path, zeroY: y(0), marked };
 }

@@ -1,5 +1,6 @@
 import { useScoringStore, scoreTrajectories, cancelScoring } from '../../state/scoring';
 import { useAppStore } from '../../state/store';
+import { listedKeysInLoadOrder, useVisibleKeys } from '../../state/list-view';
 import { ScoringProblems } from './ScoringProblems';
 import { plural } from '../plural';
 
@@ -11,12 +12,15 @@ function formatDuration(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-/** Score one / all, with tokens done/total, tokens per second, time left, and cancel. */
+/** Score the selected one / the listed ones, with tokens done/total, tokens per second, time left, and cancel. */
 export function ScoringBar() {
   const modelState = useScoringStore((s) => s.modelState);
   const job = useScoringStore((s) => s.job);
   const selectedKey = useAppStore((s) => s.selectedKey);
-  const count = useAppStore((s) => s.trajectoryOrder.length);
+  // The listed trajectories (the list's filters), in load order: what "Score listed" scores.
+  const visible = useVisibleKeys();
+  const order = useAppStore((s) => s.trajectoryOrder);
+  const count = visible.length;
   const ready = modelState === 'ready';
   const running = job?.running ?? false;
   const p = job?.progress;
@@ -28,8 +32,15 @@ export function ScoringBar() {
       <button type="button" data-testid="score-selected" disabled={!ready || running || !selectedKey} onClick={() => selectedKey && void scoreTrajectories([selectedKey])}>
         Score this
       </button>
-      <button type="button" data-testid="score-all" disabled={!ready || running || count === 0} onClick={() => void scoreTrajectories()}>
-        Score all ({count})
+      <button
+        type="button"
+        data-testid="score-all"
+        data-count={count}
+        title={count === order.length ? 'Score every listed trajectory' : `Score the ${count} listed trajectories (the list's filters leave out ${order.length - count} of ${order.length} loaded)`}
+        disabled={!ready || running || count === 0}
+        onClick={() => void scoreTrajectories(listedKeysInLoadOrder(order, visible))}
+      >
+        Score listed ({count})
       </button>
       {running && (
         <button type="button" data-testid="cancel-scoring" onClick={() => void cancelScoring()}>

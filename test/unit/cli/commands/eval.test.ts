@@ -27,8 +27,10 @@ function documentedBlock(name: string, page = 'docs/eval.md'): string {
   return match[1];
 }
 
-describe('eval --json on the documented example', () => {
-  const { status, stdout, stderr, json } = evalJson(`${CORPUS}/example.jsonl`);
+// The hand computations below follow the reference code, where t2-c's cut-off last step scores 0:
+// `--unscored zero`. The default (`skip`) leaves it out; 'eval --unscored skip' below checks that.
+describe('eval --json --unscored zero on the documented example', () => {
+  const { status, stderr, json } = evalJson('--unscored', 'zero', `${CORPUS}/example.jsonl`);
 
   it('exits 0 with nothing on stderr', () => {
     expect(status).toBe(0);
@@ -36,9 +38,11 @@ describe('eval --json on the documented example', () => {
   });
 
   it('scores each trajectory as computed by hand (difference, mean, mean, β = 1)', () => {
-    expect(json.options).toEqual({ method: 'progress', tokenAgg: 'mean', stepAgg: 'mean', mode: 'difference', beta: 1, k: 1 });
+    expect(json.options).toEqual({ method: 'progress', tokenAgg: 'mean', stepAgg: 'mean', mode: 'difference', beta: 1, k: 1, unscored: 'zero', groupBy: 'file-task' });
     expect(json.n).toBe(5);
-    expect(json.perTrajectory).toEqual([
+    expect(json.unscored).toEqual({ trajectories: 0, partial: 1, steps: 1 });
+    expect(json.perTrajectory.map(({ unscoredSteps }: { unscoredSteps: number }) => unscoredSteps)).toEqual([0, 0, 1, 0, 0]);
+    expect(json.perTrajectory.map(({ unscoredSteps: _, ...rest }: { unscoredSteps: number }) => rest)).toEqual([
       // A: [0.5, 0.5] → 0.5; [−0.5]; [0.5, 1] → 0.75; mean 0.75 / 3. Running 0.5, 0, 0.75.
       { id: 't1-a', line: 1, score: 0.25, stepScores: [0.5, -0.5, 0.75], predicted: { min_cumulative: 3, sharpest_drop: 3, sharpest_abs_drop: 3 } },
       // [0.5]; [−0.5, 0] → −0.25; [−0.25]; [1, 1] → 1. Running 0.5, 0.25, 0, 1 → message 6;
@@ -104,8 +108,8 @@ describe('eval --json on the documented example', () => {
     expect(json.skipped).toEqual([]);
   });
 
-  it('prints exactly the output documented in docs/eval.md', () => {
-    expect(stdout).toBe(documentedBlock('eval-example-json'));
+  it('prints exactly the output documented in docs/eval.md (the default, --unscored skip)', () => {
+    expect(evalCli('--json', `${CORPUS}/example.jsonl`).stdout).toBe(documentedBlock('eval-example-json'));
   });
 
   it('the documented example file is the one tested', () => {
@@ -128,9 +132,29 @@ describe('eval table output', () => {
   });
 });
 
+describe('eval --unscored skip (the default)', () => {
+  const { json } = evalJson(`${CORPUS}/example.jsonl`);
+
+  it('leaves t2-c’s unscored last step out of its score, its running advantage and the predictors, and counts it', () => {
+    expect(json.options).toMatchObject({ unscored: 'skip', groupBy: 'file-task' });
+    const t2c = json.perTrajectory[2];
+    // [0.5, −0.25, −0.5, −1, —]: mean of four −1.25 / 4.
+    expect(t2c).toEqual({ id: 't2-c', line: 3, score: -0.3125, stepScores: [0.5, -0.25, -0.5, -1, null], unscoredSteps: 1, predicted: { min_cumulative: 7, sharpest_drop: 7, sharpest_abs_drop: 3 } });
+    expect(json.unscored).toEqual({ trajectories: 0, partial: 1, steps: 1 });
+    // The other trajectories are fully scored: the same figures as the reference code.
+    const zero = evalJson('--unscored', 'zero', `${CORPUS}/example.jsonl`).json;
+    for (const i of [0, 1, 3, 4]) expect(json.perTrajectory[i]).toEqual(zero.perTrajectory[i]);
+  });
+
+  it('rejects an unknown policy and grouping', () => {
+    expect(evalCli('--unscored', 'nan', `${CORPUS}/example.jsonl`)).toMatchObject({ status: 2, stderr: expect.stringContaining("--unscored: unknown value 'nan' (expected skip | zero)") });
+    expect(evalCli('--group-by', 'x', `${CORPUS}/example.jsonl`)).toMatchObject({ status: 2, stderr: expect.stringContaining("--group-by: unknown value 'x' (expected file-task | task)") });
+  });
+});
+
 describe('eval options', () => {
   it('--beta scales the progress advantage and leaves the rankings alone', () => {
-    const { json } = evalJson('--beta', '2', `${CORPUS}/example.jsonl`);
+    const { json } = evalJson('--beta', '2', '--unscored', 'zero', `${CORPUS}/example.jsonl`);
     expect(json.perTrajectory.map((t: { score: number }) => t.score)).toEqual([0.5, 0.5, -0.5, -0.25, 0.25]);
     expect(json.uq.auroc).toBe(3.5 / 6);
     expect(json.bestOfN.successRate).toBe(2 / 3);
@@ -145,7 +169,7 @@ describe('eval options', () => {
   });
 
   it('--k 2 changes the attribution scores only', () => {
-    const { json } = evalJson('--k', '2', `${CORPUS}/example.jsonl`);
+    const { json } = evalJson('--k', '2', '--unscored', 'zero', `${CORPUS}/example.jsonl`);
     // t1-b 2-advantage: 0.5, 0.25, −0.5, 0.75 → running 0.5, 0.75, 0.25, 1 → message 6 (k = 1: also 6);
     // lowest −0.5 → message 6 (k = 1: 4); changes −0.25, −0.75, 1.25 → message 6 (k = 1: 4).
     expect(json.perTrajectory[1].predicted).toEqual({ min_cumulative: 6, sharpest_drop: 6, sharpest_abs_drop: 6 });

@@ -162,17 +162,40 @@ describe('scoreTrajectory', () => {
     { policy: [-2], reference: [-1] }, // A = [−1]
   ];
 
-  it('an empty step scores 0 and still counts in the mean', () => {
+  it('an unscored step has no score, is left out of the mean and is counted (the default, skip)', () => {
     const result = scoreTrajectory(steps, options());
+    expect(result).toEqual({ stepScores: [0.5, null, -1], score: -0.25, unscoredSteps: 1 });
+    expect(scoreTrajectory(steps, options({ unscored: 'skip' }))).toEqual(result);
+  });
+
+  it('unscored zero: an empty step scores 0 and still counts in the mean (the reference code)', () => {
+    const result = scoreTrajectory(steps, options({ unscored: 'zero' }));
     expect(result.stepScores).toEqual([0.5, 0, -1]);
     expect(result.score).toBe(-0.5 / 3);
+    expect(result.unscoredSteps).toBe(1);
+  });
+
+  it('a trajectory with no scored step has no score under skip, 0 under zero', () => {
+    const cut = [{ policy: [], reference: [] }, { policy: [], reference: [] }];
+    expect(scoreTrajectory(cut, options())).toEqual({ stepScores: [null, null], score: null, unscoredSteps: 2 });
+    expect(scoreTrajectory(cut, options({ unscored: 'zero' }))).toEqual({ stepScores: [0, 0], score: 0, unscoredSteps: 2 });
+  });
+
+  it('a step with one side missing is unscored for progress, scored for the side it has', () => {
+    const oneSided = [{ policy: [-1], reference: [] }];
+    expect(scoreTrajectory(oneSided, options({ mode: 'per-model' })).stepScores).toEqual([null]);
+    expect(scoreTrajectory(oneSided, options({ method: 'policy-logprob' })).stepScores).toEqual([-1]);
+    expect(scoreTrajectory(oneSided, options({ method: 'reference-logprob' })).stepScores).toEqual([null]);
   });
 
   it('uses the step aggregation', () => {
+    const zero = { unscored: 'zero' as const };
+    expect(scoreTrajectory(steps, options({ ...zero, stepAggregation: 'sum' })).score).toBe(-0.5);
+    expect(scoreTrajectory(steps, options({ ...zero, stepAggregation: 'last' })).score).toBe(-1);
+    expect(scoreTrajectory(steps, options({ ...zero, stepAggregation: 'max' })).score).toBe(0.5);
+    expect(scoreTrajectory(steps, options({ ...zero, stepAggregation: 'bottom10' })).score).toBe(-1);
     expect(scoreTrajectory(steps, options({ stepAggregation: 'sum' })).score).toBe(-0.5);
-    expect(scoreTrajectory(steps, options({ stepAggregation: 'last' })).score).toBe(-1);
     expect(scoreTrajectory(steps, options({ stepAggregation: 'max' })).score).toBe(0.5);
-    expect(scoreTrajectory(steps, options({ stepAggregation: 'bottom10' })).score).toBe(-1);
   });
 
   it('scores a single step as itself under every step aggregation', () => {
@@ -183,7 +206,7 @@ describe('scoreTrajectory', () => {
 
   it('has no score without action steps', () => {
     for (const method of SCORING_METHODS) {
-      expect(scoreTrajectory([], options({ method }))).toEqual({ stepScores: [], score: null });
+      expect(scoreTrajectory([], options({ method }))).toEqual({ stepScores: [], score: null, unscoredSteps: 0 });
     }
   });
 
@@ -193,15 +216,19 @@ describe('scoreTrajectory', () => {
       { policy: [], reference: [] },
       { policy: [-1, -1], reference: [-1, -1], topkMean: [-4, -6] },
     ];
-    const selfCertainty = scoreTrajectory(withTopk, options({ method: 'self-certainty' }));
+    const zero = { unscored: 'zero' as const };
+    const selfCertainty = scoreTrajectory(withTopk, options({ ...zero, method: 'self-certainty' }));
     expect(selfCertainty.stepScores).toEqual([-2, 0, -5]);
     expect(selfCertainty.score).toBe(-3.5); // mean of −2 and −5, the empty step left out
-    expect(scoreTrajectory(withTopk, options({ method: 'deepconf-tail' })).score).toBe(-5);
-    expect(scoreTrajectory(withTopk, options({ method: 'deepconf-b10', stepAggregation: 'max' })).score).toBe(-5);
-    expect(scoreTrajectory([{ policy: [], reference: [] }], options({ method: 'self-certainty' }))).toEqual({
+    expect(scoreTrajectory(withTopk, options({ ...zero, method: 'deepconf-tail' })).score).toBe(-5);
+    expect(scoreTrajectory(withTopk, options({ ...zero, method: 'deepconf-b10', stepAggregation: 'max' })).score).toBe(-5);
+    expect(scoreTrajectory([{ policy: [], reference: [] }], options({ ...zero, method: 'self-certainty' }))).toEqual({
       stepScores: [0],
       score: null,
+      unscoredSteps: 1,
     });
+    // Under skip the same score, the empty step null.
+    expect(scoreTrajectory(withTopk, options({ method: 'self-certainty' }))).toEqual({ stepScores: [-2, null, -5], score: -3.5, unscoredSteps: 1 });
   });
 
   it('names the step of an error', () => {
@@ -217,7 +244,8 @@ function naiveTrajectoryScore(
   stepAggregation: StepAggregation,
   mode: AdvantageMode,
   beta: number,
-): { stepScores: number[]; score: number | null } {
+  unscored: 'skip' | 'zero' = 'zero',
+): { stepScores: (number | null)[]; score: number | null } {
   const agg = (xs: number[], how: string): number => {
     if (xs.length === 0) return 0;
     const sorted = [...xs].sort((a, b) => a - b);
@@ -240,9 +268,11 @@ function naiveTrajectoryScore(
     return agg(s.topkMean, tokenAggregation);
   });
   const certainty = method === 'self-certainty' || method === 'deepconf-tail' || method === 'deepconf-b10';
-  const kept = stepScores.filter((_, i) => !certainty || steps[i].policy.length > 0);
+  // Random steps have both sides of one length, so every method's "unscored" is an empty step.
+  const shown = stepScores.map((v, i) => (unscored === 'skip' && steps[i].policy.length === 0 ? null : v));
+  const kept = stepScores.filter((_, i) => (!certainty && unscored === 'zero') || steps[i].policy.length > 0);
   const how = method === 'deepconf-tail' ? 'last' : method === 'deepconf-b10' ? 'bottom10' : stepAggregation;
-  return { stepScores, score: kept.length === 0 ? null : agg(kept, how) };
+  return { stepScores: shown, score: kept.length === 0 ? null : agg(kept, how) };
 }
 
 describe('scoreTrajectory against an independent implementation', () => {
@@ -266,11 +296,11 @@ describe('scoreTrajectory against an independent implementation', () => {
       for (const method of SCORING_METHODS) {
         for (const tokenAggregation of TOKEN_AGGREGATIONS) {
           for (const stepAggregation of STEP_AGGREGATIONS) {
-            for (const mode of ['difference', 'per-model'] as const) {
-              const expected = naiveTrajectoryScore(steps, method, tokenAggregation, stepAggregation, mode, beta);
-              const actual = scoreTrajectory(steps, { method, tokenAggregation, stepAggregation, mode, beta });
+            for (const [mode, unscored] of [['difference', 'zero'], ['per-model', 'zero'], ['difference', 'skip'], ['per-model', 'skip']] as const) {
+              const expected = naiveTrajectoryScore(steps, method, tokenAggregation, stepAggregation, mode, beta, unscored);
+              const actual = scoreTrajectory(steps, { method, tokenAggregation, stepAggregation, mode, beta, unscored });
               expect(actual.stepScores.length).toBe(expected.stepScores.length);
-              actual.stepScores.forEach((s, i) => expect(s).toBeCloseTo(expected.stepScores[i], 12));
+              actual.stepScores.forEach((s, i) => (expected.stepScores[i] === null ? expect(s).toBeNull() : expect(s).toBeCloseTo(expected.stepScores[i] as number, 12)));
               if (expected.score === null) expect(actual.score).toBeNull();
               else expect(actual.score).toBeCloseTo(expected.score, 12);
             }
@@ -287,6 +317,11 @@ describe('runningAdvantage', () => {
     expect(runningAdvantage([])).toEqual([]);
     expect(runningAdvantage([-2])).toEqual([-2]);
   });
+
+  it('is null at an unscored step, which adds nothing', () => {
+    expect(runningAdvantage([0.5, null, -1, null])).toEqual([0.5, null, -0.5, null]);
+    expect(runningAdvantage([null, null])).toEqual([null, null]);
+  });
 });
 
 describe('kStepAdvantage', () => {
@@ -299,6 +334,11 @@ describe('kStepAdvantage', () => {
   it('sums the k steps ending at each step, fewer at the start', () => {
     expect(kStepAdvantage(scores, 2)).toEqual([0.5, -0.5, -0.75, 2.25, 1.25]);
     expect(kStepAdvantage(scores, 3)).toEqual([0.5, -0.5, -0.25, 1.25, 1.5]);
+  });
+
+  it('windows over scored steps only, null at an unscored step', () => {
+    expect(kStepAdvantage([0.5, null, -1, 0.25], 2)).toEqual([0.5, null, -0.5, -0.75]);
+    expect(kStepAdvantage([null, 1], 1)).toEqual([null, 1]);
   });
 
   it('k ≥ the number of steps gives the running advantage', () => {

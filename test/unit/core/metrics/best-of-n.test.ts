@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestOfN, isSuccess, type BestOfNCandidate } from '../../../../src/core/metrics';
+import { bestOfN, isSuccess, taskGroupKey, type BestOfNCandidate } from '../../../../src/core/metrics';
 
 const candidate = (id: string, taskId: string | null, score: number | null, reward: number): BestOfNCandidate => ({
   id,
@@ -40,11 +40,41 @@ describe('bestOfN', () => {
     expect(result?.successRate).toBe(0);
   });
 
-  it('a trajectory without a score ranks below every number, −∞ included', () => {
+  it('never chooses on a missing score: a trajectory without one is left out of its group', () => {
     const result = bestOfN([candidate('none', 'T', null, 1), candidate('low', 'T', -1e300, 0)]);
-    expect(result?.chosen[0].id).toBe('low');
-    const allUnscored = bestOfN([candidate('first', 'T', null, 0), candidate('second', 'T', null, 1)]);
-    expect(allUnscored?.chosen[0]).toEqual({ taskId: 'T', id: 'first', score: null, reward: 0, candidates: 2 });
+    expect(result?.chosen).toEqual([{ taskId: 'T', id: 'low', score: -1e300, reward: 0, candidates: 1 }]);
+    expect(result).toMatchObject({ n: 1, passAtN: 0 });
+    // A group with no score at all is no group; none at all: no result (it used to keep the first of the ties).
+    expect(bestOfN([candidate('first', 'T', null, 0), candidate('second', 'T', null, 1)])).toBeNull();
+    expect(bestOfN([candidate('a', 'A', 1, 1), candidate('b', 'B', null, 1)])?.groups).toBe(1);
+  });
+
+  it('groups by the given group key when there is one (one task in two files: two groups)', () => {
+    const a0 = taskGroupKey('0', 'a.jsonl', 'file-task');
+    const b0 = taskGroupKey('0', 'b.jsonl', 'file-task');
+    const result = bestOfN([
+      { id: 'x', taskId: '0', group: a0, score: 1, reward: 0 },
+      { id: 'y', taskId: '0', group: b0, score: 0, reward: 1 },
+      { id: 'z', taskId: '0', group: a0, score: 2, reward: 1 },
+    ]);
+    expect(result?.chosen.map((c) => [c.id, c.candidates])).toEqual([
+      ['z', 2],
+      ['y', 1],
+    ]);
+    const merged = bestOfN([
+      { id: 'x', taskId: '0', group: taskGroupKey('0', 'a.jsonl', 'task'), score: 1, reward: 0 },
+      { id: 'y', taskId: '0', group: taskGroupKey('0', 'b.jsonl', 'task'), score: 0, reward: 1 },
+    ]);
+    expect(merged?.groups).toBe(1);
+  });
+
+  it('taskGroupKey: the task within its source, or the task alone; null without a task id', () => {
+    expect(taskGroupKey('0', 'a', 'file-task')).not.toBe(taskGroupKey('0', 'b', 'file-task'));
+    expect(taskGroupKey('0', 'a', 'task')).toBe(taskGroupKey('0', 'b', 'task'));
+    // Without a source (one score file) the two groupings agree.
+    expect(taskGroupKey('0', null, 'file-task')).toBe(taskGroupKey('0', 'a', 'task'));
+    expect(taskGroupKey(null, 'a', 'file-task')).toBeNull();
+    expect(taskGroupKey(undefined, 'a', 'task')).toBeNull();
   });
 
   it('trajectories without a task id form a group of their own each', () => {
@@ -88,11 +118,17 @@ describe('bestOfN', () => {
       );
       // Brute force: for each group, the member no other member beats strictly and none earlier ties.
       const keys: (string | BestOfNCandidate)[] = [];
-      for (const c of candidates) {
+      for (const c of candidates.filter((c) => c.score !== null)) {
         const key = c.taskId ?? c;
         if (!keys.includes(key)) keys.push(key);
       }
-      const members = keys.map((key) => candidates.filter((c) => (c.taskId ?? c) === key));
+      const members = keys
+        .map((key) => candidates.filter((c) => (c.taskId ?? c) === key && c.score !== null))
+        .filter((group) => group.length > 0);
+      if (members.length === 0) {
+        expect(bestOfN(candidates)).toBeNull();
+        continue;
+      }
       const value = (c: BestOfNCandidate) => (c.score === null ? -Infinity : c.score);
       const chosen = members.map(
         (group) =>

@@ -41,9 +41,9 @@ const dataset = jsonl(
   { id: 'unlabelled', steps: [{ message: 0, policy: [-1], reference: [-3] }] }, // 2
 );
 
-describe('evaluateRecords', () => {
+describe('evaluateRecords (unscored zero: the reference code’s figures)', () => {
   const parsed = parseScoreJsonl(dataset, 'd.jsonl');
-  const report = evaluateRecords(parsed.records, options(), parsed.errors);
+  const report = evaluateRecords(parsed.records, options({ unscored: 'zero' }), parsed.errors);
 
   it('scores every trajectory', () => {
     expect(
@@ -66,16 +66,19 @@ describe('evaluateRecords', () => {
     expect(report.trajectories[2].predicted).toEqual({ min_cumulative: null, sharpest_drop: null, sharpest_abs_drop: null });
   });
 
-  it('best-of-N: an unscored trajectory is its group’s only and still chosen; unrewarded ones are left out', () => {
-    expect(report.bestOfN).toMatchObject({ groups: 2, n: 3, successRate: 1, meanReward: 1, passAtN: 1, meanAtN: 0.75 });
-    expect(report.bestOfN?.chosen.map((c) => c.id)).toEqual(['win', 'empty']);
-    expect(report.excluded.bestOfN).toEqual([{ line: 4, id: 'unlabelled', reason: 'no reward' }]);
+  it('best-of-N: a trajectory without a score is never chosen (left out with its reason), nor are unrewarded ones', () => {
+    expect(report.bestOfN).toMatchObject({ groups: 1, n: 2, successRate: 1, meanReward: 1, passAtN: 1, meanAtN: 0.5 });
+    expect(report.bestOfN?.chosen.map((c) => c.id)).toEqual(['win']);
+    expect(report.excluded.bestOfN).toEqual([
+      { line: 3, id: 'empty', reason: 'no score (no action step)' },
+      { line: 4, id: 'unlabelled', reason: 'no reward' },
+    ]);
   });
 
   it('uncertainty over the rewarded, scored trajectories', () => {
     expect(report.uncertainty).toMatchObject({ n: 2, auroc: 1, aurocReason: null, spearman: 1, spearmanReason: null });
     expect(report.excluded.uncertainty).toEqual([
-      { line: 3, id: 'empty', reason: 'no score (no action step with tokens)' },
+      { line: 3, id: 'empty', reason: 'no score (no action step)' },
       { line: 4, id: 'unlabelled', reason: 'no reward' },
     ]);
   });
@@ -99,7 +102,7 @@ describe('evaluateRecords', () => {
   });
 
   it('k = 2: the predictors read the sum of two consecutive step scores', () => {
-    const k2 = evaluateRecords(parsed.records, options({ k: 2 }));
+    const k2 = evaluateRecords(parsed.records, options({ k: 2, unscored: 'zero' }));
     const fail = k2.trajectories[1];
     expect(fail.stepScores).toEqual([0.5, -0.5, -0.25, 0]);
     expect(fail.attributionScores).toEqual([0.5, 0, -0.75, -0.25]);
@@ -133,6 +136,82 @@ describe('evaluateRecords', () => {
       spearmanReason: null,
       roc: null,
     });
+  });
+});
+
+describe('evaluateRecords: unscored steps (skip, the default)', () => {
+  const parsed = parseScoreJsonl(dataset, 'd.jsonl');
+  const report = evaluateRecords(parsed.records, options(), parsed.errors);
+
+  it('an unscored step has no score, stays out of the aggregate, the running advantage and the predictors, and is counted', () => {
+    const fail = report.trajectories[1];
+    expect(fail.stepScores).toEqual([0.5, -0.5, -0.25, null]);
+    expect(fail.score).toBeCloseTo(-0.25 / 3, 15);
+    expect(fail.runningAdvantage).toEqual([0.5, 0, -0.25, null]);
+    expect(fail.unscoredSteps).toBe(1);
+    expect(fail.predicted).toEqual({ min_cumulative: 6, sharpest_drop: 4, sharpest_abs_drop: 4 });
+    expect(report.unscored).toEqual({ trajectories: 0, partial: 1, steps: 1 });
+  });
+
+  const cut = parseScoreJsonl(
+    jsonl(
+      // τ-bench beyond the context: every step cut. Under zero all score 0 and best-of-N kept the first of the ties.
+      { id: 'cut-a', taskId: '0', reward: 0, mistakeStep: 1, steps: [{ message: 1, policy: [], reference: [] }, { message: 3, policy: [], reference: [] }] },
+      { id: 'cut-b', taskId: '0', reward: 1, steps: [{ message: 1, policy: [], reference: [] }] },
+      { id: 'ok', taskId: '1', reward: 1, steps: [{ message: 1, policy: [-1], reference: [-1.5] }] },
+      { id: 'ok-fail', taskId: '1', reward: 0, steps: [{ message: 1, policy: [-1], reference: [-0.5] }] },
+    ),
+    'cut.jsonl',
+  );
+
+  it('a trajectory with no scored step has no score and no decisive step, and is left out of every section with the reason', () => {
+    const r = evaluateRecords(cut.records, options());
+    expect(r.trajectories.slice(0, 2).map((t) => [t.score, t.predicted.min_cumulative, t.unscoredSteps])).toEqual([
+      [null, null, 2],
+      [null, null, 1],
+    ]);
+    expect(r.unscored).toEqual({ trajectories: 2, partial: 0, steps: 3 });
+    expect(r.bestOfN).toMatchObject({ groups: 1, n: 2 });
+    expect(r.bestOfN?.chosen.map((c) => c.id)).toEqual(['ok']);
+    expect(r.excluded.bestOfN.map((e) => [e.id, e.reason])).toEqual([
+      ['cut-a', 'no score (no scored step)'],
+      ['cut-b', 'no score (no scored step)'],
+    ]);
+    expect(r.uncertainty?.n).toBe(2);
+    expect(r.failureAttribution).toBeNull();
+    expect(r.excluded.failureAttribution).toEqual([]);
+  });
+
+  it('unscored zero reproduces the reference code: zeros, a decisive step at step 1, ties to the first', () => {
+    const r = evaluateRecords(cut.records, options({ unscored: 'zero' }));
+    expect(r.trajectories.slice(0, 2).map((t) => [t.score, t.predicted.min_cumulative])).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+    expect(r.unscored).toEqual({ trajectories: 2, partial: 0, steps: 3 });
+    expect(r.bestOfN?.chosen.map((c) => c.id)).toEqual(['cut-a', 'ok']);
+    expect(r.uncertainty?.n).toBe(4);
+    expect(r.failureAttribution?.min_cumulative.n).toBe(1);
+  });
+
+  it('best-of-N groups by (file, task): the record’s `file` key or the source the caller names; merged on request', () => {
+    const twoFiles = parseScoreJsonl(
+      jsonl(
+        { id: 'a', file: 'tau.jsonl', taskId: '0', reward: 0, steps: [{ message: 1, policy: [-1], reference: [-2] }] },
+        { id: 'b', file: 'tau2.jsonl', taskId: '0', reward: 1, steps: [{ message: 1, policy: [-1], reference: [-1] }] },
+      ),
+      'x',
+    );
+    const perFile = evaluateRecords(twoFiles.records, options());
+    expect(perFile.bestOfN?.groups).toBe(2);
+    expect(perFile.trajectories.map((t) => t.source)).toEqual(['tau.jsonl', 'tau2.jsonl']);
+    expect(evaluateRecords(twoFiles.records, options({ grouping: 'task' })).bestOfN?.groups).toBe(1);
+    // A caller's source wins over the record's key (the page names the loaded file).
+    const sameSource = twoFiles.records.map((r) => ({ ...r, source: 'one' }));
+    expect(evaluateRecords(sameSource, options()).bestOfN?.groups).toBe(1);
+    // One score file without `file` keys: nothing changes.
+    const plain = parseScoreJsonl(dataset, 'd.jsonl');
+    expect(evaluateRecords(plain.records, options()).bestOfN).toEqual(evaluateRecords(plain.records, options({ grouping: 'task' })).bestOfN);
   });
 });
 

@@ -84,8 +84,9 @@ describe('the settings declaration', () => {
   it('derives the defaults the app, the CLI and the files used before', () => {
     expect(dtypesAgree && devicesAgree).toBe(true);
     expect(DEFAULT_ANALYSIS_SETTINGS).toEqual({
-      evaluation: { method: 'progress', tokenAggregation: 'mean', stepAggregation: 'mean', mode: 'difference', beta: 1, k: 1 },
+      evaluation: { method: 'progress', tokenAggregation: 'mean', stepAggregation: 'mean', mode: 'difference', beta: 1, k: 1, unscored: 'skip', grouping: 'file-task' },
       predictor: 'min_cumulative',
+      colourRangeMode: 'fitted',
       colourRange: 2,
       showWhitespace: false,
     });

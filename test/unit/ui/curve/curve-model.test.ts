@@ -64,7 +64,7 @@ describe('buildCurveModel', () => {
     expect(points).toHaveLength(4);
     points.forEach(([x, y], i) => {
       expect(x).toBeCloseTo(model.steps[i].x, 2); // d3 writes paths to 3 decimals
-      expect(y).toBeCloseTo(model.steps[i].runningY, 2);
+      expect(y).toBeCloseTo(model.steps[i].runningY as number, 2);
     });
   });
 

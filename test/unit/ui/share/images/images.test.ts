@@ -47,7 +47,7 @@ const record: ScoreRecord = {
 
 describe('step curve SVG', () => {
   it('draws a bar per step with its score, the running line, decisive step and labelled mistake, and a legend', () => {
-    const evaluation = evaluateTrajectory({ line: 1, record }, { method: 'progress', tokenAggregation: 'mean', stepAggregation: 'mean', mode: 'difference', beta: 1, k: 1 });
+    const evaluation = evaluateTrajectory({ line: 1, record }, { method: 'progress', tokenAggregation: 'mean', stepAggregation: 'mean', mode: 'difference', beta: 1, k: 1, unscored: 'skip', grouping: 'file-task' });
     const svg = curveSvg({
       curve: {
         stepMessages: [1, 3, 5],
@@ -66,7 +66,7 @@ describe('step curve SVG', () => {
     expect(textOf(byPart(root, 'title')[0])).toBe(`Step-evolution curve of run ${PAYLOADS.script}`);
     const bars = find(root, (e) => e.name === 'rect' && 'data-step' in e.attributes);
     expect(bars.map((b) => Number(b.attributes['data-score']))).toEqual(evaluation.stepScores);
-    expect(bars.map((b) => b.attributes.fill)).toEqual(evaluation.stepScores.map((s) => (s < 0 ? '#b2182b' : '#2166ac')));
+    expect(bars.map((b) => b.attributes.fill)).toEqual(evaluation.stepScores.map((s) => ((s as number) < 0 ? '#b2182b' : '#2166ac')));
     expect(byPart(root, 'running')[0].attributes.d).toMatch(/^M[\d.]+,[\d.]+L/);
     expect(byPart(root, 'decisive-step')[0].attributes['data-message']).toBe(String(evaluation.predicted.min_cumulative));
     expect(byPart(root, 'labelled-mistake')[0].attributes['data-message']).toBe('3');
@@ -149,7 +149,7 @@ describe('ROC and sweep SVG', () => {
     { id: 'c', reward: 1, steps: [{ message: 0, policy: [-1], reference: [-1.5] }] },
     { id: 'd', reward: 0, steps: [{ message: 0, policy: [-1], reference: [-0.5] }] },
   ].map((record, i) => ({ line: i + 1, record: { ...record, taskId: 't' } }));
-  const options = { method: 'progress' as const, tokenAggregation: 'mean' as const, stepAggregation: 'mean' as const, mode: 'difference' as const, beta: 1, k: 1 };
+  const options = { method: 'progress' as const, tokenAggregation: 'mean' as const, stepAggregation: 'mean' as const, mode: 'difference' as const, beta: 1, k: 1, unscored: 'skip' as const, grouping: 'file-task' as const };
 
   it('ROC: the curve through the core’s points, the chance line, AUROC in title and legend', () => {
     const uq = evaluateRecords(records, options).uncertainty!;
