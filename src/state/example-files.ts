@@ -18,16 +18,16 @@ export function examplesWithdrawn(): boolean {
 }
 
 /**
- * When every open file (besides `ignoring`: other bundles being opened) is one the examples
- * opened, or none is open yet, stops the examples still to come and returns the ids of the open
- * ones for the caller to close. Once the user has opened a file of their own, withdraws nothing
- * and returns an empty list.
+ * When every open file is one the examples opened, or none is open yet, stops the examples still
+ * to come and returns the ids of the open ones for the caller to close. Files that failed to open
+ * (a damaged bundle tried first) and `ignoring` (other bundles being opened) do not count. Once
+ * the user has opened a file of their own, withdraws nothing and returns an empty list.
  */
 export function withdrawExamples(ignoring: ReadonlySet<number> = new Set()): number[] {
   const files = useAppStore.getState().files.filter((f) => !ignoring.has(f.id));
-  if (!files.every((f) => exampleFileIds.has(f.id))) return [];
+  if (!files.every((f) => exampleFileIds.has(f.id) || f.status === 'failed')) return [];
   withdrawn = true;
-  return files.map((f) => f.id);
+  return files.filter((f) => exampleFileIds.has(f.id)).map((f) => f.id);
 }
 
 /** Forgets the marks (for tests). */

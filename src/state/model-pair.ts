@@ -70,11 +70,12 @@ const SOURCE_WORDS: Record<PairModels['source'], string> = { demo: 'embedded dem
 /**
  * The pair in words, as reports, images and snippet links name it:
  * `policy P · reference R (embedded demo pair, build B) · fp32 · plain rendering · β = 0.5`.
- * `beta` (the analysis setting at export) is used when the pair carries none.
+ * `beta` (the analysis setting at export) is used when the pair carries none. "β = 0.5" is held
+ * together by no-break spaces: an image's wrapped header does not split it.
  */
 export function describeModelPair(pair: ModelPairDescription | null, beta?: number): string {
   if (!pair) return 'precomputed scores (the score file names no model pair)';
   const origin = pair.source ? ` (${SOURCE_WORDS[pair.source]}${pair.build ? `, build ${pair.build}` : ''})` : pair.build ? ` (build ${pair.build})` : '';
   const b = pair.beta ?? beta;
-  return `policy ${pair.policy} · reference ${pair.reference}${origin}${pair.dtype ? ` · ${pair.dtype}` : ''}${pair.render ? ` · ${pair.render} rendering` : ''}${b !== undefined ? ` · β = ${b}` : ''}`;
+  return `policy ${pair.policy} · reference ${pair.reference}${origin}${pair.dtype ? ` · ${pair.dtype}` : ''}${pair.render ? ` · ${pair.render} rendering` : ''}${b !== undefined ? ` · β\u00a0=\u00a0${b}` : ''}`;
 }

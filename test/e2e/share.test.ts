@@ -9,11 +9,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Download, Page } from 'playwright-core';
 import { parseTrajectoryText } from '../../src/core/trajectory';
 import { renderPlainTexts } from '../../src/core/render';
+import { decodeSnippet } from '../../src/core/snippet';
 import { openAppWithExamples, openBrowser, type BrowserSession, allTokenAdvantageTexts } from '../../tools/browser';
 import { writeRandomPair } from '../../tools/random-pair';
 
@@ -64,7 +66,7 @@ const seen = {
   snippetTexts: [] as string[],
   bundlePath: '',
   reportPath: '',
-  /** The pair as exports name it: `policy <id> · reference <id>`, ids as the model panel shows them. */
+  /** The pair as exports name it: both models by folder name, where they came from, dtype, render mode and β. */
   pair: '',
 };
 
@@ -149,7 +151,7 @@ async function checkSvg(page: Page, path: string, kind: string, minElements: Rec
       const error = doc.querySelector('parsererror')?.textContent ?? null;
       const counts: Record<string, number> = {};
       for (const s of selectors) counts[s] = doc.querySelectorAll(s).length;
-      return { error, root: doc.documentElement.localName, kind: doc.documentElement.getAttribute('data-kind'), counts, pair: doc.querySelector('[data-part="model-pair"]')?.textContent ?? '', legend: doc.querySelectorAll('[data-part="legend-item"]').length, scripts: doc.querySelectorAll('script, foreignObject').length };
+      return { error, root: doc.documentElement.localName, kind: doc.documentElement.getAttribute('data-kind'), counts, pair: Array.from(doc.querySelectorAll('[data-part="model-pair"] tspan'), (t) => t.textContent).join(' '), legend: doc.querySelectorAll('[data-part="legend-item"]').length, scripts: doc.querySelectorAll('script, foreignObject').length };
     },
     { text, selectors: Object.keys(minElements) },
   );
@@ -199,10 +201,8 @@ describe('sharing an analysis', () => {
     await page.getByTestId('model-device').selectOption('wasm');
     await page.getByTestId('load-models').click();
     await expect.poll(async () => `${await page.getByTestId('model-status').textContent()} ${(await page.getByTestId('model-error').allTextContents()).join(' ')}`.trim(), { timeout: 60_000 }).toBe('ready');
-    const facts = (await page.getByTestId('model-facts').textContent()) ?? '';
-    const ids = /policy: (\S+) · reference: (\S+) ·/.exec(facts);
-    expect(ids, facts).not.toBeNull();
-    seen.pair = `policy ${ids![1]} · reference ${ids![2]} · fp32 · plain rendering`;
+    // Exports name the models by their folders' names (not the worker's ids), the dtype, the render mode and β (set to 0.5 below).
+    seen.pair = 'policy policy · reference reference (dropped folders) · fp32 · plain rendering · β\u00a0=\u00a00.5';
     await page.getByTestId('file-input').setInputFiles(join(root, FILE));
     await expect.poll(() => page.locator('[data-testid="filter-file"] option').allTextContents()).toContain(FILE);
     await page.getByTestId('filter-file').selectOption({ label: FILE });
@@ -235,6 +235,9 @@ describe('sharing an analysis', () => {
     expect(bundle.suggestedFilename()).toBe('listed.pa-bundle.json.gz');
     seen.bundlePath = await save(bundle, 'listed.pa-bundle.json.gz');
     expect([...readFileSync(seen.bundlePath).subarray(0, 2)]).toEqual([0x1f, 0x8b]);
+    // The bundle names both models, where they came from, the dtype, the render mode and β.
+    const modelPairs = (JSON.parse(gunzipSync(readFileSync(seen.bundlePath)).toString('utf8')) as { modelPairs: unknown[] }).modelPairs;
+    expect(modelPairs).toEqual([expect.objectContaining({ policy: 'policy', reference: 'reference', source: 'folders', dtype: 'fp32', render: 'plain', beta: 0.5 })]);
     await openShareMenu(page);
     const report = await downloadOf(page, () => page.getByTestId('export-report-visible').click());
     expect(report.suggestedFilename()).toBe('4-trajectories.report.html');
@@ -256,6 +259,9 @@ describe('sharing an analysis', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'share-menu.png') });
     expect(seen.snippetUrl.startsWith(`${baseUrl.replace(/\/$/, '')}/#snippet=`)).toBe(true);
     expect(seen.snippetUrl.length).toBeLessThan(33_000);
+    // The link names both models, where they came from, the dtype, the render mode and β.
+    const decoded = decodeSnippet(new URL(seen.snippetUrl).hash);
+    expect(decoded.ok && decoded.snippet.modelPair).toBe(seen.pair);
     // The per-step button makes the same kind of link.
     await page.keyboard.press('Escape');
     await page.locator('[data-testid="step-share-snippet"]').first().click();
@@ -306,8 +312,10 @@ describe('sharing an analysis', () => {
       await expect.poll(() => page.getByTestId('file-error').allTextContents()).toEqual([expect.stringMatching(/^cut\.pa-bundle\.json\.gz: .*(truncated|damaged)/)]);
       expect(Number(await page.getByTestId('trajectory-count').getAttribute('data-count'))).toBe(before);
 
+      // Opened over a fresh session, the bundle replaces the examples (the damaged one tried first does not count as the user's own file).
       await page.getByTestId('file-input').setInputFiles(seen.bundlePath);
-      await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count')).toBe(String(before + records.length));
+      await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count')).toBe(String(records.length));
+      expect(await page.locator('[data-testid="file-item"] .file-name').allTextContents()).toEqual(['cut.pa-bundle.json.gz', FILE]);
       expect(await page.getByTestId('model-status').textContent()).toBe('not loaded');
       expect(await page.getByTestId('setting-beta').inputValue()).toBe('0.5');
       await page.getByTestId('filter-file').selectOption({ label: FILE });

@@ -145,14 +145,24 @@ describe('a bundle opened over the examples', () => {
     expect(examplesWithdrawn()).toBe(true);
   });
 
-  it('joins them once the user has opened a file of their own; a bad bundle withdraws nothing', async () => {
+  it('a damaged bundle withdraws nothing, and does not count as a file of the user’s', async () => {
     openExample();
     const bytes = encodeBundle(payloadBundle());
     await importBundle('cut.pa-bundle.json.gz', blobOf(bytes.slice(0, bytes.length - 5)));
     expect(useAppStore.getState().files.map((f) => f.name)).toEqual(['demo-episodes.jsonl', 'cut.pa-bundle.json.gz']);
     expect(examplesWithdrawn()).toBe(false);
     await importBundle('b.pa-bundle.json.gz', blobOf(bytes));
-    expect(useAppStore.getState().files.map((f) => f.name)).toEqual(['demo-episodes.jsonl', 'cut.pa-bundle.json.gz', `${PAYLOADS.img}.jsonl`]);
+    expect(useAppStore.getState().files.map((f) => f.name)).toEqual(['cut.pa-bundle.json.gz', `${PAYLOADS.img}.jsonl`]);
+  });
+
+  it('joins them once the user has opened a file of their own', async () => {
+    openExample();
+    const own = useAppStore.getState().beginFile('mine.json', 1);
+    useAppStore.getState().addTrajectories(own, [payloadBundle().entries[1].trajectory], []);
+    useAppStore.getState().finishFile(own);
+    await importBundle('b.pa-bundle.json.gz', blobOf(encodeBundle(payloadBundle())));
+    expect(useAppStore.getState().files.map((f) => f.name)).toEqual(['demo-episodes.jsonl', 'mine.json', `${PAYLOADS.img}.jsonl`]);
+    expect(examplesWithdrawn()).toBe(false);
   });
 });
 
@@ -223,7 +233,7 @@ describe('exporting a bundle', () => {
     await importBundle('again.pa-bundle.json.gz', new Blob([encodeBundle(bundle)]));
     const imported = useScoringStore.getState().results[useAppStore.getState().trajectoryOrder[1]];
     expect(describeModelPair(modelPairOfResult(imported))).toBe('policy my-policy · reference my-reference (dropped folders) · q8 · chat rendering');
-    expect(describeModelPair(modelPairOfResult(imported), 0.5)).toBe('policy my-policy · reference my-reference (dropped folders) · q8 · chat rendering · β = 0.5');
+    expect(describeModelPair(modelPairOfResult(imported), 0.5)).toBe('policy my-policy · reference my-reference (dropped folders) · q8 · chat rendering · β\u00a0=\u00a00.5');
   });
 
   it('names the model pair in words, or says the scores name none', () => {

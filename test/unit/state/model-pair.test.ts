@@ -8,11 +8,11 @@ const engines = { policy: 'transformers.js/onnxruntime-web/wasm/fp32', reference
 describe('model pair provenance', () => {
   it('names the demo pair with its build, hub ids and folder names', () => {
     const demo = pairDescriptionOf({ source: 'demo', policy: 'demo-policy', reference: 'demo-reference', build: 'b42' }, 'fp32', 'plain', engines);
-    expect(describeModelPair(demo, 1)).toBe('policy demo-policy · reference demo-reference (embedded demo pair, build b42) · fp32 · plain rendering · β = 1');
+    expect(describeModelPair(demo, 1)).toBe('policy demo-policy · reference demo-reference (embedded demo pair, build b42) · fp32 · plain rendering · β\u00a0=\u00a01');
     const hub = pairDescriptionOf({ source: 'hub', policy: 'org/policy-rl', reference: 'org/policy-sft' }, 'q8', 'chat');
-    expect(describeModelPair(hub, 0.25)).toBe('policy org/policy-rl · reference org/policy-sft (Hugging Face hub) · q8 · chat rendering · β = 0.25');
+    expect(describeModelPair(hub, 0.25)).toBe('policy org/policy-rl · reference org/policy-sft (Hugging Face hub) · q8 · chat rendering · β\u00a0=\u00a00.25');
     const folders = pairDescriptionOf({ source: 'folders', policy: 'rl', reference: 'sft' }, 'fp16', 'plain');
-    expect(describeModelPair({ ...folders, beta: 2 }, 1)).toBe('policy rl · reference sft (dropped folders) · fp16 · plain rendering · β = 2');
+    expect(describeModelPair({ ...folders, beta: 2 }, 1)).toBe('policy rl · reference sft (dropped folders) · fp16 · plain rendering · β\u00a0=\u00a02');
   });
 
   it('writes the names into the record and reads them back, with no pair loaded', () => {
