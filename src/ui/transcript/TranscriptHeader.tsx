@@ -23,11 +23,6 @@ export function TranscriptHeader({
   return (
     <header className="transcript-header">
       <h2 className="pane-title">{t.id}</h2>
-      {described.task !== undefined && (
-        <p className="transcript-task" data-testid="transcript-task">
-          {described.task}
-        </p>
-      )}
       <dl className="facts">
         <Fact label="file">{fileName}</Fact>
         <Fact label="format">{t.format}</Fact>
