@@ -49,6 +49,11 @@ export interface ModelSlice {
   loadedPair: LoadedPair | null;
   loadProgress: Record<string, LoadProgress>;
   modelError: string | null;
+  /**
+   * The first visit's demo loading or scoring by itself (state/first-visit.ts); null otherwise.
+   * Any change the user makes to the models or files supersedes it (`supersedeAutoDemo`).
+   */
+  autoDemo: 'loading' | 'scoring' | null;
 }
 
 export interface JobState {
@@ -91,6 +96,7 @@ export const INITIAL_SCORING_STATE: ScoringState = {
   loadedPair: null,
   loadProgress: {},
   modelError: null,
+  autoDemo: null,
   job: null,
   results: {},
   resultCacheKeys: {},
@@ -127,18 +133,63 @@ function modelChoiceOf(saved: PersistedModelChoice): Pick<ModelSlice, 'choice' |
 export const modelPersistence = persist({
   store: useScoringStore,
   /** `resultsPairKey`: `pairKey|dtype` of the pair that produced the results (null: none, or precomputed only). */
-  fields: { model: modelSettingsSchema, resultsPairKey: z.string().nullable() },
-  watch: ['choice', 'rememberedFolders', 'dtype', 'devicePreference', 'render', 'resultsPairKey'],
+  /** `pairLoaded`: the pair was loaded when the session was saved (a reload loads it again where it can: demo, hub). */
+  fields: { model: modelSettingsSchema, resultsPairKey: z.string().nullable(), pairLoaded: z.boolean().default(false) },
+  watch: ['choice', 'rememberedFolders', 'dtype', 'devicePreference', 'render', 'resultsPairKey', 'modelState'],
   live: (s: ScoringState) => ({
     model: { choice: s.choice, rememberedFolders: s.rememberedFolders, dtype: s.dtype, devicePreference: s.devicePreference, render: s.render },
     resultsPairKey: s.resultsPairKey,
+    pairLoaded: s.modelState === 'ready',
   }),
-  save: ({ model: { choice, rememberedFolders, ...settings }, resultsPairKey }) => ({ model: { choice: persistedModelChoice(choice, rememberedFolders), ...settings }, resultsPairKey }),
-  restore: ({ model: { choice, ...settings }, resultsPairKey }) => ({ ...modelChoiceOf(choice), ...settings, resultsPairKey }),
+  save: ({ model: { choice, rememberedFolders, ...settings }, resultsPairKey, pairLoaded }) => ({ model: { choice: persistedModelChoice(choice, rememberedFolders), ...settings }, resultsPairKey, pairLoaded }),
+  restore: ({ model: { choice, ...settings }, resultsPairKey, pairLoaded }) => {
+    restoredPairWasLoaded = pairLoaded;
+    return { ...modelChoiceOf(choice), ...settings, resultsPairKey };
+  },
 });
 
+/** Whether the restored session had its pair loaded (read once by `reloadRestoredPair`). */
+let restoredPairWasLoaded = false;
+
+/**
+ * After a reload: the pair the session had loaded is loaded again when the page can do it alone
+ * (the demo pair, hub ids); dropped folders are asked for again instead (the session panel says so).
+ * The user's own change to the models supersedes it, as it does the first visit's demo.
+ */
+export async function reloadRestoredPair(): Promise<void> {
+  const wasLoaded = restoredPairWasLoaded;
+  restoredPairWasLoaded = false;
+  const { choice, modelState } = useScoringStore.getState();
+  if (!wasLoaded || choice.kind === 'folders' || !canLoadChoice(choice) || modelState !== 'idle') return;
+  useScoringStore.setState({ autoDemo: 'loading' });
+  await loadModelPair(undefined, 'auto');
+  useScoringStore.setState((s) => (s.autoDemo === 'loading' ? { autoDemo: null } : s));
+}
+
 export function setModelOptions(patch: Partial<Pick<ModelSlice, 'choice' | 'dtype' | 'devicePreference' | 'render'>>): void {
+  // The user's own choice: the first visit's demo stops where it is.
+  supersedeAutoDemo();
   useScoringStore.setState(patch);
+}
+
+/** Each load takes a number: the page keeps only the outcome of the latest (see `supersedeAutoDemo`). */
+let loadGeneration = 0;
+
+/**
+ * Stops the first visit's demo (state/first-visit.ts) when the user does something of their own:
+ * a load in progress is dropped (the worker disposes what it loaded), a scoring job is cancelled
+ * (what it scored stays). Does nothing when the demo is not running.
+ */
+export function supersedeAutoDemo(): void {
+  const { autoDemo, modelState } = useScoringStore.getState();
+  if (autoDemo === null) return;
+  useScoringStore.setState({ autoDemo: null });
+  if (autoDemo === 'loading' && modelState === 'loading') {
+    loadGeneration++;
+    useScoringStore.setState({ modelState: 'idle', loadProgress: {}, modelError: null });
+    void scoringClient().unload();
+  }
+  if (autoDemo === 'scoring') void cancelScoring();
 }
 
 interface PairSources {
@@ -201,14 +252,20 @@ function precomputedOnly(results: Record<string, ScoredTrajectory>): Record<stri
  * Loads the chosen pair in the worker. `injectWebGpuFailure` is a testing aid (see LoadPairRequest).
  * Results of another pair are cleared; an interrupted job of this same pair resumes by itself.
  */
-export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFailure'> = injectedFailureFromUrl()): Promise<void> {
+export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFailure'> = injectedFailureFromUrl(), by: 'user' | 'auto' = 'user'): Promise<void> {
+  // The user's own load supersedes the first visit's demo (its load, or its job on the pair this one replaces).
+  if (by === 'user') supersedeAutoDemo();
+  const generation = ++loadGeneration;
+  const current = () => generation === loadGeneration;
   const { choice, dtype, devicePreference } = useScoringStore.getState();
   useScoringStore.setState({ modelState: 'loading', modelError: null, loadProgress: {}, pairStatus: null, loadedPair: null });
   try {
     const sources = await sourcesFor(choice);
-    const status = await scoringClient().loadPair({ policy: sources.policy, reference: sources.reference, dtype, device: devicePreference, ...extra }, (p: LoadProgress) =>
-      useScoringStore.setState((s) => ({ loadProgress: { ...s.loadProgress, [`${p.model}:${p.file}`]: p } })),
-    );
+    const status = await scoringClient().loadPair({ policy: sources.policy, reference: sources.reference, dtype, device: devicePreference, ...extra }, (p: LoadProgress) => {
+      if (current()) useScoringStore.setState((s) => ({ loadProgress: { ...s.loadProgress, [`${p.model}:${p.file}`]: p } }));
+    });
+    // Overtaken by a later load (or dropped): that one's outcome is the page's.
+    if (!current()) return;
     const key = pairKeyOf(modelIdentity(sources.identity.policy, status.policy), modelIdentity(sources.identity.reference, status.reference));
     const loadedPair: LoadedPair = { key, dtype, label: sources.label, models: sources.models };
     useScoringStore.setState((s) => {
@@ -226,7 +283,7 @@ export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFa
     const { pendingJob, job } = useScoringStore.getState();
     if (pendingJob && !job?.running && pendingJob.pairKey === key && pendingJob.dtype === dtype) void resumeInterruptedJob();
   } catch (error) {
-    useScoringStore.setState({ modelState: 'error', modelError: error instanceof Error ? error.message : String(error) });
+    if (current()) useScoringStore.setState({ modelState: 'error', modelError: error instanceof Error ? error.message : String(error) });
   }
 }
 

@@ -13,6 +13,8 @@ import { DatasetView } from './dataset/DatasetView';
 import { HelpDialog } from './help/HelpDialog';
 import { useKeyboardShortcuts } from './keyboard/use-keyboard-shortcuts';
 import { SessionPanel } from './session/SessionPanel';
+import { FirstVisitHint } from './help/FirstVisitHint';
+import { reopenDemo } from '../state/first-visit';
 import { startSession } from '../state/persistence/session';
 import { useAppStore } from '../state/store';
 import { ShareMenu } from './share/ShareMenu';
@@ -80,6 +82,7 @@ function Inspector() {
             {tab === 'trajectory' &&
               (selected ? (
                 <>
+                  <FirstVisitHint entryKey={selected.key} />
                   <StepCurve entryKey={selected.key} />
                   <Transcript entry={selected} />
                 </>
@@ -98,9 +101,27 @@ function Inspector() {
 }
 
 function EmptyState() {
+  const noFiles = useAppStore((s) => s.files.length === 0);
+  const [opening, setOpening] = useState(false);
   return (
     <div className="empty-state">
       <p>Drop agent trajectory files anywhere on this page, or use “Open files…”.</p>
+      {noFiles && (
+        <p data-testid="demo-offer">
+          Or see the method at work on the embedded demo: its episodes, scored here by the demo pair.{' '}
+          <button
+            type="button"
+            data-testid="open-demo"
+            disabled={opening}
+            onClick={() => {
+              setOpening(true);
+              void reopenDemo().finally(() => setOpening(false));
+            }}
+          >
+            Open the demo
+          </button>
+        </p>
+      )}
       <p className="muted">
         Read: OpenAI chat messages (JSON/JSONL), τ-bench and τ²-bench results, Who&amp;When logs, SWE-agent .traj, ShareGPT/AgentInstruct,
         OpenHands/SWE-Gym, Inspect AI eval logs.

@@ -38,6 +38,9 @@ interface LoadedPair {
   fallback: string | null;
 }
 
+/** What a load overtaken by a later load or an unload rejects with (the page ignores it). */
+export const LOAD_OVERTAKEN = 'the model load was overtaken by another';
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export function createScoringService(host: ScoringServiceHost): ScoringClient {
@@ -46,6 +49,9 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
   let injectedFailure: LoadPairRequest['injectWebGpuFailure'];
   const cancelled = new Set<number>();
   let nextJobId = 1;
+  // Each load (and each unload) takes a new number: a load overtaken by a later one (the page's
+  // first-visit demo, then the user's own choice) disposes what it loaded instead of installing it.
+  let loadGeneration = 0;
 
   const engineFactory: EngineFactory = (request) => {
     if (request.device === 'webgpu' && injectedFailure === 'load') {
@@ -80,11 +86,14 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
     },
 
     async loadPair(request, onProgress) {
+      const generation = ++loadGeneration;
+      const overtaken = () => generation !== loadGeneration;
       await unloadPair();
       injectedFailure = request.injectWebGpuFailure;
       const device = await host.chooseDevice(request.dtype, request.device);
       const spec = specOf(request);
       const tokenizers = await loadPairTokenizers(spec);
+      if (overtaken()) throw new Error(LOAD_OVERTAKEN);
       let choice = device;
       let fallback: string | null = null;
       let engines;
@@ -96,6 +105,10 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
         choice = { device: 'wasm', reason: fallback, adapter: device.adapter };
         engines = await loadPairEngines(spec, 'wasm', engineFactory, onProgress);
       }
+      if (overtaken()) {
+        await disposeScoringPair(engines);
+        throw new Error(LOAD_OVERTAKEN);
+      }
       loaded = { request, pair: { spec, device: choice.device, ...tokenizers, ...engines }, device: choice, fallback };
       return statusOf(loaded);
     },
@@ -104,7 +117,10 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
       return loaded ? statusOf(loaded) : null;
     },
 
-    unload: unloadPair,
+    async unload() {
+      loadGeneration++;
+      await unloadPair();
+    },
 
     async newJobId() {
       return nextJobId++;

@@ -6,8 +6,9 @@
 import { useAppStore } from '../store';
 import { DEFAULT_ANALYSIS_SETTINGS, useAnalysisStore, useLinkedViewStore } from '../analysis';
 import { DEFAULT_LIST_FILTERS, useListStore } from '../list-view';
-import { INITIAL_SCORING_STATE, cancelScoring, useScoringStore } from '../scoring';
-import { adoptPrecomputedScores, holdFileOpeningUntil, loadExamples } from '../load-files';
+import { INITIAL_SCORING_STATE, cancelScoring, reloadRestoredPair, supersedeAutoDemo, useScoringStore } from '../scoring';
+import { startFirstVisitDemo } from '../first-visit';
+import { adoptPrecomputedScores, holdFileOpeningUntil, loadExamples, openedExampleNames } from '../load-files';
 import { startViewLinkSync, clearViewLink } from '../permalink';
 import { STORE_NAMES, openSessionDatabase, sessionDatabase, setSessionDatabase, type SessionDatabase } from './database';
 import { readStoredSession } from './reader';
@@ -110,6 +111,7 @@ export function startSession(): Promise<void> {
       restoreDone();
       startViewLinkSync();
       await loadExamples();
+      void startFirstVisitDemo(openedExampleNames());
       return;
     }
     setSessionDatabase(db);
@@ -136,6 +138,10 @@ export function startSession(): Promise<void> {
     // The first write: a fresh session's examples, or what the link changed before saving started.
     writer?.schedule(0);
     usePersistenceStatus.setState({ phase: 'saving', restored });
+    // A fresh session shows the demo by itself (loads the pair, scores the examples); a restored one
+    // loads the pair it had loaded, where the page can alone (demo, hub).
+    if (restored) void reloadRestoredPair();
+    else void startFirstVisitDemo(openedExampleNames());
   })();
   return started;
 }
@@ -143,6 +149,7 @@ export function startSession(): Promise<void> {
 /** Empties the database and the state: no files, no scores, default settings; the next visit starts fresh. */
 export async function clearSession(): Promise<void> {
   await startSession();
+  supersedeAutoDemo();
   await cancelScoring();
   for (const unsubscribe of unsubscribers) unsubscribe();
   unsubscribers = [];

@@ -23,9 +23,11 @@ function folderFromInput(files: FileList | null): FolderPick | null {
 
 /** Which pair, which dtype and device, the load button, and an honest status line. */
 export function ModelPanel() {
-  const { choice, dtype, devicePreference, render, modelState, pairStatus, modelError, loadProgress } = useScoringStore();
+  const { choice, dtype, devicePreference, render, modelState, pairStatus, modelError, loadProgress, autoDemo } = useScoringStore();
   const setChoice = (c: ModelChoice) => setModelOptions({ choice: c });
-  const loading = modelState === 'loading';
+  // A load the page started by itself (the first visit's demo, a reload's pair) leaves the controls
+  // usable: the user's own choice or load supersedes it (state/scoring.ts supersedeAutoDemo).
+  const loading = modelState === 'loading' && autoDemo !== 'loading';
   const progress = Object.values(loadProgress);
   const loaded = progress.reduce((a, p) => a + p.loaded, 0);
   const total = progress.reduce((a, p) => a + p.total, 0);
@@ -132,13 +134,18 @@ export function ModelPanel() {
         <button type="button" data-testid="load-models" disabled={loading} onClick={() => void loadModelPair().then(applyPairDefaults)}>
           {modelState === 'ready' ? 'Reload models' : 'Load models'}
         </button>
-        <span className={`model-status model-status-${modelState}`} data-testid="model-status" data-device={pairStatus?.device.device ?? ''}>
+        <span className={`model-status model-status-${modelState}`} data-testid="model-status" data-device={pairStatus?.device.device ?? ''} data-auto={autoDemo ?? ''}>
           {modelState === 'idle' && 'not loaded'}
           {modelState === 'loading' && `loading… ${total > 0 ? `${formatBytes(loaded)} / ${formatBytes(total)}` : ''}`}
           {modelState === 'ready' && 'ready'}
           {modelState === 'error' && 'error'}
         </span>
       </div>
+      {autoDemo && (
+        <p className="muted" data-testid="auto-demo-status">
+          {autoDemo === 'loading' ? 'Loading the models by itself: choose another pair to stop it.' : 'Scoring the demo episodes by itself.'}
+        </p>
+      )}
       {modelError && (
         <p className="model-error" role="alert" data-testid="model-error">
           {modelError}

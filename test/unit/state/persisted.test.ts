@@ -45,12 +45,14 @@ describe('persistence declarations', () => {
     let changes = 0;
     const unsubscribe = watchPersistedStores(() => changes++);
     useLinkedViewStore.setState({ hovered: { key: '1:0', message: 1 }, overlay: ['1:1'] });
-    useScoringStore.setState({ modelState: 'loading' });
+    useScoringStore.setState({ modelError: 'x', loadProgress: {} });
     expect(changes).toBe(0);
     useAnalysisStore.setState({ showWhitespace: true });
     useListStore.setState({ task: 'x' });
     useScoringStore.setState({ devicePreference: 'wasm' });
-    expect(changes).toBe(3);
+    // Whether the pair is loaded is kept (a reload loads it again): the model state is watched.
+    useScoringStore.setState({ modelState: 'ready' });
+    expect(changes).toBe(4);
     for (const u of unsubscribe) u();
   });
 });

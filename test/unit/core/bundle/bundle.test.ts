@@ -12,6 +12,7 @@ import {
   type AnalysisBundle,
 } from '../../../../src/core/bundle';
 import { payloadBundle, PAYLOADS } from './fixtures';
+import { formatLimit } from '../../../../src/core/bundle/compression';
 
 const gz = (value: unknown) => gzipSync(strToU8(typeof value === 'string' ? value : JSON.stringify(value)));
 const clone = (b: AnalysisBundle): Record<string, any> => JSON.parse(JSON.stringify(b));
@@ -153,7 +154,7 @@ describe('analysis bundle: rejections name the place and the reason', () => {
 
   it('too big compressed, or once decompressed', async () => {
     const bytes = encodeBundle(payloadBundle());
-    expect((await rejection(bytes, { maxCompressedBytes: bytes.length - 1, maxDecompressedBytes: 1e9 })).reason).toBe('is bigger than the ' + `${bytes.length - 1} bytes allowed for a compressed file`);
+    expect((await rejection(bytes, { maxCompressedBytes: bytes.length - 1, maxDecompressedBytes: 1e9 })).reason).toBe(`is bigger than the ${formatLimit(bytes.length - 1)} allowed for a compressed file`);
     expect((await rejection(bytes, { maxCompressedBytes: 1e9, maxDecompressedBytes: 1000 })).reason).toBe('is bigger than the 1000 bytes allowed once decompressed');
     const plain = strToU8(JSON.stringify(payloadBundle()));
     expect((await rejection(plain, { maxCompressedBytes: 1e9, maxDecompressedBytes: plain.length - 1 })).reason).toContain('allowed once decompressed');

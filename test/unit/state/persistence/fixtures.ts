@@ -58,6 +58,7 @@ export function sessionSnapshot(files: readonly LoadedFile[], patch: Partial<Ses
     listFilters: DEFAULT_LIST_FILTERS,
     model: { choice: { kind: 'demo' }, rememberedFolders: null, dtype: 'fp32', devicePreference: 'wasm', render: 'plain' },
     resultsPairKey: null,
+    pairLoaded: false,
     ...patch,
   };
 }

@@ -4,6 +4,7 @@ import { DEFAULT_EVALUATION_OPTIONS } from '../../../../src/core/scores/evaluate
 export const DEFAULT_ANALYSIS_SETTINGS_FOR_TESTS = {
   evaluation: { ...DEFAULT_EVALUATION_OPTIONS },
   predictor: 'min_cumulative' as const,
+  colourRangeMode: 'fitted' as const,
   colourRange: 2,
   showWhitespace: false,
 };
