@@ -94,7 +94,8 @@ describe('a large analysis bundle', () => {
     await page.getByTestId('file-input').setInputFiles(bundlePath);
     await expect
       .poll(async () => Number(await page.getByTestId('trajectory-count').getAttribute('data-count')), { timeout: 110_000, interval: 250 })
-      .toBe(before + count);
+      // A bundle opened over the examples of a fresh session replaces them (README, Sharing).
+      .toBe(count);
     const tasks = await trace.stop();
     console.log(`bundle of ${count} scored trajectories (${statSync(bundlePath).size} bytes gzip): opened in ${Date.now() - started} ms; main-thread tasks ≥ 50 ms: ${describeTasks(tasks)}`);
     expect(Math.max(...tasks.map((task) => task.cpuMs))).toBeLessThan(MAX_TASK_MS);

@@ -252,7 +252,8 @@ describe('sharing an analysis', () => {
     await page.locator('[data-testid="step-badge"][data-message="2"]').click();
     const step = page.locator('[data-testid="transcript"] [data-testid="scored-step"][data-message="2"] [data-testid="token"]');
     seen.snippetTokens = await step.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-advantage'))));
-    seen.snippetTexts = await step.allTextContents();
+    // The tokens as the model saw them (the transcript shows plain-mode steps as the message's own text).
+    seen.snippetTexts = await step.evaluateAll((els) => els.map((e) => e.getAttribute('data-token') ?? ''));
     await openShareMenu(page);
     await page.getByTestId('share-snippet').click();
     seen.snippetUrl = await page.getByTestId('snippet-url').inputValue();
@@ -348,7 +349,7 @@ describe('sharing an analysis', () => {
       const values = await tokens.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-advantage'))));
       expect(values.length).toBe(seen.snippetTokens.length);
       values.forEach((a, i) => expect(Math.abs(a - seen.snippetTokens[i])).toBeLessThan(1e-5));
-      expect(await tokens.allTextContents()).toEqual(seen.snippetTexts);
+      expect(await tokens.evaluateAll((els) => els.map((e) => e.getAttribute('data-token') ?? ''))).toEqual(seen.snippetTexts);
       expect(await page.getByTestId('snippet-trajectory').textContent()).toBe(records[0].id);
       expect(await page.getByTestId('snippet-step').getAttribute('data-message')).toBe('2');
       expect(await page.getByTestId('snippet-model-pair').textContent()).toBe(seen.pair);

@@ -32,7 +32,7 @@ export const TokenRow = memo(function TokenRow({
   markedEnd?: number;
   /** Per token: how many leading characters are the plain renderer's `[role]: ` prefix (shown muted, not the agent's text). */
   prefixChars?: readonly number[];
-  /** Per token: the decoded token (what the model saw) when `texts` are the message's own characters. */
+  /** Per token: the decoded token (what the model saw) when `texts` are the message's own characters; `data-token` carries it (or `texts[i]`, which then is the decoded token). */
   modelTexts?: readonly string[];
 }) {
   installAdvantageClasses();
@@ -53,7 +53,7 @@ export const TokenRow = memo(function TokenRow({
         data-logprob-policy={step.policy[i]}
         data-logprob-reference={step.reference[i]}
         data-entropy={step.entropy?.[i]}
-        data-token={modelTexts?.[i]}
+        data-token={modelTexts?.[i] ?? texts[i]}
       >
         {prefix > 0 ? (
           <>
