@@ -106,5 +106,27 @@ export function startFirstVisitDemo(exampleNames: readonly string[]): Promise<vo
 /** The empty page's offer after "Clear session": the examples again, the demo pair loaded and scored. */
 export async function reopenDemo(): Promise<void> {
   const names = await reopenExamples();
-  await startFirstVisitDemo(names);
+  await filesSettled(names);
+  // The user asked for the demo: none of the first visit's guards (a link in the URL, other files) apply.
+  if (running) return running;
+  const keys = useAppStore
+    .getState()
+    .files.filter((f) => names.includes(f.name))
+    .flatMap((f) => f.trajectoryKeys);
+  if (keys.length === 0) return;
+  running = showDemo(keys).finally(() => (running = null));
+  return running;
+}
+
+/** Resolves once every open file of these names is read (or failed). */
+function filesSettled(names: readonly string[]): Promise<void> {
+  const settled = () => useAppStore.getState().files.filter((f) => names.includes(f.name)).every((f) => f.status !== 'parsing');
+  if (settled()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const unsubscribe = useAppStore.subscribe(() => {
+      if (!settled()) return;
+      unsubscribe();
+      resolve();
+    });
+  });
 }
