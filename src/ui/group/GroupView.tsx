@@ -162,7 +162,9 @@ function MemberCard({
       }}
     >
       <div className="member-title">
-        <span className="member-id">{member.id}</span>
+        <span className="member-id" title={member.id}>
+          {member.id}
+        </span>
         <span className="member-file muted" data-testid="group-member-file">
           {member.fileName}
         </span>
