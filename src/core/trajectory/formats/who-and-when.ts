@@ -96,7 +96,8 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
   const mistakeStep = readMistakeStep(log.mistake_step, history.length);
   const mistakeAgent = optionalString(log.mistake_agent, 'mistake_agent');
   const taskId = optionalId(log.question_ID, 'question_ID');
-  const success = booleanFlag(log.is_correct);
+  // Hand-Crafted logs spell the flag `is_corrected` (the dataset's own spelling); same meaning.
+  const success = booleanFlag(log.is_correct) ?? booleanFlag(log.is_corrected);
   const trajectory: Trajectory = {
     id: taskId ?? defaultId(ctx, 0),
     format: 'who-and-when',

@@ -57,7 +57,8 @@ describe('inspect --json', () => {
       id: log.question_ID,
       messages: log.history.length,
       reward: null,
-      success: null,
+      // Hand-Crafted logs carry `is_corrected: false` (their spelling of is_correct): a failure.
+      success: false,
       mistakeStep: Number(log.mistake_step),
       mistakeAgent: log.mistake_agent,
     });

@@ -33,6 +33,8 @@ interface RawWhoAndWhen {
   mistake_step: string;
   mistake_agent: string;
   is_correct?: boolean;
+  /** Hand-Crafted logs' spelling of is_correct. */
+  is_corrected?: boolean;
 }
 interface RawTau2 {
   simulations: {
@@ -103,7 +105,8 @@ describe('Who&When fixtures', () => {
     expect(typeof log.mistake_step).toBe('string');
     expect(t.labels.mistakeStep).toBe(Number.parseInt(log.mistake_step, 10));
     expect(t.labels.mistakeAgent).toBe(log.mistake_agent);
-    expect(t.labels.success).toBe(typeof log.is_correct === 'boolean' ? log.is_correct : undefined);
+    const flag = log.is_correct ?? log.is_corrected;
+    expect(t.labels.success).toBe(typeof flag === 'boolean' ? flag : undefined);
 
     expect(t.messages).toHaveLength(log.history.length);
     t.messages.forEach((m, i) => {
