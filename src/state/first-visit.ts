@@ -36,10 +36,14 @@ export function dismissFirstVisitHint(): void {
   useFirstVisitHint.setState({ dismissed: true });
 }
 
-/** Whether the page was opened to show something else: a view link (`#v=…`) or a snippet link. */
+/**
+ * Whether the page was opened to show something else: a view link (`#v=…`) or a snippet link.
+ * Read when the page loads: the page writes its own view into the hash soon after (view-link sync),
+ * and that must not count as a link it was opened with.
+ */
+const OPENED_WITH_LINK = (globalThis.location?.hash ?? '').length > 1;
 function openedWithLink(): boolean {
-  const hash = globalThis.location?.hash ?? '';
-  return hash.length > 1;
+  return OPENED_WITH_LINK;
 }
 
 let running: Promise<void> | null = null;
@@ -95,10 +99,13 @@ async function showDemo(examples: readonly string[]): Promise<void> {
  * Called once the fresh session's examples are open: shows the demo when the page was opened on
  * nothing else (no link, no file or bundle of the user's) and every open file is an example.
  */
-export function startFirstVisitDemo(exampleNames: readonly string[]): Promise<void> {
-  if (running || openedWithLink()) return running ?? Promise.resolve();
+export async function startFirstVisitDemo(exampleNames: readonly string[]): Promise<void> {
+  if (running || openedWithLink()) return running ?? undefined;
+  // The examples may still be being read (a loaded machine): wait for them rather than give up.
+  await filesSettled(exampleNames);
+  if (running || openedWithLink()) return running ?? undefined;
   const { files } = useAppStore.getState();
-  if (files.length === 0 || files.some((f) => !exampleNames.includes(f.name) || f.status !== 'done')) return Promise.resolve();
+  if (files.length === 0 || files.some((f) => !exampleNames.includes(f.name) || f.status !== 'done')) return;
   running = showDemo(files.flatMap((f) => f.trajectoryKeys)).finally(() => (running = null));
   return running;
 }
@@ -107,8 +114,9 @@ export function startFirstVisitDemo(exampleNames: readonly string[]): Promise<vo
 export async function reopenDemo(): Promise<void> {
   const names = await reopenExamples();
   await filesSettled(names);
-  // The user asked for the demo: none of the first visit's guards (a link in the URL, other files) apply.
-  if (running) return running;
+  // The user asked for the demo: none of the first visit's guards (a link in the URL, other files) apply,
+  // and a run still finishing is waited for, not taken as this one.
+  if (running) await running;
   const keys = useAppStore
     .getState()
     .files.filter((f) => names.includes(f.name))
