@@ -24,6 +24,7 @@
  * histories and states are interchangeable for the exact solver.
  */
 import { sampleIndex, type Uniform } from './random';
+import { appendAll } from '../core/arrays';
 
 export type DemoRole = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -298,7 +299,7 @@ export function runEpisode(taskIndex: number, agent: DemoAgent, agentName: strin
     steps.push({ messageIndex: messages.length, action, stateBefore: state });
     messages.push({ role: 'assistant', content });
     const outcome = sampleOutcome(state, action, uniform);
-    messages.push(...outcome.observations);
+    appendAll(messages, outcome.observations);
     if (mistakeStep === null && !successStillPossible(outcome.next)) mistakeStep = steps[steps.length - 1].messageIndex;
     state = outcome.next;
   }

@@ -13,6 +13,7 @@
  * Every invalid string has the same A* (its outcome does not depend on which string it was), so
  * π*(string|s) = π_ref(string|s)·exp(A*_invalid/β) for each of them as well.
  */
+import { appendAll } from '../core/arrays';
 
 export interface DecisionOutcome<C> {
   probability: number;
@@ -55,7 +56,7 @@ export function collectNodes<N extends DecisionNode<unknown>>(roots: readonly N[
     ordered.push(node);
     const children: N[] = [];
     for (const branch of node.branches) for (const outcome of branch.outcomes) if (outcome.next) children.push(outcome.next as N);
-    stack.push(...children.reverse());
+    appendAll(stack, children.reverse());
   }
   return ordered;
 }

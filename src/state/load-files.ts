@@ -9,6 +9,7 @@ import { supersedeAutoDemo, useScoringStore } from './scoring';
 import { importBundlesAmong } from './bundles';
 import { examplesWithdrawn, markExampleFile, resetExampleFiles } from './example-files';
 import { byPath, fileOf, isTrajectoryPath, pathOf, type OpenedFile } from './opened-file';
+import { appendAll } from '../core/arrays';
 
 let restoreFinished: Promise<void> = Promise.resolve();
 
@@ -63,14 +64,14 @@ async function parseInto(fileId: number, name: string, blob: Blob): Promise<void
     const result = await ingestClient().parseBlob(name, blob, {
       onProgress: (bytesRead) => useAppStore.getState().fileProgress(fileId, bytesRead),
       onBatch: (batch) => {
-        pending.trajectories.push(...batch.trajectories);
-        pending.errors.push(...batch.errors);
+        appendAll(pending.trajectories, batch.trajectories);
+        appendAll(pending.errors, batch.errors);
         timer ??= setTimeout(apply, STORE_UPDATE_INTERVAL_MS);
       },
     });
     clearTimeout(timer);
-    pending.trajectories.push(...result.trajectories);
-    pending.errors.push(...result.errors);
+    appendAll(pending.trajectories, result.trajectories);
+    appendAll(pending.errors, result.errors);
     apply();
     useAppStore.getState().finishFile(fileId);
   } catch (err) {

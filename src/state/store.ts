@@ -10,6 +10,7 @@ import type { StateCreator } from 'zustand';
 import { persist } from './persisted';
 import type { Trajectory } from '../core/trajectory/types';
 import type { FileError } from '../core/trajectory/ingest';
+import { maxOf } from '../core/arrays';
 
 /** A trajectory as the app keeps it: which loaded file it came from and where in that file. */
 export interface LoadedTrajectory {
@@ -158,7 +159,7 @@ const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = (set) => ({
 const createSessionSlice: StateCreator<AppState, [], [], SessionSlice> = (set) => ({
   restoreFiles({ files, trajectories, selectedKey, activeTab }) {
     // Restored files keep their ids (trajectory keys contain them): new files are numbered after them.
-    nextFileId = Math.max(nextFileId, ...files.map((f) => f.id + 1));
+    nextFileId = Math.max(nextFileId, maxOf(files.map((f) => f.id + 1)));
     set({
       files,
       trajectories,

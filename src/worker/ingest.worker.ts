@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import { parseTrajectoryStream, type ParseResult } from '../core/trajectory/ingest';
 import { packTrajectoryScores, trajectoryScoreBuffers } from '../core/scores/packed';
 import { sendBundle, type BundleDecodeResult, type PackedBundleEntry } from './bundle-transfer';
+import { appendAll } from '../core/arrays';
 
 /** Trajectories per message to the page: small enough that deserialising one batch is a short task. */
 const BATCH_TRAJECTORIES = 500;
@@ -41,8 +42,8 @@ const api = {
       },
       onPartial: onBatch
         ? (part) => {
-            pending.trajectories.push(...part.trajectories);
-            pending.errors.push(...part.errors);
+            appendAll(pending.trajectories, part.trajectories);
+            appendAll(pending.errors, part.errors);
             if (pending.trajectories.length >= BATCH_TRAJECTORIES) flush();
           }
         : undefined,

@@ -38,6 +38,7 @@ import {
   type SweepMetric,
   type SweepResult,
 } from '../../core/scores';
+import { maxOf } from '../../core/arrays';
 
 /** The settings' defaults, choices and bounds (src/core/settings): the usage text and the checks below read them. */
 const DEFAULTS = DEFAULT_ANALYSIS_SETTINGS.evaluation;
@@ -212,7 +213,7 @@ function fixed(value: number | null): string {
 }
 
 function table(rows: string[][], rightAligned: (column: number) => boolean): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const widths = rows[0].map((_, c) => maxOf(rows.map((row) => row[c].length)));
   return rows
     .map((row) =>
       row

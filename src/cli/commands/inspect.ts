@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseTrajectoryBytes, type FileError } from '../../core/trajectory/ingest';
 import type { Trajectory } from '../../core/trajectory/types';
+import { appendAll, maxOf } from '../../core/arrays';
 
 const USAGE = `usage: progress-advantage inspect [--json] FILE…
 
@@ -98,7 +99,7 @@ function renderTable(rows: InspectRow[]): string {
     r.mistakeStep === null ? '-' : String(r.mistakeStep),
     r.mistakeAgent ?? '-',
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c].length)));
+  const widths = header.map((h, c) => Math.max(h.length, maxOf(cells.map((row) => row[c].length))));
   const line = (row: string[]): string =>
     row
       .map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
@@ -138,8 +139,8 @@ export async function run(argv: string[]): Promise<number> {
       const lines = [...rows.map((r) => JSON.stringify(r)), ...errors.map((e) => JSON.stringify({ file, error: e.message }))];
       if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
     } else {
-      tableRows.push(...rows);
-      tableErrors.push(...errors.map((e) => e.message));
+      appendAll(tableRows, rows);
+      appendAll(tableErrors, errors.map((e) => e.message));
     }
   }
   if (!json) {

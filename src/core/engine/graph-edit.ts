@@ -6,6 +6,7 @@
  * What the engine edits (see reduction.ts): graph outputs dropped (they become intermediates) and
  * node inputs redirected (the LM head reads only the scored rows of the hidden states).
  */
+import { maxOf } from '../arrays';
 
 const MODEL_PROTO_GRAPH_FIELD = 7;
 const MODEL_PROTO_OPSET_IMPORT_FIELD = 8;
@@ -136,7 +137,7 @@ function nodeWithInputs(nodeBytes: Uint8Array, inputs: ReadonlyMap<number, strin
       parts.push(encodeVarint(NODE_PROTO.input * 8 + LENGTH_DELIMITED), encodeVarint(name.byteLength), name);
     }
   }
-  if (inputIndex <= Math.max(...inputs.keys())) throw new Error(`node has ${inputIndex} inputs; cannot rename input ${Math.max(...inputs.keys())}`);
+  if (inputIndex <= maxOf(inputs.keys())) throw new Error(`node has ${inputIndex} inputs; cannot rename input ${maxOf(inputs.keys())}`);
   return concatenate(parts);
 }
 

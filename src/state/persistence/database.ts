@@ -4,6 +4,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { CachedScore, FileRecord, JobRecord, ResultRecord, StoredSessionRecord, TrajectoryRecord } from './data-records';
+import { appendAll } from '../../core/arrays';
 
 export const DATABASE_NAME = 'progress-advantage-session';
 export const DATABASE_VERSION = 1;
@@ -80,7 +81,7 @@ export async function readAllInPages<Name extends PagedStore>(db: SessionDatabas
   let after: IDBValidKey | undefined;
   for (;;) {
     const page = await db.getAll(store, after === undefined ? undefined : IDBKeyRange.lowerBound(after, true), pageSize);
-    all.push(...page);
+    appendAll(all, page);
     if (page.length < pageSize) return all;
     after = keyOf(page[page.length - 1]);
     await new Promise((resolve) => setTimeout(resolve, 0));

@@ -5,6 +5,7 @@
  */
 import { line, scaleLinear } from 'd3';
 import { mistakePosition } from '../../core/metrics/failure';
+import { maxOf } from '../../core/arrays';
 
 /** Another trajectory's running advantage drawn over this one (same task). */
 export interface OverlaySeries {
@@ -143,7 +144,7 @@ export function buildCurveModel(input: CurveInput): CurveModel {
     right: width - CURVE_MARGIN.right,
     bottom: height - CURVE_MARGIN.bottom,
   };
-  const stepCount = Math.max(stepMessages.length, ...input.overlays.map((o) => o.runningAdvantage.length), 1);
+  const stepCount = Math.max(stepMessages.length, maxOf(input.overlays.map((o) => o.runningAdvantage.length)), 1);
 
   // Step k (1-based) is centred at x(k); the half steps at both ends leave room for its band.
   const x = scaleLinear().domain([0.5, stepCount + 0.5]).range([plot.left, plot.right]);

@@ -11,6 +11,7 @@ import { formatMetric } from './format-metric';
 import { lowerIsBetter, sweepCellColours } from './sweep-colours';
 import { ImageExportButtons } from '../share/ImageExportButtons';
 import { exportSweepImage } from '../share/exports';
+import { maxOf, minOf } from '../../core/arrays';
 
 const METHOD_LABELS: Record<ScoringMethod, string> = {
   progress: 'progress advantage β·(log π_θ − log π_ref)',
@@ -204,9 +205,9 @@ export function SweepCard({ sweep, options, metric, onMetric }: { sweep: SweepRe
           <ImageExportButtons testIdPrefix="export-sweep" label="the sweep table" onExport={(format) => exportSweepImage(sweep.metric, format)} />
           {defined.length > 0 && (
             <div className="sweep-legend" aria-label="Colour scale">
-              <span>{formatMetric(lowerIsBetter(sweep.metric) ? Math.max(...defined) : Math.min(...defined))}</span>
+              <span>{formatMetric(lowerIsBetter(sweep.metric) ? maxOf(defined) : minOf(defined))}</span>
               <span className="sweep-legend-ramp" />
-              <span>{formatMetric(lowerIsBetter(sweep.metric) ? Math.min(...defined) : Math.max(...defined))}</span>
+              <span>{formatMetric(lowerIsBetter(sweep.metric) ? minOf(defined) : maxOf(defined))}</span>
               <span className="muted">brighter is better{lowerIsBetter(sweep.metric) ? ' (lower MAE)' : ''}</span>
             </div>
           )}

@@ -4,6 +4,7 @@
  */
 import { interpolateViridis } from 'd3';
 import type { SweepMetric } from '../../core/scores/evaluate';
+import { maxOf, minOf } from '../../core/arrays';
 
 /** Metrics where a smaller value is better: their scale runs the other way. */
 export function lowerIsBetter(metric: SweepMetric): boolean {
@@ -20,8 +21,8 @@ export interface CellColour {
 /** Colours of every cell; null for an undefined cell. All cells equal sit mid-scale. */
 export function sweepCellColours(values: readonly (readonly (number | null)[])[], metric: SweepMetric): (CellColour | null)[][] {
   const defined = values.flat().filter((v): v is number => v !== null && Number.isFinite(v));
-  const low = Math.min(...defined);
-  const high = Math.max(...defined);
+  const low = minOf(defined);
+  const high = maxOf(defined);
   return values.map((row) =>
     row.map((value) => {
       if (value === null || !Number.isFinite(value)) return null;

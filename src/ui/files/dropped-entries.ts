@@ -4,6 +4,7 @@
  * (`Who&When/Hand-Crafted/7.json`); files dropped alone are known by their name.
  */
 import type { OpenedFile } from '../../state/opened-file';
+import { appendAll } from '../../core/arrays';
 
 /** The entries of a drop; must be called while the drop event is being handled (the list empties after). */
 export function entriesOf(transfer: DataTransfer): { entries: FileSystemEntry[]; files: File[] } {
@@ -19,7 +20,7 @@ export function entriesOf(transfer: DataTransfer): { entries: FileSystemEntry[];
     }
   }
   // A browser without entries: the files as they are.
-  if (entries.length === 0 && files.length === 0) files.push(...Array.from(transfer.files));
+  if (entries.length === 0 && files.length === 0) appendAll(files, Array.from(transfer.files));
   return { entries, files };
 }
 

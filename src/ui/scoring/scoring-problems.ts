@@ -6,6 +6,7 @@
  */
 import type { NotScoredStep } from '../../core/engine/pair';
 import { plural as countOf } from '../plural';
+import { minOf } from '../../core/arrays';
 
 export type ProblemCause = 'not-prefix-stable' | 'no-chat-template' | 'chat-template-failed' | 'context-limit' | 'other';
 
@@ -42,7 +43,7 @@ export function classifyScoringError(message: string): ProblemCause {
 /** The smallest context a context-limit detail names (`… the policy model (…) takes 128`), or null. */
 export function contextOf(detail: string): number | null {
   const sizes = [...detail.matchAll(/\b(?:takes|context is) (\d+)\b/g)].map((m) => Number(m[1]));
-  return sizes.length > 0 ? Math.min(...sizes) : null;
+  return sizes.length > 0 ? minOf(sizes) : null;
 }
 
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many); // the verb's number

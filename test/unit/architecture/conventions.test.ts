@@ -1,7 +1,7 @@
 /**
  * The code base's conventions (docs/architecture.md §8), checked so they do not drift: one file
  * naming scheme, one spelling of colour, unit tests that mirror the source paths they test, and
- * no source file over about 400 lines without a reason in its header.
+ * no source file over about 400 lines without a reason in its header, and no array spread into a call.
  */
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
@@ -48,6 +48,18 @@ describe('conventions', () => {
         });
     }
     expect(offenders).toEqual([]);
+  });
+
+  it('spreads no array into a call (it overflows the stack past ~120k elements): src/core/arrays instead', () => {
+    const spreads: string[] = [];
+    for (const file of sourceFiles.filter((f) => /\.(ts|tsx)$/.test(f) && !f.startsWith('src/core/arrays/'))) {
+      readFileSync(join(ROOT, file), 'utf8')
+        .split('\n')
+        .forEach((line, index) => {
+          if (/(Math\.(max|min)|\.push|\.unshift|fromCharCode|fromCodePoint)\((?:[^()[\]{}]*,\s*)?\.\.\.|\.apply\(/.test(line)) spreads.push(`${file}:${index + 1}: ${line.trim()}`);
+        });
+    }
+    expect(spreads).toEqual([]);
   });
 
   it('keeps unit tests at the source paths they test', () => {

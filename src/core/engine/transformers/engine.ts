@@ -49,6 +49,7 @@ import {
   writeRangeFigures,
   type PrefixCache,
 } from './prefix-cache';
+import { appendAll } from '../../arrays';
 
 const FLOAT32_BYTES = 4;
 const FIGURE_ARRAYS = 3;
@@ -285,7 +286,7 @@ class TransformersLogprobEngine implements TransformersEngine {
         const fetchNames = wantCache ? [...past.fetchNames] : [];
         let fetches: readonly string[] | Record<string, OrtTensor | null>;
         if (fused) {
-          if (scored.length > 0) fetchNames.push(...Object.values(FUSED_REDUCTION_OUTPUTS));
+          if (scored.length > 0) appendAll(fetchNames, Object.values(FUSED_REDUCTION_OUTPUTS));
           fetches = fetchNames;
         } else if (deviceLogits) {
           // The device path writes every chunk's logits into its buffer (they never leave the GPU).

@@ -9,6 +9,7 @@ import type { FormatAdapter, Mismatch } from '../adapter';
 import type { Message, Trajectory } from '../types';
 import { scoreRecordSchema, fieldPath, type ScoreRecord } from '../../scores/format';
 import { describeValue, FormatError, isObject } from './shape';
+import { maxOf } from '../../arrays';
 
 export const PLACEHOLDER_CONTEXT = '(context: not in the score file)';
 
@@ -24,7 +25,7 @@ function explain(value: unknown): Mismatch | null {
 }
 
 function toTrajectory(record: ScoreRecord): Trajectory {
-  const lastMessage = Math.max(-1, ...record.steps.map((s) => s.message), record.mistakeStep ?? -1);
+  const lastMessage = Math.max(-1, maxOf(record.steps.map((s) => s.message)), record.mistakeStep ?? -1);
   const stepAt = new Map(record.steps.map((s) => [s.message, s] as const));
   const messages: Message[] = [];
   for (let i = 0; i <= lastMessage; i++) {

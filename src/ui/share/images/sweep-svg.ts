@@ -4,6 +4,7 @@ import type { SweepResult } from '../../../core/scores/evaluate';
 import { formatMetric } from '../../dataset/format-metric';
 import { lowerIsBetter, sweepCellColours } from '../../dataset/sweep-colours';
 import { EXPORT_COLOURS, frameSvg } from './frame';
+import { maxOf, minOf } from '../../../core/arrays';
 
 const CELL_WIDTH = 84;
 const CELL_HEIGHT = 28;
@@ -62,8 +63,8 @@ ${sweep.tokenAggregations.map(
 ${cells}
 ${currentOutline()}`;
   const defined = sweep.values.flat().filter((v): v is number => v !== null);
-  const worst = defined.length === 0 ? null : lowerIsBetter(sweep.metric) ? Math.max(...defined) : Math.min(...defined);
-  const best = defined.length === 0 ? null : lowerIsBetter(sweep.metric) ? Math.min(...defined) : Math.max(...defined);
+  const worst = defined.length === 0 ? null : lowerIsBetter(sweep.metric) ? maxOf(defined) : minOf(defined);
+  const best = defined.length === 0 ? null : lowerIsBetter(sweep.metric) ? minOf(defined) : maxOf(defined);
   return frameSvg({
     kind: 'sweep-table',
     title: `Aggregation sweep: ${input.metricLabel}`,
