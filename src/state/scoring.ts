@@ -8,23 +8,18 @@
  */
 import { z } from 'zod';
 import { create } from 'zustand';
-import { scoringClient, type JobProgress, type LoadPairRequest, type LoadProgress, type ModelSource, type PairStatus, type ScoredTrajectory } from '../worker/scoring-client';
+import { scoringClient, type JobProgress, type LoadPairRequest, type LoadProgress, type PairStatus, type ScoredTrajectory } from '../worker/scoring-client';
 import { DEFAULT_MODEL_SETTINGS, modelSettingsSchema, type DevicePreference, type ModelDtype, type RenderMode, type SavedModelChoice } from '../core/settings';
 import { persist } from './persisted';
 import { useAppStore } from './store';
 import { contentHashesOf } from './persistence/content-hash';
-import { folderFilesTag, modelIdentity, pairKeyOf, scoreCacheKey, type ModelSourceIdentity } from './persistence/pair-identity';
+import { modelIdentity, pairKeyOf, scoreCacheKey } from './persistence/pair-identity';
 import { lookupCachedScores } from './persistence/score-cache';
 import { keysLeftInJob, type JobRecord } from './persistence/data-records';
 import { pairDescriptionOf, recordWithProvenance, type PairModels } from './model-pair';
+import { canLoadChoice, injectedFailureFromUrl, sourcesFor, type ModelChoice } from './model-sources';
 
-export type ModelChoice = { kind: 'demo' } | { kind: 'hub'; policy: string; reference: string } | { kind: 'folders'; policy: FolderPick | null; reference: FolderPick | null };
-
-export interface FolderPick {
-  name: string;
-  /** Relative path inside the folder → file. */
-  files: Map<string, File>;
-}
+export { DEMO_PAIR, canLoadChoice, type FolderPick, type ModelChoice } from './model-sources';
 
 /** The pair now loaded in the worker, as the score cache names it. */
 export interface LoadedPair {
@@ -78,12 +73,6 @@ export interface ScoringSlice {
 }
 
 export type ScoringState = ModelSlice & ScoringSlice;
-
-/** The embedded demo pair, served from public/models/. */
-export const DEMO_PAIR = { baseUrl: `${import.meta.env.BASE_URL}models/`, policy: 'demo-policy', reference: 'demo-reference' } as const;
-
-/** Set by vite.config.ts at build time: the demo pair's weights ship with the build, so its cached scores last one build. */
-const APP_BUILD_ID: string = typeof import.meta.env.VITE_APP_BUILD_ID === 'string' ? import.meta.env.VITE_APP_BUILD_ID : 'dev';
 
 export const INITIAL_SCORING_STATE: ScoringState = {
   // The model settings' defaults are declared in src/core/settings (model.ts).
@@ -190,57 +179,6 @@ export function supersedeAutoDemo(): void {
     void scoringClient().unload();
   }
   if (autoDemo === 'scoring') void cancelScoring();
-}
-
-interface PairSources {
-  policy: ModelSource;
-  reference: ModelSource;
-  identity: { policy: ModelSourceIdentity; reference: ModelSourceIdentity };
-  label: string;
-  models: PairModels;
-}
-
-async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
-  switch (choice.kind) {
-    case 'demo':
-      return {
-        policy: { kind: 'served', baseUrl: DEMO_PAIR.baseUrl, id: DEMO_PAIR.policy },
-        reference: { kind: 'served', baseUrl: DEMO_PAIR.baseUrl, id: DEMO_PAIR.reference },
-        identity: { policy: `served:${DEMO_PAIR.baseUrl}${DEMO_PAIR.policy}@${APP_BUILD_ID}`, reference: `served:${DEMO_PAIR.baseUrl}${DEMO_PAIR.reference}@${APP_BUILD_ID}` },
-        label: 'embedded demo pair',
-        models: { source: 'demo', policy: DEMO_PAIR.policy, reference: DEMO_PAIR.reference, build: APP_BUILD_ID },
-      };
-    case 'hub':
-      return {
-        policy: { kind: 'hub', id: choice.policy },
-        reference: { kind: 'hub', id: choice.reference },
-        identity: { policy: `hub:${choice.policy}`, reference: `hub:${choice.reference}` },
-        label: `${choice.policy} / ${choice.reference}`,
-        models: { source: 'hub', policy: choice.policy, reference: choice.reference },
-      };
-    case 'folders': {
-      if (!choice.policy || !choice.reference) throw new Error('choose both a policy folder and a reference folder');
-      const worker = scoringClient();
-      const register = (pick: FolderPick) => worker.registerFolder(pick.name, new Map<string, Blob>(pick.files));
-      const identity = (pick: FolderPick) => `folder:${pick.name}#${folderFilesTag(pick.files)}`;
-      return {
-        policy: { kind: 'dropped', id: await register(choice.policy) },
-        reference: { kind: 'dropped', id: await register(choice.reference) },
-        identity: { policy: identity(choice.policy), reference: identity(choice.reference) },
-        label: `folders ${choice.policy.name} / ${choice.reference.name}`,
-        models: { source: 'folders', policy: choice.policy.name, reference: choice.reference.name },
-      };
-    }
-  }
-}
-
-/**
- * `?inject-webgpu-failure=load|run` in the page URL makes the next WebGPU load or forward pass fail
- * as a lost device would: how the tests (and a curious user) see the WASM fallback at work.
- */
-function injectedFailureFromUrl(): Pick<LoadPairRequest, 'injectWebGpuFailure'> {
-  const value = new URLSearchParams(globalThis.location?.search ?? '').get('inject-webgpu-failure');
-  return value === 'load' || value === 'run' ? { injectWebGpuFailure: value } : {};
 }
 
 /** Results that do not depend on a model pair: figures a score file carried. */
@@ -397,9 +335,6 @@ export function dismissInterruptedJob(): void {
   if (!useScoringStore.getState().job?.running) useScoringStore.setState({ pendingJob: null });
 }
 
-export function canLoadChoice(choice: ModelChoice): boolean {
-  return choice.kind !== 'folders' || (choice.policy !== null && choice.reference !== null);
-}
 
 export async function cancelScoring(): Promise<void> {
   const job = useScoringStore.getState().job;

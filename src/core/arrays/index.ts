@@ -10,23 +10,25 @@ export function appendAll<T>(target: T[], items: Iterable<T>): T[] {
   return target;
 }
 
-/** The largest value; `empty` when there is none. */
+/** The largest value (NaN when any value is NaN, as Math.max); `empty` when there is none. */
 export function maxOf(values: Iterable<number>, empty = -Infinity): number {
-  let max = empty;
+  let max = -Infinity;
   let seen = false;
   for (const value of values) {
-    if (!seen || value > max || Number.isNaN(value)) max = Number.isNaN(max) ? max : value;
+    if (Number.isNaN(value)) return Number.NaN;
+    if (value > max) max = value;
     seen = true;
   }
   return seen ? max : empty;
 }
 
-/** The smallest value; `empty` when there is none. */
+/** The smallest value (NaN when any value is NaN, as Math.min); `empty` when there is none. */
 export function minOf(values: Iterable<number>, empty = Infinity): number {
-  let min = empty;
+  let min = Infinity;
   let seen = false;
   for (const value of values) {
-    if (!seen || value < min || Number.isNaN(value)) min = Number.isNaN(min) ? min : value;
+    if (Number.isNaN(value)) return Number.NaN;
+    if (value < min) min = value;
     seen = true;
   }
   return seen ? min : empty;

@@ -7,7 +7,9 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { fullLogits, independentFigures as figuresOfLogits, type IndependentFigures } from '../../core/engine/helpers';
+
+export { maxAbsDifference } from '../../core/engine/helpers';
 import { SPECIAL_TOKEN_COUNT, modelFolderFiles, randomGpt2Weights, type Gpt2Config } from '../../../../lab/model-builder';
 
 export const ROOT = resolve(__dirname, '../../../..');
@@ -85,63 +87,15 @@ export async function runLimited<T>(tasks: readonly (() => Promise<T>)[], limit:
   return results;
 }
 
-/** Float64 figures of every position p: the distribution that predicts token p + 1. */
-export interface ReferenceFigures {
-  /** logprob[p] = log p(token p+1 | tokens ≤ p); NaN at the last position. */
-  logprob: Float64Array;
-  entropy: Float64Array;
-  topkMean: Float64Array;
-}
+/** Float64 figures of every position p: the distribution that predicts token p + 1 (the engine tests' own computation). */
+export type ReferenceFigures = IndependentFigures;
 
 /** Full logits of the whole sequence in one pass of a plain session, reduced in float64. */
 export async function independentFigures(folder: string, config: Gpt2Config, tokenIds: readonly number[]): Promise<ReferenceFigures> {
-  const session = await ort.InferenceSession.create(join(folder, 'onnx/model.onnx'), { executionProviders: ['cpu'] });
-  try {
-    const length = tokenIds.length;
-    const int64 = (values: readonly number[]) => new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [1, values.length]);
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: int64(tokenIds),
-      attention_mask: int64(tokenIds.map(() => 1)),
-      position_ids: int64(tokenIds.map((_, index) => index)),
-    };
-    const headDim = config.embeddingDim / config.headCount;
-    for (let layer = 0; layer < config.layerCount; layer++) {
-      for (const kind of ['key', 'value']) {
-        feeds[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, config.headCount, 0, headDim]);
-      }
-    }
-    const logits = (await session.run(feeds)).logits.data as Float32Array;
-    const vocab = config.vocabSize;
-    const figures: ReferenceFigures = { logprob: new Float64Array(length), entropy: new Float64Array(length), topkMean: new Float64Array(length) };
-    for (let position = 0; position < length; position++) {
-      const row = logits.subarray(position * vocab, (position + 1) * vocab);
-      let max = -Infinity;
-      for (const value of row) max = Math.max(max, value);
-      let sumExp = 0;
-      for (const value of row) sumExp += Math.exp(value - max);
-      const logZ = max + Math.log(sumExp);
-      const logp = Array.from(row, (value) => value - logZ);
-      let entropy = 0;
-      for (const value of logp) entropy -= Math.exp(value) * value;
-      const top = [...logp].sort((a, b) => b - a).slice(0, Math.min(20, vocab));
-      figures.entropy[position] = entropy;
-      figures.topkMean[position] = top.reduce((sum, value) => sum + value, 0) / top.length;
-      figures.logprob[position] = position + 1 < length ? logp[tokenIds[position + 1]] : Number.NaN;
-    }
-    return figures;
-  } finally {
-    await session.release();
-  }
+  return figuresOfLogits(await fullLogits(join(folder, 'onnx/model.onnx'), tokenIds, config), tokenIds);
 }
 
 /** The independent figures of tokens [start, end): token t is predicted at position t − 1. */
 export function tokenSlice(values: Float64Array, start: number, end: number): number[] {
   return Array.from(values.subarray(start - 1, end - 1));
-}
-
-export function maxAbsDifference(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
-  let max = 0;
-  for (let index = 0; index < a.length; index++) max = Math.max(max, Math.abs(a[index] - b[index]));
-  return max;
 }
