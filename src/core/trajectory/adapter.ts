@@ -28,6 +28,11 @@ export interface ParseContext {
    * not be read, so the other records still load. `index` is the record's position in that value.
    */
   skipRecord(index: number, error: FormatError): void;
+  /**
+   * Reports a label the record holds that cannot be read (formats/labels.ts): the record loads
+   * without it and the file gets a notice. `index` as for `skipRecord`, undefined for a single record.
+   */
+  dropLabel(error: FormatError, index?: number): void;
 }
 
 export interface FormatAdapter {

@@ -12,6 +12,7 @@ import { FormatError } from './formats/shape';
 import { findJsonSyntaxError } from './json-syntax';
 import { detectFormat, explainUnknownFormat } from './registry';
 import type { Trajectory } from './types';
+import { checkLoadedTrajectory } from './validate';
 
 export interface FileError {
   file: string;
@@ -23,6 +24,12 @@ export interface FileError {
   column?: number;
   /** 0-based record index: the JSON Lines record, or the item of a multi-record JSON value. */
   record?: number;
+  /**
+   * 'notice': the record was loaded, without a label that could not be read (the message says
+   * which and why: src/core/trajectory/formats/labels.ts, validate.ts). Absent: an error; what it
+   * names (the file, a record) was not loaded.
+   */
+  severity?: 'notice';
 }
 
 export interface ParseResult {
@@ -48,6 +55,11 @@ function fileError(file: string, text: string, where: { line?: number; column?: 
   if (where.column !== undefined) error.column = where.column;
   if (where.record !== undefined) error.record = where.record;
   return error;
+}
+
+/** A notice that a record loaded without one of its labels. */
+function labelNotice(file: string, text: string, where: { line?: number; record?: number }): FileError {
+  return { ...fileError(file, `${text}; the trajectory is loaded without this label`, where), severity: 'notice' };
 }
 
 /** The error for text that JSON.parse rejected; the place and wording are ours, not the engine's. */
@@ -90,11 +102,18 @@ function readValue(
     out.errors.push(fileError(fileName, explainUnknownFormat(value).message, where));
     return;
   }
+  // Dropped labels are reported only for records that loaded (a record refused later says why itself).
+  const droppedLabels: { index?: number; error: FormatError }[] = [];
+  const skipped = new Set<number>();
   const ctx: ParseContext = {
     fileName,
     recordIndex: where.record,
     skipRecord(index, error) {
+      skipped.add(index);
       out.errors.push(fileError(fileName, `${adapter.name}: ${error.message}`, { line: where.line, record: where.record ?? index }));
+    },
+    dropLabel(error, index) {
+      droppedLabels.push({ index, error });
     },
   };
   let trajectories: Trajectory[];
@@ -105,7 +124,19 @@ function readValue(
     out.errors.push(fileError(fileName, `${adapter.name}: ${error.message}`, where));
     return;
   }
+  for (const { index, error } of droppedLabels) {
+    if (index !== undefined && skipped.has(index)) continue;
+    out.errors.push(labelNotice(fileName, `${adapter.name}: ${error.message}`, { line: where.line, record: where.record ?? index }));
+  }
   for (const trajectory of trajectories) {
+    // One validation for loading and bundles (validate.ts): what loads can always be exported.
+    const { refusal, dropped } = checkLoadedTrajectory(trajectory);
+    const about = `${adapter.name}: trajectory ${JSON.stringify(trajectory.id)}`;
+    if (refusal) {
+      out.errors.push(fileError(fileName, `${about}: ${refusal.message}`, where));
+      continue;
+    }
+    for (const problem of dropped) out.errors.push(labelNotice(fileName, `${about}: ${problem.path.join('.')}: ${problem.message}`, where));
     ids.claim(trajectory);
     if (where.line !== undefined) trajectory.metadata.sourceLine = where.line;
     out.trajectories.push(trajectory);

@@ -9,6 +9,7 @@
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Labels, Message, TokenLogprob, Trajectory } from '../types';
 import { assistantSteps, readToolCalls, requireRole, textFromContent } from './messages';
+import { labelDropper, readReward, type DropLabel } from './labels';
 import { probeMessageList, readEach } from './records';
 import {
   describeValue,
@@ -23,6 +24,7 @@ import {
   requireObject,
   requireString,
   type JsonObject,
+  requireMessageList,
 } from './shape';
 
 function explain(value: unknown): Mismatch | null {
@@ -96,15 +98,18 @@ function requireFiniteOrNegInf(value: unknown, path: string): number {
   throw FormatError.at(path, 'a log-probability (a number)', value);
 }
 
-/** Labels from the first score: 1 / 'C' / true → success; numeric values are also the reward. */
-function labelsOfScores(scores: unknown, path: string): Labels {
+/** Labels from the first score: 1 / 'C' / true → success; numeric values are also the reward (a non-finite one is dropped with a notice). */
+function labelsOfScores(scores: unknown, path: string, drop: DropLabel): Labels {
   if (scores === undefined || scores === null) return {};
   const byName = requireObject(scores, path, 'an object {scorer name: {value, …}}');
   const first = Object.entries(byName)[0];
   if (!first) return {};
   const [name, score] = first;
   const value = requireObject(score, pathJoin(path, name), 'a score {value, answer, explanation}').value;
-  if (typeof value === 'number' && Number.isFinite(value)) return { reward: value, success: value >= 1 };
+  if (typeof value === 'number') {
+    const reward = readReward(value, pathJoin(pathJoin(path, name), 'value'), drop);
+    return reward === undefined ? {} : { reward, success: reward >= 1 };
+  }
   if (typeof value === 'boolean') return { success: value };
   if (typeof value === 'string') {
     // Inspect's letter grades: C correct, I incorrect, P partial, N no answer.
@@ -114,14 +119,14 @@ function labelsOfScores(scores: unknown, path: string): Labels {
   return {};
 }
 
-function readSample(value: unknown, path: string, header: JsonObject): Trajectory {
+function readSample(value: unknown, path: string, header: JsonObject, drop: DropLabel): Trajectory {
   const sample = requireObject(value, path, 'a sample {id, epoch, messages, output, scores}');
   const attachments = isObject(sample.attachments) ? sample.attachments : {};
   const sampleId = optionalId(sample.id, pathJoin(path, 'id'));
   if (sampleId === undefined) throw FormatError.at(pathJoin(path, 'id'), 'the sample id (a string or integer)', sample.id);
   const epoch = optionalNumber(sample.epoch, pathJoin(path, 'epoch'));
   const messagesPath = pathJoin(path, 'messages');
-  const messages = requireArray(sample.messages, messagesPath, 'the sample’s message list (an array)').map((m, i) =>
+  const messages = requireMessageList(sample.messages, messagesPath, 'the sample’s message list (an array)').map((m, i) =>
     readMessage(m, pathJoin(messagesPath, i), attachments),
   );
 
@@ -158,7 +163,7 @@ function readSample(value: unknown, path: string, header: JsonObject): Trajector
     taskId: sampleId,
     messages: normalised,
     actionSteps: assistantSteps(normalised),
-    labels: labelsOfScores(sample.scores, scoresPath),
+    labels: labelsOfScores(sample.scores, scoresPath, drop),
     metadata: {
       task: evalSpec.task,
       model: evalSpec.model,
@@ -175,7 +180,7 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
     throw new FormatError('samples', 'an array of samples (this log has none: header-only or written without samples)', `nothing (${status})`);
   }
   const samples = requireArray(log.samples, 'samples', 'an array of samples');
-  return readEach(samples, 'samples', ctx, (item, path) => readSample(item, path, log));
+  return readEach(samples, 'samples', ctx, (item, path, index) => readSample(item, path, log, labelDropper(ctx, index)));
 }
 
 export const inspectAiAdapter: FormatAdapter = {

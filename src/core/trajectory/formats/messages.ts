@@ -173,30 +173,6 @@ export function successFromReward(reward: number): boolean {
   return reward >= 1;
 }
 
-/**
- * Labels a record may carry in generic formats (OpenAI chat records, ShareGPT, OpenHands):
- * a numeric `reward`, a boolean `success`, or `resolved` as a boolean or 0/1; the decisive
- * mistake as `mistake_step` / `mistakeStep` (a message index, also as a numeric string, as
- * Who&When writes it) and `mistake_agent` / `mistakeAgent`.
- */
-export function recordLabels(record: JsonObject): Labels {
-  const labels: Labels = {};
-  const mistakeStep = record.mistake_step ?? record.mistakeStep;
-  const step = typeof mistakeStep === 'string' && /^\d+$/.test(mistakeStep.trim()) ? Number(mistakeStep) : mistakeStep;
-  if (typeof step === 'number' && Number.isInteger(step) && step >= 0) labels.mistakeStep = step;
-  const mistakeAgent = record.mistake_agent ?? record.mistakeAgent;
-  if (typeof mistakeAgent === 'string' && mistakeAgent !== '') labels.mistakeAgent = mistakeAgent;
-  if (typeof record.reward === 'number' && Number.isFinite(record.reward)) {
-    labels.reward = record.reward;
-    labels.success = successFromReward(record.reward);
-  }
-  const resolved = booleanFlag(record.resolved);
-  if (resolved !== undefined) labels.success = resolved;
-  const success = booleanFlag(record.success);
-  if (success !== undefined) labels.success = success;
-  return labels;
-}
-
 /** A boolean, or the integers 0 / 1 some datasets store booleans as (SWE-rebench `resolved`). */
 export function booleanFlag(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;

@@ -6,9 +6,10 @@
  */
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Trajectory } from '../types';
-import { assistantSteps, readChatMessage, recordLabels } from './messages';
+import { labelDropper, recordLabels, type DropLabel } from './labels';
+import { assistantSteps, readChatMessage } from './messages';
 import { defaultId, probeMessageList, readEach } from './records';
-import { describeValue, isObject, omitKeys, optionalId, pathJoin, requireArray, requireObject, type JsonObject } from './shape';
+import { describeValue, isObject, omitKeys, optionalId, pathJoin, requireObject, type JsonObject, requireMessageList } from './shape';
 
 function explain(value: unknown): Mismatch | null {
   if (Array.isArray(value)) {
@@ -25,17 +26,17 @@ function explain(value: unknown): Mismatch | null {
   return { score: 0, path: '', expected: 'an array of chat messages or an object with "messages"', found: describeValue(value) };
 }
 
-function fromMessages(list: readonly unknown[], path: string, id: string, record: JsonObject | undefined): Trajectory {
+function fromMessages(list: readonly unknown[], path: string, id: string, record: { value: JsonObject; path: string; drop: DropLabel } | undefined): Trajectory {
   const messages = list.map((m, i) => readChatMessage(m, pathJoin(path, i)));
   const trajectory: Trajectory = {
     id,
     format: 'openai-chat',
     messages,
     actionSteps: assistantSteps(messages),
-    labels: record ? recordLabels(record) : {},
-    metadata: record ? omitKeys(record, ['messages']) : {},
+    labels: record ? recordLabels(record.value, record.path, messages.length, record.drop) : {},
+    metadata: record ? omitKeys(record.value, ['messages']) : {},
   };
-  const taskId = record ? (optionalId(record.task_id, 'task_id') ?? optionalId(record.taskId, 'taskId')) : undefined;
+  const taskId = record ? (optionalId(record.value.task_id, 'task_id') ?? optionalId(record.value.taskId, 'taskId')) : undefined;
   if (taskId !== undefined) trajectory.taskId = taskId;
   return trajectory;
 }
@@ -43,9 +44,9 @@ function fromMessages(list: readonly unknown[], path: string, id: string, record
 function readRecord(value: unknown, path: string, index: number, ctx: ParseContext): Trajectory {
   const record = requireObject(value, path, 'a record {messages: […]}');
   const messagesPath = pathJoin(path, 'messages');
-  const list = requireArray(record.messages, messagesPath, 'an array of chat messages');
+  const list = requireMessageList(record.messages, messagesPath, 'an array of chat messages');
   const id = optionalId(record.id, pathJoin(path, 'id')) ?? defaultId(ctx, index);
-  return fromMessages(list, messagesPath, id, record);
+  return fromMessages(list, messagesPath, id, { value: record, path, drop: labelDropper(ctx, path === '' ? undefined : index) });
 }
 
 function parse(value: unknown, ctx: ParseContext): Trajectory[] {

@@ -10,9 +10,10 @@
  */
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Labels, Message, Trajectory } from '../types';
-import { assistantSteps, readChatMessage, recordLabels } from './messages';
+import { labelDropper, readFlag, recordLabels, type DropLabel } from './labels';
+import { assistantSteps, readChatMessage } from './messages';
 import { defaultId, probeMessageList, readEach } from './records';
-import { describeValue, FormatError, isObject, omitKeys, optionalId, pathJoin, requireArray, requireObject, type JsonObject } from './shape';
+import { describeValue, FormatError, isObject, omitKeys, optionalId, pathJoin, requireObject, type JsonObject, requireMessageList } from './shape';
 
 /** The record key holding the messages: SWE-Gym says `messages`, SWE-rebench says `trajectory`. */
 function messagesKey(record: JsonObject): 'messages' | 'trajectory' | undefined {
@@ -50,9 +51,10 @@ function readRunMessage(value: unknown, path: string): Message {
 }
 
 /** The record's outcome label: `resolved`, `success`, `reward` as for chat records, or nebius SWE-agent's boolean `target`. */
-function runLabels(record: JsonObject): Labels {
-  const labels = recordLabels(record);
-  if (typeof record.target === 'boolean' && labels.success === undefined) labels.success = record.target;
+function runLabels(record: JsonObject, path: string, messageCount: number, drop: DropLabel): Labels {
+  const labels = recordLabels(record, path, messageCount, drop);
+  const target = readFlag(record.target, pathJoin(path, 'target'), drop);
+  if (target !== undefined && labels.success === undefined) labels.success = target;
   return labels;
 }
 
@@ -60,7 +62,7 @@ function readRecord(value: unknown, path: string, index: number, ctx: ParseConte
   const record = requireObject(value, path, 'a record {instance_id, messages, tools, resolved}');
   const key = messagesKey(record) ?? 'messages';
   const listPath = pathJoin(path, key);
-  const list = requireArray(record[key], listPath, `the message list \`${key}\` (an array)`);
+  const list = requireMessageList(record[key], listPath, `the message list \`${key}\` (an array)`);
   const messages = list.map((m, i) => readRunMessage(m, pathJoin(listPath, i)));
   const instanceId = optionalId(record.instance_id, pathJoin(path, 'instance_id'));
   const runId = optionalId(record.trajectory_id, pathJoin(path, 'trajectory_id')) ?? optionalId(record.id, pathJoin(path, 'id'));
@@ -69,7 +71,7 @@ function readRecord(value: unknown, path: string, index: number, ctx: ParseConte
     format: 'openhands',
     messages,
     actionSteps: assistantSteps(messages),
-    labels: runLabels(record),
+    labels: runLabels(record, path, messages.length, labelDropper(ctx, path === '' ? undefined : index)),
     metadata: omitKeys(record, [key]),
   };
   if (instanceId !== undefined) trajectory.taskId = instanceId;

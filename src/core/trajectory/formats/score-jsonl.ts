@@ -5,7 +5,7 @@
  * placeholders, so message indices — and `mistakeStep` — keep their meaning. The record itself is
  * kept in `metadata.scoreRecord`: the app shows its figures without any model.
  */
-import type { FormatAdapter, Mismatch } from '../adapter';
+import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Message, Trajectory } from '../types';
 import { scoreRecordSchema, fieldPath, type ScoreRecord } from '../../scores/format';
 import { describeValue, FormatError, isObject } from './shape';
@@ -24,8 +24,22 @@ function explain(value: unknown): Mismatch | null {
   return null;
 }
 
-function toTrajectory(record: ScoreRecord): Trajectory {
-  const lastMessage = Math.max(-1, maxOf(record.steps.map((s) => s.message)), record.mistakeStep ?? -1);
+/**
+ * A score record names no message count: the trajectory runs to its last scored step, or to its
+ * mistake step when that lies a little further (an unscored step past the context). Placeholders
+ * stop this many messages after the last scored step; a mistake step further on is dropped with a
+ * notice (a file that claims message 10¹⁵ would otherwise build 10¹⁵ placeholders).
+ */
+export const MAX_PLACEHOLDERS_PAST_LAST_STEP = 1000;
+
+function toTrajectory(record: ScoreRecord, ctx: ParseContext): Trajectory {
+  const lastStep = Math.max(-1, maxOf(record.steps.map((s) => s.message)));
+  let mistakeStep = record.mistakeStep ?? undefined;
+  if (mistakeStep !== undefined && mistakeStep > lastStep + MAX_PLACEHOLDERS_PAST_LAST_STEP) {
+    ctx.dropLabel(FormatError.at('mistakeStep', `a message index (an integer from 0 to ${lastStep + MAX_PLACEHOLDERS_PAST_LAST_STEP})`, mistakeStep));
+    mistakeStep = undefined;
+  }
+  const lastMessage = Math.max(lastStep, mistakeStep ?? -1);
   const stepAt = new Map(record.steps.map((s) => [s.message, s] as const));
   const messages: Message[] = [];
   for (let i = 0; i <= lastMessage; i++) {
@@ -45,7 +59,7 @@ function toTrajectory(record: ScoreRecord): Trajectory {
     actionSteps: record.steps.map((s) => s.message),
     labels: {
       ...(reward !== undefined ? { reward, success: reward >= 1 } : {}),
-      ...(record.mistakeStep != null ? { mistakeStep: record.mistakeStep } : {}),
+      ...(mistakeStep !== undefined ? { mistakeStep } : {}),
       ...(record.mistakeAgent != null ? { mistakeAgent: record.mistakeAgent } : {}),
     },
     metadata: { scoreRecord: record },
@@ -58,7 +72,7 @@ export const scoreJsonlAdapter: FormatAdapter = {
   signature: '{id, steps: [{message, policy, reference}]} per line',
   detect: (value) => explain(value) === null,
   explain,
-  parse(value) {
+  parse(value, ctx) {
     const parsed = scoreRecordSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -68,6 +82,6 @@ export const scoreJsonlAdapter: FormatAdapter = {
       const expected = issue.code === 'invalid_type' ? `a ${issue.expected}` : issue.message;
       throw new FormatError(path, expected, describeValue(found));
     }
-    return [toTrajectory(parsed.data)];
+    return [toTrajectory(parsed.data, ctx)];
   },
 };

@@ -75,6 +75,13 @@ export function requireString(value: unknown, path: string, expected = 'a string
   return value;
 }
 
+/** A trajectory's message list: an array with at least one item (an empty one is not a trajectory). */
+export function requireMessageList(value: unknown, path: string, expected: string): unknown[] {
+  const list = requireArray(value, path, expected);
+  if (list.length === 0) throw new FormatError(path, `${expected} with at least one message`, 'an empty array');
+  return list;
+}
+
 /** A string, or undefined when the field is missing or null. */
 export function optionalString(value: unknown, path: string): string | undefined {
   if (value === undefined || value === null) return undefined;

@@ -7,7 +7,8 @@
  */
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Message, Role, ToolCall, Trajectory } from '../types';
-import { assistantSteps, normaliseRole, parseToolArguments, recordLabels, textFromContent } from './messages';
+import { labelDropper, recordLabels } from './labels';
+import { assistantSteps, normaliseRole, parseToolArguments, textFromContent } from './messages';
 import { defaultId, readEach } from './records';
 import {
   describeValue,
@@ -17,9 +18,9 @@ import {
   optionalId,
   optionalString,
   pathJoin,
-  requireArray,
   requireObject,
   requireString,
+  requireMessageList,
 } from './shape';
 
 /** Speakers only ShareGPT-style datasets use, beyond the common aliases. */
@@ -97,7 +98,7 @@ function readTurn(value: unknown, path: string): Message {
 function readRecord(value: unknown, path: string, index: number, ctx: ParseContext): Trajectory {
   const record = requireObject(value, path, 'a record {conversations: [{from, value}, …]}');
   const listPath = pathJoin(path, 'conversations');
-  const turns = requireArray(record.conversations, listPath, 'the turn list `conversations` (an array)');
+  const turns = requireMessageList(record.conversations, listPath, 'the turn list `conversations` (an array)');
   const messages: Message[] = [];
   const system = optionalString(record.system, pathJoin(path, 'system'));
   if (system !== undefined && system !== '') messages.push({ role: 'system', sourceRole: 'system', content: system });
@@ -107,7 +108,7 @@ function readRecord(value: unknown, path: string, index: number, ctx: ParseConte
     format: 'sharegpt',
     messages,
     actionSteps: assistantSteps(messages),
-    labels: recordLabels(record),
+    labels: recordLabels(record, path, messages.length, labelDropper(ctx, path === '' ? undefined : index)),
     metadata: omitKeys(record, ['conversations', 'system']),
   };
 }

@@ -8,7 +8,8 @@
  */
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Message, Trajectory } from '../types';
-import { assistantSteps, booleanFlag, readChatMessage } from './messages';
+import { labelDropper, readFlag } from './labels';
+import { assistantSteps, readChatMessage } from './messages';
 import { describeValue, isObject, optionalId, optionalString, pathJoin, requireArray, requireObject, type JsonObject } from './shape';
 
 function explain(value: unknown): Mismatch | null {
@@ -93,7 +94,7 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
     },
   };
   if (instanceId !== undefined) trajectory.taskId = instanceId;
-  const resolved = booleanFlag(info.resolved);
+  const resolved = readFlag(info.resolved, 'info.resolved', labelDropper(ctx));
   if (resolved !== undefined) trajectory.labels.success = resolved;
   return [trajectory];
 }

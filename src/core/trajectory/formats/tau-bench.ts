@@ -7,8 +7,9 @@
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Trajectory } from '../types';
 import { assistantSteps, readChatMessage, successFromReward } from './messages';
+import { labelDropper, readReward, type DropLabel } from './labels';
 import { probeMessageList, readEach } from './records';
-import { describeValue, FormatError, isObject, omitKeys, optionalId, optionalNumber, pathJoin, requireArray, requireObject } from './shape';
+import { describeValue, FormatError, isObject, omitKeys, optionalId, optionalNumber, pathJoin, requireObject, requireMessageList } from './shape';
 
 function explainResult(value: unknown, path: string, score: number): Mismatch | null {
   if (!isObject(value)) return { score, path, expected: 'a result {task_id, reward, traj, trial, info}', found: describeValue(value) };
@@ -25,14 +26,14 @@ function explain(value: unknown): Mismatch | null {
   return explainResult(value, '', 0);
 }
 
-function readResult(value: unknown, path: string): Trajectory {
+function readResult(value: unknown, path: string, drop: DropLabel): Trajectory {
   const result = requireObject(value, path, 'a result {task_id, reward, traj, trial, info}');
   const taskId = optionalId(result.task_id, pathJoin(path, 'task_id'));
   if (taskId === undefined) throw FormatError.at(pathJoin(path, 'task_id'), 'the task id (an integer)', result.task_id);
   const trial = optionalNumber(result.trial, pathJoin(path, 'trial'));
-  const reward = optionalNumber(result.reward, pathJoin(path, 'reward'));
+  const reward = readReward(result.reward, pathJoin(path, 'reward'), drop);
   const trajPath = pathJoin(path, 'traj');
-  const messages = requireArray(result.traj, trajPath, 'the message list `traj` (an array)').map((m, i) => readChatMessage(m, pathJoin(trajPath, i)));
+  const messages = requireMessageList(result.traj, trajPath, 'the message list `traj` (an array)').map((m, i) => readChatMessage(m, pathJoin(trajPath, i)));
   return {
     id: trial === undefined ? taskId : `${taskId}#${trial}`,
     format: 'tau-bench',
@@ -45,8 +46,8 @@ function readResult(value: unknown, path: string): Trajectory {
 }
 
 function parse(value: unknown, ctx: ParseContext): Trajectory[] {
-  if (Array.isArray(value)) return readEach(value, '', ctx, (item, path) => readResult(item, path));
-  return [readResult(value, '')];
+  if (Array.isArray(value)) return readEach(value, '', ctx, (item, path, index) => readResult(item, path, labelDropper(ctx, index)));
+  return [readResult(value, '', labelDropper(ctx))];
 }
 
 export const tauBenchAdapter: FormatAdapter = {

@@ -8,6 +8,7 @@
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Message, Trajectory } from '../types';
 import { assistantSteps, readToolCalls, requireRole, successFromReward, textFromContent } from './messages';
+import { labelDropper, readReward, type DropLabel } from './labels';
 import { probeMessageList, readEach } from './records';
 import {
   describeValue,
@@ -20,6 +21,7 @@ import {
   requireArray,
   requireObject,
   type JsonObject,
+  requireMessageList,
 } from './shape';
 
 function explain(value: unknown): Mismatch | null {
@@ -59,7 +61,7 @@ function runMetadata(file: JsonObject): JsonObject {
   return meta;
 }
 
-function readSimulation(value: unknown, path: string, tasksById: Map<string, unknown>, shared: JsonObject): Trajectory {
+function readSimulation(value: unknown, path: string, tasksById: Map<string, unknown>, shared: JsonObject, drop: DropLabel): Trajectory {
   const simulation = requireObject(value, path, 'a simulation {id, task_id, trial, reward_info, messages}');
   const taskId = optionalId(simulation.task_id, pathJoin(path, 'task_id'));
   const trial = optionalNumber(simulation.trial, pathJoin(path, 'trial'));
@@ -69,7 +71,7 @@ function readSimulation(value: unknown, path: string, tasksById: Map<string, unk
   if (id === undefined) throw FormatError.at(pathJoin(path, 'id'), 'a simulation id (or a task_id)', simulation.id);
 
   const messagesPath = pathJoin(path, 'messages');
-  const messages = requireArray(simulation.messages, messagesPath, 'the simulation’s message list (an array)').map((m, i) =>
+  const messages = requireMessageList(simulation.messages, messagesPath, 'the simulation’s message list (an array)').map((m, i) =>
     readMessage(m, pathJoin(messagesPath, i)),
   );
 
@@ -77,7 +79,7 @@ function readSimulation(value: unknown, path: string, tasksById: Map<string, unk
   let reward: number | undefined;
   if (simulation.reward_info !== undefined && simulation.reward_info !== null) {
     const rewardInfo = requireObject(simulation.reward_info, rewardInfoPath, 'an object {reward, …} or null');
-    reward = optionalNumber(rewardInfo.reward, pathJoin(rewardInfoPath, 'reward'));
+    reward = readReward(rewardInfo.reward, pathJoin(rewardInfoPath, 'reward'), drop);
   }
 
   const metadata: JsonObject = { ...shared, ...omitKeys(simulation, ['messages', 'id', 'task_id']) };
@@ -102,7 +104,7 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
     for (const task of file.tasks) if (isObject(task) && (typeof task.id === 'string' || typeof task.id === 'number')) tasksById.set(String(task.id), task);
   }
   const shared = runMetadata(file);
-  return readEach(simulations, 'simulations', ctx, (item, path) => readSimulation(item, path, tasksById, shared));
+  return readEach(simulations, 'simulations', ctx, (item, path, index) => readSimulation(item, path, tasksById, shared, labelDropper(ctx, index)));
 }
 
 export const tau2BenchAdapter: FormatAdapter = {

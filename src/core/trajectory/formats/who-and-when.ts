@@ -11,19 +11,18 @@
  */
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Message, Role, Trajectory } from '../types';
-import { booleanFlag, normaliseRole, textFromContent } from './messages';
+import { labelDropper, readAgent, readFlag, readMistakeStep } from './labels';
+import { normaliseRole, textFromContent } from './messages';
 import { defaultId } from './records';
 import {
   describeValue,
-  FormatError,
   isObject,
   omitKeys,
   optionalId,
-  optionalString,
   pathJoin,
-  requireArray,
   requireObject,
   requireString,
+  requireMessageList,
 } from './shape';
 
 export type WhoAndWhenConvention = 'algorithm-generated' | 'hand-crafted';
@@ -54,20 +53,9 @@ function roleOfLabel(label: string): Role {
   return known ?? 'assistant';
 }
 
-function readMistakeStep(value: unknown, historyLength: number): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const expected = `a 0-based index into history (an integer from 0 to ${historyLength - 1}, written as a string)`;
-  let step: number;
-  if (typeof value === 'number') step = value;
-  else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) step = Number(value);
-  else throw FormatError.at('mistake_step', expected, value);
-  if (!Number.isInteger(step) || step < 0 || step >= historyLength) throw FormatError.at('mistake_step', expected, value);
-  return step;
-}
-
 function parse(value: unknown, ctx: ParseContext): Trajectory[] {
   const log = requireObject(value, '', 'an object {question, history, mistake_agent, mistake_step, …}');
-  const history = requireArray(log.history, 'history', 'the message list `history` (an array)');
+  const history = requireMessageList(log.history, 'history', 'the message list `history` (an array)');
   // Algorithm-Generated logs name every speaker in `name`; Hand-Crafted ones put the agent in `role`.
   const convention: WhoAndWhenConvention =
     history.length > 0 && history.every((m) => isObject(m) && typeof m.name === 'string') ? 'algorithm-generated' : 'hand-crafted';
@@ -93,11 +81,12 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
     actionSteps.push(i);
   });
 
-  const mistakeStep = readMistakeStep(log.mistake_step, history.length);
-  const mistakeAgent = optionalString(log.mistake_agent, 'mistake_agent');
+  const drop = labelDropper(ctx);
+  const mistakeStep = readMistakeStep(log.mistake_step, 'mistake_step', history.length, drop);
+  const mistakeAgent = readAgent(log.mistake_agent, 'mistake_agent', drop);
   const taskId = optionalId(log.question_ID, 'question_ID');
   // Hand-Crafted logs spell the flag `is_corrected` (the dataset's own spelling); same meaning.
-  const success = booleanFlag(log.is_correct) ?? booleanFlag(log.is_corrected);
+  const success = readFlag(log.is_correct, 'is_correct', drop) ?? readFlag(log.is_corrected, 'is_corrected', drop);
   const trajectory: Trajectory = {
     id: taskId ?? defaultId(ctx, 0),
     format: 'who-and-when',

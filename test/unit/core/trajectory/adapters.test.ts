@@ -9,10 +9,11 @@ import { FormatError } from '../../../../src/core/trajectory/formats/shape';
 import { detectFormat, explainUnknownFormat, FORMAT_ADAPTERS, adapterById } from '../../../../src/core/trajectory/registry';
 import type { FormatId, Trajectory } from '../../../../src/core/trajectory/types';
 
-/** A context that collects skipped records instead of reporting them. */
-function context(fileName = 'test.json'): ParseContext & { skipped: { index: number; error: FormatError }[] } {
+/** A context that collects skipped records and dropped labels instead of reporting them. */
+function context(fileName = 'test.json'): ParseContext & { skipped: { index: number; error: FormatError }[]; dropped: { index?: number; error: FormatError }[] } {
   const skipped: { index: number; error: FormatError }[] = [];
-  return { fileName, skipped, skipRecord: (index, error) => skipped.push({ index, error }) };
+  const dropped: { index?: number; error: FormatError }[] = [];
+  return { fileName, skipped, dropped, skipRecord: (index, error) => skipped.push({ index, error }), dropLabel: (error, index) => dropped.push({ index, error }) };
 }
 
 function parseAs(id: FormatId, value: unknown, ctx = context()): Trajectory[] {
@@ -244,10 +245,15 @@ describe('Who&When', () => {
     expect(t.labels).toEqual({ mistakeStep: 0, mistakeAgent: 'Planner_Expert', success: false });
   });
 
-  it.each([['-1'], ['1.5'], [''], [true]])('rejects mistake_step %j', (step) => {
-    const error = formatErrorOf(() => adapterById('who-and-when')!.parse(handCrafted([{ content: 'a', role: 'human' }, { content: 'b', role: 'WebSurfer' }], { mistake_step: step }), context()));
-    expect(error.path).toBe('mistake_step');
-    expect(error.expected).toBe('a 0-based index into history (an integer from 0 to 1, written as a string)');
+  it.each([['-1'], ['1.5'], [''], [true], ['2'], [1e308]])('drops mistake_step %j with a notice and loads the log', (step) => {
+    const ctx = context();
+    const [t] = adapterById('who-and-when')!.parse(handCrafted([{ content: 'a', role: 'human' }, { content: 'b', role: 'WebSurfer' }], { mistake_step: step }), ctx);
+    expect(t.labels.mistakeStep).toBeUndefined();
+    expect(t.labels.mistakeAgent).toBe('WebSurfer');
+    expect(ctx.dropped).toHaveLength(1);
+    expect(ctx.dropped[0].index).toBeUndefined();
+    expect(ctx.dropped[0].error.path).toBe('mistake_step');
+    expect(ctx.dropped[0].error.expected).toBe('a message index (an integer from 0 to 1)');
   });
 });
 
@@ -385,7 +391,15 @@ describe('labels of generic chat records', () => {
       JSON.stringify({ id: 'z', mistake_step: 'soon', messages }),
     ].join('\n');
     const { trajectories, errors } = parseTrajectoryText('labels.jsonl', lines);
-    expect(errors).toEqual([]);
+    expect(errors).toEqual([
+      {
+        file: 'labels.jsonl',
+        message: 'labels.jsonl:3: OpenAI chat messages: at mistake_step: expected a message index (an integer from 0 to 2), found the string "soon"; the trajectory is loaded without this label',
+        line: 3,
+        record: 2,
+        severity: 'notice',
+      },
+    ]);
     expect(trajectories.map((t) => [t.taskId, t.labels])).toEqual([
       ['t', { reward: 0, success: false, mistakeStep: 2, mistakeAgent: 'Coder' }],
       ['u', { mistakeStep: 1 }],
