@@ -5,7 +5,8 @@
  */
 import * as Comlink from 'comlink';
 import { parseTrajectoryStream, type ParseResult } from '../core/trajectory/ingest';
-import { packTrajectoryScores, trajectoryScoreBuffers } from '../core/scores/packed';
+import { isPackedScoreRecord, packTrajectoryScores } from '../core/scores/packed';
+import { shareOneBuffer } from './one-buffer';
 import { sendBundle, type BundleDecodeResult, type PackedBundleEntry } from './bundle-transfer';
 import { appendAll } from '../core/arrays';
 
@@ -62,12 +63,13 @@ const api = {
 };
 
 /**
- * Score files' records packed, their buffers marked for transfer: the page unpacks them
+ * Score files' records packed, in one buffer marked for transfer: the page unpacks them
  * (ingest-client.ts) instead of deserialising hundreds of thousands of array elements.
  */
 function transferable(result: ParseResult): ParseResult {
   const packed = { ...result, trajectories: result.trajectories.map(packTrajectoryScores) };
-  return Comlink.transfer(packed, trajectoryScoreBuffers(packed.trajectories));
+  const records = packed.trajectories.flatMap((t) => (isPackedScoreRecord(t.metadata.scoreRecord) ? [t.metadata.scoreRecord] : []));
+  return Comlink.transfer(packed, shareOneBuffer(records));
 }
 
 export type IngestApi = typeof api;
