@@ -39,9 +39,11 @@ export function modelPairOfResult(result: Pick<ScoredTrajectory, 'record' | 'dev
   return named;
 }
 
-function bundleScoreOf(result: ScoredTrajectory, pair: ModelPairDescription | null): BundleScore {
+/** The score of the entry whose trajectory is `trajectoryId`: the record carries that id (a score file's repeated id was made unique, `x~2`, on load). */
+function bundleScoreOf(result: ScoredTrajectory, pair: ModelPairDescription | null, trajectoryId: string): BundleScore {
+  const record = recordWithProvenance(result.record, pair);
   return {
-    record: recordWithProvenance(result.record, pair),
+    record: record.id === trajectoryId ? record : { ...record, id: trajectoryId },
     notScored: result.notScored,
     stepLevelOnly: result.stepLevelOnly,
     tokens: result.tokens,
@@ -71,7 +73,7 @@ export function collectBundle(keys: readonly string[], createdAt = new Date()): 
       pairs.set(JSON.stringify(listed), listed);
     }
     if (!fileNumbers.has(loaded.fileId)) fileNumbers.set(loaded.fileId, fileNumbers.size);
-    return { fileName: loaded.fileName, file: fileNumbers.get(loaded.fileId)!, trajectory: loaded.trajectory, score: result ? bundleScoreOf(result, pair) : null };
+    return { fileName: loaded.fileName, file: fileNumbers.get(loaded.fileId)!, trajectory: loaded.trajectory, score: result ? bundleScoreOf(result, pair, loaded.trajectory.id) : null };
   });
   const selected = selectedKey === null ? -1 : present.indexOf(selectedKey);
   return {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { scoreRecordSchema } from '../scores/format';
 import { RENDER_MODES, strictAnalysisSettingsSchema } from '../settings';
 import type { FormatId, Trajectory } from '../trajectory/types';
+import { trajectoryProblems } from '../trajectory/validate';
 
 export const BUNDLE_FORMAT = 'progress-advantage-bundle/1';
 /** Where a model pair's models came from (the model panel's choices). */
@@ -108,21 +109,17 @@ export const bundleEntrySchema = z
     score: bundleScoreSchema.nullable(),
   })
   .superRefine((entry, ctx) => {
-    const { messages, actionSteps, labels } = entry.trajectory;
-    for (let i = 0; i < actionSteps.length; i++) {
-      if (actionSteps[i] >= messages.length) {
-        ctx.addIssue({ code: 'custom', path: ['trajectory', 'actionSteps', i], message: `message ${actionSteps[i]} does not exist (the trajectory has ${messages.length} messages)` });
-        return;
-      }
-      if (i > 0 && actionSteps[i] <= actionSteps[i - 1]) {
-        ctx.addIssue({ code: 'custom', path: ['trajectory', 'actionSteps', i], message: `${actionSteps[i]} does not come after ${actionSteps[i - 1]}; action steps must ascend` });
-        return;
-      }
-    }
-    if (labels.mistakeStep !== undefined && labels.mistakeStep >= messages.length) {
-      ctx.addIssue({ code: 'custom', path: ['trajectory', 'labels', 'mistakeStep'], message: `message ${labels.mistakeStep} does not exist (the trajectory has ${messages.length} messages)` });
-    }
+    // The same validation as at load (src/core/trajectory/validate.ts): what loads can be exported, and only that is imported.
+    const { messages, actionSteps } = entry.trajectory;
+    for (const problem of trajectoryProblems(entry.trajectory)) ctx.addIssue({ code: 'custom', path: ['trajectory', ...problem.path], message: problem.message });
     if (!entry.score) return;
+    if (entry.score.record.id !== entry.trajectory.id) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['score', 'record', 'id'],
+        message: `the score belongs to trajectory ${JSON.stringify(entry.score.record.id)}, not to this entry's trajectory ${JSON.stringify(entry.trajectory.id)}`,
+      });
+    }
     const isActionStep = new Set(actionSteps);
     entry.score.record.steps.forEach((step, i) => {
       if (!isActionStep.has(step.message)) {

@@ -170,7 +170,12 @@ describe('a bundle larger than one message', () => {
   it('crosses in slices of BUNDLE_ENTRIES_PER_MESSAGE entries, restored in order with their scores', async () => {
     const bundle = payloadBundle();
     const template = bundle.entries[0];
-    bundle.entries = Array.from({ length: 2 * BUNDLE_ENTRIES_PER_MESSAGE + 7 }, (_, n) => ({ ...template, trajectory: { ...template.trajectory, id: `copy-${n}` } }));
+    // Each copy's score names its own trajectory (a bundle refuses a score of another one).
+    bundle.entries = Array.from({ length: 2 * BUNDLE_ENTRIES_PER_MESSAGE + 7 }, (_, n) => ({
+      ...template,
+      trajectory: { ...template.trajectory, id: `copy-${n}` },
+      score: { ...template.score!, record: { ...template.score!.record, id: `copy-${n}` } },
+    }));
     bundle.selected = null;
     slicesSent.count = 0;
     await importBundle('big.pa-bundle.json.gz', blobOf(encodeBundle(bundle)));
@@ -179,7 +184,7 @@ describe('a bundle larger than one message', () => {
     expect(app.trajectoryOrder.map((k) => app.trajectories[k].trajectory.id)).toEqual(bundle.entries.map((e) => e.trajectory.id));
     const results = useScoringStore.getState().results;
     const last = app.trajectoryOrder[app.trajectoryOrder.length - 1];
-    expect(results[last]).toEqual({ key: last, ...JSON.parse(JSON.stringify(template.score)), device: 'precomputed' });
+    expect(results[last]).toEqual({ key: last, ...JSON.parse(JSON.stringify(bundle.entries[bundle.entries.length - 1].score)), device: 'precomputed' });
   });
 });
 

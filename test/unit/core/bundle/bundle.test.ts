@@ -126,6 +126,27 @@ describe('analysis bundle: rejections name the place and the reason', () => {
     expect((await rejection(gz(empty))).message).toContain('entries: a bundle holds at least one trajectory');
   });
 
+  it('a score of another trajectory, and what loading refuses or drops (the one validation, core/trajectory/validate.ts)', async () => {
+    const stranger = clone(payloadBundle());
+    const ownId = stranger.entries[0].trajectory.id;
+    stranger.entries[0].score.record.id = 'someone-else';
+    const refused = await rejection(gz(stranger));
+    expect(refused.place).toBe('entries[0].score.record.id');
+    expect(refused.reason).toContain(`the score belongs to trajectory "someone-else", not to this entry's trajectory ${JSON.stringify(ownId)}`);
+
+    const pastEnd = clone(payloadBundle());
+    const count = pastEnd.entries[1].trajectory.messages.length;
+    pastEnd.entries[1].trajectory.labels.mistakeStep = count;
+    expect((await rejection(gz(pastEnd))).message).toContain(`entries[1].trajectory.labels.mistakeStep: message ${count} does not exist (the trajectory has ${count} messages)`);
+
+    const noMessages = clone(payloadBundle());
+    noMessages.entries[1].trajectory.messages = [];
+    noMessages.entries[1].trajectory.actionSteps = [];
+    delete noMessages.entries[1].trajectory.labels.mistakeStep;
+    noMessages.entries[1].score = null;
+    expect((await rejection(gz(noMessages))).message).toContain('entries[1].trajectory.messages: the trajectory has no messages: expected at least one');
+  });
+
   it('a truncated gzip file, at any length', async () => {
     const bytes = encodeBundle(payloadBundle());
     for (const cut of [1, 4, 8, 9, 100, bytes.length - 12]) {

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseTrajectoryText, type FileError } from '../../../../src/core/trajectory/ingest';
 import { checkLoadedTrajectory, trajectoryProblems } from '../../../../src/core/trajectory/validate';
 import type { Trajectory } from '../../../../src/core/trajectory/types';
+import { bundleEntrySchema } from '../../../../src/core/bundle';
+import { readFileSync } from 'node:fs';
 
 const messages = [
   { role: 'user', content: 'hi' },
@@ -137,5 +139,16 @@ describe('the one validation (validate.ts)', () => {
         'notice',
       ],
     ]);
+  });
+
+  it('whatever loads fits in a bundle entry (issue 14, item 10: accepted on load, refused on export)', () => {
+    for (const name of ['labels-unreadable.jsonl', 'mistake-step-past-end.json', 'empty-messages.jsonl', 'who-and-when-step-out-of-range.json']) {
+      const { trajectories } = parseTrajectoryText(name, readFileSync(`test/corpus/bad/${name}`, 'utf8'));
+      expect(trajectories.length, name).toBeGreaterThan(0);
+      for (const trajectory of trajectories) {
+        const entry = bundleEntrySchema.safeParse({ fileName: name, trajectory: JSON.parse(JSON.stringify(trajectory)), score: null });
+        expect(entry.error?.issues ?? [], `${name} ${trajectory.id}`).toEqual([]);
+      }
+    }
   });
 });
