@@ -18,8 +18,14 @@ options:
   --json      one JSON object per line and trajectory:
               {"file","index","format","id","taskId","messages","actionSteps",
                "reward","success","mistakeStep","mistakeAgent"} (absent values are null);
-              a file or record that cannot be read gives {"file","error"}
+              a file or record that cannot be read gives {"file","error"}; a label
+              that cannot be read (the trajectory is listed without it) gives
+              {"file","notice"}
   -h, --help  show this help
+
+Labels that cannot be read (a reward written as a string, a mistake step past the last
+message, …) are left out of the trajectory's row and reported on stderr as "notice:" lines;
+they do not change the exit status.
 
 Exit status: 0 when everything was read, 1 when any file or record could not be, 2 for bad usage.`;
 
@@ -131,23 +137,34 @@ export async function run(argv: string[]): Promise<number> {
   let failed = false;
   const tableRows: InspectRow[] = [];
   const tableErrors: string[] = [];
+  const tableNotices: string[] = [];
   for (const file of files) {
-    const { trajectories, errors } = await readTrajectoryFile(file);
+    const { trajectories, errors: problems } = await readTrajectoryFile(file);
+    // A notice: the record loaded without a label (core/trajectory/formats/labels.ts); it does not fail the run.
+    const notices = problems.filter((e) => e.severity === 'notice');
+    const errors = problems.filter((e) => e.severity !== 'notice');
     if (errors.length > 0) failed = true;
     const rows = trajectories.map((t, index) => inspectRow(file, index, t));
     if (json) {
-      const lines = [...rows.map((r) => JSON.stringify(r)), ...errors.map((e) => JSON.stringify({ file, error: e.message }))];
+      const lines = [
+        ...rows.map((r) => JSON.stringify(r)),
+        ...errors.map((e) => JSON.stringify({ file, error: e.message })),
+        ...notices.map((e) => JSON.stringify({ file, notice: e.message })),
+      ];
       if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
     } else {
       appendAll(tableRows, rows);
       appendAll(tableErrors, errors.map((e) => e.message));
+      appendAll(tableNotices, notices.map((e) => e.message));
     }
   }
   if (!json) {
     if (tableRows.length > 0) process.stdout.write(`${renderTable(tableRows)}\n`);
     const fileCount = `${files.length} file${files.length === 1 ? '' : 's'}`;
-    process.stdout.write(`${tableRows.length} trajector${tableRows.length === 1 ? 'y' : 'ies'} in ${fileCount}${tableErrors.length > 0 ? `, ${tableErrors.length} error${tableErrors.length === 1 ? '' : 's'}` : ''}\n`);
+    const dropped = tableNotices.length > 0 ? `, ${tableNotices.length} label${tableNotices.length === 1 ? '' : 's'} dropped` : '';
+    process.stdout.write(`${tableRows.length} trajector${tableRows.length === 1 ? 'y' : 'ies'} in ${fileCount}${tableErrors.length > 0 ? `, ${tableErrors.length} error${tableErrors.length === 1 ? '' : 's'}` : ''}${dropped}\n`);
     for (const message of tableErrors) process.stderr.write(`error: ${message}\n`);
+    for (const message of tableNotices) process.stderr.write(`notice: ${message}\n`);
   }
   return failed ? 1 : 0;
 }

@@ -97,6 +97,32 @@ describe('inspect table and usage', () => {
     expect(stderr).toBe('error: test/corpus/bad/empty.json: empty file\n');
   });
 
+  it('reports each dropped label on stderr with its file and place, lists the trajectory without it, and exits 0 (issue 14, item 11)', () => {
+    const file = 'test/corpus/bad/labels-unreadable.jsonl';
+    const { status, stdout, stderr } = inspect(file);
+    expect(status).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toBe('5 trajectories in 1 file, 4 labels dropped');
+    const expected = JSON.parse(readFileSync(path.join(ROOT, 'test/corpus/bad/expected.json'), 'utf8')) as Record<string, { errors: { message: string }[] }>;
+    const notices = expected['labels-unreadable.jsonl'].errors.map((e) => `notice: ${e.message.replace(/^labels-unreadable\.jsonl/, file)}`);
+    expect(notices).toHaveLength(4);
+    expect(stderr).toBe(`${notices.join('\n')}\n`);
+    // "reward": "1" is not read as 1: the row shows no reward and no success.
+    expect(lines[1]).toMatch(/string-reward\s+-\s+2\s+1\s+-\s+-\s+-\s+-$/);
+
+    const json = inspect('--json', file);
+    expect(json.status).toBe(0);
+    const rows = jsonLines(json.stdout);
+    expect(rows.filter((r) => 'id' in r).map((r) => [r.id, r.reward, r.mistakeStep])).toEqual([
+      ['string-reward', null, null],
+      ['huge-reward', null, null],
+      ['negative-step', 1, null],
+      ['fractional-step', 0, null],
+      ['readable', 0, 1],
+    ]);
+    expect(rows.filter((r) => 'notice' in r).map((r) => `notice: ${String(r.notice)}`)).toEqual(notices);
+  });
+
   it('--help exits 0; no files or an unknown option exit 2', () => {
     const help = inspect('--help');
     expect(help.status).toBe(0);
