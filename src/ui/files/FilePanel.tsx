@@ -5,6 +5,49 @@ import { useFileLabels } from './use-file-labels';
 import { formatBytes } from '../format';
 import { ClearSessionControl } from '../session/SessionPanel';
 import { plural } from '../plural';
+import type { FileError } from '../../core/trajectory';
+
+/** Problems listed per kind before "…and N more". */
+const SHOWN_PER_KIND = 20;
+
+/**
+ * A file's errors (what was not loaded) and notices (records loaded without a label that could not
+ * be read: core/trajectory/formats/labels.ts), each kind in its own list with its count.
+ */
+function FileProblems({ problems }: { problems: readonly FileError[] }) {
+  if (problems.length === 0) return null;
+  const errors = problems.filter((p) => p.severity !== 'notice');
+  const notices = problems.filter((p) => p.severity === 'notice');
+  return (
+    <>
+      {errors.length > 0 && (
+        <ul className="file-errors">
+          {errors.slice(0, SHOWN_PER_KIND).map((e, i) => (
+            <li key={i} className="file-error" data-testid="file-error" role="alert">
+              {e.message}
+            </li>
+          ))}
+          {errors.length > SHOWN_PER_KIND && <li className="muted">…and {plural(errors.length - SHOWN_PER_KIND, 'more error')}</li>}
+        </ul>
+      )}
+      {notices.length > 0 && (
+        <details className="file-notices" data-testid="file-notices" data-count={notices.length} open={notices.length <= 3}>
+          <summary>
+            {plural(notices.length, 'label')} dropped: loaded without {notices.length === 1 ? 'it' : 'them'}
+          </summary>
+          <ul className="file-errors">
+            {notices.slice(0, SHOWN_PER_KIND).map((e, i) => (
+              <li key={i} className="file-notice" data-testid="file-notice">
+                {e.message}
+              </li>
+            ))}
+            {notices.length > SHOWN_PER_KIND && <li className="muted">…and {plural(notices.length - SHOWN_PER_KIND, 'more notice')}</li>}
+          </ul>
+        </details>
+      )}
+    </>
+  );
+}
 
 /** Above this many files the list starts folded (a count in its summary), so the trajectory list keeps its room. */
 const FOLD_ABOVE = 5;
@@ -91,16 +134,7 @@ export function FilePanel() {
                 ×
               </button>
             </div>
-            {f.errors.length > 0 && (
-              <ul className="file-errors">
-                {f.errors.slice(0, 20).map((e, i) => (
-                  <li key={i} className="file-error" data-testid="file-error" role="alert">
-                    {e.message}
-                  </li>
-                ))}
-                {f.errors.length > 20 && <li className="muted">…and {f.errors.length - 20} more errors</li>}
-              </ul>
-            )}
+            <FileProblems problems={f.errors} />
           </li>
         ))}
       </ul>
