@@ -85,7 +85,23 @@ export function useAnalysis(): Analysis {
   const trajectories = useAppStore((s) => s.trajectories);
   const results = useScoringStore((s) => s.results);
   const options = useAnalysisStore((s) => s.evaluation);
-  return useMemo(() => computeAnalysis(order, results, options, trajectories), [order, results, options, trajectories]);
+  return useMemo(() => sharedAnalysis(order, results, options, trajectories), [order, results, options, trajectories]);
+}
+
+/** The last analysis computed: the views that show it (list, curve, transcript, scoring bar) share one computation per change. */
+let lastAnalysis: { inputs: readonly unknown[]; analysis: Analysis } | null = null;
+
+function sharedAnalysis(
+  order: readonly string[],
+  results: ReturnType<typeof useScoringStore.getState>['results'],
+  options: EvaluationOptions,
+  trajectories: Readonly<Record<string, LoadedTrajectory>>,
+): Analysis {
+  const inputs = [order, results, options, trajectories];
+  if (lastAnalysis && lastAnalysis.inputs.every((input, i) => input === inputs[i])) return lastAnalysis.analysis;
+  const analysis = computeAnalysis(order, results, options, trajectories);
+  lastAnalysis = { inputs, analysis };
+  return analysis;
 }
 
 export function computeAnalysis(

@@ -49,16 +49,34 @@ export async function loadBlob(name: string, blob: Blob): Promise<void> {
   await parseInto(useAppStore.getState().beginFile(name, blob.size), name, blob);
 }
 
-/** Batches from the worker are applied to the store at most this often: each store update is O(trajectories). */
+/** Batches from the worker are applied to the store at most this often. */
 const STORE_UPDATE_INTERVAL_MS = 250;
+/**
+ * And no more often than keeps the page's share of a load's time under this: an update costs time in
+ * proportion to what is already loaded (the store's records, the analysis and list views that
+ * follow it), so fixed intervals would make a big file's load quadratic in its size.
+ */
+const STORE_UPDATE_SHARE = 0.2;
+
+/** The wait before the next update, from what the last one cost (the store's work and the render it caused). */
+function nextUpdateDelay(lastUpdateMs: number): number {
+  return Math.max(STORE_UPDATE_INTERVAL_MS, (lastUpdateMs * (1 - STORE_UPDATE_SHARE)) / STORE_UPDATE_SHARE);
+}
 
 async function parseInto(fileId: number, name: string, blob: Blob): Promise<void> {
   const pending: ParseResult = { trajectories: [], errors: [] };
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let delay = STORE_UPDATE_INTERVAL_MS;
   const apply = () => {
     timer = undefined;
+    const started = performance.now();
+    const firstNew = useAppStore.getState().files.find((f) => f.id === fileId)?.trajectoryKeys.length ?? 0;
     useAppStore.getState().addTrajectories(fileId, pending.trajectories.splice(0), pending.errors.splice(0));
-    adoptPrecomputedScores(fileId);
+    adoptPrecomputedScores(fileId, firstNew);
+    // React renders the update in a microtask: a task queued now runs after it.
+    setTimeout(() => {
+      delay = nextUpdateDelay(performance.now() - started);
+    }, 0);
   };
   try {
     const result = await ingestClient().parseBlob(name, blob, {
@@ -66,7 +84,7 @@ async function parseInto(fileId: number, name: string, blob: Blob): Promise<void
       onBatch: (batch) => {
         appendAll(pending.trajectories, batch.trajectories);
         appendAll(pending.errors, batch.errors);
-        timer ??= setTimeout(apply, STORE_UPDATE_INTERVAL_MS);
+        timer ??= setTimeout(apply, delay);
       },
     });
     clearTimeout(timer);
@@ -129,13 +147,17 @@ export async function loadExamples(base = import.meta.env.BASE_URL): Promise<voi
   }
 }
 
-/** Score files (the product's JSON Lines format) carry their figures: they become results with no model. */
-export function adoptPrecomputedScores(fileId: number): void {
+/**
+ * Score files (the product's JSON Lines format) carry their figures: they become results with no
+ * model. `from`: the file's first trajectory not looked at before (a big file arrives in batches).
+ */
+export function adoptPrecomputedScores(fileId: number, from = 0): void {
   const { files, trajectories } = useAppStore.getState();
   const keys = files.find((f) => f.id === fileId)?.trajectoryKeys ?? [];
   const results = useScoringStore.getState().results;
   const adopted: Record<string, ScoredTrajectory> = {};
-  for (const key of keys) {
+  for (let index = from; index < keys.length; index++) {
+    const key = keys[index];
     const record = trajectories[key]?.trajectory.metadata.scoreRecord as ScoreRecord | undefined;
     if (!record || results[key]) continue;
     const notScored = Array.isArray(record.notScored) ? (record.notScored as NotScoredStep[]) : [];
