@@ -1,1 +1,1 @@
-export { decodeSnippet, encodeSnippet, fromBase64Url, toBase64Url, snippetSchema, MAX_SNIPPET_HASH_CHARS, SNIPPET_HASH_PREFIX, type EncodedSnippet, type SnippetDecoding, type SnippetInput, type StepSnippet } from './snippet';
+export { decodeSnippet, encodeSnippet, fromBase64Url, toBase64Url, snippetSchema, MAX_INFLATED_BYTES, MAX_SNIPPET_HASH_CHARS, MAX_SNIPPET_TOKENS, MAX_TOKEN_CHARS, SNIPPET_HASH_PREFIX, type EncodedSnippet, type SnippetDecoding, type SnippetInput, type StepSnippet } from './snippet';

@@ -1,8 +1,11 @@
 /**
  * "Share this snippet": one action step's tokens and figures carried inside a URL's hash,
  * `#snippet=<base64url(deflate(JSON))>`, so a finding can be pasted into a chat and opened with no
- * file and no model. The hash is bounded (MAX_SNIPPET_HASH_CHARS): a long step keeps its first
- * tokens and says how many it left out. Decoding treats the hash as untrusted input: bounded
+ * file and no model. What a link holds is bounded by what the encoder writes — at most
+ * MAX_SNIPPET_HASH_CHARS characters, MAX_SNIPPET_TOKENS tokens of at most MAX_TOKEN_CHARS
+ * characters each: a long step keeps its first tokens and says how many it left out — and the
+ * decoder refuses anything beyond those same constants (a 3.6 KB link of 280,000 empty tokens
+ * would otherwise freeze the page). Decoding treats the hash as untrusted input: bounded
  * decompression, UTF-8, JSON and a schema check; any failure is an error value, never a throw.
  */
 import { deflateSync, strToU8 } from 'fflate';
@@ -14,10 +17,18 @@ import { inflateBounded } from '../bundle/compression';
 export const SNIPPET_HASH_PREFIX = '#snippet=';
 /** The longest hash a snippet link gets (chat apps and browsers take far longer URLs, but pasting stays sane). */
 export const MAX_SNIPPET_HASH_CHARS = 32 * 1024;
-/** Decoding refuses longer payloads (twice the bound: links from a later version may be a little longer). */
-const MAX_DECODED_PAYLOAD_CHARS = 2 * MAX_SNIPPET_HASH_CHARS;
-/** And refuses to inflate past this: 32 KB of deflate could otherwise expand to 33 MB. */
-const MAX_INFLATED_BYTES = 2 * 1024 * 1024;
+/** The most tokens a link carries: a longer step keeps its first ones (enough for any step a reader reads token by token). */
+export const MAX_SNIPPET_TOKENS = 4096;
+/** A longer token text is clipped (tokens are short; this bounds what a link can expand to). */
+export const MAX_TOKEN_CHARS = 256;
+/** Decoding refuses longer payloads: the encoder never writes them. */
+const MAX_DECODED_PAYLOAD_CHARS = MAX_SNIPPET_HASH_CHARS - SNIPPET_HASH_PREFIX.length;
+/**
+ * The most JSON the encoder can write, so the most a link may inflate to (32 KB of deflate could
+ * otherwise expand to 33 MB): per token its text (≤ 6 bytes per character once escaped, quotes and a
+ * comma) and two numbers (≤ 24 characters and a comma each), plus the fields around them.
+ */
+export const MAX_INFLATED_BYTES = MAX_SNIPPET_TOKENS * (6 * MAX_TOKEN_CHARS + 3 + 2 * 25) + 16 * 1024;
 /** Log-probs are kept to this many decimals: the views show 4, and it halves the link. */
 const DECIMALS = 6;
 const MAX_TEXT_FIELD = 300;
@@ -37,9 +48,9 @@ export const snippetSchema = z
     stepNumber: z.int().min(1),
     agent: z.string().max(MAX_TEXT_FIELD).optional(),
     /** The first `tokens.length` of the step's `totalTokens` tokens. */
-    tokens: z.array(z.string()),
-    policy: z.array(z.number()),
-    reference: z.array(z.number()),
+    tokens: z.array(z.string().max(MAX_TOKEN_CHARS)).max(MAX_SNIPPET_TOKENS),
+    policy: z.array(z.number()).max(MAX_SNIPPET_TOKENS),
+    reference: z.array(z.number()).max(MAX_SNIPPET_TOKENS),
     totalTokens: z.int().nonnegative(),
     /** The step score under `settings`, over all the step's tokens. */
     stepScore: z.number().nullable(),
@@ -115,9 +126,9 @@ export interface EncodedSnippet {
 }
 
 /**
- * The hash for a step: all its tokens when they fit in `maxHashChars`, else as many of the first
- * ones as fit (found by bisection on the encoded length). Log-probs are rounded to 6 decimals and
- * long names clipped. Throws only if even an empty step does not fit (a bound too small to use), or
+ * The hash for a step: all its tokens when they fit in `maxHashChars` (and number at most
+ * MAX_SNIPPET_TOKENS), else as many of the first ones as fit (found by bisection on the encoded
+ * length). Log-probs are rounded to 6 decimals, long names and token texts clipped. Throws only if even an empty step does not fit (a bound too small to use), or
  * if a setting is out of its bounds (the app's settings never are).
  */
 export function encodeSnippet(step: SnippetInput, maxHashChars = MAX_SNIPPET_HASH_CHARS): EncodedSnippet {
@@ -131,16 +142,17 @@ export function encodeSnippet(step: SnippetInput, maxHashChars = MAX_SNIPPET_HAS
     taskId: clip(step.taskId),
     agent: clip(step.agent),
     modelPair: step.modelPair === null ? null : clip(step.modelPair)!,
-    policy: step.policy.map(round),
-    reference: step.reference.map(round),
+    tokens: step.tokens.slice(0, MAX_SNIPPET_TOKENS).map((token) => clip(token, MAX_TOKEN_CHARS)!),
+    policy: step.policy.slice(0, MAX_SNIPPET_TOKENS).map(round),
+    reference: step.reference.slice(0, MAX_SNIPPET_TOKENS).map(round),
     totalTokens,
   };
   for (const key of ['fileName', 'taskId', 'agent'] as const) if (base[key] === undefined) delete base[key];
   const withTokens = (n: number): StepSnippet => ({ ...base, tokens: base.tokens.slice(0, n), policy: base.policy.slice(0, n), reference: base.reference.slice(0, n) });
   const full = hashOf(base);
-  if (full.length <= maxHashChars) return { hash: full, keptTokens: totalTokens, totalTokens };
+  if (full.length <= maxHashChars) return { hash: full, keptTokens: base.tokens.length, totalTokens };
   let low = 0;
-  let high = totalTokens; // invariant: `low` tokens fit, `high` do not
+  let high = base.tokens.length; // invariant: `low` tokens fit, `high` do not
   let best = hashOf(withTokens(0));
   if (best.length > maxHashChars) throw new RangeError(`a snippet link needs more than ${maxHashChars} characters even without tokens`);
   while (high - low > 1) {
@@ -178,6 +190,11 @@ export function decodeSnippet(hash: string): SnippetDecoding {
     value = JSON.parse(json);
   } catch {
     return fail('the snippet link is damaged: its data is not JSON');
+  }
+  // Checked before the schema walks every element: a crafted link may hold hundreds of thousands.
+  const tokens = typeof value === 'object' && value !== null ? (value as { tokens?: unknown }).tokens : undefined;
+  if (Array.isArray(tokens) && tokens.length > MAX_SNIPPET_TOKENS) {
+    return fail(`the snippet link holds ${tokens.length.toLocaleString('en-US')} tokens; a snippet link holds at most ${MAX_SNIPPET_TOKENS.toLocaleString('en-US')} (no link this app writes holds more)`);
   }
   const result = snippetSchema.safeParse(value);
   if (!result.success) {

@@ -11,6 +11,7 @@ import { TokenRow } from '../transcript/TokenRow';
 import { AdvantageLegend } from '../heatmap/Legend';
 import { formatSigned } from '../dataset/format-metric';
 import { PREDICTOR_WORDS } from './describe';
+import { SnippetValuesTable } from './SnippetValuesTable';
 import './share.css';
 
 export function SnippetView({ hash }: { hash: string }) {
@@ -108,30 +109,7 @@ function SnippetBody({ snippet: s }: { snippet: StepSnippet }) {
       </div>
       <details className="snippet-values-frame" open={s.tokens.length <= 60}>
         <summary>Values of every token</summary>
-        <table className="metric-table" data-testid="snippet-values">
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">token</th>
-              <th scope="col">A</th>
-              <th scope="col">log π_θ</th>
-              <th scope="col">log π_ref</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.tokens.map((token, i) => (
-              <tr key={i}>
-                <td>{i + 1}</td>
-                <td>
-                  <code>{JSON.stringify(token)}</code>
-                </td>
-                <td>{formatSigned(beta * (s.policy[i] - s.reference[i]))}</td>
-                <td>{s.policy[i].toFixed(4)}</td>
-                <td>{s.reference[i].toFixed(4)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SnippetValuesTable tokens={s.tokens} policy={s.policy} reference={s.reference} beta={beta} />
       </details>
     </>
   );

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { deflateSync, strToU8 } from 'fflate';
-import { decodeSnippet, encodeSnippet, fromBase64Url, toBase64Url, MAX_SNIPPET_HASH_CHARS, SNIPPET_HASH_PREFIX, type SnippetInput } from '../../../../src/core/snippet';
+import { deflateSync, inflateSync, strToU8 } from 'fflate';
+import {
+  decodeSnippet,
+  encodeSnippet,
+  fromBase64Url,
+  toBase64Url,
+  MAX_INFLATED_BYTES,
+  MAX_SNIPPET_HASH_CHARS,
+  MAX_SNIPPET_TOKENS,
+  MAX_TOKEN_CHARS,
+  SNIPPET_HASH_PREFIX,
+  type SnippetInput,
+} from '../../../../src/core/snippet';
+import { formatLimit } from '../../../../src/core/bundle/compression';
 import { ALL_PAYLOADS, PAYLOADS } from '../bundle/fixtures';
 
 function step(tokens: number, text = (i: number) => `tok${i} `): SnippetInput {
@@ -46,7 +58,10 @@ describe('snippet links', () => {
   });
 
   it('stay within the bound, keeping as many first tokens as fit', () => {
-    const input = step(20000);
+    // Figures as real ones are: no pattern for deflate to find, so the character bound binds before the token bound.
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * -12;
+    const input = { ...step(20000), policy: Array.from({ length: 20000 }, random), reference: Array.from({ length: 20000 }, random) };
     const encoded = encodeSnippet(input);
     expect(encoded.hash.length).toBeLessThanOrEqual(MAX_SNIPPET_HASH_CHARS);
     expect(encoded.keptTokens).toBeGreaterThan(100);
@@ -55,6 +70,7 @@ describe('snippet links', () => {
     const oneMore = encodeSnippet({ ...input, tokens: input.tokens.slice(0, encoded.keptTokens + 1), policy: input.policy.slice(0, encoded.keptTokens + 1), reference: input.reference.slice(0, encoded.keptTokens + 1) }, 1e9);
     // (Within a few characters: \`oneMore\` says it has kept + 1 tokens in all, a shorter number than 20000.)
     expect(oneMore.hash.length).toBeGreaterThan(MAX_SNIPPET_HASH_CHARS - 8);
+    expect(encoded.keptTokens).toBeLessThan(MAX_SNIPPET_TOKENS);
     const decoded = decodeSnippet(encoded.hash);
     if (!decoded.ok) throw new Error(decoded.error);
     expect(decoded.snippet.tokens).toEqual(input.tokens.slice(0, encoded.keptTokens));
@@ -78,7 +94,7 @@ describe('snippet links', () => {
       ['#snippet=', /is empty/],
       ['#snippet=abc$%^', /not base64url/],
       [good.slice(0, good.length - 40), /damaged/],
-      [`#snippet=${'A'.repeat(MAX_SNIPPET_HASH_CHARS * 3)}`, /too long/],
+      [`#snippet=${'A'.repeat(MAX_SNIPPET_HASH_CHARS)}`, /too long/],
       [hashOfJson({ v: 2 }), /v: /],
       [hashOfJson([1, 2, 3]), /not a valid snippet/],
       [hashOfJson({ ...step(2), v: 1, totalTokens: 2, policy: [0] }), /policy: has 1 values for 2 tokens/],
@@ -94,11 +110,40 @@ describe('snippet links', () => {
   });
 
   it('refuse a deflate bomb in a link', () => {
-    const bomb = SNIPPET_HASH_PREFIX + toBase64Url(deflateSync(new Uint8Array(40 * 1024 * 1024), { level: 9 }));
-    expect(bomb.length).toBeLessThan(MAX_SNIPPET_HASH_CHARS * 2);
+    const bomb = SNIPPET_HASH_PREFIX + toBase64Url(deflateSync(new Uint8Array(20 * 1024 * 1024), { level: 9 }));
+    expect(bomb.length).toBeLessThan(MAX_SNIPPET_HASH_CHARS);
     const decoded = decodeSnippet(bomb);
     expect(decoded.ok).toBe(false);
-    if (!decoded.ok) expect(decoded.error).toContain('bigger than the 2 MB allowed once decompressed');
+    if (!decoded.ok) expect(decoded.error).toContain(`bigger than the ${formatLimit(MAX_INFLATED_BYTES)} allowed once decompressed`);
+  });
+
+  it('refuse what the encoder never writes, quickly: 280,000 empty tokens in a 3.6 KB link (issue 14, item 7)', () => {
+    const crafted = { ...step(0), v: 1, tokens: new Array(280_000).fill(''), policy: new Array(280_000).fill(0), reference: new Array(280_000).fill(0), totalTokens: 280_000 };
+    const hash = hashOfJson(crafted);
+    expect(hash.length).toBeLessThan(6000);
+    const started = performance.now();
+    const decoded = decodeSnippet(hash);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(decoded).toEqual({ ok: false, error: 'the snippet link holds 280,000 tokens; a snippet link holds at most 4,096 (no link this app writes holds more)' });
+    // One past the bound is refused; the bound itself is what the encoder writes at most.
+    const justOver = { ...crafted, tokens: crafted.tokens.slice(0, MAX_SNIPPET_TOKENS + 1), policy: crafted.policy.slice(0, MAX_SNIPPET_TOKENS + 1), reference: crafted.reference.slice(0, MAX_SNIPPET_TOKENS + 1) };
+    expect(decodeSnippet(hashOfJson(justOver)).ok).toBe(false);
+    const longest = encodeSnippet(step(300_000, () => ''));
+    expect(longest).toMatchObject({ keptTokens: MAX_SNIPPET_TOKENS, totalTokens: 300_000 });
+    const opened = decodeSnippet(longest.hash);
+    if (!opened.ok) throw new Error(opened.error);
+    expect(opened.snippet.tokens).toHaveLength(MAX_SNIPPET_TOKENS);
+    // A payload longer than the encoder's bound, and an over-long token text, are refused too.
+    expect(decodeSnippet(`#snippet=${'A'.repeat(MAX_SNIPPET_HASH_CHARS)}`)).toMatchObject({ ok: false, error: expect.stringContaining('too long') });
+    expect(decodeSnippet(hashOfJson({ ...step(1), v: 1, totalTokens: 1, tokens: ['x'.repeat(MAX_TOKEN_CHARS + 1)] })).ok).toBe(false);
+  });
+
+  it('the inflated bound holds the largest snippet the encoder can write (every token as long and escaped as can be)', () => {
+    const worst = encodeSnippet({ ...step(MAX_SNIPPET_TOKENS, () => '\u0001'.repeat(MAX_TOKEN_CHARS * 2)), trajectoryId: '\u0001'.repeat(1000), agent: '\u0001'.repeat(1000), fileName: '\u0001'.repeat(1000), taskId: '\u0001'.repeat(1000), modelPair: '\u0001'.repeat(1000), policy: new Array(MAX_SNIPPET_TOKENS).fill(-1.2345678901234567e-300), reference: new Array(MAX_SNIPPET_TOKENS).fill(-123456789.123456) }, 1e9);
+    expect(worst.keptTokens).toBe(MAX_SNIPPET_TOKENS);
+    const json = new TextDecoder().decode(inflateSync(fromBase64Url(worst.hash.slice(SNIPPET_HASH_PREFIX.length))!));
+    expect(new TextEncoder().encode(json).length).toBeLessThanOrEqual(MAX_INFLATED_BYTES);
+    expect(new TextEncoder().encode(json).length).toBeGreaterThan(MAX_INFLATED_BYTES * 0.9);
   });
 });
 
