@@ -18,6 +18,7 @@ import { lookupCachedScores } from './persistence/score-cache';
 import { keysLeftInJob, type JobRecord } from './persistence/data-records';
 import { pairDescriptionOf, recordWithProvenance, type PairModels } from './model-pair';
 import { canLoadChoice, injectedFailureFromUrl, sourcesFor, type ModelChoice } from './model-sources';
+import { UpdateBatcher } from './update-batcher';
 
 export { DEMO_PAIR, canLoadChoice, type FolderPick, type ModelChoice } from './model-sources';
 
@@ -269,23 +270,18 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
       patchJob({ running: false, progress: { trajectoriesDone: 0, trajectoriesTotal: 0, tokensDone: 0, tokensTotal: 0, elapsedMs: 0 } });
       return;
     }
-    const outcome = await worker.score(id, misses, render, {
-        onProgress: (progress: JobProgress) => patchJob({ progress }),
+    // Results, progress and errors are applied in batches (state/update-batcher.ts): one store update per
+    // result made a big job quadratic and left the session writer no time to save anything until the end.
+    const arrivals = new UpdateBatcher<JobArrival>((batch) => useScoringStore.setState((s) => (s.job?.id === id ? jobPatchOf(s, batch, (r) => named(r, loadedPair, render), cacheKeyOf) : s)));
+    const outcome = await worker
+      .score(id, misses, render, {
+        onProgress: (progress: JobProgress) => arrivals.add({ progress }),
         // A result of a job that is no longer current (the session was cleared meanwhile) is dropped.
-        onResult: (result: ScoredTrajectory) => {
-          useScoringStore.setState((s) =>
-            s.job?.id === id
-              ? { results: { ...s.results, [result.key]: named(result, loadedPair, render) }, resultCacheKeys: { ...s.resultCacheKeys, [result.key]: cacheKeyOf.get(result.key)! } }
-              : s,
-          );
-        },
-        onError: (key: string, message: string) =>
-          useScoringStore.setState((s) => ({
-            job: s.job?.id === id ? { ...s.job, errors: [...s.job.errors, { key, message }] } : s.job,
-            pendingJob: s.job?.id === id && s.pendingJob ? { ...s.pendingJob, failedKeys: [...s.pendingJob.failedKeys, key] } : s.pendingJob,
-          })),
+        onResult: (result: ScoredTrajectory) => arrivals.add({ result }),
+        onError: (key: string, message: string) => arrivals.add({ error: { key, message } }),
         onFallback: (status: PairStatus) => useScoringStore.setState({ pairStatus: status }),
-    });
+      })
+      .finally(() => arrivals.flush());
     // Finished or cancelled by the user: nothing to resume.
     useScoringStore.setState((s) => (s.job?.id === id ? { job: { ...s.job, running: false, cancelled: outcome.cancelled }, pendingJob: null } : s));
   } catch (error) {
@@ -299,6 +295,28 @@ function named(result: ScoredTrajectory, pair: LoadedPair, render: RenderMode): 
   const status = useScoringStore.getState().pairStatus;
   const engines = status ? { policy: status.policy.description, reference: status.reference.description } : undefined;
   return { ...result, record: recordWithProvenance(result.record, pairDescriptionOf(pair.models, pair.dtype, render, engines)) };
+}
+
+type JobArrival = { progress: JobProgress } | { result: ScoredTrajectory } | { error: { key: string; message: string } };
+
+/** One store patch for a batch of a job's arrivals, in the order they came. */
+function jobPatchOf(s: ScoringState, batch: readonly JobArrival[], name: (result: ScoredTrajectory) => ScoredTrajectory, cacheKeyOf: ReadonlyMap<string, string>): Partial<ScoringState> {
+  const results = { ...s.results };
+  const resultCacheKeys = { ...s.resultCacheKeys };
+  const job = { ...s.job!, errors: [...s.job!.errors] };
+  const failedKeys: string[] = [];
+  for (const arrival of batch) {
+    if ('progress' in arrival) job.progress = arrival.progress;
+    else if ('result' in arrival) {
+      results[arrival.result.key] = name(arrival.result);
+      resultCacheKeys[arrival.result.key] = cacheKeyOf.get(arrival.result.key)!;
+    } else {
+      job.errors.push(arrival.error);
+      failedKeys.push(arrival.error.key);
+    }
+  }
+  const pendingJob = s.pendingJob && failedKeys.length > 0 ? { ...s.pendingJob, failedKeys: s.pendingJob.failedKeys.concat(failedKeys) } : s.pendingJob;
+  return { results, resultCacheKeys, job, pendingJob };
 }
 
 /** The trajectories an interrupted job still has to score (empty when none is interrupted). */
