@@ -48,7 +48,9 @@ export async function runScoringJob(items: readonly TrajectoryToScore[], options
   const started = Date.now();
   const interval = options.progressIntervalMs ?? 100;
   const controller = new AbortController();
-  // Estimated as both models over every rendered token; corrected as each trajectory reports what it ran.
+  // Counted in tokens of the rendered trajectories, so the total is known at the start and never
+  // changes (what the models actually forward is smaller and only known afterwards: prefix reuse,
+  // nothing run past the last scored token). A trajectory's tokens count as done once it is.
   let tokensDone = 0;
   let tokensTotal = 0;
   let lastProgressAt = -Infinity;
@@ -63,7 +65,7 @@ export async function runScoringJob(items: readonly TrajectoryToScore[], options
   const rendered: (RenderedTrajectory | Error)[] = items.map((item) => {
     try {
       const r = renderPrimary(control.pair(), item.trajectory, options.render);
-      tokensTotal += r.tokenIds.length * 2;
+      tokensTotal += r.tokenIds.length;
       return r;
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
@@ -93,15 +95,15 @@ export async function runScoringJob(items: readonly TrajectoryToScore[], options
           ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
           signal: controller.signal,
           reusePrefix: options.reusePrefix,
-          onTokens: (done) => {
-            tokensDone = base + done;
+          onTokens: (forwarded) => {
+            // Both models forward the sequence: half the forwarded tokens is how far along it is.
+            tokensDone = base + Math.min(r.tokenIds.length, Math.floor(forwarded / 2));
             if (control.isCancelled()) controller.abort();
             progress(i);
           },
           ...(callbacks.onModelProgress ? { onProgress: (p: PairProgress) => callbacks.onModelProgress!(items[i].key, p) } : {}),
         });
-        tokensTotal += result.forwardedTokens - r.tokenIds.length * 2;
-        tokensDone = base + result.forwardedTokens;
+        tokensDone = base + r.tokenIds.length;
         await callbacks.onResult?.({ key: items[i].key, ...result });
         break;
       } catch (error) {
@@ -109,6 +111,7 @@ export async function runScoringJob(items: readonly TrajectoryToScore[], options
         tokensDone = base;
         if (attempt === 0 && control.recover && (await control.recover(error))) continue;
         callbacks.onError?.(items[i].key, messageOf(error));
+        tokensDone = base + r.tokenIds.length; // done, with its error shown
         break;
       }
     }

@@ -42,6 +42,7 @@ export interface ScoredTrajectory {
 export interface JobProgress {
   trajectoriesDone: number;
   trajectoriesTotal: number;
+  /** Tokens of the job's rendered trajectories: the total is fixed when the job starts; done counts up to it. */
   tokensDone: number;
   tokensTotal: number;
   elapsedMs: number;
