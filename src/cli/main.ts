@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** `progress-advantage <command> …`: one Node command line on the same core as the app. */
 
+import { terminalSafe } from './terminal';
+
 type CommandModule = { run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
@@ -25,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`unknown command '${name}'\n\n${usage()}\n`);
+    process.stderr.write(`unknown command '${terminalSafe(name)}'\n\n${usage()}\n`);
     return 2;
   }
   return (await command.load()).run(rest);
@@ -36,7 +38,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`error: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
     process.exitCode = 1;
   },
 );

@@ -30,9 +30,12 @@ const api = {
   ): Promise<ParseResult> {
     let lastProgress = 0;
     const pending: ParseResult = { trajectories: [], errors: [] };
+    // In slices: a JSON document's trajectories all arrive at once.
     const flush = () => {
-      if (!onBatch || (pending.trajectories.length === 0 && pending.errors.length === 0)) return;
-      void onBatch(transferable({ trajectories: pending.trajectories.splice(0), errors: pending.errors.splice(0) }));
+      if (!onBatch) return;
+      while (pending.trajectories.length > 0 || pending.errors.length > 0) {
+        void onBatch(transferable({ trajectories: pending.trajectories.splice(0, BATCH_TRAJECTORIES), errors: pending.errors.splice(0) }));
+      }
     };
     const rest = await parseTrajectoryStream(name, blob.stream(), {
       onProgress(bytesRead) {

@@ -5,7 +5,6 @@
  * The outputs (tables and JSON) are in eval-output.ts.
  */
 
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
@@ -24,7 +23,6 @@ import {
 } from '../../core/settings';
 import {
   evaluateRecords,
-  parseScoreJsonl,
   sweepAggregations,
   SWEEP_METRICS,
   type EvaluationOptions,
@@ -32,6 +30,8 @@ import {
   type SweepMetric,
 } from '../../core/scores';
 import { formatJson, reportJson, reportText, skippedLines, sweepJson, sweepText } from './eval-output';
+import { readScoreFile } from '../input';
+import { printErr, printOut } from '../terminal';
 
 /** The settings' defaults, choices and bounds (src/core/settings): the usage text and the checks below read them. */
 const DEFAULTS = DEFAULT_ANALYSIS_SETTINGS.evaluation;
@@ -178,23 +178,23 @@ export async function run(argv: string[]): Promise<number> {
     command = parseCommand(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`eval: ${err.message}\n\n${USAGE}\n`);
+    printErr(`eval: ${err.message}\n\n${USAGE}\n`);
     return 2;
   }
   if (command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    printOut(`${USAGE}\n`);
     return 0;
   }
   const { file, options, json, sweep } = command;
 
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    process.stderr.write(`eval: cannot read ${file}: ${(err as Error).message}\n`);
+  // Read line by line as a stream (a score file of any size); binary, non-UTF-8 or unreadable
+  // files are refused in the words `inspect` and `score` use (src/cli/input.ts).
+  const read = await readScoreFile(file);
+  if ('error' in read) {
+    printErr(`eval: error: ${read.error.message}\n`);
     return 1;
   }
-  const parsed = parseScoreJsonl(text, file);
+  const parsed = read.parse;
 
   let usable: number;
   let skipped: SkippedTrajectory[];
@@ -216,17 +216,17 @@ export async function run(argv: string[]): Promise<number> {
       parsed.lineCount === 0
         ? `${file} holds no trajectories (empty file)`
         : `no usable trajectory in ${file}: all ${skipped.length} skipped`;
-    process.stderr.write(skippedLines(file, skipped) + `eval: ${error}\n`);
-    if (json) process.stdout.write(formatJson({ error, n: 0, skipped }) + '\n');
+    printErr(skippedLines(file, skipped) + `eval: ${error}\n`);
+    if (json) printOut(formatJson({ error, n: 0, skipped }) + '\n');
     return 1;
   }
   if (skipped.length > 0) {
-    process.stderr.write(
+    printErr(
       json
         ? `eval: ${skipped.length} trajector${skipped.length === 1 ? 'y' : 'ies'} skipped (listed under "skipped")\n`
         : skippedLines(file, skipped) + `eval: ${skipped.length} trajector${skipped.length === 1 ? 'y' : 'ies'} skipped\n`,
     );
   }
-  process.stdout.write(output);
+  printOut(output);
   return 0;
 }

@@ -3,10 +3,11 @@
  * app and lists what they hold (format, ids, message and action-step counts, labels). Exit status 1
  * when any file, or any record of one, could not be read; the other files are still reported.
  */
-import { readFile } from 'node:fs/promises';
-import { parseTrajectoryBytes, type FileError } from '../../core/trajectory/ingest';
+import type { FileError, ParseResult } from '../../core/trajectory/ingest';
 import type { Trajectory } from '../../core/trajectory/types';
 import { appendAll, maxOf } from '../../core/arrays';
+import { readTrajectoryFile } from '../input';
+import { printErr, printOut } from '../terminal';
 
 const USAGE = `usage: progress-advantage inspect [--json] FILE…
 
@@ -60,25 +61,6 @@ export function inspectRow(file: string, index: number, t: Trajectory): InspectR
   };
 }
 
-const READ_FAILURES: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'is a directory, not a file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-};
-
-async function readTrajectoryFile(file: string): Promise<{ trajectories: Trajectory[]; errors: FileError[] }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = (code && READ_FAILURES[code]) ?? (error instanceof Error ? error.message : String(error));
-    return { trajectories: [], errors: [{ file, message: `${file}: cannot read the file: ${why}` }] };
-  }
-  return parseTrajectoryBytes(file, bytes);
-}
-
 function clip(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
 }
@@ -121,16 +103,16 @@ export async function run(argv: string[]): Promise<number> {
   for (const arg of argv) {
     if (!optionsDone && arg === '--') optionsDone = true;
     else if (!optionsDone && (arg === '-h' || arg === '--help')) {
-      process.stdout.write(`${USAGE}\n`);
+      printOut(`${USAGE}\n`);
       return 0;
     } else if (!optionsDone && arg === '--json') json = true;
     else if (!optionsDone && arg.startsWith('-') && arg !== '-') {
-      process.stderr.write(`inspect: unknown option '${arg}'\n\n${USAGE}\n`);
+      printErr(`inspect: unknown option '${arg}'\n\n${USAGE}\n`);
       return 2;
     } else files.push(arg);
   }
   if (files.length === 0) {
-    process.stderr.write(`inspect: no files given\n\n${USAGE}\n`);
+    printErr(`inspect: no files given\n\n${USAGE}\n`);
     return 2;
   }
 
@@ -139,32 +121,35 @@ export async function run(argv: string[]): Promise<number> {
   const tableErrors: string[] = [];
   const tableNotices: string[] = [];
   for (const file of files) {
-    const { trajectories, errors: problems } = await readTrajectoryFile(file);
+    // Trajectories become rows as they are read (JSON Lines in parts): a big file is never held whole.
+    let index = 0;
+    const problems: FileError[] = [];
+    const take = (part: ParseResult) => {
+      const rows = part.trajectories.map((t) => inspectRow(file, index++, t));
+      appendAll(problems, part.errors);
+      if (!json) appendAll(tableRows, rows);
+      else if (rows.length > 0) printOut(`${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    };
+    take(await readTrajectoryFile(file, take));
     // A notice: the record loaded without a label (core/trajectory/formats/labels.ts); it does not fail the run.
     const notices = problems.filter((e) => e.severity === 'notice');
     const errors = problems.filter((e) => e.severity !== 'notice');
     if (errors.length > 0) failed = true;
-    const rows = trajectories.map((t, index) => inspectRow(file, index, t));
     if (json) {
-      const lines = [
-        ...rows.map((r) => JSON.stringify(r)),
-        ...errors.map((e) => JSON.stringify({ file, error: e.message })),
-        ...notices.map((e) => JSON.stringify({ file, notice: e.message })),
-      ];
-      if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+      const lines = [...errors.map((e) => JSON.stringify({ file, error: e.message })), ...notices.map((e) => JSON.stringify({ file, notice: e.message }))];
+      if (lines.length > 0) printOut(`${lines.join('\n')}\n`);
     } else {
-      appendAll(tableRows, rows);
       appendAll(tableErrors, errors.map((e) => e.message));
       appendAll(tableNotices, notices.map((e) => e.message));
     }
   }
   if (!json) {
-    if (tableRows.length > 0) process.stdout.write(`${renderTable(tableRows)}\n`);
+    if (tableRows.length > 0) printOut(`${renderTable(tableRows)}\n`);
     const fileCount = `${files.length} file${files.length === 1 ? '' : 's'}`;
     const dropped = tableNotices.length > 0 ? `, ${tableNotices.length} label${tableNotices.length === 1 ? '' : 's'} dropped` : '';
-    process.stdout.write(`${tableRows.length} trajector${tableRows.length === 1 ? 'y' : 'ies'} in ${fileCount}${tableErrors.length > 0 ? `, ${tableErrors.length} error${tableErrors.length === 1 ? '' : 's'}` : ''}${dropped}\n`);
-    for (const message of tableErrors) process.stderr.write(`error: ${message}\n`);
-    for (const message of tableNotices) process.stderr.write(`notice: ${message}\n`);
+    printOut(`${tableRows.length} trajector${tableRows.length === 1 ? 'y' : 'ies'} in ${fileCount}${tableErrors.length > 0 ? `, ${tableErrors.length} error${tableErrors.length === 1 ? '' : 's'}` : ''}${dropped}\n`);
+    for (const message of tableErrors) printErr(`error: ${message}\n`);
+    for (const message of tableNotices) printErr(`notice: ${message}\n`);
   }
   return failed ? 1 : 0;
 }

@@ -5,10 +5,10 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { parseTrajectoryBytes } from '../../core/trajectory/ingest';
 import type { Trajectory } from '../../core/trajectory/types';
+import { readTrajectoryFile } from '../input';
+import { terminalSafe } from '../terminal';
 
 // ---------------------------------------------------------------------------------------------
 // Standard error: progress (left out with --quiet) and notices (always)
@@ -37,7 +37,7 @@ export class Reporter {
   /** A line that the next one overwrites (terminals only). */
   status(line: string): void {
     if (!this.live) return;
-    this.stream.write(`\r${line}\x1b[K`);
+    this.stream.write(`\r${terminalSafe(line)}\x1b[K`);
     this.statusShown = true;
   }
 
@@ -46,7 +46,7 @@ export class Reporter {
       this.stream.write('\r\x1b[K');
       this.statusShown = false;
     }
-    this.stream.write(text);
+    this.stream.write(terminalSafe(text));
   }
 }
 
@@ -59,27 +59,11 @@ export interface TrajectoryEntry {
   trajectory: Trajectory;
 }
 
-const READ_FAILURES: Record<string, string> = {
-  ENOENT: 'no such file',
-  EISDIR: 'is a directory, not a file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-};
-
 export async function readTrajectories(files: readonly string[], reporter: Reporter): Promise<{ entries: TrajectoryEntry[]; failed: boolean }> {
   const entries: TrajectoryEntry[] = [];
   let failed = false;
   for (const file of files) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(file);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      reporter.notice(`error: ${file}: cannot read the file: ${(code && READ_FAILURES[code]) ?? (error as Error).message}`);
-      failed = true;
-      continue;
-    }
-    const { trajectories, errors } = parseTrajectoryBytes(file, bytes);
+    const { trajectories, errors } = await readTrajectoryFile(file);
     for (const error of errors) reporter.notice(`error: ${error.message}`);
     if (errors.length > 0) failed = true;
     trajectories.forEach((trajectory, index) => entries.push({ file, index, trajectory }));
@@ -96,7 +80,7 @@ export interface LineSink {
   close(): Promise<void>;
 }
 
-function sinkOn(stream: Writable, closeStream: boolean): LineSink {
+function sinkOn(stream: Writable, closeStream: boolean, escape: (line: string) => string = (line) => line): LineSink {
   let streamError: Error | null = null;
   stream.on('error', (error) => {
     streamError = error;
@@ -104,7 +88,7 @@ function sinkOn(stream: Writable, closeStream: boolean): LineSink {
   return {
     async write(line) {
       if (streamError) throw streamError;
-      if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+      if (!stream.write(`${escape(line)}\n`)) await once(stream, 'drain');
     },
     async close() {
       if (streamError) throw streamError;
@@ -117,7 +101,8 @@ function sinkOn(stream: Writable, closeStream: boolean): LineSink {
 }
 
 export async function openSink(out: string | null): Promise<LineSink> {
-  if (out === null) return sinkOn(process.stdout, false);
+  // Standard output may be a terminal: control characters escaped (the JSON means the same).
+  if (out === null) return sinkOn(process.stdout, false, terminalSafe);
   const stream = createWriteStream(out);
   await once(stream, 'open');
   return sinkOn(stream, true);

@@ -32,6 +32,7 @@ import {
 } from '../../core/scoring';
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
 import { OutputIds, Reporter, openSink, readTrajectories, type LineSink, type TrajectoryEntry } from './score-io';
+import { printErr, printOut } from '../terminal';
 import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
 
 /** The dtypes the CPU engine offers (declared with the app's in src/core/settings). */
@@ -266,15 +267,15 @@ export async function run(argv: string[]): Promise<number> {
     command = parseCommand(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`score: ${err.message}\n\n${USAGE}\n`);
+    printErr(`score: ${err.message}\n\n${USAGE}\n`);
     return 2;
   }
   if (command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    printOut(`${USAGE}\n`);
     return 0;
   }
   if (command === 'list-presets') {
-    process.stdout.write(`${MODEL_PRESETS.map(describePreset).join('\n\n')}\n`);
+    printOut(`${MODEL_PRESETS.map(describePreset).join('\n\n')}\n`);
     return 0;
   }
 
@@ -291,7 +292,7 @@ export async function run(argv: string[]): Promise<number> {
     loaded = await loadModels(command, reporter);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`score: ${err.message}\n`);
+      printErr(`score: ${err.message}\n`);
       return 2;
     }
     if (!(err instanceof ModelLoadError)) throw err;

@@ -172,38 +172,54 @@ export function validateScoreRecord(
  * valid record becomes an error with its line number; a repeated id is an error on the later line.
  */
 export function parseScoreJsonl(text: string, fileName: string): ScoreJsonlParse {
-  const records: ParsedScoreRecord[] = [];
-  const errors: ScoreLineError[] = [];
-  const firstLineOfId = new Map<string, number>();
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  let lineCount = 0;
-  lines.forEach((content, index) => {
+  const reader = new ScoreJsonlReader(fileName);
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((content, index) => reader.line(content, index + 1));
+  return reader.result();
+}
+
+/** parseScoreJsonl a line at a time: a score file of any size can be streamed through it. */
+export class ScoreJsonlReader {
+  private readonly records: ParsedScoreRecord[] = [];
+  private readonly errors: ScoreLineError[] = [];
+  private readonly firstLineOfId = new Map<string, number>();
+  private lineCount = 0;
+
+  constructor(private readonly fileName: string) {}
+
+  /** One line of the file (1-based `line`), without its line break. */
+  line(content: string, line: number): void {
+    const { fileName } = this;
     if (content.trim() === '') return;
-    lineCount++;
-    const line = index + 1;
+    this.lineCount++;
     let value: unknown;
     try {
       value = JSON.parse(content);
     } catch (err) {
-      errors.push({ fileName, line, id: null, field: null, reason: `not valid JSON: ${(err as Error).message}` });
+      this.errors.push({ fileName, line, id: null, field: null, reason: `not valid JSON: ${(err as Error).message}` });
       return;
     }
     const rawId = typeof value === 'object' && value !== null && 'id' in value ? (value as { id: unknown }).id : undefined;
     const id = typeof rawId === 'string' && rawId !== '' ? rawId : null;
     const validation = validateScoreRecord(value);
     if (!validation.ok) {
-      errors.push({ fileName, line, id, field: validation.field, reason: validation.reason });
+      this.errors.push({ fileName, line, id, field: validation.field, reason: validation.reason });
       return;
     }
-    const firstLine = firstLineOfId.get(validation.record.id);
+    const firstLine = this.firstLineOfId.get(validation.record.id);
     if (firstLine !== undefined) {
-      errors.push({ fileName, line, id, field: 'id', reason: `duplicate id (first on line ${firstLine}); ids must be unique within a file` });
+      this.errors.push({ fileName, line, id, field: 'id', reason: `duplicate id (first on line ${firstLine}); ids must be unique within a file` });
       return;
     }
-    firstLineOfId.set(validation.record.id, line);
-    records.push({ line, record: validation.record });
-  });
-  return { records, errors, lineCount };
+    this.firstLineOfId.set(validation.record.id, line);
+    this.records.push({ line, record: validation.record });
+  }
+
+  result(): ScoreJsonlParse {
+    return { records: this.records, errors: this.errors, lineCount: this.lineCount };
+  }
 }
 
 const STEP_KEY_ORDER = ['message', 'agent', 'policy', 'reference', 'topkMean', 'entropy', 'tokenIds', 'tokens'] as const;

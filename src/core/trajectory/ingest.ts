@@ -13,6 +13,10 @@ import { findJsonSyntaxError } from './json-syntax';
 import { detectFormat, explainUnknownFormat } from './registry';
 import type { Trajectory } from './types';
 import { checkLoadedTrajectory } from './validate';
+import { appendAll } from '../arrays';
+import { binaryError, binaryReason, findInvalidUtf8, MAX_TEXT_CHARS, readTextStream, tooLargeError, type TextStreamOptions } from './text-input';
+
+export { findInvalidUtf8 } from './text-input';
 
 export interface FileError {
   file: string;
@@ -304,53 +308,6 @@ export function parseTrajectoryText(fileName: string, text: string): ParseResult
   return out;
 }
 
-/** Byte offset of the first invalid UTF-8 sequence, or -1 when all of `bytes` is valid UTF-8. */
-export function findInvalidUtf8(bytes: Uint8Array): number {
-  const n = bytes.length;
-  let i = 0;
-  while (i < n) {
-    const b = bytes[i];
-    if (b < 0x80) {
-      i += 1;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b === 0xe0) [need, lo] = [2, 0xa0];
-    else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) need = 2;
-    else if (b === 0xed) [need, hi] = [2, 0x9f]; // no UTF-16 surrogates
-    else if (b === 0xf0) [need, lo] = [3, 0x90];
-    else if (b >= 0xf1 && b <= 0xf3) need = 3;
-    else if (b === 0xf4) [need, hi] = [3, 0x8f];
-    else return i;
-    if (i + need >= n) return i; // truncated sequence
-    const second = bytes[i + 1];
-    if (second < lo || second > hi) return i;
-    for (let k = 2; k <= need; k++) {
-      const c = bytes[i + k];
-      if (c < 0x80 || c > 0xbf) return i;
-    }
-    i += need + 1;
-  }
-  return -1;
-}
-
-/** Why these bytes are not UTF-8 text, or undefined when they are. Checks the bytes from `baseOffset` on. */
-function binaryReason(bytes: Uint8Array, baseOffset = 0): string | undefined {
-  if (baseOffset === 0 && bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
-    return 'a UTF-16 byte-order mark';
-  }
-  const nul = bytes.indexOf(0);
-  if (nul !== -1) return `a NUL byte at byte ${baseOffset + nul}`;
-  return undefined;
-}
-
-function binaryError(fileName: string, reason: string): FileError {
-  return fileError(fileName, `binary file (${reason}): expected JSON or JSON Lines text in UTF-8`);
-}
-
 /** Reads a whole file's bytes: rejects empty and binary content, then reads the text. */
 export function parseTrajectoryBytes(fileName: string, bytes: Uint8Array): ParseResult {
   if (bytes.length === 0) return { trajectories: [], errors: [fileError(fileName, 'empty file')] };
@@ -360,29 +317,28 @@ export function parseTrajectoryBytes(fileName: string, bytes: Uint8Array): Parse
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { trajectories: [], errors: [binaryError(fileName, `invalid UTF-8 at byte ${Math.max(0, findInvalidUtf8(bytes))}`)] };
+    const invalidAt = findInvalidUtf8(bytes);
+    // Valid UTF-8 that still cannot be decoded is longer than a string can be.
+    return { trajectories: [], errors: [invalidAt === -1 ? tooLargeError(fileName) : binaryError(fileName, `invalid UTF-8 at byte ${invalidAt}`)] };
   }
   return parseTrajectoryText(fileName, text);
 }
 
-export interface StreamOptions {
-  /** Called after each chunk with the number of bytes read so far. */
-  onProgress?(bytesRead: number): void;
+export interface StreamOptions extends TextStreamOptions {
   /**
    * Receives JSON Lines results as they are parsed, instead of the final result holding them:
    * a caller that forwards them in batches never holds (or sends) one huge array.
    */
   onPartial?(part: ParseResult): void;
-  signal?: AbortSignal;
 }
 
 /**
- * Reads a file from a byte stream (`File.stream()` in the browser). JSON Lines are parsed as the
- * text arrives and never held whole; a single JSON document is held and parsed at the end.
+ * Reads a file from a byte stream (`File.stream()` in the browser, a file's read stream in the
+ * CLI). JSON Lines are parsed as the text arrives and never held whole, so their size is bounded
+ * only by memory for the trajectories; a single JSON document is held and parsed at the end, and
+ * one longer than a string can be is refused with a pointer to JSON Lines.
  */
 export async function parseTrajectoryStream(fileName: string, stream: ReadableStream<Uint8Array>, options: StreamOptions = {}): Promise<ParseResult> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   const jsonl = new JsonlStreamParser(fileName);
   const out: ParseResult = { trajectories: [], errors: [] };
   const collect = (part: ParseResult): void => {
@@ -390,61 +346,46 @@ export async function parseTrajectoryStream(fileName: string, stream: ReadableSt
       if (part.trajectories.length > 0 || part.errors.length > 0) options.onPartial(part);
       return;
     }
-    for (const t of part.trajectories) out.trajectories.push(t);
-    for (const e of part.errors) out.errors.push(e);
+    appendAll(out.trajectories, part.trajectories);
+    appendAll(out.errors, part.errors);
   };
   let layout = decideLayout(fileName, '');
   const held: string[] = [];
-  let bytesRead = 0;
-  const fail = async (error: FileError): Promise<ParseResult> => {
-    await reader.cancel().catch(() => undefined);
-    return { trajectories: [], errors: [error] };
-  };
-
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const { done, value } = await reader.read();
-    if (done) break;
-    const reason = binaryReason(value, bytesRead);
-    if (reason) return fail(binaryError(fileName, reason));
-    let text: string;
-    try {
-      text = decoder.decode(value, { stream: true });
-    } catch {
-      const at = findInvalidUtf8(value);
-      return fail(binaryError(fileName, `invalid UTF-8 at byte ${bytesRead + Math.max(0, at)}`));
-    }
-    bytesRead += value.length;
-    options.onProgress?.(bytesRead);
-    if (layout === 'jsonl') {
-      collect(jsonl.push(text));
-      continue;
-    }
-    held.push(text);
-    if (layout === 'undecided' && text.includes('\n')) {
-      const head = held.join('');
-      held.length = 0;
-      held.push(head);
-      layout = decideLayout(fileName, head);
+  let heldChars = 0;
+  const read = await readTextStream(
+    fileName,
+    stream,
+    (text) => {
       if (layout === 'jsonl') {
-        collect(jsonl.push(head));
-        held.length = 0;
+        collect(jsonl.push(text));
+        return true;
       }
-    }
-  }
-
-  let tail: string;
-  try {
-    tail = decoder.decode();
-  } catch {
-    return { trajectories: [], errors: [binaryError(fileName, `invalid UTF-8 at byte ${Math.max(0, bytesRead - 1)}`)] };
-  }
-  if (bytesRead === 0) return { trajectories: [], errors: [fileError(fileName, 'empty file')] };
+      held.push(text);
+      heldChars += text.length;
+      if (heldChars > MAX_TEXT_CHARS) return false;
+      if (layout === 'undecided' && text.includes('\n')) {
+        const head = held.join('');
+        held.length = 0;
+        held.push(head);
+        layout = decideLayout(fileName, head);
+        if (layout === 'jsonl') {
+          collect(jsonl.push(head));
+          held.length = 0;
+          heldChars = 0;
+        }
+      }
+      return true;
+    },
+    options,
+  );
+  if (read.error) return { trajectories: [], errors: [read.error] };
+  if (read.stopped) return { trajectories: [], errors: [tooLargeError(fileName)] };
+  if (read.bytesRead === 0) return { trajectories: [], errors: [fileError(fileName, 'empty file')] };
   if (layout === 'jsonl') {
-    collect(jsonl.push(tail));
     collect(jsonl.end());
     return out;
   }
-  held.push(tail);
-  return parseTrajectoryText(fileName, held.join(''));
+  // A JSON document's trajectories go the same way as JSON Lines' (a caller forwards them in batches).
+  collect(parseTrajectoryText(fileName, held.join('')));
+  return out;
 }
