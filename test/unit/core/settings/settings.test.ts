@@ -22,9 +22,10 @@ import {
   type AnalysisSettings,
   type FlatAnalysisSettings,
   type SettingKey,
+  DEFAULT_MODEL_SETTINGS,
 } from '../../../../src/core/settings';
 import { DEFAULT_EVALUATION_OPTIONS } from '../../../../src/core/scores/evaluate';
-import { PRESET_DTYPES } from '../../../../src/core/models';
+import { PRESET_DTYPES, findPreset } from '../../../../src/core/models';
 import { validateBundle, BundleError } from '../../../../src/core/bundle';
 import { SNIPPET_HASH_PREFIX, decodeSnippet, encodeSnippet, toBase64Url, type SnippetInput } from '../../../../src/core/snippet';
 import { decodeViewLink, encodeViewLink, viewLinkOf } from '../../../../src/state/permalink';
@@ -96,6 +97,22 @@ describe('the settings declaration', () => {
     expect(analysisSettingsSchema.parse({ evaluation: { k: 4 } }).evaluation).toEqual({ ...DEFAULT_ANALYSIS_SETTINGS.evaluation, k: 4 });
     expect(SETTING_KEYS).toEqual(Object.keys(flatAnalysisSettingsSchema.shape));
     expect(LINKED_SETTING_KEYS).toEqual(SETTING_KEYS.filter((k) => !(READER_PREFERENCES as readonly string[]).includes(k)));
+  });
+
+  it('renders a fresh profile’s pair — the demo pair — as it was trained (chat); every other pair defaults to plain (issue 14, item 12)', () => {
+    expect(DEFAULT_MODEL_SETTINGS.choice).toEqual({ kind: 'demo' });
+    expect(DEFAULT_MODEL_SETTINGS.render).toBe(findPreset('demo')!.render);
+    expect(DEFAULT_MODEL_SETTINGS.render).toBe('chat');
+    // Presets other than the demo name no rendering of their own: they score in plain mode, the README's default.
+    for (const id of ['smollm-135m', 'qwen2.5-0.5b']) {
+      expect(findPreset(id), id).toBeDefined();
+      expect(findPreset(id)!.render, id).toBeUndefined();
+    }
+  });
+
+  it('refuses an astronomical colour range or β in a view link, as bundles do (issue 14, item 12)', () => {
+    expect(decodeViewLink('#v=1&range=1e308')).toEqual({ kind: 'invalid', reason: `range: ${settingSchema('colourRange').safeParse(1e308).error!.issues[0].message}` });
+    expect(decodeViewLink('#v=1&beta=1e308')).toEqual({ kind: 'invalid', reason: `beta: ${settingSchema('beta').safeParse(1e308).error!.issues[0].message}` });
   });
 
   it('declares the shared vocabularies once', () => {
