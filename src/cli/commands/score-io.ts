@@ -63,8 +63,10 @@ export async function readTrajectories(files: readonly string[], reporter: Repor
   const entries: TrajectoryEntry[] = [];
   let failed = false;
   for (const file of files) {
-    const { trajectories, errors } = await readTrajectoryFile(file);
-    for (const error of errors) reporter.notice(`error: ${error.message}`);
+    const { trajectories, errors: problems } = await readTrajectoryFile(file);
+    // A dropped label (severity 'notice') is said but does not fail the run: its trajectory is scored.
+    const errors = problems.filter((e) => e.severity !== 'notice');
+    for (const problem of problems) reporter.notice(`${problem.severity === 'notice' ? 'notice' : 'error'}: ${problem.message}`);
     if (errors.length > 0) failed = true;
     trajectories.forEach((trajectory, index) => entries.push({ file, index, trajectory }));
     reporter.info(`${file}: ${trajectories.length} trajector${trajectories.length === 1 ? 'y' : 'ies'}${errors.length > 0 ? `, ${errors.length} error${errors.length === 1 ? '' : 's'}` : ''}`);
