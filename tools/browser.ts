@@ -1,5 +1,6 @@
 /** Debian Chromium driven by playwright-core, with the flags that give a (software) WebGPU adapter here. */
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -214,4 +215,74 @@ export async function traceMainThreadTasks(page: Page): Promise<{ stop(): Promis
 export function describeTasks(tasks: readonly MainThreadTask[], over = 50): string {
   const long = tasks.filter((task) => task.cpuMs >= over || task.wallMs >= over);
   return long.length === 0 ? 'none' : long.map((task) => `${Math.round(task.cpuMs)} ms CPU (${Math.round(task.wallMs)} ms wall)`).join(', ');
+}
+
+export interface ChromiumProcess {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  pageErrors: string[];
+  /** Kills Chromium and every process it started with SIGKILL (a crash: nothing is flushed or closed), and waits until they are gone. */
+  kill(): Promise<void>;
+  /** Closes the browser normally. */
+  close(): Promise<void>;
+}
+
+/**
+ * Chromium started as its own process group on a given profile (not through playwright's launcher),
+ * driven over the DevTools protocol, so that a test can kill it as a crash would and start it
+ * again on the same profile.
+ */
+export async function launchChromiumProcess(profileDir: string): Promise<ChromiumProcess> {
+  const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, `--user-data-dir=${profileDir}`, '--remote-debugging-port=0', '--window-size=1280,800', 'about:blank'], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`Chromium printed no DevTools endpoint in 30 s: ${text}`)), 30_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Chromium exited (${code}) before it listened: ${text}`));
+    });
+  });
+  const browser = await chromium.connectOverCDP(endpoint);
+  const context = browser.contexts()[0];
+  const page = context.pages()[0] ?? (await context.newPage());
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console.error: ${m.text()}`);
+  });
+  const killGroup = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  return {
+    browser,
+    context,
+    page,
+    pageErrors,
+    async kill() {
+      killGroup();
+      await exited;
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      killGroup();
+      await exited;
+    },
+  };
 }

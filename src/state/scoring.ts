@@ -18,7 +18,7 @@ import { lookupCachedScores } from './persistence/score-cache';
 import { keysLeftInJob, type JobRecord } from './persistence/data-records';
 import { pairDescriptionOf, recordWithProvenance, type PairModels } from './model-pair';
 import { canLoadChoice, injectedFailureFromUrl, sourcesFor, type ModelChoice } from './model-sources';
-import { UpdateBatcher } from './update-batcher';
+import { JobArrivals, type JobArrival as JobArrivalOf } from './update-batcher';
 
 export { DEMO_PAIR, canLoadChoice, type FolderPick, type ModelChoice } from './model-sources';
 
@@ -272,16 +272,23 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
     }
     // Results, progress and errors are applied in batches (state/update-batcher.ts): one store update per
     // result made a big job quadratic and left the session writer no time to save anything until the end.
-    const arrivals = new UpdateBatcher<JobArrival>((batch) => useScoringStore.setState((s) => (s.job?.id === id ? jobPatchOf(s, batch, (r) => named(r, loadedPair, render), cacheKeyOf) : s)));
-    const outcome = await worker
-      .score(id, misses, render, {
-        onProgress: (progress: JobProgress) => arrivals.add({ progress }),
+    const arrivals = new JobArrivals<ScoredTrajectory, JobProgress>(misses.length, (batch) =>
+      useScoringStore.setState((s) => (s.job?.id === id ? jobPatchOf(s, batch, (r) => named(r, loadedPair, render), cacheKeyOf) : s)),
+    );
+    let outcome: { cancelled: boolean };
+    try {
+      outcome = await worker.score(id, misses, render, {
+        onProgress: (progress: JobProgress) => arrivals.progress(progress),
         // A result of a job that is no longer current (the session was cleared meanwhile) is dropped.
-        onResult: (result: ScoredTrajectory) => arrivals.add({ result }),
-        onError: (key: string, message: string) => arrivals.add({ error: { key, message } }),
+        onResult: (result: ScoredTrajectory) => arrivals.result(result),
+        onError: (key: string, message: string) => arrivals.error(key, message),
         onFallback: (status: PairStatus) => useScoringStore.setState({ pairStatus: status }),
-      })
-      .finally(() => arrivals.flush());
+      });
+    } finally {
+      arrivals.flush();
+    }
+    // The job's end can overtake its last results: the job is over (and its saved record goes) once they are in.
+    if (!outcome.cancelled) await arrivals.settled();
     // Finished or cancelled by the user: nothing to resume.
     useScoringStore.setState((s) => (s.job?.id === id ? { job: { ...s.job, running: false, cancelled: outcome.cancelled }, pendingJob: null } : s));
   } catch (error) {
@@ -297,7 +304,7 @@ function named(result: ScoredTrajectory, pair: LoadedPair, render: RenderMode): 
   return { ...result, record: recordWithProvenance(result.record, pairDescriptionOf(pair.models, pair.dtype, render, engines)) };
 }
 
-type JobArrival = { progress: JobProgress } | { result: ScoredTrajectory } | { error: { key: string; message: string } };
+type JobArrival = JobArrivalOf<ScoredTrajectory, JobProgress>;
 
 /** One store patch for a batch of a job's arrivals, in the order they came. */
 function jobPatchOf(s: ScoringState, batch: readonly JobArrival[], name: (result: ScoredTrajectory) => ScoredTrajectory, cacheKeyOf: ReadonlyMap<string, string>): Partial<ScoringState> {

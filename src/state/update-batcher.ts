@@ -79,3 +79,59 @@ export class UpdateBatcher<T> {
     this.delayMs = Math.min(this.maxIntervalMs, Math.max(this.minIntervalMs, wait));
   }
 }
+
+export type JobArrival<Result, Progress> = { progress: Progress } | { result: Result } | { error: { key: string; message: string } };
+
+/**
+ * A scoring job's arrivals from the worker, batched. The worker's results and progress come on
+ * another channel than the job's end, so the end can overtake the last of them: `settled` waits
+ * until every trajectory of the job has its result or error and the progress says so.
+ */
+export class JobArrivals<Result, Progress extends { trajectoriesDone: number }> {
+  private readonly batcher: UpdateBatcher<JobArrival<Result, Progress>>;
+  private finished = 0;
+  private progressDone = 0;
+  private complete!: () => void;
+  private readonly allArrived = new Promise<void>((resolve) => (this.complete = resolve));
+
+  constructor(
+    private readonly total: number,
+    apply: (batch: JobArrival<Result, Progress>[]) => void,
+    options?: UpdateBatcherOptions,
+  ) {
+    this.batcher = new UpdateBatcher(apply, options);
+  }
+
+  progress(progress: Progress): void {
+    this.progressDone = progress.trajectoriesDone;
+    this.add({ progress });
+  }
+
+  result(result: Result): void {
+    this.finished++;
+    this.add({ result });
+  }
+
+  error(key: string, message: string): void {
+    this.finished++;
+    this.add({ error: { key, message } });
+  }
+
+  /** Resolves once everything of a finished job has arrived, or after `timeoutMs` (a lost message must not hold the job open); then applies it. */
+  async settled(timeoutMs = 5000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.allArrived, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+    this.batcher.flush();
+  }
+
+  /** Applies what has arrived (the job was cancelled or failed: no more is awaited). */
+  flush(): void {
+    this.batcher.flush();
+  }
+
+  private add(arrival: JobArrival<Result, Progress>): void {
+    this.batcher.add(arrival);
+    if (this.finished >= this.total && this.progressDone >= this.total) this.complete();
+  }
+}

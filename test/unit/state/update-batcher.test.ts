@@ -1,10 +1,12 @@
 /**
  * The batcher that applies a scoring job's arrivals: items are applied together, in order, after
  * a wait; the wait grows with what the last update cost (so that applying takes at most its share
- * of the page's time), within its bounds; flush applies at once, discard drops.
+ * of the page's time), within its bounds; flush applies at once, discard drops. A job's arrivals
+ * are settled only once every trajectory has its result or error and the progress says so.
  */
 import { describe, expect, it } from 'vitest';
-import { UpdateBatcher } from '../../../src/state/update-batcher';
+import { appendAll } from '../../../src/core/arrays';
+import { JobArrivals, UpdateBatcher, type JobArrival } from '../../../src/state/update-batcher';
 
 /** A manual clock and timer queue. */
 function fakeTimers() {
@@ -92,5 +94,40 @@ describe('UpdateBatcher', () => {
     batcher.discard();
     clock.advance(5000);
     expect(applied).toHaveLength(1);
+  });
+});
+
+describe('JobArrivals', () => {
+  type Arrival = JobArrival<string, { trajectoriesDone: number }>;
+  const flushed = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  it('settles only when every trajectory has arrived and the progress has caught up, then applies everything', async () => {
+    const applied: Arrival[] = [];
+    const arrivals = new JobArrivals<string, { trajectoriesDone: number }>(3, (batch) => appendAll(applied, batch), { minIntervalMs: 60_000 });
+    arrivals.result('a');
+    arrivals.progress({ trajectoriesDone: 1 });
+    arrivals.error('b', 'too long');
+    arrivals.progress({ trajectoriesDone: 2 });
+    let settled = false;
+    const settling = arrivals.settled(60_000).then(() => (settled = true));
+    await flushed();
+    expect(settled).toBe(false);
+    // The last result came after the job's end: not settled until the progress has it too.
+    arrivals.result('c');
+    await flushed();
+    expect(settled).toBe(false);
+    arrivals.progress({ trajectoriesDone: 3 });
+    await settling;
+    expect(applied).toEqual([{ result: 'a' }, { progress: { trajectoriesDone: 1 } }, { error: { key: 'b', message: 'too long' } }, { progress: { trajectoriesDone: 2 } }, { result: 'c' }, { progress: { trajectoriesDone: 3 } }]);
+  });
+
+  it('gives up waiting after its timeout (a lost message does not hold the job open) and applies what came', async () => {
+    const applied: Arrival[] = [];
+    const arrivals = new JobArrivals<string, { trajectoriesDone: number }>(2, (batch) => appendAll(applied, batch), { minIntervalMs: 60_000 });
+    arrivals.result('a');
+    const started = Date.now();
+    await arrivals.settled(50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(applied).toEqual([{ result: 'a' }]);
   });
 });
