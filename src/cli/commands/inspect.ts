@@ -7,7 +7,7 @@ import type { FileError, ParseResult } from '../../core/trajectory/ingest';
 import type { Trajectory } from '../../core/trajectory/types';
 import { appendAll, maxOf } from '../../core/arrays';
 import { readTrajectoryFile } from '../input';
-import { printErr, printOut } from '../terminal';
+import { printErr, printOut, terminalSafe } from '../terminal';
 
 const USAGE = `usage: progress-advantage inspect [--json] FILE…
 
@@ -74,18 +74,19 @@ function formatReward(reward: number | null): string {
 function renderTable(rows: InspectRow[]): string {
   const header = ['FILE', '#', 'FORMAT', 'ID', 'TASK', 'MSGS', 'STEPS', 'REWARD', 'SUCCESS', 'MISTAKE@', 'MISTAKE AGENT'];
   const rightAligned = new Set([1, 5, 6, 7, 9]);
+  // Escaped before widths are measured: a control character in an id keeps the columns aligned.
   const cells = rows.map((r) => [
-    r.file,
+    terminalSafe(r.file),
     String(r.index),
     r.format,
-    clip(r.id, 38),
-    clip(r.taskId ?? '-', 24),
+    clip(terminalSafe(r.id), 38),
+    clip(terminalSafe(r.taskId ?? '-'), 24),
     String(r.messages),
     String(r.actionSteps.length),
     formatReward(r.reward),
     r.success === null ? '-' : r.success ? 'yes' : 'no',
     r.mistakeStep === null ? '-' : String(r.mistakeStep),
-    r.mistakeAgent ?? '-',
+    terminalSafe(r.mistakeAgent ?? '-'),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, maxOf(cells.map((row) => row[c].length))));
   const line = (row: string[]): string =>
