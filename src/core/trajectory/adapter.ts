@@ -33,6 +33,11 @@ export interface ParseContext {
    * without it and the file gets a notice. `index` as for `skipRecord`, undefined for a single record.
    */
   dropLabel(error: FormatError, index?: number): void;
+  /**
+   * Set when the value nests deeper than json-depth.ts allows: the error for a record that does
+   * (multi-record readers refuse it through `skipRecord` before reading it), or null.
+   */
+  tooDeep?(record: unknown): FormatError | null;
 }
 
 export interface FormatAdapter {

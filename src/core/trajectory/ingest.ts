@@ -9,6 +9,8 @@
  */
 import type { ParseContext } from './adapter';
 import { FormatError } from './formats/shape';
+import { DepthCheck } from './json-depth';
+import { InvalidJsonText, parseJsonText } from './json-nonfinite';
 import { findJsonSyntaxError } from './json-syntax';
 import { detectFormat, explainUnknownFormat } from './registry';
 import type { Trajectory } from './types';
@@ -66,9 +68,9 @@ function labelNotice(file: string, text: string, where: { line?: number; record?
   return { ...fileError(file, `${text}; the trajectory is loaded without this label`, where), severity: 'notice' };
 }
 
-/** The error for text that JSON.parse rejected; the place and wording are ours, not the engine's. */
+/** The error for text that parseJsonText rejected; the place and wording are ours, not the engine's. */
 function jsonSyntaxError(file: string, text: string, engineError: unknown, lineOffset = 0, record?: number): FileError {
-  const syntax = findJsonSyntaxError(text);
+  const syntax = engineError instanceof InvalidJsonText ? engineError.syntax : findJsonSyntaxError(text, { onNonFinite: () => undefined });
   if (!syntax) {
     // Our scanner accepts what the engine refused: an engine limit (e.g. a string too long to build).
     const reason = engineError instanceof Error ? engineError.message : String(engineError);
@@ -109,9 +111,12 @@ function readValue(
   // Dropped labels are reported only for records that loaded (a record refused later says why itself).
   const droppedLabels: { index?: number; error: FormatError }[] = [];
   const skipped = new Set<number>();
+  // Nesting past MAX_JSON_DEPTH refuses the records that hold it, or else the value (json-depth.ts).
+  const depth = DepthCheck.of(value);
   const ctx: ParseContext = {
     fileName,
     recordIndex: where.record,
+    tooDeep: depth ? (record) => depth.recordProblem(record) : undefined,
     skipRecord(index, error) {
       skipped.add(index);
       out.errors.push(fileError(fileName, `${adapter.name}: ${error.message}`, { line: where.line, record: where.record ?? index }));
@@ -126,6 +131,11 @@ function readValue(
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
     out.errors.push(fileError(fileName, `${adapter.name}: ${error.message}`, where));
+    return;
+  }
+  const tooDeep = depth?.remainingProblem();
+  if (tooDeep) {
+    out.errors.push(fileError(fileName, `${adapter.name}: ${tooDeep.message}`, where));
     return;
   }
   for (const { index, error } of droppedLabels) {
@@ -207,7 +217,7 @@ export class JsonlStreamParser {
     const record = this.recordCount++;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = parseJsonText(line);
     } catch (error) {
       out.errors.push(jsonSyntaxError(this.fileName, line, error, this.lineNumber - 1, record));
       return;
@@ -237,7 +247,7 @@ function leadingLines(text: string, count: number): { lines: string[]; rest: num
 function isStandaloneRecord(line: string): boolean {
   if (!(line.startsWith('{') || line.startsWith('['))) return false;
   try {
-    const value: unknown = JSON.parse(line);
+    const value: unknown = parseJsonText(line);
     return typeof value === 'object' && value !== null;
   } catch {
     return false;
@@ -291,7 +301,7 @@ export function parseTrajectoryText(fileName: string, text: string): ParseResult
   if (body.trim() === '') return { trajectories: [], errors: [fileError(fileName, body === '' ? 'empty file' : 'empty file (only white space)')] };
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = parseJsonText(body);
   } catch (error) {
     if (isJsonLinesName(fileName) || looksLikeJsonLines(body)) return readJsonLines(fileName, body);
     return { trajectories: [], errors: [jsonSyntaxError(fileName, body, error)] };

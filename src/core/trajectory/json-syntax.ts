@@ -4,6 +4,8 @@
  * Firefox says `line 1 column 6`), so after a failed parse this strict RFC 8259 scanner finds the
  * first offending character and says what was expected, the same in every engine.
  * It is iterative (an explicit container stack), so deeply nested input cannot overflow the call stack.
+ * With `ScanOptions.onNonFinite` it also accepts the `NaN`, `Infinity` and `-Infinity` that Python's
+ * json module writes where a value may stand (json-nonfinite.ts reads such text).
  */
 
 export interface JsonSyntaxError {
@@ -15,6 +17,16 @@ export interface JsonSyntaxError {
   column: number;
   /** What went wrong, e.g. `unexpected character ']': expected a value`. */
   message: string;
+}
+
+/** The literals outside RFC 8259 that Python's json module writes for non-finite floats. */
+export type NonFiniteLiteral = 'NaN' | 'Infinity' | '-Infinity';
+
+export interface ScanOptions {
+  /** Accept the non-finite literals where a value may stand; called with each one's offset. */
+  onNonFinite?(offset: number, literal: NonFiniteLiteral): void;
+  /** Called with the offsets of each number token (start inclusive, end exclusive). */
+  onNumber?(start: number, end: number): void;
 }
 
 /**
@@ -124,8 +136,21 @@ function scanLiteral(text: string, start: number, literal: string): number {
 
 const VALUE = 'a value (object, array, string, number, true, false or null)';
 
+/** A non-finite literal at `pos` when the options accept them, else null. */
+function scanNonFinite(text: string, pos: number, options: ScanOptions): number | null {
+  if (!options.onNonFinite) return null;
+  const code = text.charCodeAt(pos);
+  const literal: NonFiniteLiteral | null = code === 0x4e ? 'NaN' : code === 0x49 ? 'Infinity' : code === 0x2d && text.charCodeAt(pos + 1) === 0x49 ? '-Infinity' : null;
+  if (literal === null) return null;
+  const end = scanLiteral(text, pos, literal);
+  options.onNonFinite(pos, literal);
+  return end;
+}
+
 /** Scans one value's first token; returns the new position and the mode that follows. */
-function scanValueStart(text: string, pos: number, stack: number[]): { pos: number; next: Expect } {
+function scanValueStart(text: string, pos: number, stack: number[], options: ScanOptions): { pos: number; next: Expect } {
+  const nonFinite = scanNonFinite(text, pos, options);
+  if (nonFinite !== null) return { pos: nonFinite, next: 'after-value' };
   const code = text.charCodeAt(pos);
   switch (code) {
     case 0x7b: // {
@@ -151,13 +176,17 @@ function scanValueStart(text: string, pos: number, stack: number[]): { pos: numb
     case 0x6e:
       return { pos: scanLiteral(text, pos, 'null'), next: 'after-value' };
     default:
-      if (code === 0x2d || isDigit(code)) return { pos: scanNumber(text, pos), next: 'after-value' };
+      if (code === 0x2d || isDigit(code)) {
+        const end = scanNumber(text, pos);
+        options.onNumber?.(pos, end);
+        return { pos: end, next: 'after-value' };
+      }
       if (code === 0x27) throw unexpected(text, pos, `${VALUE}; strings take double quotes`);
       throw unexpected(text, pos, VALUE);
   }
 }
 
-function scan(text: string): void {
+function scan(text: string, options: ScanOptions): void {
   const stack: number[] = []; // expected closer of each open container
   let pos = 0;
   let mode: Expect = 'value';
@@ -167,7 +196,7 @@ function scan(text: string): void {
     switch (mode) {
       case 'value': {
         if (pos >= text.length) throw unexpected(text, pos, VALUE);
-        ({ pos, next: mode } = scanValueStart(text, pos, stack));
+        ({ pos, next: mode } = scanValueStart(text, pos, stack, options));
         break;
       }
       case 'first-key':
@@ -240,12 +269,13 @@ function lineColumnText(text: string, offset: number): string {
 }
 
 /**
- * The first syntax error in `text`, or null when it is valid JSON. An error at the end of input is
- * placed just after the last non-white-space character, where the reader will look for it.
+ * The first syntax error in `text`, or null when it is valid JSON (with `options.onNonFinite`: JSON
+ * that may hold the non-finite literals). An error at the end of input is placed just after the last
+ * non-white-space character, where the reader will look for it.
  */
-export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
+export function findJsonSyntaxError(text: string, options: ScanOptions = {}): JsonSyntaxError | null {
   try {
-    scan(text);
+    scan(text, options);
     return null;
   } catch (error) {
     if (!(error instanceof SyntaxFault)) throw error;

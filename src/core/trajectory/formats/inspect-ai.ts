@@ -91,11 +91,15 @@ function readLogprobs(value: unknown, path: string): TokenLogprob[] {
   });
 }
 
-/** Log-probs are numbers; JSON has no -Infinity, so a missing probability may appear as null. */
+/**
+ * Log-probs are numbers. A probability of 0 is -Infinity, which Python's json writes as the literal
+ * `-Infinity` (json-nonfinite.ts reads it) and strict JSON writers as null. NaN and +Infinity are no
+ * log-probability: the sample is refused with this path rather than scored with them.
+ */
 function requireFiniteOrNegInf(value: unknown, path: string): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'number' && (Number.isFinite(value) || value === Number.NEGATIVE_INFINITY)) return value;
   if (value === null) return Number.NEGATIVE_INFINITY;
-  throw FormatError.at(path, 'a log-probability (a number)', value);
+  throw FormatError.at(path, 'a log-probability (a finite number, -Infinity or null)', value);
 }
 
 /** Labels from the first score: 1 / 'C' / true → success; numeric values are also the reward (a non-finite one is dropped with a notice). */

@@ -10,6 +10,7 @@ import {
   requireString,
   type JsonObject,
 } from './shape';
+import { findTooDeep, MAX_JSON_DEPTH, nestsDeeperThan, requireJsonTextDepth, tooDeepError } from '../json-depth';
 
 /** Every role spelling the supported formats use, and the normalised role it stands for. */
 const ROLE_ALIASES: Readonly<Record<string, Role>> = {
@@ -70,20 +71,28 @@ export function textFromContent(content: unknown, path: string): string {
   throw FormatError.at(path, 'a string, null or an array of content parts', content);
 }
 
-/** Tool-call arguments as an object, keeping the source string when the source wrote one. */
-export function parseToolArguments(raw: unknown): Pick<ToolCall, 'arguments' | 'rawArguments'> {
+/**
+ * Tool-call arguments (at `path`) as an object, keeping the source string when the source wrote one.
+ * An argument string's JSON may nest as deeply as a file's (json-depth.ts), no deeper.
+ */
+export function parseToolArguments(raw: unknown, path: string): Pick<ToolCall, 'arguments' | 'rawArguments'> {
   if (raw === undefined || raw === null) return { arguments: {} };
   if (isObject(raw)) return { arguments: raw };
   if (typeof raw === 'string') {
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(raw);
-      if (isObject(parsed)) return { arguments: parsed, rawArguments: raw };
+      parsed = JSON.parse(raw);
     } catch {
       // Not JSON: models do emit broken argument strings; keep the text so nothing is lost.
+      return { arguments: {}, rawArguments: raw };
     }
-    return { arguments: {}, rawArguments: raw };
+    if (!isObject(parsed)) return { arguments: {}, rawArguments: raw };
+    requireJsonTextDepth(parsed, path);
+    return { arguments: parsed, rawArguments: raw };
   }
-  // Arrays, numbers: not an arguments object, but keep them visible.
+  // Arrays, numbers: not an arguments object, but keep them visible (an array nesting past the
+  // bound is part of a value the ingestion refuses as a whole: it is never stringified).
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) throw tooDeepError(path, findTooDeep(raw)!);
   return { arguments: {}, rawArguments: JSON.stringify(raw) };
 }
 
@@ -98,11 +107,13 @@ export function readToolCall(value: unknown, path: string): ToolCall {
   const id = optionalId(call.id, pathJoin(path, 'id'));
   let name: string;
   let rawArguments: unknown;
+  let argumentsPath = pathJoin(path, 'arguments');
   if ('function' in call) {
     const fnPath = pathJoin(path, 'function');
     if (isObject(call.function)) {
       name = requireString(call.function.name, pathJoin(fnPath, 'name'), 'the function name (a string)');
       rawArguments = call.function.arguments;
+      argumentsPath = pathJoin(fnPath, 'arguments');
     } else if (typeof call.function === 'string') {
       name = call.function;
       rawArguments = call.arguments;
@@ -113,7 +124,7 @@ export function readToolCall(value: unknown, path: string): ToolCall {
     name = requireString(call.name, pathJoin(path, 'name'), 'the tool name (a string), or a nested function {name, arguments}');
     rawArguments = call.arguments;
   }
-  const toolCall: ToolCall = { name, ...parseToolArguments(rawArguments) };
+  const toolCall: ToolCall = { name, ...parseToolArguments(rawArguments, argumentsPath) };
   if (id !== undefined) toolCall.id = id;
   const requestor = optionalString(call.requestor, pathJoin(path, 'requestor'));
   if (requestor !== undefined) toolCall.requestor = requestor;
@@ -141,7 +152,7 @@ export function readChatMessage(value: unknown, path: string): Message {
     const fcPath = pathJoin(path, 'function_call');
     toolCalls.push({
       name: requireString(raw.function_call.name, pathJoin(fcPath, 'name'), 'the function name (a string)'),
-      ...parseToolArguments(raw.function_call.arguments),
+      ...parseToolArguments(raw.function_call.arguments, pathJoin(fcPath, 'arguments')),
     });
   } else if (raw.function_call !== undefined && raw.function_call !== null) {
     throw FormatError.at(pathJoin(path, 'function_call'), 'an object {name, arguments} or null', raw.function_call);

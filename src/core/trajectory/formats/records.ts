@@ -3,7 +3,7 @@ import type { Mismatch, ParseContext } from '../adapter';
 import { normaliseRole, KNOWN_ROLES } from './messages';
 import { describeValue, FormatError, isObject, pathJoin } from './shape';
 
-/** Reads every item; an item that throws a FormatError is reported through `ctx.skipRecord` and left out. */
+/** Reads every item; an item that nests too deeply or throws a FormatError is reported through `ctx.skipRecord` and left out. */
 export function readEach<T>(
   items: readonly unknown[],
   basePath: string,
@@ -12,6 +12,11 @@ export function readEach<T>(
 ): T[] {
   const out: T[] = [];
   items.forEach((item, index) => {
+    const tooDeep = ctx.tooDeep?.(item);
+    if (tooDeep) {
+      ctx.skipRecord(index, tooDeep);
+      return;
+    }
     try {
       out.push(read(item, pathJoin(basePath, index), index));
     } catch (error) {

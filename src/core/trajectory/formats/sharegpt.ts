@@ -9,6 +9,7 @@ import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Message, Role, ToolCall, Trajectory } from '../types';
 import { labelDropper, recordLabels } from './labels';
 import { assistantSteps, normaliseRole, parseToolArguments, textFromContent } from './messages';
+import { requireJsonTextDepth } from '../json-depth';
 import { defaultId, readEach } from './records';
 import {
   describeValue,
@@ -61,8 +62,8 @@ function explain(value: unknown): Mismatch | null {
   return explainRecord(value, '', 0);
 }
 
-/** A `function_call` turn's value: `{name, arguments}` or a list of them; anything else stays text. */
-function toolCallsOfValue(text: string): ToolCall[] | undefined {
+/** A `function_call` turn's value (at `path`): `{name, arguments}` or a list of them; anything else stays text. */
+function toolCallsOfValue(text: string, path: string): ToolCall[] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -71,9 +72,10 @@ function toolCallsOfValue(text: string): ToolCall[] | undefined {
   }
   const items = Array.isArray(parsed) ? parsed : [parsed];
   if (items.length === 0 || !items.every((c) => isObject(c) && typeof c.name === 'string')) return undefined;
-  return items.map((c) => {
+  requireJsonTextDepth(parsed, path);
+  return items.map((c, i) => {
     const call = c as { name: string; arguments?: unknown };
-    return { name: call.name, ...parseToolArguments(call.arguments) };
+    return { name: call.name, ...parseToolArguments(call.arguments, `${path}, inside the string at ${Array.isArray(parsed) ? `[${i}].` : ''}arguments`) };
   });
 }
 
@@ -89,7 +91,7 @@ function readTurn(value: unknown, path: string): Message {
   const content = textFromContent(turn[contentKey], pathJoin(path, contentKey));
   const kind = sourceRole.toLowerCase();
   if (kind === 'function_call' || kind === 'tool_call') {
-    const toolCalls = toolCallsOfValue(content);
+    const toolCalls = toolCallsOfValue(content, pathJoin(path, contentKey));
     if (toolCalls) return { role, sourceRole, content: '', toolCalls };
   }
   return { role, sourceRole, content };

@@ -96,13 +96,13 @@ describe('shared message reading', () => {
   });
 
   it('parses argument strings to objects and keeps strings that are not JSON objects', () => {
-    expect(parseToolArguments('{"a": 1}')).toEqual({ arguments: { a: 1 }, rawArguments: '{"a": 1}' });
-    expect(parseToolArguments({ a: 1 })).toEqual({ arguments: { a: 1 } });
-    expect(parseToolArguments('[1, 2]')).toEqual({ arguments: {}, rawArguments: '[1, 2]' });
-    expect(parseToolArguments('')).toEqual({ arguments: {}, rawArguments: '' });
-    expect(parseToolArguments('{broken')).toEqual({ arguments: {}, rawArguments: '{broken' });
-    expect(parseToolArguments(null)).toEqual({ arguments: {} });
-    expect(parseToolArguments([1])).toEqual({ arguments: {}, rawArguments: '[1]' });
+    expect(parseToolArguments('{"a": 1}', 'arguments')).toEqual({ arguments: { a: 1 }, rawArguments: '{"a": 1}' });
+    expect(parseToolArguments({ a: 1 }, 'arguments')).toEqual({ arguments: { a: 1 } });
+    expect(parseToolArguments('[1, 2]', 'arguments')).toEqual({ arguments: {}, rawArguments: '[1, 2]' });
+    expect(parseToolArguments('', 'arguments')).toEqual({ arguments: {}, rawArguments: '' });
+    expect(parseToolArguments('{broken', 'arguments')).toEqual({ arguments: {}, rawArguments: '{broken' });
+    expect(parseToolArguments(null, 'arguments')).toEqual({ arguments: {} });
+    expect(parseToolArguments([1], 'arguments')).toEqual({ arguments: {}, rawArguments: '[1]' });
   });
 
   it('reads the three tool-call shapes', () => {
