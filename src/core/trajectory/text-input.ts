@@ -66,7 +66,7 @@ export function binaryError(fileName: string, reason: string): InputError {
 export function tooLargeError(fileName: string): InputError {
   return {
     file: fileName,
-    message: `${fileName}: too large to read as one JSON document (over ${Math.floor(MAX_TEXT_CHARS / 2 ** 20)} MiB of text): write it as JSON Lines, one trajectory per line, which are read at any size`,
+    message: `${fileName}: too large to read as one JSON document (over ${Math.round(MAX_TEXT_CHARS / 2 ** 20)} MiB of text, the most a string can hold): write it as JSON Lines, one trajectory per line, which are read at any size`,
   };
 }
 
