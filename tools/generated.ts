@@ -58,3 +58,19 @@ export function longScoreRecord(tokens: number, fields: { id: string; taskId?: s
   });
   return { id: fields.id, ...(fields.taskId ? { taskId: fields.taskId } : {}), reward: 0, steps };
 }
+
+/** Trajectory `n` of a file of many small ones (about 110 bytes of JSON): a user request and the answer. */
+export function smallTrajectory(n: number): object {
+  return { id: `t${n}`, reward: n % 2, messages: [{ role: 'user', content: `q ${n}` }, { role: 'assistant', content: `a ${n % 1000}` }] };
+}
+
+/** Writes one JSON array of `count` small trajectories to `path` (150,000 make 17 MB). */
+export async function writeSmallTrajectoriesArray(path: string, count: number): Promise<void> {
+  const out = createWriteStream(path);
+  for (let n = 0; n < count; n++) {
+    const item = `${n === 0 ? '[' : ','}${JSON.stringify(smallTrajectory(n))}${n === count - 1 ? ']\n' : ''}`;
+    if (!out.write(item)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
