@@ -127,6 +127,7 @@ export function keysLeftInJob(job: JobRecord, results: Readonly<Record<string, u
   return job.keys.filter((k) => k in trajectories && !(k in results) && !failed.has(k));
 }
 
+/** What a visit would find in the database: files, their trajectories, and those with a score. */
 export interface KeptCounts {
   files: number;
   trajectories: number;
@@ -138,4 +139,26 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 /** One sentence a person reads after a storage error: what the next visit will find. */
 export function keptSummary(kept: KeptCounts): string {
   return `Kept in this browser: ${plural(kept.files, 'file', 'files')}, ${plural(kept.trajectories, 'trajectory', 'trajectories')}, ${plural(kept.scores, 'scored trajectory', 'scored trajectories')}.`;
+}
+
+/** A write the browser refused: a full quota (saving goes on when there is room), or any other error (saving stopped). */
+export interface SaveFailure {
+  kind: 'quota' | 'failed';
+  /** The browser's own words. */
+  reason: string;
+  /** What the database holds, read back after the failure; a text when it could not be read. */
+  kept: KeptCounts | { unreadable: string };
+}
+
+/** The notice for a failed write: what happened, what the next visit will find (read back, not assumed), and how to keep the rest. */
+export function saveFailureText(failure: SaveFailure): string {
+  const what =
+    failure.kind === 'quota'
+      ? 'Browser storage is full: the latest changes are kept in this tab only, not for the next visit.'
+      : `Saving the session failed (${failure.reason}) and this tab has stopped saving: changes are kept in this tab only, not for the next visit.`;
+  const kept =
+    'unreadable' in failure.kept
+      ? `Nothing could be read back from browser storage (${failure.kept.unreadable}): the next visit may find none of this session.`
+      : `${keptSummary(failure.kept)} (read back just now)`;
+  return `${what} ${kept} Download the session as a bundle to keep all of it.`;
 }

@@ -3,7 +3,7 @@
  * connection per page, opened at startup; every other module reaches it through `sessionDatabase()`.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { CachedScore, FileRecord, JobRecord, ResultRecord, StoredSessionRecord, TrajectoryRecord } from './data-records';
+import type { CachedScore, FileRecord, JobRecord, KeptCounts, ResultRecord, StoredSessionRecord, TrajectoryRecord } from './data-records';
 import { appendAll } from '../../core/arrays';
 
 export const DATABASE_NAME = 'progress-advantage-session';
@@ -30,7 +30,12 @@ export const SINGLE_RECORD_KEY = 'current';
 
 export const STORE_NAMES = ['session', 'files', 'trajectories', 'results', 'scoreCache', 'job'] as const;
 
-export function openSessionDatabase(): Promise<SessionDatabase> {
+/** How the page learns that its connection is gone: another tab or the browser deleted or upgraded the database, or the browser closed it after an I/O error. */
+export interface ConnectionEvents {
+  onClosed?(reason: string): void;
+}
+
+export function openSessionDatabase(events: ConnectionEvents = {}): Promise<SessionDatabase> {
   return openDB<SessionDbSchema>(DATABASE_NAME, DATABASE_VERSION, {
     upgrade(db) {
       db.createObjectStore('session');
@@ -41,10 +46,52 @@ export function openSessionDatabase(): Promise<SessionDatabase> {
       db.createObjectStore('job');
     },
     blocking(_current, _blocked, event) {
-      // Another tab upgrades or deletes the database: let it (this tab stops saving).
+      // Another tab upgrades or deletes the database: let it (this tab stops saving, and says so).
       (event.target as IDBDatabase).close();
+      events.onClosed?.('the saved session was deleted or upgraded by another tab or by the browser');
+    },
+    terminated() {
+      events.onClosed?.('the browser closed its storage unexpectedly (a disk error, or its data was cleared)');
     },
   });
+}
+
+/**
+ * Reads back what the database holds, through a connection of its own (as the next visit would
+ * open it): the files saved, their trajectories that are there, and how many of those have a score.
+ */
+export async function readBackKeptCounts(): Promise<KeptCounts> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(DATABASE_NAME);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error ?? new Error('the database did not open'));
+    request.onblocked = () => reject(new Error('the database is blocked by another connection'));
+  });
+  try {
+    const present = STORE_NAMES.filter((name) => db.objectStoreNames.contains(name));
+    if (present.length < STORE_NAMES.length) return { files: 0, trajectories: 0, scores: 0 };
+    const tx = db.transaction(['files', 'trajectories', 'results'], 'readonly');
+    const read = <T>(request: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))));
+    const [files, trajectoryKeys, resultKeys] = await Promise.all([
+      read(tx.objectStore('files').getAll() as IDBRequest<FileRecord[]>),
+      read(tx.objectStore('trajectories').getAllKeys()),
+      read(tx.objectStore('results').getAllKeys()),
+    ]);
+    const trajectories = new Set(trajectoryKeys as string[]);
+    const scored = new Set(resultKeys as string[]);
+    let kept = 0;
+    let scores = 0;
+    for (const file of files) {
+      for (const key of file.trajectoryKeys) {
+        if (!trajectories.has(key)) continue;
+        kept++;
+        if (scored.has(key)) scores++;
+      }
+    }
+    return { files: files.length, trajectories: kept, scores };
+  } finally {
+    db.close();
+  }
 }
 
 let current: SessionDatabase | null = null;

@@ -2,6 +2,11 @@
  * The session's life: at startup the saved session is read back and put in the stores (no file
  * is parsed again, nothing is scored again), the URL's view link is applied, and from then on
  * every change is written through (writer.ts). "Clear session" empties the database and the state.
+ *
+ * One tab keeps the session (ownership.ts): a second tab on the same profile shows the saved
+ * session, saves nothing and says so; taking over asks the first tab to save and let go, then
+ * reads the session again and adds what this tab opened meanwhile (merge.ts). No tab overwrites
+ * another's files, and "Clear session" is the keeping tab's alone.
  */
 import { useAppStore } from '../store';
 import { DEFAULT_ANALYSIS_SETTINGS, useAnalysisStore, useLinkedViewStore } from '../analysis';
@@ -16,8 +21,13 @@ import { knownCacheKeys } from './score-cache';
 import { restoreStores, restoredSessionOf, sessionRecordOf, sessionRecordText, snapshotOfStores, watchPersistedStores, type RestoredSession } from './records';
 import { SessionWriter, emptyBaseline, type SavedBaseline, type WriterSnapshot } from './writer';
 import { usePersistenceStatus } from './status';
+import { SessionOwnership } from './ownership';
+import { mergeTabIntoSaved } from './merge';
 
 let writer: SessionWriter | null = null;
+let ownership: SessionOwnership | null = null;
+/** The files this tab read from storage (a take-over does not bring back one that the keeping tab closed). */
+let restoredFileIds = new Set<number>();
 let unsubscribers: (() => void)[] = [];
 let started: Promise<void> | null = null;
 let pageHideListening = false;
@@ -36,25 +46,34 @@ function snapshot(): WriterSnapshot {
   };
 }
 
-/** Puts a restored session in the stores; returns the baseline the writer compares with. */
-function applyRestored(restored: RestoredSession): SavedBaseline {
+/**
+ * Puts a restored session in the stores; returns the baseline the writer compares with. `withJob`:
+ * an interrupted job is offered (not in a tab that does not keep the session: the keeping tab runs it).
+ */
+function applyRestored(restored: RestoredSession, withJob = true): SavedBaseline {
   const { session } = restored;
+  restoredFileIds = new Set(restored.files.map((f) => f.id));
   // The files first, with the first trajectory selected: the saved selection (if any) is restored with the other settings.
   useAppStore.getState().restoreFiles({ files: restored.files, trajectories: restored.trajectories, selectedKey: restored.files[0]?.trajectoryKeys[0] ?? null, activeTab: 'trajectory' });
-  useScoringStore.setState({ results: restored.results, resultCacheKeys: restored.resultCacheKeys, pendingJob: restored.job });
+  useScoringStore.setState({ results: restored.results, resultCacheKeys: restored.resultCacheKeys, pendingJob: withJob ? restored.job : null });
   for (const cacheKey of Object.values(restored.resultCacheKeys)) knownCacheKeys.add(cacheKey);
   if (session) {
     const fileIds = new Set(restored.files.map((f) => f.id));
     restoreStores(session, { hasTrajectory: (key) => key in restored.trajectories, hasFile: (id) => fileIds.has(id) });
   }
-  const baseline = emptyBaseline();
-  for (const file of restored.files) baseline.files.set(String(file.id), file);
-  for (const [key, t] of Object.entries(restored.trajectories)) baseline.trajectories.set(key, t);
-  for (const [key, r] of Object.entries(restored.results)) baseline.results.set(key, r);
   // Score files carry their figures; they are read from the restored trajectories, not stored twice.
   for (const file of restored.files) adoptPrecomputedScores(file.id);
-  baseline.job = restored.job;
-  baseline.sessionText = session ? sessionRecordText(sessionRecordOf(snapshot().session, 0)) : null;
+  return baselineOf(restored);
+}
+
+/** What the database holds, as the objects the stores hold (the writer compares by identity). */
+function baselineOf(saved: RestoredSession): SavedBaseline {
+  const baseline = emptyBaseline();
+  for (const file of saved.files) baseline.files.set(String(file.id), file);
+  for (const [key, t] of Object.entries(saved.trajectories)) baseline.trajectories.set(key, t);
+  for (const [key, r] of Object.entries(saved.results)) baseline.results.set(key, r);
+  baseline.job = saved.job;
+  baseline.sessionText = saved.session ? sessionRecordText(sessionRecordOf(snapshot().session, 0)) : null;
   return baseline;
 }
 
@@ -68,7 +87,7 @@ async function deleteLeftovers(db: SessionDatabase, restored: RestoredSession): 
 }
 
 function startWriting(db: SessionDatabase, baseline: SavedBaseline): void {
-  const w = new SessionWriter(db, { snapshot, onNotice: (storageNotice) => usePersistenceStatus.setState({ storageNotice }) }, baseline);
+  const w = new SessionWriter(db, { snapshot, onFailure: (saveFailure) => usePersistenceStatus.setState({ saveFailure }) }, baseline);
   writer = w;
   const schedule = () => w.schedule();
   unsubscribers = [
@@ -102,7 +121,8 @@ export function startSession(): Promise<void> {
     holdFileOpeningUntil(new Promise<void>((resolve) => (restoreDone = resolve)));
     let db: SessionDatabase;
     try {
-      db = await openSessionDatabase();
+      // A connection closed under the page (another tab deleted the database, a disk error): saving stops, and the page says what is left.
+      db = await openSessionDatabase({ onClosed: (reason) => void writer?.fail(reason) });
     } catch (error) {
       usePersistenceStatus.setState({
         phase: 'unavailable',
@@ -115,15 +135,17 @@ export function startSession(): Promise<void> {
       return;
     }
     setSessionDatabase(db);
+    ownership = new SessionOwnership({ onReleaseRequested: handOver, onTakenAway: () => void letGo('took-it') });
+    const owner = await ownership.acquireIfFree();
     let baseline = emptyBaseline();
     let restored = false;
     try {
       const { stored, invalidSession } = await readStoredSession(db);
       if (stored.session || stored.files.length > 0) {
         const session = restoredSessionOf(stored);
-        baseline = applyRestored(session);
+        baseline = applyRestored(session, owner);
         restored = true;
-        void deleteLeftovers(db, session).catch(() => undefined);
+        if (owner) void deleteLeftovers(db, session).catch(() => undefined);
       }
       if (invalidSession) usePersistenceStatus.setState({ storageNotice: `The saved settings could not be read (${invalidSession}); defaults are used.` });
     } catch (error) {
@@ -134,10 +156,14 @@ export function startSession(): Promise<void> {
     startViewLinkSync();
     // A fresh session starts with the examples, saved together once they are all read.
     if (!restored) await loadExamples();
-    startWriting(db, baseline);
-    // The first write: a fresh session's examples, or what the link changed before saving started.
-    writer?.schedule(0);
-    usePersistenceStatus.setState({ phase: 'saving', restored });
+    if (owner) {
+      startWriting(db, baseline);
+      // The first write: a fresh session's examples, or what the link changed before saving started.
+      writer?.schedule(0);
+      usePersistenceStatus.setState({ phase: 'saving', restored });
+    } else {
+      usePersistenceStatus.setState({ phase: 'another-tab', otherTab: 'had-it', restored });
+    }
     // A fresh session shows the demo by itself (loads the pair, scores the examples); a restored one
     // loads the pair it had loaded, where the page can alone (demo, hub).
     if (restored) void reloadRestoredPair();
@@ -146,15 +172,76 @@ export function startSession(): Promise<void> {
   return started;
 }
 
-/** Empties the database and the state: no files, no scores, default settings; the next visit starts fresh. */
-export async function clearSession(): Promise<void> {
-  await startSession();
-  supersedeAutoDemo();
-  await cancelScoring();
+function stopWriting(): SessionWriter | null {
   for (const unsubscribe of unsubscribers) unsubscribe();
   unsubscribers = [];
-  await writer?.stop();
+  const w = writer;
   writer = null;
+  return w;
+}
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** Another tab asked for the session: save what is unsaved, stop writing, stop this tab's job (its record stays: the other tab resumes it). */
+async function handOver(): Promise<void> {
+  const w = stopWriting();
+  if (w) {
+    await w.flush();
+    await w.stop();
+  }
+  await letGo('took-it');
+}
+
+/** This tab no longer keeps the session. */
+async function letGo(why: 'had-it' | 'took-it'): Promise<void> {
+  await stopWriting()?.stop();
+  usePersistenceStatus.setState({ phase: 'another-tab', otherTab: why, saveFailure: null, takeOverNotice: null });
+  supersedeAutoDemo();
+  await cancelScoring();
+}
+
+/**
+ * Takes the session from the tab that keeps it: that tab saves and lets go; the session is read
+ * again and what this tab opened meanwhile is added to it (files, and scores it computed); from then
+ * on this tab saves. A job of this tab stops first (its scores so far are kept).
+ */
+export async function takeOverSession(): Promise<void> {
+  const db = sessionDatabase();
+  if (!ownership || ownership.isOwner || !db) return;
+  usePersistenceStatus.setState({ phase: 'taking-over' });
+  supersedeAutoDemo();
+  await cancelScoring();
+  try {
+    await ownership.takeOver();
+    const { stored } = await readStoredSession(db);
+    const saved = restoredSessionOf(stored);
+    const app = useAppStore.getState();
+    const scoring = useScoringStore.getState();
+    const merged = mergeTabIntoSaved(saved, { files: app.files, trajectories: app.trajectories, results: scoring.results, resultCacheKeys: scoring.resultCacheKeys }, restoredFileIds);
+    applyRestored(merged.session);
+    // The writer saves what is not in the database: this tab's additions.
+    startWriting(db, baselineOf(saved));
+    writer?.schedule(0);
+    void deleteLeftovers(db, saved).catch(() => undefined);
+    const added = merged.addedFiles + merged.addedScores === 0 ? '' : ` Added from this tab: ${plural(merged.addedFiles, 'file')}, ${plural(merged.addedScores, 'score')}.`;
+    usePersistenceStatus.setState({
+      phase: 'saving',
+      otherTab: null,
+      restored: true,
+      takeOverNotice: `This tab keeps the session now: it shows the session as the other tab saved it (${plural(saved.files.length, 'file')}).${added}`,
+    });
+  } catch (error) {
+    usePersistenceStatus.setState({ phase: 'another-tab', storageNotice: `The session could not be taken over: ${error instanceof Error ? error.message : String(error)}.` });
+  }
+}
+
+/** Empties the database and the state: no files, no scores, default settings; the next visit starts fresh. Only the tab that keeps the session may. */
+export async function clearSession(): Promise<void> {
+  await startSession();
+  if (ownership && !ownership.isOwner) throw new Error('another tab keeps this session: take it over to clear it');
+  supersedeAutoDemo();
+  await cancelScoring();
+  await stopWriting()?.stop();
   const db = sessionDatabase();
   if (db) {
     const tx = db.transaction([...STORE_NAMES], 'readwrite');
@@ -176,7 +263,8 @@ export async function clearSession(): Promise<void> {
   useListStore.setState(DEFAULT_LIST_FILTERS, true);
   useLinkedViewStore.setState({ hovered: null, selected: null, tokenRange: null, overlay: [] });
   clearViewLink();
-  usePersistenceStatus.setState({ storageNotice: null, restored: false });
+  usePersistenceStatus.setState({ storageNotice: null, saveFailure: null, takeOverNotice: null, restored: false });
+  restoredFileIds = new Set();
   if (db) {
     // Nothing is written until something changes: an untouched cleared session reloads as a fresh one.
     const baseline = emptyBaseline();

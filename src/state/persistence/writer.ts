@@ -13,24 +13,24 @@
  *      the job's last results are saved. A session record therefore exists only after a first
  *      complete write: a reload before that starts a fresh session.
  * Every transaction either commits or leaves the database as it was: a quota error stops the
- * flush and loses nothing already saved.
+ * flush and loses nothing already saved. After any failure the writer reads back what the database
+ * holds (a disk error can cost more than the write that failed) and reports that.
  */
 import type { IDBPTransaction } from 'idb';
 import type { LoadedFile, LoadedTrajectory } from '../store';
 import type { ScoredTrajectory } from '../../core/scoring';
 import type { ModelDtype } from '../../core/settings';
 import type { RenderMode } from '../../core/render/types';
-import { SINGLE_RECORD_KEY, isQuotaExceeded, type SessionDatabase, type SessionDbSchema } from './database';
+import { SINGLE_RECORD_KEY, isQuotaExceeded, readBackKeptCounts, type SessionDatabase, type SessionDbSchema } from './database';
 import {
   changedKeys,
   fileRecordOf,
-  keptSummary,
   resultRecordOf,
   sessionRecordOf,
   sessionRecordText,
   storedScoresOf,
   storedTrajectoryOf,
-  type CachedScore, type JobRecord, type ResultRecord, type SessionSnapshot } from './records';
+  type CachedScore, type JobRecord, type KeptCounts, type ResultRecord, type SaveFailure, type SessionSnapshot } from './records';
 import { knownCacheKeys } from './score-cache';
 
 /** The state a flush reads: gathered from the stores by the caller (keeps this module store-agnostic). */
@@ -45,13 +45,15 @@ export interface WriterSnapshot {
 
 export interface WriterOptions {
   snapshot(): WriterSnapshot;
-  /** Called with a notice after a storage error, and with null once everything is saved after one. */
-  onNotice(notice: string | null): void;
+  /** Called after a write failed (with what the database holds, read back), and with null once everything is saved after one. */
+  onFailure(failure: SaveFailure | null): void;
   /** Quiet period before a write, and the longest a change waits under continuous changes. */
   debounceMs?: number;
   maxWaitMs?: number;
   /** Work per transaction before yielding to the page. */
   sliceMs?: number;
+  /** Reads back what the database holds after a failure (tests give their own). */
+  readBack?: () => Promise<KeptCounts>;
 }
 
 /** What is in the database now, as the objects that were written (compared by identity). */
@@ -94,7 +96,7 @@ export class SessionWriter {
   private flushing: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  private noticeShown = false;
+  private failureShown = false;
   private readonly debounceMs: number;
   private readonly maxWaitMs: number;
   private readonly sliceMs: number;
@@ -158,30 +160,42 @@ export class SessionWriter {
       await this.writeFiles(snap);
       await this.writeResults(snap, now);
       await this.writeSessionRecord(snap, now, true);
-      // Everything is saved again: a storage notice of ours is out of date.
-      if (this.noticeShown) this.notify(null);
+      // Everything is saved again: a failure notice of ours is out of date.
+      if (this.failureShown) this.report(null);
     } catch (error) {
+      const reason = error instanceof Error ? error.message || error.name : String(error);
       if (isQuotaExceeded(error)) {
         // The settings and selection are small: keep them if they still fit. The job record stays (its results may be missing).
         await this.writeSessionRecord(snap, now, false).catch(() => undefined);
-        this.notify(`Browser storage is full: the latest changes are kept in this tab only, not for the next visit. ${keptSummary(this.keptCounts())}`);
+        this.report({ kind: 'quota', reason, kept: await this.readBack() });
         return;
       }
+      // Anything else (a disk error, the connection closed): the browser may have lost more than this write.
       this.stopped = true;
-      this.notify(`Saving the session stopped: ${error instanceof Error ? error.message : String(error)}. ${keptSummary(this.keptCounts())}`);
+      this.report({ kind: 'failed', reason, kept: await this.readBack() });
     }
   }
 
-  private notify(notice: string | null): void {
-    this.noticeShown = notice !== null;
-    this.options.onNotice(notice);
+  /** A failure the page learns of outside a write (the connection closed): saving stops, and the notice says what is left. */
+  async fail(reason: string): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.report({ kind: 'failed', reason, kept: await this.readBack() });
   }
 
-  /** What the next visit would find, from the baseline (no database read). */
-  keptCounts(): { files: number; trajectories: number; scores: number } {
-    let trajectories = 0;
-    for (const file of this.saved.files.values()) trajectories += file.trajectoryKeys.length;
-    return { files: this.saved.files.size, trajectories, scores: this.saved.results.size };
+  private report(failure: SaveFailure | null): void {
+    this.failureShown = failure !== null;
+    this.options.onFailure(failure);
+  }
+
+  /** What the next visit would find, read back from the database (never assumed from what was written). */
+  private async readBack(): Promise<SaveFailure['kept']> {
+    try {
+      return await (this.options.readBack ?? readBackKeptCounts)();
+    } catch (error) {
+      return { unreadable: error instanceof Error ? error.message || error.name : String(error) };
+    }
   }
 
   private async writeNewJobAndDeletions(snap: WriterSnapshot): Promise<void> {

@@ -5,23 +5,19 @@ import { usePersistenceStatus } from '../../state/persistence/status';
 import { clearSession } from '../../state/persistence/session';
 import { dismissViewLinkNotice, useViewLinkStore } from '../../state/permalink';
 import { plural } from '../plural';
+import { SavingNotices } from './SavingNotices';
 
 /**
- * What the page says about the session: a storage problem, the link it was opened with, an
- * interrupted scoring job (and how it resumes), and the model folders to pick again.
+ * What the page says about the session: saving (another tab, a failed write), the link it was
+ * opened with, an interrupted scoring job (and how it resumes), and the model folders to pick again.
  */
 export function SessionPanel() {
-  const storageNotice = usePersistenceStatus((s) => s.storageNotice);
   const linkNotice = useViewLinkStore((s) => s.notice);
   const linkPending = useViewLinkStore((s) => s.pending !== null);
   const phase = usePersistenceStatus((s) => s.phase);
   return (
     <section className="session-panel" aria-label="Session" data-testid="session-panel" data-phase={phase}>
-      {storageNotice && (
-        <p className="notice" role="status" data-testid="storage-notice">
-          {storageNotice}
-        </p>
-      )}
+      <SavingNotices />
       {linkNotice && (
         <p className="notice" role="status" data-testid="link-notice" data-pending={linkPending}>
           {linkNotice}{' '}
@@ -89,9 +85,17 @@ function FoldersToPickAgain() {
 export function ClearSessionControl() {
   const [confirming, setConfirming] = useState(false);
   const [clearing, setClearing] = useState(false);
-  if (!confirming)
+  // Only the tab that keeps the session clears it: another tab would empty what that one is writing.
+  const elsewhere = usePersistenceStatus((s) => s.phase === 'another-tab' || s.phase === 'taking-over');
+  if (!confirming || elsewhere)
     return (
-      <button type="button" data-testid="clear-session" onClick={() => setConfirming(true)} title="Close every file and forget scores and settings kept in this browser">
+      <button
+        type="button"
+        data-testid="clear-session"
+        disabled={elsewhere}
+        onClick={() => setConfirming(true)}
+        title={elsewhere ? 'Another tab keeps this session: take it over here to clear it' : 'Close every file and forget scores and settings kept in this browser'}
+      >
         Clear session…
       </button>
     );

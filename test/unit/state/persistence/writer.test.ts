@@ -7,7 +7,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openSessionDatabase, type SessionDatabase } from '../../../../src/state/persistence/database';
 import { readStoredSession } from '../../../../src/state/persistence/reader';
-import { restoredSessionOf, type JobRecord } from '../../../../src/state/persistence/records';
+import { restoredSessionOf, type JobRecord, type SaveFailure } from '../../../../src/state/persistence/records';
 import { knownCacheKeys } from '../../../../src/state/persistence/score-cache';
 import { SessionWriter } from '../../../../src/state/persistence/writer';
 import { FakeStores, scored } from './fixtures';
@@ -78,7 +78,7 @@ async function restore(db: SessionDatabase) {
 }
 
 let stores: FakeStores;
-let notices: (string | null)[];
+let failures: (SaveFailure | null)[];
 let raw: SessionDatabase;
 let io: Instrumented;
 let writer: SessionWriter;
@@ -89,8 +89,8 @@ beforeEach(async () => {
   raw = await openSessionDatabase();
   io = instrument(raw);
   stores = new FakeStores();
-  notices = [];
-  writer = new SessionWriter(io.db, { snapshot: stores.snapshot, onNotice: (n) => notices.push(n), sliceMs: 0 });
+  failures = [];
+  writer = new SessionWriter(io.db, { snapshot: stores.snapshot, onFailure: (f) => failures.push(f), sliceMs: 0 });
 });
 
 describe('the session writer', () => {
@@ -106,7 +106,7 @@ describe('the session writer', () => {
     expect(restored.results).toEqual(stores.results);
     expect(restored.resultCacheKeys).toEqual(stores.resultCacheKeys);
     expect(restored.session).toMatchObject({ selectedKey: '2:1', activeTab: 'group', fileOrder: [1, 2] });
-    expect(notices).toEqual([]);
+    expect(failures).toEqual([]);
   });
 
   it('writes only what changed: a new file’s trajectories, one new score, nothing for an unchanged state', async () => {
@@ -211,9 +211,8 @@ describe('the session writer', () => {
     stores.addFile(2, 'big.jsonl', 30);
     stores.session = { activeTab: 'dataset' };
     await writer.flush();
-    expect(notices.at(-1)).toBe(
-      'Browser storage is full: the latest changes are kept in this tab only, not for the next visit. Kept in this browser: 1 file, 4 trajectories, 1 scored trajectory.',
-    );
+    // What is kept is read back from the database: the first file with its score, not the new one.
+    expect(failures.at(-1)).toEqual({ kind: 'quota', reason: 'The quota has been exceeded.', kept: { files: 1, trajectories: 4, scores: 1 } });
     const after = await restore(raw);
     expect(after.files).toEqual(before.files);
     expect(after.trajectories).toEqual(before.trajectories);
@@ -224,7 +223,7 @@ describe('the session writer', () => {
     io.failStores.clear();
     stores.session = { activeTab: 'trajectory' };
     await writer.flush();
-    expect(notices.at(-1)).toBeNull();
+    expect(failures.at(-1)).toBeNull();
     expect((await restore(raw)).files.map((f) => f.name)).toEqual(['a.jsonl', 'big.jsonl']);
   });
 
@@ -242,7 +241,7 @@ describe('the session writer', () => {
   });
 
   it('writes after a quiet period, not on every change', async () => {
-    const debounced = new SessionWriter(io.db, { snapshot: stores.snapshot, onNotice: () => undefined, debounceMs: 30, maxWaitMs: 1000, sliceMs: 0 });
+    const debounced = new SessionWriter(io.db, { snapshot: stores.snapshot, onFailure: () => undefined, debounceMs: 30, maxWaitMs: 1000, sliceMs: 0 });
     stores.addFile(1, 'a.jsonl', 1);
     for (let i = 0; i < 5; i++) {
       stores.session = { selectedKey: i % 2 ? '1:0' : null };
