@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { describeValue, fieldPath } from '../scores/format';
 import { BUNDLE_FORMAT, BUNDLE_FORMAT_PREFIX, bundleSchema, type AnalysisBundle } from './schema';
 import { CorruptDataError, SizeLimitError, gunzipBounded, isGzip, type ByteChunks, type DecompressLimits } from './compression';
+import { findTooDeep, MAX_JSON_DEPTH, MAX_TRAJECTORY_DEPTH, shownPath } from '../trajectory/json-depth';
 
 export const BUNDLE_FILE_SUFFIX = '.pa-bundle.json.gz';
 
@@ -37,6 +38,8 @@ export function encodeBundle(bundle: AnalysisBundle): Uint8Array<ArrayBuffer> {
     const issue = checked.error.issues[0];
     throw new Error(`cannot write the bundle: ${fieldPath(issue.path) || '(top level)'}: ${describeIssue(issue)}`);
   }
+  const tooDeep = tooDeepEntry(checked.data);
+  if (tooDeep) throw new Error(`cannot write the bundle: ${tooDeep.place}: ${tooDeep.reason}`);
   return gzipSync(strToU8(JSON.stringify(checked.data)), { level: 6 });
 }
 
@@ -133,6 +136,23 @@ export async function decodeBundle(source: Blob | Uint8Array, fileName: string, 
   return validateBundle(value, fileName);
 }
 
+/**
+ * The first trajectory nesting deeper than one read from a file can (json-depth.ts): the page could
+ * not be sent it, nor save it. Fields the schema knows are shallow; arguments and metadata are not.
+ */
+function tooDeepEntry(bundle: AnalysisBundle): { place: string; reason: string } | null {
+  for (let i = 0; i < bundle.entries.length; i++) {
+    const tooDeep = findTooDeep(bundle.entries[i].trajectory, MAX_TRAJECTORY_DEPTH);
+    if (tooDeep) {
+      return {
+        place: shownPath(`entries[${i}].trajectory`, tooDeep.path),
+        reason: `expected a trajectory nested at most ${MAX_TRAJECTORY_DEPTH} levels deep (JSON read from files nests at most ${MAX_JSON_DEPTH}), found ${tooDeep.levels.toLocaleString('en-US')} levels`,
+      };
+    }
+  }
+  return null;
+}
+
 /** Checks a parsed value as a bundle; the first problem becomes a `BundleError` at its place. */
 export function validateBundle(value: unknown, fileName: string): AnalysisBundle {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -146,7 +166,11 @@ export function validateBundle(value: unknown, fileName: string): AnalysisBundle
     throw new BundleError(fileName, 'format', `bundle version ${JSON.stringify(format)} is not supported; this app reads ${JSON.stringify(BUNDLE_FORMAT)}`);
   }
   const result = bundleSchema.safeParse(value, { reportInput: true });
-  if (result.success) return result.data;
+  if (result.success) {
+    const tooDeep = tooDeepEntry(result.data);
+    if (tooDeep) throw new BundleError(fileName, tooDeep.place, tooDeep.reason);
+    return result.data;
+  }
   const issue = result.error.issues[0];
   const place = fieldPath(issue.path);
   const more = result.error.issues.length - 1;

@@ -6,7 +6,7 @@
  * be put in the app's stores as it is.
  */
 import { z } from 'zod';
-import { scoreRecordSchema } from '../scores/format';
+import { describeValue, scoreRecordSchema } from '../scores/format';
 import { RENDER_MODES, strictAnalysisSettingsSchema } from '../settings';
 import type { FormatId, Trajectory } from '../trajectory/types';
 import { trajectoryProblems } from '../trajectory/validate';
@@ -43,10 +43,20 @@ const toolCallSchema = z.strictObject({
   requestor: z.string().optional(),
 });
 
+/**
+ * A token's log-probability: finite, or -Infinity for a probability of 0 (Inspect AI logs hold it).
+ * JSON has no -Infinity: a written bundle holds null there, and reading turns it back.
+ */
+const logprobSchema = z
+  .custom<number | null>((value) => value === null || (typeof value === 'number' && (Number.isFinite(value) || value === Number.NEGATIVE_INFINITY)), {
+    error: (issue) => `expected a log-probability (a finite number, or null for -Infinity), got ${describeValue(issue.input)}`,
+  })
+  .transform((value) => value ?? Number.NEGATIVE_INFINITY);
+
 const tokenLogprobSchema = z.strictObject({
   token: z.string(),
-  logprob: z.number(),
-  topLogprobs: z.array(z.strictObject({ token: z.string(), logprob: z.number() })).optional(),
+  logprob: logprobSchema,
+  topLogprobs: z.array(z.strictObject({ token: z.string(), logprob: logprobSchema })).optional(),
 });
 
 const messageSchema = z.strictObject({

@@ -3,6 +3,7 @@
  * values longer than a limit folded to their start with a count of what is hidden (the full text is
  * one click away). Pure.
  */
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../core/trajectory/json-depth';
 
 /** String values longer than this are folded. */
 export const FOLD_VALUE_CHARS = 240;
@@ -31,13 +32,16 @@ export function prettyJson(value: unknown, limit = FOLD_VALUE_CHARS): PrettyJson
   return { text, folded: state.folded };
 }
 
-/** The JSON object or array a text holds (a tool result written as JSON), or undefined. */
+/**
+ * The JSON object or array a text holds (a tool result written as JSON), or undefined. JSON nesting
+ * deeper than files may (core/trajectory/json-depth.ts) stays text: folding and indenting recurse.
+ */
 export function parseJsonContainer(text: string): object | undefined {
   const trimmed = text.trim();
   if (!(trimmed.startsWith('{') || trimmed.startsWith('['))) return undefined;
   try {
     const value: unknown = JSON.parse(trimmed);
-    return typeof value === 'object' && value !== null ? value : undefined;
+    return typeof value === 'object' && value !== null && !nestsDeeperThan(value, MAX_JSON_DEPTH) ? value : undefined;
   } catch {
     return undefined;
   }

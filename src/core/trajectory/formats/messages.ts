@@ -86,9 +86,9 @@ export function parseToolArguments(raw: unknown, path: string): Pick<ToolCall, '
       // Not JSON: models do emit broken argument strings; keep the text so nothing is lost.
       return { arguments: {}, rawArguments: raw };
     }
-    if (!isObject(parsed)) return { arguments: {}, rawArguments: raw };
+    // Checked whatever it holds: views parse a kept string again (ui/group/divergence.ts).
     requireJsonTextDepth(parsed, path);
-    return { arguments: parsed, rawArguments: raw };
+    return isObject(parsed) ? { arguments: parsed, rawArguments: raw } : { arguments: {}, rawArguments: raw };
   }
   // Arrays, numbers: not an arguments object, but keep them visible (an array nesting past the
   // bound is part of a value the ingestion refuses as a whole: it is never stringified).

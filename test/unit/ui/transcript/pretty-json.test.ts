@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_JSON_DEPTH } from '../../../../src/core/trajectory/json-depth';
 import { parseJsonContainer, prettyJson } from '../../../../src/ui/transcript/pretty-json';
 
 describe('prettyJson', () => {
@@ -24,5 +25,13 @@ describe('parseJsonContainer', () => {
     expect(parseJsonContainer('42')).toBeUndefined();
     expect(parseJsonContainer('{not json')).toBeUndefined();
     expect(parseJsonContainer('Transfer successful')).toBeUndefined();
+  });
+
+  it('leaves JSON nesting deeper than files may as text (folding and indenting it would recurse past the stack)', () => {
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    expect(parseJsonContainer(nested(MAX_JSON_DEPTH))).toBeDefined();
+    expect(prettyJson(parseJsonContainer(nested(MAX_JSON_DEPTH))).text.startsWith('[\n  [\n    [')).toBe(true);
+    expect(parseJsonContainer(nested(MAX_JSON_DEPTH + 1))).toBeUndefined();
+    expect(parseJsonContainer(nested(100_000))).toBeUndefined();
   });
 });
