@@ -73,10 +73,11 @@ async function parseInto(fileId: number, name: string, blob: Blob): Promise<void
     const firstNew = useAppStore.getState().files.find((f) => f.id === fileId)?.trajectoryKeys.length ?? 0;
     useAppStore.getState().addTrajectories(fileId, pending.trajectories.splice(0), pending.errors.splice(0));
     adoptPrecomputedScores(fileId, firstNew);
-    // React renders the update in a microtask: a task queued now runs after it.
-    setTimeout(() => {
+    // React renders a store update in a microtask queued by the update: one queued now runs after
+    // that render, and before the messages and writes waiting on the page (they are not this update's cost).
+    queueMicrotask(() => {
       delay = nextUpdateDelay(performance.now() - started);
-    }, 0);
+    });
   };
   try {
     const result = await ingestClient().parseBlob(name, blob, {

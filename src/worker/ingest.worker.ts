@@ -30,11 +30,14 @@ const api = {
   ): Promise<ParseResult> {
     let lastProgress = 0;
     const pending: ParseResult = { trajectories: [], errors: [] };
+    // Each batch is a call on its own proxy port: nothing orders it before this call's result, so the
+    // result waits until the page has taken every batch (else the file is finished with batches still to come).
+    const delivered: unknown[] = [];
     // In slices: a JSON document's trajectories all arrive at once.
     const flush = () => {
       if (!onBatch) return;
       while (pending.trajectories.length > 0 || pending.errors.length > 0) {
-        void onBatch(transferable({ trajectories: pending.trajectories.splice(0, BATCH_TRAJECTORIES), errors: pending.errors.splice(0) }));
+        delivered.push(onBatch(transferable({ trajectories: pending.trajectories.splice(0, BATCH_TRAJECTORIES), errors: pending.errors.splice(0) })));
       }
     };
     const rest = await parseTrajectoryStream(name, blob.stream(), {
@@ -53,6 +56,7 @@ const api = {
         : undefined,
     });
     flush();
+    await Promise.all(delivered);
     return transferable(rest);
   },
 

@@ -34,15 +34,21 @@ afterAll(async () => {
 
 const shownCount = async (page: Page) => Number(await page.getByTestId('trajectory-count').getAttribute('data-count'));
 
-/** Opens `file` and samples the list's count until it reaches `expected`: [ms since opening, trajectories of the file]. */
+/**
+ * Opens `file` and samples the list's count until it reaches `expected`: [ms since opening,
+ * trajectories of the file]. The file is never shown finished while trajectories are still to come.
+ */
 async function loadAndSample(page: Page, file: string, expected: number, timeoutMs: number): Promise<{ t: number; n: number }[]> {
   const before = await shownCount(page);
   const started = Date.now();
   await page.getByTestId('file-input').setInputFiles(file);
+  const item = page.getByTestId('file-item').last();
   const samples: { t: number; n: number }[] = [];
   for (;;) {
-    const n = (await shownCount(page)) - before;
+    const [count, status] = await Promise.all([shownCount(page), item.getAttribute('data-status')]);
+    const n = count - before;
     samples.push({ t: Date.now() - started, n });
+    if (status === 'done') expect(n).toBe(expected);
     if (n >= expected) return samples;
     if (Date.now() - started > timeoutMs) throw new Error(`${n} of ${expected} trajectories after ${timeoutMs} ms`);
     await page.waitForTimeout(200);
