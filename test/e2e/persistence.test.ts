@@ -351,7 +351,7 @@ describe('a session kept in the browser', () => {
     const big = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `big-${i}`, messages: [{ role: 'user', content: `${'a long request '.repeat(1300)}${i}` }, { role: 'assistant', content: `done ${i}` }] }));
     writeFileSync(join(root, 'big.jsonl'), big.join('\n') + '\n');
     await openFile(page, 'big.jsonl', big.length);
-    const notice = page.getByTestId('storage-notice');
+    const notice = page.getByTestId('save-failure');
     await notice.waitFor({ timeout: 30_000 });
     expect(await notice.textContent()).toContain('Browser storage is full: the latest changes are kept in this tab only, not for the next visit.');
     expect(await notice.textContent()).toContain(`Kept in this browser: ${files} files, ${kept} trajectories, 0 scored trajectories.`);
