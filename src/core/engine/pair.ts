@@ -238,7 +238,7 @@ export function scorePairFromPrecomputed(input: {
     const referenceFigures = reference.stepFigures(message);
     if (!policyFigures || !referenceFigures) {
       const side = !policyFigures && !referenceFigures ? 'both' : !policyFigures ? 'policy' : 'reference';
-      notScored.push({ message, reason: 'no-precomputed-logprobs', side, detail: `the ${side === 'both' ? 'policy and reference sources hold' : `${side} source holds`} no log-probs for message ${message}` });
+      notScored.push({ message, reason: 'no-precomputed-logprobs', side, detail: `the ${side === 'both' ? 'policy and reference sources hold' : `${side} source holds`} no usable log-probs for message ${message} (none, or a token at -Infinity)` });
       return empty;
     }
     const mismatch = tokenMismatch(policyFigures, referenceFigures);
@@ -320,7 +320,7 @@ async function stepSums(
     const notScored: NotScoredStep[] = [];
     const figures = trajectory.actionSteps.map((message) => {
       const step = source.precomputed.stepFigures(message);
-      if (!step) notScored.push({ message, reason: 'no-precomputed-logprobs', side, detail: `the ${side} source holds no log-probs for message ${message}` });
+      if (!step) notScored.push({ message, reason: 'no-precomputed-logprobs', side, detail: `the ${side} source holds no usable log-probs for message ${message} (none, or a token at -Infinity)` });
       return step;
     });
     return {

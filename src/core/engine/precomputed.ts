@@ -26,7 +26,7 @@ export interface PrecomputedStepFigures {
 export interface PrecomputedLogprobSource {
   /** Where the figures come from, e.g. `precomputed/inspect-ai` or `precomputed/score-file:policy`. */
   readonly description: string;
-  /** The figures of the message at `messageIndex`; null when the source holds none for it. */
+  /** The figures of the message at `messageIndex`; null when the source holds none for it, or none it can score (a token at -Infinity). */
   stepFigures(messageIndex: number): PrecomputedStepFigures | null;
 }
 
@@ -42,6 +42,8 @@ export function precomputedFromTrajectory(trajectory: Trajectory): PrecomputedLo
     stepFigures(messageIndex) {
       const logprobs = trajectory.messages[messageIndex]?.logprobs;
       if (!logprobs || logprobs.length === 0) return null;
+      // A token at -Infinity (probability 0, as Inspect AI logs may write) gives no score to compare: the step is not scored.
+      if (logprobs.some((entry) => !Number.isFinite(entry.logprob))) return null;
       const everyTokenHasTopK = logprobs.every((entry) => (entry.topLogprobs?.length ?? 0) >= TOP_K);
       return {
         logprob: Float32Array.from(logprobs, (entry) => entry.logprob),
