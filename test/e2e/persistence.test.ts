@@ -6,7 +6,8 @@
  * - a job cut short by a reload offers to resume, and scores only what was missing;
  * - a `#v=1&…` link opens its trajectory, step, tokens, tab and settings once the file is open;
  *   invalid links are ignored with a notice;
- * - a full browser-storage quota is reported with what was kept, and nothing saved is lost;
+ * - a full browser-storage quota is reported with what was kept, and nothing saved is lost
+ *   (session-storage-full.test.ts checks the notice's exact text and the bundle it offers);
  * - "Clear session" empties the saved session and the page;
  * - no Content-Security-Policy violation at any point (and an injected inline script is blocked).
  */
@@ -418,7 +419,8 @@ describe('links to a view', () => {
     await page.waitForTimeout(1000);
     const tab = await page.context().newPage();
     await tab.goto(here);
-    await sessionReady(tab);
+    // The first tab keeps the session: this one shows it (and the link's view) without saving (session-tabs.test.ts).
+    await tab.locator('[data-testid="session-panel"][data-phase="another-tab"]').waitFor({ state: 'attached', timeout: 30_000 });
     await expect.poll(() => tab.locator('[data-testid="transcript"] h2').textContent(), { timeout: 20_000 }).toBe('link-0');
     await expect.poll(() => tab.locator('[data-testid="scored-step"][data-message="1"] [data-marked]').count()).toBe(3);
     expect(await tab.getByTestId('setting-beta').inputValue()).toBe('0.5');
