@@ -3,6 +3,7 @@ import {
   changedKeys,
   fileRecordOf,
   keptSummary,
+  saveFailureText,
   keysLeftInJob,
   persistedModelChoice,
   restoredSessionOf,
@@ -131,5 +132,14 @@ describe('record mapping', () => {
   it('says what was kept in a sentence', () => {
     expect(keptSummary({ files: 1, trajectories: 1, scores: 0 })).toBe('Kept in this browser: 1 file, 1 trajectory, 0 scored trajectories.');
     expect(keptSummary({ files: 3, trajectories: 40, scores: 1 })).toBe('Kept in this browser: 3 files, 40 trajectories, 1 scored trajectory.');
+  });
+
+  it('words a failed write with what was read back, or that nothing could be, and the way to keep the rest', () => {
+    expect(saveFailureText({ kind: 'quota', reason: 'The quota has been exceeded.', kept: { files: 3, trajectories: 67, scores: 12 } })).toBe(
+      'Browser storage is full: the latest changes are kept in this tab only, not for the next visit. Kept in this browser: 3 files, 67 trajectories, 12 scored trajectories. (read back just now) Download the session as a bundle to keep all of it.',
+    );
+    expect(saveFailureText({ kind: 'failed', reason: 'Failed to write blobs (IOError)', kept: { unreadable: 'Internal error opening backing store' } })).toBe(
+      'Saving the session failed (Failed to write blobs (IOError)) and this tab has stopped saving: changes are kept in this tab only, not for the next visit. Nothing could be read back from browser storage (Internal error opening backing store): the next visit may find none of this session. Download the session as a bundle to keep all of it.',
+    );
   });
 });

@@ -19,6 +19,8 @@ interface Instrumented {
   puts: Record<string, number>;
   /** Transactions that write to one of these stores fail as a full disk would make them. */
   failStores: Set<string>;
+  /** The error they fail with (a full quota unless a test says otherwise). */
+  failWith: () => Error;
 }
 
 /**
@@ -26,7 +28,7 @@ interface Instrumented {
  * with nothing committed (they are aborted instead of committed, as the browser does).
  */
 function instrument(db: SessionDatabase): Instrumented {
-  const state: Instrumented = { db, puts: {}, failStores: new Set() };
+  const state: Instrumented = { db, puts: {}, failStores: new Set(), failWith: () => new DOMException('The quota has been exceeded.', 'QuotaExceededError') };
   const transaction = db.transaction.bind(db) as (...args: unknown[]) => ReturnType<SessionDatabase['transaction']>;
   const wrapped = new Proxy(db, {
     get(target, prop) {
@@ -41,7 +43,7 @@ function instrument(db: SessionDatabase): Instrumented {
         const done = failing
           ? tx.done.then(
               () => Promise.reject(new Error('a failing transaction committed')),
-              () => Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError')),
+              () => Promise.reject(state.failWith()),
             )
           : tx.done;
         const countingStore = (name: string) => {
@@ -225,6 +227,37 @@ describe('the session writer', () => {
     await writer.flush();
     expect(failures.at(-1)).toBeNull();
     expect((await restore(raw)).files.map((f) => f.name)).toEqual(['a.jsonl', 'big.jsonl']);
+  });
+
+  it('after another failure (a disk error) stops saving and reports what the database holds, read back, not what it wrote', async () => {
+    stores.addFile(1, 'a.jsonl', 3);
+    stores.addResult('1:0', 'pair:1|fp32|plain|fnv1a64:a');
+    await writer.flush();
+    // A disk error can cost more than the write that failed: here the browser lost the saved scores.
+    await raw.clear('results');
+    io.failWith = () => new DOMException('Failed to write blobs (IOError)', 'UnknownError');
+    io.failStores.add('trajectories');
+    stores.addFile(2, 'b.jsonl', 2);
+    await writer.flush();
+    expect(failures.at(-1)).toEqual({ kind: 'failed', reason: 'Failed to write blobs (IOError)', kept: { files: 1, trajectories: 3, scores: 0 } });
+    // Saving has stopped: nothing more is written, even with room again.
+    io.failStores.clear();
+    io.puts = {};
+    stores.session = { activeTab: 'dataset' };
+    await writer.flush();
+    expect(io.puts).toEqual({});
+  });
+
+  it('says so when nothing can be read back, and reports a connection closed under it', async () => {
+    const unreadable = new SessionWriter(io.db, { snapshot: stores.snapshot, onFailure: (f) => failures.push(f), sliceMs: 0, readBack: () => Promise.reject(new Error('the database is gone')) });
+    stores.addFile(1, 'a.jsonl', 1);
+    io.failStores.add('trajectories');
+    await unreadable.flush();
+    expect(failures.at(-1)).toEqual({ kind: 'quota', reason: 'The quota has been exceeded.', kept: { unreadable: 'the database is gone' } });
+    io.failStores.clear();
+    await writer.flush();
+    await writer.fail('the browser closed its storage unexpectedly');
+    expect(failures.at(-1)).toEqual({ kind: 'failed', reason: 'the browser closed its storage unexpectedly', kept: { files: 1, trajectories: 1, scores: 0 } });
   });
 
   it('keeps the interrupted job when a quota error stops its results', async () => {
