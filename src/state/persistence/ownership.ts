@@ -81,6 +81,11 @@ export class SessionOwnership {
     this.channel?.postMessage({ kind: 'released', from: this.tabId } satisfies OwnerMessage);
   }
 
+  /** Stops listening to other tabs (the page is going away; tests). */
+  close(): void {
+    this.channel?.close();
+  }
+
   private async handOver(): Promise<void> {
     try {
       await this.events.onReleaseRequested();

@@ -184,11 +184,8 @@ const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** Another tab asked for the session: save what is unsaved, stop writing, stop this tab's job (its record stays: the other tab resumes it). */
 async function handOver(): Promise<void> {
-  const w = stopWriting();
-  if (w) {
-    await w.flush();
-    await w.stop();
-  }
+  // The writer stays in place while it saves: if the lock is taken meanwhile (this tab was too slow), letGo stops it mid-flush.
+  await writer?.flush();
   await letGo('took-it');
 }
 
