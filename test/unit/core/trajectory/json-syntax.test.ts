@@ -135,3 +135,28 @@ describe('agreement with JSON.parse', () => {
     expect(compared).toBeGreaterThan(100);
   });
 });
+
+describe('findJsonSyntaxError with the non-finite literals (onNonFinite)', () => {
+  it('accepts NaN, Infinity and -Infinity where a value may stand and reports each one’s offset', () => {
+    const found: [number, string][] = [];
+    const numbers: string[] = [];
+    const text = '{"a": NaN, "b": [Infinity, -Infinity, -2.5e-3], "NaN": "Infinity"}';
+    expect(findJsonSyntaxError(text, { onNonFinite: (offset, literal) => found.push([offset, literal]), onNumber: (start, end) => numbers.push(text.slice(start, end)) })).toBeNull();
+    expect(found).toEqual([
+      [6, 'NaN'],
+      [17, 'Infinity'],
+      [27, '-Infinity'],
+    ]);
+    expect(found.every(([offset, literal]) => text.startsWith(literal, offset))).toBe(true);
+    expect(numbers).toEqual(['-2.5e-3']);
+  });
+
+  it('is strict without the option, and exact about what else is wrong with it', () => {
+    expect(findJsonSyntaxError('[NaN]')).toEqual({ offset: 1, line: 1, column: 2, message: `unexpected character 'N': expected ${VALUE}` });
+    const tolerant = { onNonFinite: () => undefined };
+    expect(findJsonSyntaxError('[NaN, 1,]', tolerant)?.message).toBe("unexpected character ']': expected a value after ',' (trailing commas are not allowed)");
+    expect(findJsonSyntaxError('{NaN: 1}', tolerant)?.message).toBe("unexpected character 'N': expected a property name in double quotes or '}'");
+    expect(findJsonSyntaxError('[-Infinity1]', tolerant)?.message).toBe("unexpected character '1': expected ',' or ']' after an array element");
+    expect(findJsonSyntaxError('[-]', tolerant)?.message).toBe("unexpected character ']': expected a digit");
+  });
+});
