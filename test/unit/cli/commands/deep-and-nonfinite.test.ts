@@ -57,7 +57,7 @@ beforeAll(async () => {
     inspect('--json', files.pastBound, files.atBound),
     inspect('--json', INSPECT_NAN),
     runCli(['eval', '--json', files.deepScores]),
-    runCli(['score', '--policy', policy, '--reference', reference, '--quiet', DEEP, files.atBound, INSPECT_NAN]),
+    runCli(['score', '--policy', policy, '--reference', reference, '--quiet', DEEP, files.pastBound, files.atBound, INSPECT_NAN]),
     runCli(['score', '--precomputed', '--reference', reference, '--quiet', INSPECT_NAN]),
   ]);
 }, 240_000);
@@ -136,10 +136,11 @@ describe('eval on a score file with 5,000-deep values', () => {
 });
 
 describe('score', () => {
-  it('scores the record at the bound and the Inspect samples, reports the deep file and the NaN log-prob, and exits 1', () => {
+  it('scores the record at the bound and the Inspect samples, reports the deep files and the NaN log-prob, and exits 1', () => {
     const { status, stdout, stderr } = runs.score;
     expect(status).toBe(1);
     expect(stderr).toContain(`error: ${DEEP_ERROR}\n`);
+    expect(stderr).toMatch(/error: .*past-bound\.json: OpenAI chat messages: at messages\[1\]\.tool_calls\[0\]\.function\.arguments\.a\.a.*…: expected JSON nested at most 256 levels deep, found 257 levels\n/);
     expect(stderr).toContain(`error: ${NAN_LOGPROB_ERROR}\n`);
     expect(stderr).toContain(`notice: ${NAN_REWARD_NOTICE}\n`);
     const parsed = parseScoreJsonl(stdout, 'scores.jsonl');
