@@ -12,8 +12,10 @@ import { FormatError, pathJoin } from './formats/shape';
 
 /**
  * Levels of nesting a JSON value may have: the outermost object or array is level 1. Well above
- * what real files use (Pydantic, which writes and reads Inspect AI logs, stops at 200 levels),
- * and under a seventh of the shallowest limit measured downstream, so every later step is safe.
+ * what real files use (Pydantic, which writes and reads Inspect AI logs, stops at 200 levels), and
+ * well under the shallowest limits measured downstream (a Chromium worker's postMessage about
+ * 1,860 levels, jinja's `tojson` 1,562 in Node): test/unit/core/trajectory/json-depth-downstream.test.ts
+ * runs every later step at three times the deepest trajectory this allows.
  */
 export const MAX_JSON_DEPTH = 256;
 
