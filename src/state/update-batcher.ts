@@ -31,7 +31,7 @@ export class UpdateBatcher<T> {
   private readonly clearTimer: (timer: unknown) => void;
 
   constructor(
-    private readonly apply: (items: T[]) => void,
+    private readonly applyBatch: (items: T[]) => void,
     options: UpdateBatcherOptions = {},
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 250;
@@ -62,7 +62,7 @@ export class UpdateBatcher<T> {
     const items = this.pending;
     this.pending = [];
     const started = this.now();
-    this.apply(items);
+    this.applyBatch(items);
     // React renders a store update in a microtask: a task queued now runs after that render, so it measures both.
     this.setTimer(() => this.costWas(this.now() - started), 0);
   }
