@@ -7,7 +7,8 @@
  */
 import * as Comlink from 'comlink';
 import { BundleError, decodeBundle, type AnalysisBundle, type BundleEntry, type BundleScore } from '../core/bundle';
-import { packRecordOf, packTrajectoryScores, packedBuffers, trajectoryScoreBuffers, unpackRecordOf, unpackTrajectoryScores, type PackedRecordOf } from '../core/scores/packed';
+import { isPackedScoreRecord, packRecordOf, packTrajectoryScores, unpackRecordOf, unpackTrajectoryScores, type PackedRecordOf, type PackedScoreRecord } from '../core/scores/packed';
+import { shareOneBuffer } from './one-buffer';
 
 export type PackedBundleEntry = Omit<BundleEntry, 'score'> & { score: PackedRecordOf<BundleScore> | null };
 
@@ -31,7 +32,7 @@ export async function sendBundle(name: string, blob: Blob, onEntries: (entries: 
   const { entries, ...rest } = bundle;
   for (let start = 0; start < entries.length; start += BUNDLE_ENTRIES_PER_MESSAGE) {
     const slice = entries.slice(start, start + BUNDLE_ENTRIES_PER_MESSAGE).map(packedEntry);
-    await onEntries(Comlink.transfer(slice, slice.flatMap(entryBuffers)));
+    await onEntries(Comlink.transfer(slice, shareOneBuffer(slice.flatMap(entryRecords))));
   }
   return { bundle: rest, entryCount: entries.length };
 }
@@ -55,6 +56,8 @@ function packedEntry(entry: BundleEntry): PackedBundleEntry {
   return { ...entry, trajectory: packTrajectoryScores(entry.trajectory), score: entry.score && packRecordOf(entry.score) };
 }
 
-function entryBuffers(entry: PackedBundleEntry): ArrayBuffer[] {
-  return [...trajectoryScoreBuffers([entry.trajectory]), ...(entry.score ? packedBuffers(entry.score.record) : [])];
+/** The packed records of an entry, for one buffer per slice (one-buffer.ts: many transferred buffers cost their count squared). */
+function entryRecords(entry: PackedBundleEntry): PackedScoreRecord[] {
+  const { scoreRecord } = entry.trajectory.metadata;
+  return [...(isPackedScoreRecord(scoreRecord) ? [scoreRecord] : []), ...(entry.score ? [entry.score.record] : [])];
 }
