@@ -58,6 +58,9 @@ const STORE_UPDATE_INTERVAL_MS = 250;
  */
 const STORE_UPDATE_SHARE = 0.2;
 
+/** Trajectories one update adds at most: a JSON document's arrive all at once, and one update of 150,000 is a long task. */
+const MAX_TRAJECTORIES_PER_UPDATE = 20_000;
+
 /** The wait before the next update, from what the last one cost (the store's work and the render it caused). */
 function nextUpdateDelay(lastUpdateMs: number): number {
   return Math.max(STORE_UPDATE_INTERVAL_MS, (lastUpdateMs * (1 - STORE_UPDATE_SHARE)) / STORE_UPDATE_SHARE);
@@ -71,13 +74,14 @@ async function parseInto(fileId: number, name: string, blob: Blob): Promise<void
     timer = undefined;
     const started = performance.now();
     const firstNew = useAppStore.getState().files.find((f) => f.id === fileId)?.trajectoryKeys.length ?? 0;
-    useAppStore.getState().addTrajectories(fileId, pending.trajectories.splice(0), pending.errors.splice(0));
+    useAppStore.getState().addTrajectories(fileId, pending.trajectories.splice(0, MAX_TRAJECTORIES_PER_UPDATE), pending.errors.splice(0));
     adoptPrecomputedScores(fileId, firstNew);
     // React renders a store update in a microtask queued by the update: one queued now runs after
     // that render, and before the messages and writes waiting on the page (they are not this update's cost).
     queueMicrotask(() => {
       delay = nextUpdateDelay(performance.now() - started);
     });
+    if (pending.trajectories.length > 0) timer ??= setTimeout(apply, delay);
   };
   try {
     const result = await ingestClient().parseBlob(name, blob, {
@@ -91,7 +95,14 @@ async function parseInto(fileId: number, name: string, blob: Blob): Promise<void
     clearTimeout(timer);
     appendAll(pending.trajectories, result.trajectories);
     appendAll(pending.errors, result.errors);
-    apply();
+    // The rest in updates of at most MAX_TRAJECTORIES_PER_UPDATE, each its own task, then the file is finished.
+    for (;;) {
+      apply();
+      clearTimeout(timer);
+      timer = undefined;
+      if (pending.trajectories.length === 0) break;
+      await new Promise((next) => setTimeout(next, 0));
+    }
     useAppStore.getState().finishFile(fileId);
   } catch (err) {
     useAppStore.getState().failFile(fileId, { file: name, message: `${name}: ${err instanceof Error ? err.message : String(err)}` });
