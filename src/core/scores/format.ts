@@ -5,6 +5,7 @@
  */
 
 import { z } from 'zod';
+import { InvalidJsonText, parseJsonText } from '../trajectory/json-nonfinite';
 
 /** Written as the `format` key by `serializeScoreRecord`; readers accept any provenance string there. */
 export const SCORE_FORMAT = 'progress-advantage-scores/1';
@@ -196,9 +197,13 @@ export class ScoreJsonlReader {
     this.lineCount++;
     let value: unknown;
     try {
-      value = JSON.parse(content);
+      // The trajectory files' reader: NaN / Infinity are read (and then refused by the schema, as on
+      // the page), and invalid JSON gets the scanner's place and words, not the engine's.
+      value = parseJsonText(content);
     } catch (err) {
-      this.errors.push({ fileName, line, id: null, field: null, reason: `not valid JSON: ${(err as Error).message}` });
+      const syntax = err instanceof InvalidJsonText ? err.syntax : null;
+      const reason = `not valid JSON: ${syntax ? `column ${syntax.column}: ${syntax.message}` : (err as Error).message}`;
+      this.errors.push({ fileName, line, id: null, field: null, reason });
       return;
     }
     const rawId = typeof value === 'object' && value !== null && 'id' in value ? (value as { id: unknown }).id : undefined;

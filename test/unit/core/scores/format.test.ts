@@ -104,6 +104,18 @@ describe('parseScoreJsonl', () => {
     expect(parsed.errors[0].reason).toBe('expected a finite number, got number -Infinity');
   });
 
+  it('reads NaN / Infinity literals as the trajectory reader does, then refuses them by the schema; a syntax error gets the scanner\'s place and words', () => {
+    const parsed = parseScoreJsonl(
+      ['{"id":"py","steps":[{"message":0,"policy":[-1,NaN],"reference":[-1,-Infinity]}]}', '{"id": "broken", "steps": }'].join('\n'),
+      'f.jsonl',
+    );
+    expect(parsed.records).toEqual([]);
+    expect(parsed.errors.map(formatScoreLineError)).toEqual([
+      'f.jsonl:1 (id "py"): steps[0].policy[1]: expected a finite number, got number NaN; also steps[0].reference[1]: expected a finite number, got number -Infinity',
+      "f.jsonl:2: not valid JSON: column 27: unexpected character '}': expected a value (object, array, string, number, true, false or null)",
+    ]);
+  });
+
   it('reports several issues of one line, at most three named', () => {
     const parsed = parseScoreJsonl(
       line({ id: 'many', steps: [{ message: 0, policy: ['a', 'b', 'c', 'd', 'e'], reference: [] }] }),
