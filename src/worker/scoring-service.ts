@@ -62,7 +62,11 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
   };
 
   const specOf = (request: LoadPairRequest): PairSpec => ({ policy: host.locate(request.policy), reference: host.locate(request.reference), dtype: request.dtype });
-  const statusOf = (p: LoadedPair): PairStatus => ({ ...describePair(p.pair), device: p.device, fallback: p.fallback });
+  const statusOf = (p: LoadedPair): PairStatus => ({
+    ...describePair(p.pair, { fallbacks: p.fallback ? [{ kind: 'device', reason: p.fallback }] : [] }),
+    device: p.device,
+    fallback: p.fallback,
+  });
 
   async function unloadPair(): Promise<void> {
     const p = loaded;

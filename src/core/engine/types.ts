@@ -108,7 +108,28 @@ export interface ScoringEngine extends LogprobEngine {
   readonly logitRows: 'scored-only' | 'every-position';
   /** The chunk length a score() call with this requested chunk size will use. */
   effectiveChunkSize(requested?: number): number;
+  /**
+   * Every way this engine runs other than the fastest way it was built for, each with its reason
+   * (the in-graph reduction or the LM-head cut not applied, a dtype replaced, …). Absent or empty: none.
+   */
+  readonly fallbacks?: readonly EngineFallback[];
   releasePrefixCache(): Promise<void>;
+}
+
+/**
+ * One departure from the fastest way to run a model, and why: said by the CLI (text, `--json`, each
+ * score record's `execution`) and the model panel (docs/score.md, "What ran").
+ */
+export interface EngineFallback {
+  /**
+   * What fell back: `device` (WebGPU → WASM), `reduction` (the in-graph reduction → a separate
+   * session), `head-cut` (the LM head runs at every position, not the scored rows only),
+   * `kv-cache` (present outputs fed back instead of rows appended in place), `dtype` (another ONNX
+   * file than the one asked for), `chunk-size` (chunks shorter than asked).
+   */
+  kind: 'device' | 'reduction' | 'head-cut' | 'kv-cache' | 'dtype' | 'chunk-size';
+  /** In words: what runs instead and why, e.g. "the head search stops at Mul after MatMulInteger". */
+  reason: string;
 }
 
 export class ContextLimitError extends Error {

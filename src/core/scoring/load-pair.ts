@@ -9,7 +9,7 @@
 import { AutoTokenizer } from '@huggingface/transformers';
 import { createTransformersEngine } from '../engine/transformers';
 import { withModelLocation, type ModelFileReader, type ModelLocation } from '../engine/model-location';
-import type { ScoringEngine, TokenizerLike } from '../engine/types';
+import type { EngineFallback, ScoringEngine, TokenizerLike } from '../engine/types';
 import { pairTokenizers, transformersTokenizerIdentity, type TokenizerIdentity, type TokenizerPairing } from '../models/tokenizer-pairing';
 import { fromTransformersTokenizer } from '../tokenizer';
 import type { LoadProgress, LoadedModelInfo, PairDescription } from './records';
@@ -167,10 +167,22 @@ export async function releasePrefixCaches(pair: PairEngines): Promise<void> {
   await Promise.allSettled([pair.policyEngine?.releasePrefixCache(), pair.referenceEngine.releasePrefixCache()]);
 }
 
-export function modelInfoOf(engine: ScoringEngine, tokenizer: TokenizerLike): LoadedModelInfo {
+/** How a model of a loaded pair ran: the pair's device and dtype, and fallbacks said outside the engine (a WebGPU → WASM reload). */
+export interface RunContext {
+  device: EngineRequest['device'];
+  dtype: string;
+  /** The chunk size asked for (the CLI's --chunk); absent: the engine's default. */
+  requestedChunkSize?: number;
+  /** Fallbacks of the pair as a whole (the worker's WebGPU → WASM reload), said before the engine's own. */
+  fallbacks?: readonly EngineFallback[];
+}
+
+export function modelInfoOf(engine: ScoringEngine, tokenizer: TokenizerLike, run: RunContext): LoadedModelInfo {
   return {
     id: engine.modelId,
     description: engine.description,
+    device: run.device,
+    dtype: run.dtype,
     maxContext: engine.maxContext,
     vocabSize: engine.vocabSize,
     vocabularyFingerprint: tokenizer.vocabularyFingerprint,
@@ -178,15 +190,18 @@ export function modelInfoOf(engine: ScoringEngine, tokenizer: TokenizerLike): Lo
     reductionPlacement: engine.reductionPlacement,
     kvCacheMode: engine.kvCacheMode,
     logitRows: engine.logitRows,
+    chunkSize: engine.effectiveChunkSize(run.requestedChunkSize),
+    fallbacks: [...(run.fallbacks ?? []), ...(engine.fallbacks ?? [])].map((fallback) => ({ kind: fallback.kind, reason: fallback.reason })),
   };
 }
 
-/** The pair as the page shows it (a pair of two models; a precomputed policy side has no model to describe). */
-export function describePair(pair: ScoringPair): PairDescription {
+/** The pair as the page and the CLI show it (a pair of two models; a precomputed policy side has no model to describe). */
+export function describePair(pair: ScoringPair, options: Pick<RunContext, 'requestedChunkSize' | 'fallbacks'> = {}): PairDescription {
   if (!pair.policyEngine || !pair.policyTokenizer) throw new Error('a pair whose policy log-probs come from the files has no policy model to describe');
+  const run: RunContext = { device: pair.device, dtype: pair.spec.dtype, ...options };
   return {
-    policy: modelInfoOf(pair.policyEngine, pair.policyTokenizer),
-    reference: modelInfoOf(pair.referenceEngine, pair.referenceTokenizer),
+    policy: modelInfoOf(pair.policyEngine, pair.policyTokenizer, run),
+    reference: modelInfoOf(pair.referenceEngine, pair.referenceTokenizer, run),
     tokenizerMismatch: pair.pairing.level === 'step' ? pair.pairing.notice : null,
     tokenizerNotice: pair.pairing.level === 'token' && 'notice' in pair.pairing ? pair.pairing.notice : null,
   };
