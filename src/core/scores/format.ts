@@ -43,6 +43,22 @@ export const scoreStepSchema = z
     }
   });
 
+/**
+ * How one model ran (core/scoring's ModelExecution, docs/score.md "What ran"). Words are read as
+ * strings, not closed lists, so a file from a later version (a new device, a new fallback) still reads.
+ */
+export const modelExecutionSchema = z.looseObject({
+  description: z.string(),
+  device: z.string(),
+  dtype: z.string(),
+  logitsPlacement: z.string(),
+  reductionPlacement: z.string(),
+  kvCacheMode: z.string(),
+  logitRows: z.string(),
+  chunkSize: z.int().positive(),
+  fallbacks: z.array(z.looseObject({ kind: z.string(), reason: z.string() })),
+});
+
 export const scoreRecordSchema = z
   .looseObject({
     /** Provenance, e.g. `progress-advantage-scores/1`. Other extra keys (`file`, `source`, …) are kept as they are. */
@@ -57,6 +73,8 @@ export const scoreRecordSchema = z
     mistakeStep: z.int().nonnegative().nullish(),
     /** Agent that made the decisive mistake. */
     mistakeAgent: z.string().nullish(),
+    /** How each model ran; `policy` null when its log-probs came from the file. Absent in files written before it existed. */
+    execution: z.looseObject({ policy: modelExecutionSchema.nullable(), reference: modelExecutionSchema }).nullish(),
     /** The action steps, in message order. */
     steps: z.array(scoreStepSchema),
   })

@@ -7,3 +7,4 @@ export * from './records';
 export * from './load-pair';
 export * from './score-trajectory';
 export * from './job';
+export * from './execution';
