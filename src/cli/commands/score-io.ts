@@ -11,7 +11,18 @@ import { readTrajectoryFile } from '../input';
 import { terminalSafe } from '../terminal';
 
 // ---------------------------------------------------------------------------------------------
-// Standard error: progress (left out with --quiet) and notices (always)
+// Standard error: progress (left out with --quiet) and notices (always); with --json, one JSON
+// object per line instead of text (docs/score.md lists the types).
+
+/** A structured report line (`--json`): its `type` and fields; `text` is added from the line's words. */
+export type ReportEvent = { type: string } & Record<string, unknown>;
+
+/** The `type` of a notice given as text: `error: …` → error, `not scored: …` → not-scored, else notice. */
+function noticeType(line: string): string {
+  if (line.startsWith('error:')) return 'error';
+  if (line.startsWith('not scored:')) return 'not-scored';
+  return 'notice';
+}
 
 export class Reporter {
   private statusShown = false;
@@ -20,18 +31,19 @@ export class Reporter {
   constructor(
     private readonly quiet: boolean,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly json = false,
   ) {
-    this.live = !quiet && stream.isTTY === true;
+    this.live = !quiet && !json && stream.isTTY === true;
   }
 
   /** Progress and summaries. */
-  info(line: string): void {
-    if (!this.quiet) this.write(`score: ${line}\n`);
+  info(line: string, event: ReportEvent = { type: 'info' }): void {
+    if (!this.quiet) this.emit(line, event);
   }
 
   /** What the user must see: fallbacks, steps not scored, errors. */
-  notice(line: string): void {
-    this.write(`score: ${line}\n`);
+  notice(line: string, event: ReportEvent = { type: noticeType(line) }): void {
+    this.emit(line, event);
   }
 
   /** A line that the next one overwrites (terminals only). */
@@ -39,6 +51,12 @@ export class Reporter {
     if (!this.live) return;
     this.stream.write(`\r${terminalSafe(line)}\x1b[K`);
     this.statusShown = true;
+  }
+
+  private emit(line: string, event: ReportEvent): void {
+    // JSON.stringify escapes every control character: the line is terminal-safe as it is.
+    if (this.json) this.stream.write(`${JSON.stringify({ ...event, text: line })}\n`);
+    else this.write(`score: ${line}\n`);
   }
 
   private write(text: string): void {
@@ -49,8 +67,6 @@ export class Reporter {
     this.stream.write(terminalSafe(text));
   }
 }
-
-
 
 export interface TrajectoryEntry {
   file: string;

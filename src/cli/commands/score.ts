@@ -23,6 +23,7 @@ import {
   labelsOf,
   loadPairEngines,
   loadPairTokenizers,
+  modelInfoOf,
   runScoringJob,
   transformersEngineFactory,
   type ModelSpec,
@@ -32,6 +33,7 @@ import {
 } from '../../core/scoring';
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
 import { OutputIds, Reporter, openSink, readTrajectories, type LineSink, type TrajectoryEntry } from './score-io';
+import { executionRecord, reportModel, type LoadedSide } from './score-report';
 import { printErr, printOut } from '../terminal';
 import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
 
@@ -68,6 +70,8 @@ options:
                       a model; needs --reference; scores are step level (two tokenizations)
   --out FILE          write the scores to FILE instead of standard output
   --quiet             no progress on standard error (notices and errors are still written)
+  --json              standard error as JSON Lines: one object per model, how it ran, each
+                      fallback, trajectory, notice and error, and a summary (docs/score.md)
   -h, --help          this text
 
 exit status: 0 all scored, 1 a file, trajectory or model failed (the rest is still written),
@@ -85,6 +89,8 @@ interface ScoreCommand {
   dtype: CliDtype;
   out: string | null;
   quiet: boolean;
+  /** Standard error as JSON Lines instead of text. */
+  json: boolean;
   /** Said on stderr before loading (e.g. a dtype a preset does not list). */
   warnings: string[];
 }
@@ -115,6 +121,7 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
         precomputed: { type: 'boolean' },
         out: { type: 'string' },
         quiet: { type: 'boolean' },
+        json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -166,6 +173,7 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
     dtype: dtype as CliDtype,
     out: values.out ?? null,
     quiet: values.quiet === true,
+    json: values.json === true,
     warnings,
   };
 }
@@ -195,6 +203,8 @@ interface Provenance {
   policyModel: string;
   referenceModel: string;
   engines: { policy: string; reference: string };
+  /** How each model ran (score-report.ts). */
+  execution: ReturnType<typeof executionRecord>;
   dtype: CliDtype;
   render: RenderMode;
 }
@@ -211,6 +221,7 @@ interface LoadedPair {
   pair: ScoringPair;
   policyLabel: string;
   referenceLabel: string;
+  execution: ReturnType<typeof executionRecord>;
 }
 
 async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<LoadedPair> {
@@ -222,15 +233,20 @@ async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<Lo
 
   const started = Date.now();
   const engines = await loadPairEngines(spec, 'cpu', transformersEngineFactory(nodeModelFiles));
-  const describe = (side: string, model: { spec: string }, engine: NonNullable<ScoringPair['policyEngine']>) =>
-    `${side}: ${model.spec} (${engine.description}, vocabulary ${engine.vocabSize}, context ${engine.maxContext}, chunk ${engine.effectiveChunkSize(command.chunkSize)})`;
-  if (policy && engines.policyEngine) reporter.info(describe('policy', policy, engines.policyEngine));
-  else reporter.info('policy: log-probs carried by the files (precomputed)');
-  reporter.info(`${describe('reference', reference, engines.referenceEngine)}; loaded in ${seconds(Date.now() - started)}`);
+  const run = { device: 'cpu', dtype: command.dtype, ...(command.chunkSize !== undefined ? { requestedChunkSize: command.chunkSize } : {}) } as const;
+  const policySide: LoadedSide = {
+    side: 'policy',
+    spec: policy ? policy.spec : 'precomputed',
+    info: engines.policyEngine && tokenizers.policyTokenizer ? modelInfoOf(engines.policyEngine, tokenizers.policyTokenizer, run) : null,
+  };
+  const referenceSide = { side: 'reference', spec: reference.spec, info: modelInfoOf(engines.referenceEngine, tokenizers.referenceTokenizer, run) } as const;
+  reportModel(reporter, policySide);
+  reportModel(reporter, referenceSide, seconds(Date.now() - started));
   return {
     pair: { spec, device: 'cpu', ...tokenizers, ...engines },
     policyLabel: policy ? policy.spec : 'precomputed (log-probs in the file)',
     referenceLabel: reference.spec,
+    execution: executionRecord(policySide, referenceSide),
   };
 }
 
@@ -246,6 +262,7 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
     policyModel: loaded.policyLabel,
     referenceModel: loaded.referenceLabel,
     engines: { policy: pair.policyEngine?.description ?? precomputedFromTrajectory(trajectory).description, reference: pair.referenceEngine.description },
+    execution: loaded.execution,
     dtype: command.dtype,
     render: command.render,
   };
@@ -279,7 +296,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const reporter = new Reporter(command.quiet);
+  const reporter = new Reporter(command.quiet, process.stderr, command.json);
   for (const warning of command.warnings) reporter.notice(`notice: ${warning}`);
   const { entries, failed: readFailed } = await readTrajectories(command.files, reporter);
   if (entries.length === 0) {
@@ -330,17 +347,20 @@ export async function run(argv: string[]): Promise<number> {
           totalForwarded += result.forwardedTokens;
           const elapsed = Date.now() - trajectoryStarted;
           const stepCount = entry.trajectory.actionSteps.length;
+          const place = { file: entry.file, index: entry.index, id: entry.trajectory.id };
           reporter.info(
             `${where(position)}: ${result.tokens} tokens, ${stepCount} action step${stepCount === 1 ? '' : 's'}; ${result.forwardedTokens} tokens forwarded in ${seconds(elapsed)} (${rate(result.forwardedTokens, elapsed)})`,
+            { type: 'trajectory', ...place, outputId: outputIds[position], tokens: result.tokens, actionSteps: stepCount, forwardedTokens: result.forwardedTokens, milliseconds: elapsed },
           );
           if (result.notScored.length > 0) withNotScored++;
           for (const step of result.notScored) {
-            reporter.notice(`not scored: ${where(position)}: message ${step.message} (${step.reason}, ${step.side}): ${step.detail}`);
+            reporter.notice(`not scored: ${where(position)}: message ${step.message} (${step.reason}, ${step.side}): ${step.detail}`, { type: 'not-scored', ...place, ...step });
           }
           trajectoryStarted = Date.now();
         },
         onError: (key, message) => {
-          reporter.notice(`error: ${where(Number(key))}: ${message}`);
+          const entry = entries[Number(key)];
+          reporter.notice(`error: ${where(Number(key))}: ${message}`, { type: 'error', file: entry.file, index: entry.index, id: entry.trajectory.id, reason: message });
           failed = true;
           trajectoryStarted = Date.now();
         },
@@ -359,6 +379,17 @@ export async function run(argv: string[]): Promise<number> {
   reporter.info(
     `${scored} of ${entries.length} trajector${entries.length === 1 ? 'y' : 'ies'} scored (${loaded.pair.pairing.level} level) in ${seconds(elapsed)}: ${totalForwarded} tokens forwarded (${rate(totalForwarded, elapsed)})` +
       `${withNotScored > 0 ? `; ${withNotScored} with steps not scored` : ''}${failures > 0 ? `; ${failures} failed` : ''}${command.out ? `; written to ${command.out}` : ''}`,
+    {
+      type: 'summary',
+      trajectories: entries.length,
+      scored,
+      failed: failures,
+      withStepsNotScored: withNotScored,
+      scoreLevel: loaded.pair.pairing.level,
+      tokensForwarded: totalForwarded,
+      milliseconds: elapsed,
+      out: command.out,
+    },
   );
   return failed ? 1 : 0;
 }
