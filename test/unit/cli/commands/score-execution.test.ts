@@ -10,7 +10,8 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeExecution, describeFallback } from '../../../../src/core/scoring/execution';
+import { describeExecution as describeModelExecution, describeFallback as describeModelFallback } from '../../../../src/core/scoring/execution';
+import type { EngineFallback, ModelExecution } from '../../../../src/core/scoring/records';
 import { parseScoreJsonl, type ScoreRecord } from '../../../../src/core/scores/format';
 import { runCli, runLimited, type CliResult } from './score-helpers';
 
@@ -30,6 +31,10 @@ interface Event {
   side?: string;
   [key: string]: unknown;
 }
+
+/** The record's execution as the product types it (the schema reads words as strings). */
+const describeExecution = (execution: Execution) => describeModelExecution(execution as ModelExecution);
+const describeFallback = (fallback: Execution['fallbacks'][number]) => describeModelFallback(fallback as EngineFallback);
 
 let work: string;
 const runs = {} as Record<'qwen3Fp32Json' | 'qwen3Q8Text' | 'qwen3Q4Quiet' | 'llama3Json' | 'precomputedJson', CliResult & { out: string }>;
