@@ -45,9 +45,10 @@ export const scoreStepSchema = z
 
 /**
  * How one model ran (core/scoring's ModelExecution, docs/score.md "What ran"). Words are read as
- * strings, not closed lists, so a file from a later version (a new device, a new fallback) still reads.
+ * strings, not closed lists, so a file from a later version (a new device, a new fallback) still
+ * reads; keys this version does not know are dropped.
  */
-export const modelExecutionSchema = z.looseObject({
+export const modelExecutionSchema = z.object({
   description: z.string(),
   device: z.string(),
   dtype: z.string(),
@@ -56,7 +57,7 @@ export const modelExecutionSchema = z.looseObject({
   kvCacheMode: z.string(),
   logitRows: z.string(),
   chunkSize: z.int().positive(),
-  fallbacks: z.array(z.looseObject({ kind: z.string(), reason: z.string() })),
+  fallbacks: z.array(z.object({ kind: z.string(), reason: z.string() })),
 });
 
 export const scoreRecordSchema = z
@@ -74,7 +75,7 @@ export const scoreRecordSchema = z
     /** Agent that made the decisive mistake. */
     mistakeAgent: z.string().nullish(),
     /** How each model ran; `policy` null when its log-probs came from the file. Absent in files written before it existed. */
-    execution: z.looseObject({ policy: modelExecutionSchema.nullable(), reference: modelExecutionSchema }).nullish(),
+    execution: z.object({ policy: modelExecutionSchema.nullable(), reference: modelExecutionSchema }).nullish(),
     /** The action steps, in message order. */
     steps: z.array(scoreStepSchema),
   })
