@@ -4,6 +4,7 @@
  * exports give them.
  */
 import { scoringClient, type LoadPairRequest, type ModelSource } from '../worker/scoring-client';
+import { MODEL_HUB } from './model-hub';
 import { folderFilesTag, type ModelSourceIdentity } from './persistence/pair-identity';
 import type { PairModels } from './model-pair';
 
@@ -41,8 +42,8 @@ export async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
       };
     case 'hub':
       return {
-        policy: { kind: 'hub', id: choice.policy },
-        reference: { kind: 'hub', id: choice.reference },
+        policy: { kind: 'hub', id: choice.policy, hub: MODEL_HUB },
+        reference: { kind: 'hub', id: choice.reference, hub: MODEL_HUB },
         identity: { policy: `hub:${choice.policy}`, reference: `hub:${choice.reference}` },
         label: `${choice.policy} / ${choice.reference}`,
         models: { source: 'hub', policy: choice.policy, reference: choice.reference },

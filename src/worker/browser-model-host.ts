@@ -4,7 +4,7 @@
  * fetch for local folders, from its Cache Storage for hub models), and onnxruntime-web's set-up.
  */
 import { env } from '@huggingface/transformers';
-import { joinPath, type ModelFileReader } from '../core/engine/model-location';
+import { HUGGING_FACE_HUB, hubFileUrl, joinPath, type ModelFileReader } from '../core/engine/model-location';
 import type { ModelSpec } from '../core/scoring';
 import { DROPPED_MODELS_PREFIX, fetchWithDroppedFolders } from './model-files';
 import type { ModelSource } from './scoring-protocol';
@@ -17,7 +17,11 @@ export function locateBrowserModel(source: ModelSource, origin: string): ModelSp
     case 'dropped':
       return { location: { modelId: source.id, localModelPath: DROPPED_MODELS_PREFIX }, label: `dropped folder ${source.id.replace(/-\d+$/, '')}`, remote: false };
     case 'hub':
-      return { location: { modelId: source.id }, label: `hub model "${source.id}"`, remote: true };
+      return {
+        location: { modelId: source.id, ...(source.hub ? { hub: source.hub } : {}) },
+        label: `hub model "${source.id}"${source.hub && source.hub.host !== HUGGING_FACE_HUB.host ? ` at ${source.hub.host}` : ''}`,
+        remote: true,
+      };
   }
 }
 
@@ -30,7 +34,8 @@ export const browserModelFiles: ModelFileReader = {
         return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
       }
       if (typeof caches === 'undefined' || !env.useBrowserCache) return null;
-      const remote = joinPath(env.remoteHost, env.remotePathTemplate.replaceAll('{model}', location.modelId).replaceAll('{revision}', 'main'), path);
+      // The key transformers.js cached the download under (model-location.ts builds the same URL).
+      const remote = hubFileUrl(location.hub ?? HUGGING_FACE_HUB, location.modelId, path);
       const cached = await (await caches.open(env.cacheKey)).match(remote);
       return cached ? new Uint8Array(await cached.arrayBuffer()) : null;
     } catch {

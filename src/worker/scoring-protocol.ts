@@ -3,6 +3,7 @@
  * job callbacks. The records themselves (ScoredTrajectory, JobProgress, …) are core's
  * (src/core/scoring/records.ts).
  */
+import type { HubLocation } from '../core/engine/model-location';
 import type { JobProgress, LoadProgress, PairDescription, ScoredTrajectory, TrajectoryToScore } from '../core/scoring';
 import type { RenderMode } from '../core/render/types';
 import type { PackedRecordOf } from '../core/scores/packed';
@@ -14,7 +15,8 @@ export type { JobProgress, LoadProgress, LoadedModelInfo, ScoredTrajectory, Traj
 export type ModelSource =
   | { kind: 'served'; baseUrl: string; id: string }
   | { kind: 'dropped'; id: string }
-  | { kind: 'hub'; id: string };
+  /** `hub`: where the hub is (absent: huggingface.co); the page sets it from the build (state/hub.ts). */
+  | { kind: 'hub'; id: string; hub?: HubLocation };
 
 export interface LoadPairRequest {
   policy: ModelSource;

@@ -10,6 +10,24 @@ export interface ModelLocation {
   modelId: string;
   /** Load from this local root only (a Node path or a URL path the host serves). Absent: from the hub only. */
   localModelPath?: string;
+  /** The hub a hub id is read from; absent: huggingface.co (`HUGGING_FACE_HUB`). Tests point it at a local server. */
+  hub?: HubLocation;
+}
+
+/** A server laid out like the Hugging Face hub: `{host}{pathTemplate}{file}`, `{model}` and `{revision}` filled in. */
+export interface HubLocation {
+  /** With a trailing slash, e.g. `https://huggingface.co/`. */
+  host: string;
+  /** e.g. `{model}/resolve/{revision}/`. */
+  pathTemplate: string;
+}
+
+/** transformers.js' own defaults: the hub the product uses unless a test build says otherwise. */
+export const HUGGING_FACE_HUB: HubLocation = { host: 'https://huggingface.co/', pathTemplate: '{model}/resolve/{revision}/' };
+
+/** The URL of a hub model's file (`onnx/model.onnx`, `config.json`) at a revision (default main), as transformers.js builds it. */
+export function hubFileUrl(hub: HubLocation, modelId: string, path: string, revision = 'main'): string {
+  return joinPath(hub.host, hub.pathTemplate.replaceAll('{model}', modelId).replaceAll('{revision}', encodeURIComponent(revision)), path);
 }
 
 /** How a host reads a model file it already has, for the engine's graph edits (nothing is downloaded twice). */
@@ -57,9 +75,18 @@ let envQueue: Promise<unknown> = Promise.resolve();
  */
 export function withModelLocation<T>(location: ModelLocation, load: (modelId: string) => Promise<T>): Promise<T> {
   const run = async () => {
-    const saved = { allowLocalModels: env.allowLocalModels, allowRemoteModels: env.allowRemoteModels, localModelPath: env.localModelPath };
+    const saved = {
+      allowLocalModels: env.allowLocalModels,
+      allowRemoteModels: env.allowRemoteModels,
+      localModelPath: env.localModelPath,
+      remoteHost: env.remoteHost,
+      remotePathTemplate: env.remotePathTemplate,
+    };
     if (location.localModelPath !== undefined) Object.assign(env, { allowLocalModels: true, allowRemoteModels: false, localModelPath: location.localModelPath });
-    else Object.assign(env, { allowLocalModels: false, allowRemoteModels: true });
+    else {
+      const hub = location.hub ?? HUGGING_FACE_HUB;
+      Object.assign(env, { allowLocalModels: false, allowRemoteModels: true, remoteHost: hub.host, remotePathTemplate: hub.pathTemplate });
+    }
     try {
       return await load(location.modelId);
     } finally {
