@@ -30,10 +30,14 @@ export function pairDescriptionOf(models: PairModels, dtype: ModelDtype, render:
   };
 }
 
-/** The record with its pair's names written in (model names, source, build, dtype, render, engines), so that they travel with it. */
-export function recordWithProvenance(record: ScoreRecord, pair: ModelPairDescription | null): ScoreRecord {
+/**
+ * The record with its pair's names written in (model names, source, build, dtype, render, engines)
+ * and, for a pair loaded in this page, how each model ran (`execution`), so that they travel with it.
+ */
+export function recordWithProvenance(record: ScoreRecord, pair: ModelPairDescription | null, execution?: ScoreRecord['execution']): ScoreRecord {
   if (!pair) return record;
   return {
+    ...(execution ? { execution } : {}),
     ...record,
     policyModel: pair.policy,
     referenceModel: pair.reference,

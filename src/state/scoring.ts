@@ -17,6 +17,7 @@ import { modelIdentity, pairKeyOf, scoreCacheKey } from './persistence/pair-iden
 import { lookupCachedScores } from './persistence/score-cache';
 import { keysLeftInJob, type JobRecord } from './persistence/data-records';
 import { pairDescriptionOf, recordWithProvenance, type PairModels } from './model-pair';
+import { executionOf } from '../core/scoring';
 import { canLoadChoice, injectedFailureFromUrl, sourcesFor, type ModelChoice } from './model-sources';
 import { JobArrivals, type JobArrival as JobArrivalOf } from './update-batcher';
 
@@ -301,7 +302,8 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
 function named(result: ScoredTrajectory, pair: LoadedPair, render: RenderMode): ScoredTrajectory {
   const status = useScoringStore.getState().pairStatus;
   const engines = status ? { policy: status.policy.description, reference: status.reference.description } : undefined;
-  return { ...result, record: recordWithProvenance(result.record, pairDescriptionOf(pair.models, pair.dtype, render, engines)) };
+  const execution = status ? { policy: executionOf(status.policy), reference: executionOf(status.reference) } : undefined;
+  return { ...result, record: recordWithProvenance(result.record, pairDescriptionOf(pair.models, pair.dtype, render, engines), execution) };
 }
 
 type JobArrival = JobArrivalOf<ScoredTrajectory, JobProgress>;

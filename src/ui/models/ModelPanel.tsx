@@ -7,6 +7,8 @@ import { formatBytes } from '../format';
 import { MODEL_DTYPES } from '../../core/settings/vocabularies';
 import { MODEL_PRESETS } from '../../core/models/presets';
 import { plural } from '../plural';
+import { ModelRuns } from './ModelRuns';
+import { PairMemoryEstimate } from './PairMemoryEstimate';
 
 const HUB_PRESETS = MODEL_PRESETS.filter((p) => p.source === 'hub');
 const DEMO_PRESET = MODEL_PRESETS.find((p) => p.id === 'demo');
@@ -141,6 +143,7 @@ export function ModelPanel() {
           {modelState === 'error' && 'error'}
         </span>
       </div>
+      {modelState !== 'ready' && <PairMemoryEstimate choice={choice} dtype={dtype} devicePreference={devicePreference} />}
       {autoDemo && (
         <p className="muted" data-testid="auto-demo-status">
           {autoDemo === 'loading' ? 'Loading the models by itself: choose another pair to stop it.' : 'Scoring the demo episodes by itself.'}
@@ -182,6 +185,7 @@ export function ModelPanel() {
               {describeEnginePlacement(pairStatus.policy)}
             </span>
           </p>
+          <ModelRuns policy={pairStatus.policy} reference={pairStatus.reference} />
         </div>
       )}
     </section>
