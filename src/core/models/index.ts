@@ -1,5 +1,5 @@
 /** Model pairs: the presets the CLI and the app offer, and whether a pair's tokenizers allow token-level scores. */
-export { MODEL_PRESETS, PRESET_DTYPES, describePreset, findPreset, isPresetDtype, type ModelPreset, type PresetDtype } from './presets';
+export { MODEL_PRESETS, PRESET_DTYPES, describePreset, findPreset, presetSizes, isPresetDtype, type ModelPreset, type PresetDtype } from './presets';
 export {
   TOKENIZATION_PROBES,
   pairTokenizers,

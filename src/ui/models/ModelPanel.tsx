@@ -5,7 +5,7 @@ import type { LoadedModelInfo } from '../../core/scoring';
 import type { RenderMode } from '../../core/render/types';
 import { formatBytes } from '../format';
 import { MODEL_DTYPES } from '../../core/settings/vocabularies';
-import { MODEL_PRESETS } from '../../core/models/presets';
+import { MODEL_PRESETS, presetSizes } from '../../core/models/presets';
 import { plural } from '../plural';
 import { ModelRuns } from './ModelRuns';
 import { PairMemoryEstimate } from './PairMemoryEstimate';
@@ -48,7 +48,8 @@ export function ModelPanel() {
               const preset = HUB_PRESETS.find((p) => p.id === value);
               if (preset) {
                 setChoice({ kind: 'hub', policy: preset.policy, reference: preset.reference });
-                if (!preset.dtypes.includes(dtype as (typeof preset.dtypes)[number])) setModelOptions({ dtype: preset.dtypes.includes('q8') ? 'q8' : preset.dtypes[0] });
+                // The preset's first dtype (its list puts exact ones first): q8's dynamic int8 figures are approximate.
+                if (!preset.dtypes.includes(dtype as (typeof preset.dtypes)[number])) setModelOptions({ dtype: preset.dtypes[0] });
                 return;
               }
               setChoice(value === 'demo' ? { kind: 'demo' } : value === 'hub' ? { kind: 'hub', policy: '', reference: '' } : { kind: 'folders', policy: null, reference: null });
@@ -60,7 +61,7 @@ export function ModelPanel() {
             <option value="folders">local folders…</option>
             <optgroup label="Hugging Face hub (online)">
               {HUB_PRESETS.map((p) => (
-                <option key={p.id} value={p.id} title={p.notes}>
+                <option key={p.id} value={p.id} title={`${presetSizes(p)} per model. ${p.notes}`}>
                   {p.label} ({p.parameters}; {p.dtypes.join(', ')})
                 </option>
               ))}

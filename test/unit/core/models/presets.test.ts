@@ -57,6 +57,14 @@ describe('MODEL_PRESETS', () => {
     for (const part of [preset.id, preset.policy, preset.reference, 'fp32, fp16, q4, q4f16', 'fp32 ≈ 1.99 GB', 'q4f16 ≈ 483 MB']) expect(text).toContain(part);
   });
 
+  it('puts the paper’s families first, says for each hub pair whether its post-training included RL, and never guesses a size', () => {
+    expect(MODEL_PRESETS.filter((p) => p.source === 'hub').map((p) => p.id)).toEqual(['qwen3-0.6b', 'gemma-3-270m', 'qwen2.5-0.5b', 'smollm-135m']);
+    for (const preset of MODEL_PRESETS.filter((p) => p.source === 'hub')) expect(preset.notes).toMatch(/\bRL\b/);
+    expect(findPreset('gemma-3-270m')!.notes).toMatch(/^The paper's family\. RL-tuned/);
+    expect(findPreset('smollm-135m')!.notes).toMatch(/Not RL-tuned/);
+    expect(describePreset(findPreset('qwen3-0.6b')!)).toContain('dtypes fp32, fp16, q8 (per model: fp32 size unknown, fp16 size unknown, q8 size unknown)');
+  });
+
   it('is what `score --list-presets` prints', () => {
     const result = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', 'score', '--list-presets'], {
       cwd: resolve(__dirname, '../../../..'),
