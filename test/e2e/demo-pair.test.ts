@@ -26,7 +26,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pa-demo-'));
   const out = join(dir, 'scores.jsonl');
   // The demo pair reads its own episodes through its chat template (the preset's rendering); a real
-  // fixture is not prefix-stable under that template with the demo's word-level tokenizer, so it is
+  // fixture cannot be split into messages under that template with the demo's word-level tokenizer (its words are unknown to it), so it is
   // scored with plain rendering — in the page too, after the chat attempt reports the error.
   const fixtureOut = join(dir, 'fixture-scores.jsonl');
   execFileSync(process.execPath, cliArgs('score', '--quiet', '--preset', 'demo', '--out', out, EXAMPLES), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -73,13 +73,13 @@ describe('readable transcripts', () => {
     await waitForJob(2);
     expect(await page.getByTestId('scoring-problem').count()).toBe(1);
     const problem = page.getByTestId('scoring-problem');
-    // The random pair's template writes the message count first: no trajectory is prefix-stable under it.
-    expect(await problem.getAttribute('data-cause')).toBe('not-prefix-stable');
+    // The random pair's template writes the message count first: no message can be located in its rendering.
+    expect(await problem.getAttribute('data-cause')).toBe('messages-not-located');
     expect(await problem.getAttribute('data-count')).toBe('1');
-    expect(await problem.textContent()).toContain('1 is not prefix-stable under the chat template — score them in plain mode');
+    expect(await problem.textContent()).toContain('1 could not be split into messages under the chat template — score them in plain mode');
     // The per-trajectory list is behind a disclosure, each named by file and id.
     expect(await page.locator('.scoring-problem-list').getAttribute('open')).toBeNull();
-    expect(await page.getByTestId('scoring-error').allTextContents()).toEqual([expect.stringMatching(/^1\.json · \S+: chat-template rendering is not prefix-stable/)]);
+    expect(await page.getByTestId('scoring-error').allTextContents()).toEqual([expect.stringMatching(/^1\.json · \S+: the chat template's rendering could not be split into messages/)]);
 
     await page.getByTestId('score-plain').click();
     await waitForJob(1);

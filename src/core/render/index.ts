@@ -7,7 +7,7 @@ import type { RenderedTrajectory, RenderMode } from './types';
 
 export type RenderOptions = ChatRenderOptions;
 
-/** `chat`: the tokenizer's chat template (prefix-stable templates only); `plain`: the reference code's rendering. */
+/** `chat`: the tokenizer's chat template, the whole conversation at once; `plain`: the reference code's rendering. */
 export function renderTrajectory(
   trajectory: Trajectory,
   tokenizer: TokenizerLike,
@@ -17,7 +17,7 @@ export function renderTrajectory(
   return mode === 'chat' ? renderChat(trajectory, tokenizer, options) : renderPlain(trajectory, tokenizer);
 }
 
-export { renderChat, toChatTemplateMessage, toChatTemplateMessages, type ChatRenderOptions } from './chat';
+export { renderChat, toChatTemplateMessage, toChatTemplateMessages, toolDefinitionsOf, type ChatRenderOptions } from './chat';
 export {
   EMPTY_ACTION_TEXT,
   plainRendererFor,
@@ -28,4 +28,6 @@ export {
   type PlainRenderer,
 } from './plain';
 export { isPythonWhitespace, pythonFloatRepr, pythonNumberRepr, pythonRepr, pythonStringRepr, pythonStrip } from './python';
-export { RenderError, type MessageSpan, type RenderedTrajectory, type RenderMode } from './types';
+export { RenderError, type ChatMapping, type MessageSpan, type RenderedTrajectory, type RenderMode } from './types';
+export { commonPrefixLength, commonSuffixLength, endingLengthIn, locateMessageSpans, messageEndIn, suffixMatchingAt } from './locate-messages';
+export { JOINED_TURN_SEPARATOR, assistantTextWithCalls, pythonCallText, toAlternatingTurns, toolOutputText, type AlternatingTurns } from './strict-roles';

@@ -19,6 +19,16 @@ export interface RenderedTrajectory {
   messageSpans: MessageSpan[];
   /** The spans of the action steps (trajectory.actionSteps), in order. */
   actionSpans: MessageSpan[];
+  /** Chat mode only, when the template could not take the log as written: how it was mapped and why. */
+  chatMapping?: ChatMapping;
+}
+
+/** What chat rendering changed so that the template could take an agent log (src/core/render/strict-roles.ts). */
+export interface ChatMapping {
+  /** Why: what the template did with the log as written. */
+  reason: string;
+  /** What was changed, one sentence each, naming the messages. */
+  changes: string[];
 }
 
 export class RenderError extends Error {

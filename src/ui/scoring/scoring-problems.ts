@@ -8,7 +8,7 @@ import type { NotScoredStep } from '../../core/engine/pair';
 import { plural as countOf } from '../plural';
 import { minOf } from '../../core/arrays';
 
-export type ProblemCause = 'not-prefix-stable' | 'no-chat-template' | 'chat-template-failed' | 'context-limit' | 'other';
+export type ProblemCause = 'messages-not-located' | 'no-chat-template' | 'chat-template-failed' | 'context-limit' | 'other';
 
 /** What fixes a cause: re-score those trajectories in plain mode, or load a pair with a longer context. */
 export type ProblemAction = 'score-plain' | 'longer-context' | null;
@@ -24,7 +24,7 @@ export interface ProblemSummary {
   cause: ProblemCause;
   /** Trajectories with this cause. */
   count: number;
-  /** One sentence with the count: `360 are not prefix-stable under the chat template`. */
+  /** One sentence with the count: `360 could not be split into messages under the chat template`. */
   text: string;
   action: ProblemAction;
   /** Each trajectory with its own message (for the disclosure). */
@@ -33,9 +33,9 @@ export interface ProblemSummary {
 
 /** The cause of a job error's message. */
 export function classifyScoringError(message: string): ProblemCause {
-  if (message.includes('chat-template rendering is not prefix-stable')) return 'not-prefix-stable';
+  if (message.includes('rendering could not be split into messages')) return 'messages-not-located';
   if (message.includes('the tokenizer has no chat template')) return 'no-chat-template';
-  if (message.includes('the chat template failed on messages')) return 'chat-template-failed';
+  if (/the chat template failed on (messages|the whole conversation)/.test(message)) return 'chat-template-failed';
   if (/needs \d+ tokens of context|the model's context is \d+/.test(message)) return 'context-limit';
   return 'other';
 }
@@ -49,10 +49,9 @@ export function contextOf(detail: string): number | null {
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many); // the verb's number
 
 function textOf(cause: ProblemCause, count: number, context: number | null): string {
-  const are = plural(count, 'is', 'are');
   switch (cause) {
-    case 'not-prefix-stable':
-      return `${count} ${are} not prefix-stable under the chat template`;
+    case 'messages-not-located':
+      return `${count} could not be split into messages under the chat template`;
     case 'no-chat-template':
       return `${count} could not be rendered: the tokenizer has no chat template`;
     case 'chat-template-failed':
@@ -65,14 +64,14 @@ function textOf(cause: ProblemCause, count: number, context: number | null): str
 }
 
 const ACTION: Record<ProblemCause, ProblemAction> = {
-  'not-prefix-stable': 'score-plain',
+  'messages-not-located': 'score-plain',
   'no-chat-template': 'score-plain',
   'chat-template-failed': 'score-plain',
   'context-limit': 'longer-context',
   other: null,
 };
 
-const ORDER: readonly ProblemCause[] = ['not-prefix-stable', 'no-chat-template', 'chat-template-failed', 'context-limit', 'other'];
+const ORDER: readonly ProblemCause[] = ['messages-not-located', 'no-chat-template', 'chat-template-failed', 'context-limit', 'other'];
 
 /**
  * One summary per cause, in a fixed order: the job's errors, and the trajectories whose results have

@@ -19,6 +19,7 @@ import {
   renderPlainTexts,
   renderTrajectory,
   toChatTemplateMessages,
+  toAlternatingTurns,
   type RenderedTrajectory,
 } from '../../../../src/core/render';
 import { fromTransformersTokenizer, loadTokenizer } from '../../../../src/core/tokenizer';
@@ -98,7 +99,11 @@ beforeAll(async () => {
   for (const trajectory of everyTrajectory) {
     texts.push(...renderPlainTexts(trajectory));
     for (const template of TEMPLATES) {
-      if (template === RAISING_TEMPLATE) continue;
+      if (template === RAISING_TEMPLATE) {
+        // It refuses tool messages: the log is mapped onto alternating turns for it.
+        texts.push(bootstrap.apply_chat_template(toAlternatingTurns(trajectory.messages).messages, { chat_template: template, tokenize: false }));
+        continue;
+      }
       texts.push(templateText(bootstrap, template, trajectory, trajectory.messages.length, template === TOOLS_TEMPLATE ? TWO_TOOLS : undefined));
       // A prefix ends where its last message ends: white space there may cut into pieces of its own.
       for (const message of trajectory.messages) {
@@ -314,42 +319,56 @@ describe('chat mode token spans', () => {
     expect(renderTrajectory(clean, withTemplate(TOOLS_TEMPLATE), 'chat', { tools: TWO_TOOLS })).toEqual(rendered);
   });
 
-  it('a template with a message count first is not prefix-stable', () => {
+  it('a template with a message count first cannot be split into messages, as written or mapped', () => {
     expect(() => renderChat(transferSimulation, withTemplate(COUNT_TEMPLATE))).toThrow(
       new RenderError(
-        'chat-template rendering is not prefix-stable: adding message 1 (user) changed the tokens already rendered for ' +
-          'message 0 (from token position 1 on); render this trajectory in plain mode instead',
+        "the chat template's rendering could not be split into messages: message 0 (assistant) renders to no token, where the renderings of " +
+          'the conversation’s prefixes put it (as written and mapped onto alternating user / assistant turns); render this trajectory in plain mode instead',
       ),
     );
   });
 
-  it('a template that renders only the last message is not prefix-stable', () => {
+  it('a template that renders only the last message cannot be split into messages', () => {
     expect(() => renderTrajectory(transferSimulation, withTemplate(LAST_ONLY_TEMPLATE), 'chat')).toThrow(
       new RenderError(
-        'chat-template rendering is not prefix-stable: adding message 1 (user) changed the tokens already rendered for ' +
-          'message 0 (from token position 1 on); render this trajectory in plain mode instead',
+        "the chat template's rendering could not be split into messages: message 0 (assistant) renders to no token, where the renderings of " +
+          'the conversation’s prefixes put it (as written and mapped onto alternating user / assistant turns); render this trajectory in plain mode instead',
       ),
     );
   });
 
-  it('white space that merges across a message boundary breaks the prefix property too', () => {
+  it('white space the tokenizer merges across a message boundary goes to the later message; the tokens are the whole rendering’s', () => {
     // Message 2's text ends in "\n\n" and the default template adds "\n": alone that is one "\n\n\n"
-    // token; once "tool: …" follows, the tokenizer cuts it into "\n\n" + "\n".
+    // token; once "tool: …" follows, the tokenizer cuts it into "\n\n" + "\n" (no longer prefix-stable).
     const throughMessage2 = tokenizer.applyChatTemplate!(toChatTemplateMessages(transferSimulation.messages.slice(0, 3)), {});
     expect(tokenizer.decodeTokens(throughMessage2.slice(-1))).toEqual(['\n\n\n']);
-    const position = throughMessage2.length - 1;
-    expect(() => renderChat(transferSimulation, tokenizer)).toThrow(
-      new RenderError(
-        'chat-template rendering is not prefix-stable: adding message 3 (tool) changed the tokens already rendered for ' +
-          `message 2 (from token position ${position} on); render this trajectory in plain mode instead`,
-      ),
-    );
+    const rendered = renderChat(transferSimulation, tokenizer);
+    expect(rendered.tokenIds).toEqual(tokenizer.applyChatTemplate!(toChatTemplateMessages(transferSimulation.messages), {}));
+    expect(rendered.chatMapping).toBeUndefined();
+    expectTiling(rendered, 1);
+    expect(rendered.messageSpans[2].end).toBe(throughMessage2.length - 1);
+    expect(decodeSpan(rendered, 2)).toBe(`assistant: ${transferSimulation.messages[2].content.trimEnd()}`);
+    expect(decodeSpan(rendered, 3)).toBe('\n\n\ntool: Transfer successful\n');
+    expectActionSpans(rendered, transferSimulation);
   });
 
-  it('a template that fails is a RenderError naming the message', () => {
-    expect(() => renderChat(transferSimulation, withTemplate(RAISING_TEMPLATE))).toThrow(
-      new RenderError('the chat template failed on messages 0–3 (message 3 is tool): tool messages are not supported'),
-    );
+  it('a template that refuses the log as written gets it mapped onto alternating turns, and says so', () => {
+    const raising = withTemplate(RAISING_TEMPLATE);
+    const rendered = renderChat(transferSimulation, raising);
+    const mapped = toAlternatingTurns(transferSimulation.messages);
+    expect(rendered.tokenIds).toEqual(raising.applyChatTemplate!(mapped.messages, {}));
+    expect(rendered.chatMapping).toEqual({
+      reason: `the chat template failed on the whole conversation (${transferSimulation.messages.length} messages): tool messages are not supported`,
+      changes: [
+        'tool results (message 3) written as user turns in ```tool_output``` blocks',
+        'tool calls of message 2 written into the assistant text as ```tool_code``` blocks',
+        'an empty user turn inserted before message 0 (the template opens with a user turn)',
+      ],
+    });
+    expectTiling(rendered, 1);
+    expectActionSpans(rendered, transferSimulation);
+    expect(decodeSpan(rendered, 0)).toBe(`user: \nassistant: ${transferSimulation.messages[0].content}\n`);
+    expect(decodeSpan(rendered, 3)).toBe('user: ```tool_output\nTransfer successful\n```\n');
   });
 
   it('a tokenizer with no template is a RenderError', () => {

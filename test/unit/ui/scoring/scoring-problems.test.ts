@@ -32,8 +32,8 @@ function renderMessage(t: TokenizerLike): string {
   throw new Error('rendered');
 }
 
-// A template that writes the message count first: adding a message changes what was rendered before.
-const NOT_PREFIX_STABLE = renderMessage(tokenizer((messages) => [messages.length, ...messages.map((_, i) => 100 + i)]));
+// A template that writes the message count first: no prefix rendering locates a message in the whole one.
+const NOT_LOCATED = renderMessage(tokenizer((messages) => [messages.length, ...messages.map((_, i) => 100 + i)]));
 const NO_TEMPLATE = renderMessage(tokenizer(null));
 const TEMPLATE_FAILED = renderMessage(
   tokenizer(() => {
@@ -50,8 +50,8 @@ const contextStep = (message: number): NotScoredStep => ({
 
 describe('classifyScoringError', () => {
   it('reads the causes from the real message texts', () => {
-    expect(NOT_PREFIX_STABLE).toContain('not prefix-stable');
-    expect(classifyScoringError(NOT_PREFIX_STABLE)).toBe('not-prefix-stable');
+    expect(NOT_LOCATED).toContain('rendering could not be split into messages');
+    expect(classifyScoringError(NOT_LOCATED)).toBe('messages-not-located');
     expect(classifyScoringError(NO_TEMPLATE)).toBe('no-chat-template');
     expect(classifyScoringError(TEMPLATE_FAILED)).toBe('chat-template-failed');
     expect(classifyScoringError(new ContextLimitError(128, 300).message)).toBe('context-limit');
@@ -71,7 +71,7 @@ describe('summariseScoringProblems', () => {
 
   it('gives one line per cause with its count, its action and each trajectory named by file and id', () => {
     const errors = [
-      ...Array.from({ length: 360 }, (_, i) => ({ key: `2:${i}`, message: NOT_PREFIX_STABLE })),
+      ...Array.from({ length: 360 }, (_, i) => ({ key: `2:${i}`, message: NOT_LOCATED })),
       { key: '3:0', message: NO_TEMPLATE },
       { key: '', message: 'the worker stopped' },
     ];
@@ -82,15 +82,15 @@ describe('summariseScoringProblems', () => {
     ];
     const summaries = summariseScoringProblems(errors, notScored, nameOf);
     expect(summaries.map((s) => [s.cause, s.count, s.action])).toEqual([
-      ['not-prefix-stable', 360, 'score-plain'],
+      ['messages-not-located', 360, 'score-plain'],
       ['no-chat-template', 1, 'score-plain'],
       ['context-limit', 2, 'longer-context'],
       ['other', 1, null],
     ]);
-    expect(summaries[0].text).toBe('360 are not prefix-stable under the chat template');
+    expect(summaries[0].text).toBe('360 could not be split into messages under the chat template');
     expect(summaries[1].text).toBe('1 could not be rendered: the tokenizer has no chat template');
     expect(summaries[2].text).toBe("2 exceed the pair's 128-token context (their later steps are not scored)");
-    expect(summaries[0].items[7]).toEqual({ key: '2:7', name: 'file-2.json · traj 7', message: NOT_PREFIX_STABLE });
+    expect(summaries[0].items[7]).toEqual({ key: '2:7', name: 'file-2.json · traj 7', message: NOT_LOCATED });
     expect(summaries[2].items[0].message).toMatch(/^2 steps not scored: message 5 ends at token 300/);
     expect(summaries[2].items[1].message).toMatch(/^1 step not scored/);
     expect(summaries[3].items[0].name).toBe('the job');
@@ -101,7 +101,7 @@ describe('summariseScoringProblems', () => {
   });
 
   it('uses the verb in the singular for one trajectory', () => {
-    const [one] = summariseScoringProblems([{ key: '1:0', message: NOT_PREFIX_STABLE }], [], nameOf);
-    expect(one.text).toBe('1 is not prefix-stable under the chat template');
+    const [one] = summariseScoringProblems([{ key: '1:0', message: NOT_LOCATED }], [], nameOf);
+    expect(one.text).toBe('1 could not be split into messages under the chat template');
   });
 });
