@@ -61,7 +61,9 @@ options:
   --list-presets      print the presets and exit
   --render MODE       plain | chat                  (default plain; a preset's own, e.g. chat for demo)
                       plain: the reference code's "[role]: content" rendering, for every format;
-                      chat: the policy tokenizer's chat template (prefix-stable templates only)
+                      chat: the policy tokenizer's chat template, the whole conversation at once
+                      (a log the template refuses is mapped as the model's tooling would, and
+                      the record's chatMapping says how)
   --chunk N           tokens per forward pass; the KV cache carries context across chunks
                       (default 512, lowered so one chunk's logits stay under 64 MiB and,
                       at long contexts, its attention scores too)
@@ -273,6 +275,7 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
     ...idKeys,
     ...provenance,
     notScored,
+    ...(result.record.chatMapping ? { chatMapping: result.record.chatMapping } : {}),
     ...(result.stepTokenCounts ? { stepTokenCounts: result.stepTokenCounts } : {}),
     steps: result.record.steps,
   });
@@ -352,6 +355,8 @@ export async function run(argv: string[]): Promise<number> {
             `${where(position)}: ${result.tokens} tokens, ${stepCount} action step${stepCount === 1 ? '' : 's'}; ${result.forwardedTokens} tokens forwarded in ${seconds(elapsed)} (${rate(result.forwardedTokens, elapsed)})`,
             { type: 'trajectory', ...place, outputId: outputIds[position], tokens: result.tokens, actionSteps: stepCount, forwardedTokens: result.forwardedTokens, milliseconds: elapsed },
           );
+          const mapping = result.record.chatMapping;
+          if (mapping) reporter.notice(`notice: ${where(position)}: mapped for the chat template (${mapping.reason}): ${mapping.changes.join('; ')}`, { type: 'chat-mapping', ...place, ...mapping });
           if (result.notScored.length > 0) withNotScored++;
           for (const step of result.notScored) {
             reporter.notice(`not scored: ${where(position)}: message ${step.message} (${step.reason}, ${step.side}): ${step.detail}`, { type: 'not-scored', ...place, ...step });

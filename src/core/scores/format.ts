@@ -76,6 +76,8 @@ export const scoreRecordSchema = z
     mistakeAgent: z.string().nullish(),
     /** How each model ran; `policy` null when its log-probs came from the file. Absent in files written before it existed. */
     execution: z.object({ policy: modelExecutionSchema.nullable(), reference: modelExecutionSchema }).nullish(),
+    /** Chat rendering only: what was changed so that the model's chat template could take the log, and why (src/core/render/strict-roles.ts). */
+    chatMapping: z.object({ reason: z.string(), changes: z.array(z.string()) }).nullish(),
     /** The action steps, in message order. */
     steps: z.array(scoreStepSchema),
   })

@@ -82,6 +82,11 @@ export function stepLevelRecord(score: StepLevelScore): Pick<ScoredTrajectory, '
   return { record, stepTokenCounts: score.steps.map((step) => ({ message: step.message, policy: step.policyTokenCount, reference: step.referenceTokenCount })) };
 }
 
+/** The record says what chat rendering changed for the template (the primary rendering's mapping), when it changed anything. */
+function withChatMapping(record: ScoreRecord, rendered: RenderedTrajectory): ScoreRecord {
+  return rendered.chatMapping === undefined ? record : { ...record, chatMapping: rendered.chatMapping };
+}
+
 export async function scoreTrajectory(pair: ScoringPair, trajectory: Trajectory, options: ScoreTrajectoryOptions): Promise<TrajectoryScore> {
   const { render, chunkSize, signal, reusePrefix } = options;
   const rendered = options.rendered ?? renderPrimary(pair, trajectory, render);
@@ -108,7 +113,7 @@ export async function scoreTrajectory(pair: ScoringPair, trajectory: Trajectory,
       decodeTokens: (ids) => tokenizer.decodeTokens(ids),
       ...common,
     });
-    return { record, notScored, stepLevelOnly: false, ...counts, forwardedTokens: counter.total() };
+    return { record: withChatMapping(record, rendered), notScored, stepLevelOnly: false, ...counts, forwardedTokens: counter.total() };
   }
 
   const referenceSide: StepLevelSide = {
@@ -117,5 +122,6 @@ export async function scoreTrajectory(pair: ScoringPair, trajectory: Trajectory,
   };
   const policySide: StepLevelSide = pair.policyEngine ? { engine: pair.policyEngine, rendered } : { precomputed: precomputedFromTrajectory(trajectory) };
   const score = await scoreStepLevel({ trajectory, policy: policySide, reference: referenceSide, ...common });
-  return { ...stepLevelRecord(score), notScored: score.notScored, stepLevelOnly: true, ...counts, forwardedTokens: counter.total() };
+  const stepLevel = stepLevelRecord(score);
+  return { ...stepLevel, record: withChatMapping(stepLevel.record, rendered), notScored: score.notScored, stepLevelOnly: true, ...counts, forwardedTokens: counter.total() };
 }

@@ -124,6 +124,12 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
           The two models have different tokenizers: each step shows the difference of its string log-likelihoods, not per-token advantages.
         </p>
       )}
+      {result?.record.chatMapping && (
+        <p className="notice" role="status" data-testid="chat-mapping" title={result.record.chatMapping.reason}>
+          The chat template could not take this log as written ({result.record.chatMapping.reason}); it was rendered with these changes:{' '}
+          {result.record.chatMapping.changes.join('; ')}.
+        </p>
+      )}
       <div ref={scroller} className="transcript-scroller" onMouseOver={onMouseOver} onMouseLeave={() => setTooltip(null)} onClick={onClick}>
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
