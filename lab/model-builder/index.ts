@@ -33,8 +33,11 @@ export {
   dequantizeInt8PerChannel,
   quantizeFourBitBlocks,
   quantizeInt8PerChannel,
+  dequantizeFourBitBlocksSymmetric,
+  quantizeFourBitBlocksSymmetric,
   type FourBitBlockQuantized,
   type Int8PerChannel,
+  type SymmetricFourBitBlocks,
 } from './quantize';
 export {
   PIECE_PATTERN,
@@ -52,3 +55,28 @@ export {
 } from '../../src/demo/word-level-tokenizer';
 export { buildGenerationConfigJson, buildGpt2ConfigJson, modelFolderFiles, type ModelFolderSpec } from './model-folder';
 export { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from '../../src/core/onnx';
+export {
+  LLAMA_FLOPS_FORMULA,
+  LLAMA_SHAPE_PRESETS,
+  LLAMA_SHAPE_SIZES,
+  buildLlamaConfigJson,
+  llamaForwardFlops,
+  llamaKvCacheBytesPerToken,
+  llamaParameterCount,
+  llamaWeightShapes,
+  validateLlamaShapeConfig,
+  type LlamaShapeConfig,
+  type LlamaShapeSize,
+} from './llama-shape';
+export { randomLlamaWeights, type LlamaWeights } from './llama-weights';
+export {
+  LLAMA_ONNX_FILE_BY_FORMAT,
+  LLAMA_ONNX_OPSET,
+  LLAMA_WEIGHT_FORMATS,
+  buildLlamaOnnx,
+  llamaPastName,
+  llamaPresentName,
+  rotaryTables,
+  type LlamaWeightFormat,
+} from './llama-onnx';
+export { llamaFolderMetadataFiles, llamaOnnxFile } from './llama-folder';

@@ -147,3 +147,66 @@ export function transposeMatrix(matrix: Float32Array, rows: number, cols: number
   }
   return result;
 }
+
+/**
+ * Symmetric 4-bit blocks for `MatMulNBits` without a zero-point input (ONNX Runtime then takes 8):
+ * the layout of {@link FourBitBlockQuantized} without `zeroPoints`. Each block of `blockSize`
+ * weights along K gets scale = max |w| / 7 and codes round(w / scale) + 8 ∈ [1, 15], so
+ * dequantized = (code − 8) · scale and zero is exact; K is padded with code 8.
+ */
+export type SymmetricFourBitBlocks = Omit<FourBitBlockQuantized, 'zeroPoints'>;
+
+const SYMMETRIC_FOUR_BIT_ZERO = 8;
+const SYMMETRIC_FOUR_BIT_MAX_MAGNITUDE = 7;
+
+/** Quantizes `weightsByOutput`, a row-major `[N, K]` matrix (nn.Linear's `[out, in]`), symmetrically. */
+export function quantizeFourBitBlocksSymmetric(
+  weightsByOutput: Float32Array,
+  outputCount: number,
+  inputCount: number,
+  blockSize = MATMUL_NBITS_BLOCK_SIZE,
+): SymmetricFourBitBlocks {
+  if (weightsByOutput.length !== outputCount * inputCount) throw new Error('quantizeFourBitBlocksSymmetric: size mismatch');
+  const blocksPerRow = Math.ceil(inputCount / blockSize);
+  const bytesPerBlock = blockSize / 2;
+  const packedWeights = new Uint8Array(outputCount * blocksPerRow * bytesPerBlock);
+  const scales = new Float32Array(outputCount * blocksPerRow);
+  const codes = new Uint8Array(blockSize);
+  for (let output = 0; output < outputCount; output++) {
+    const rowStart = output * inputCount;
+    for (let block = 0; block < blocksPerRow; block++) {
+      const blockStart = block * blockSize;
+      const blockEnd = Math.min(blockStart + blockSize, inputCount);
+      let maxMagnitude = 0;
+      for (let k = blockStart; k < blockEnd; k++) maxMagnitude = Math.max(maxMagnitude, Math.abs(weightsByOutput[rowStart + k]));
+      // An all-zero block quantizes to code 8 with any scale; 1 just avoids dividing by 0.
+      const scale = maxMagnitude > 0 ? maxMagnitude / SYMMETRIC_FOUR_BIT_MAX_MAGNITUDE : 1;
+      codes.fill(SYMMETRIC_FOUR_BIT_ZERO);
+      for (let k = blockStart; k < blockEnd; k++) {
+        const code = Math.round(weightsByOutput[rowStart + k] / scale) + SYMMETRIC_FOUR_BIT_ZERO;
+        codes[k - blockStart] = Math.max(SYMMETRIC_FOUR_BIT_ZERO - SYMMETRIC_FOUR_BIT_MAX_MAGNITUDE, Math.min(SYMMETRIC_FOUR_BIT_ZERO + SYMMETRIC_FOUR_BIT_MAX_MAGNITUDE, code));
+      }
+      const blockIndex = output * blocksPerRow + block;
+      scales[blockIndex] = scale;
+      for (let pair = 0; pair < bytesPerBlock; pair++) packedWeights[blockIndex * bytesPerBlock + pair] = codes[2 * pair] | (codes[2 * pair + 1] << 4);
+    }
+  }
+  return { outputCount, inputCount, blockSize, blocksPerRow, packedWeights, scales };
+}
+
+/** Inverse of {@link quantizeFourBitBlocksSymmetric}: the `[N, K]` matrix the codes stand for. */
+export function dequantizeFourBitBlocksSymmetric(quantized: SymmetricFourBitBlocks): Float32Array {
+  const { outputCount, inputCount, blockSize, blocksPerRow, packedWeights, scales } = quantized;
+  const result = new Float32Array(outputCount * inputCount);
+  for (let output = 0; output < outputCount; output++) {
+    for (let k = 0; k < inputCount; k++) {
+      const block = Math.floor(k / blockSize);
+      const blockIndex = output * blocksPerRow + block;
+      const withinBlock = k - block * blockSize;
+      const byte = packedWeights[blockIndex * (blockSize / 2) + (withinBlock >> 1)];
+      const code = (withinBlock & 1) === 0 ? byte & 0x0f : byte >> 4;
+      result[output * inputCount + k] = (code - SYMMETRIC_FOUR_BIT_ZERO) * scales[blockIndex];
+    }
+  }
+  return result;
+}

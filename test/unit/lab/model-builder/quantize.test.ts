@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   dequantizeFourBitBlocks,
+  dequantizeFourBitBlocksSymmetric,
   dequantizeInt8PerChannel,
   mulberry32,
   normalSampler,
   quantizeFourBitBlocks,
+  quantizeFourBitBlocksSymmetric,
   quantizeInt8PerChannel,
 } from '../../../../lab/model-builder';
 import { float16BitsToNumber, float32ToFloat16Bits, littleEndianBytes } from '../../../../src/core/onnx';
@@ -58,6 +60,37 @@ describe('quantizeFourBitBlocks (MatMulNBits layout)', () => {
       expect(Math.abs(restored[index] - weights[index])).toBeLessThanOrEqual(step / 2 + 1e-6);
     }
     expect(restored[5]).toBe(0);
+  });
+});
+
+describe('quantizeFourBitBlocksSymmetric (MatMulNBits without zero points: 8 is zero)', () => {
+  it('packs a hand-worked block: scale max|w| / 7, code round(w / scale) + 8, low nibble first, K padded with 8', () => {
+    // max |w| 1.4 → scale 0.2; −1.4 → 1, 0 → 8, 0.3 → round(1.5) + 8 = 10, 1.4 → 15.
+    const quantized = quantizeFourBitBlocksSymmetric(Float32Array.from([-1.4, 0, 0.3, 1.4]), 1, 4);
+    expect(quantized.scales[0]).toBeCloseTo(0.2, 6);
+    expect(quantized).not.toHaveProperty('zeroPoints');
+    expect(Array.from(quantized.packedWeights)).toEqual([0x81, 0xfa, ...Array(14).fill(0x88)]);
+    expect(Array.from(dequantizeFourBitBlocksSymmetric(quantized))).toEqual([expect.closeTo(-1.4, 6), 0, expect.closeTo(0.4, 6), expect.closeTo(1.4, 6)]);
+  });
+
+  it('round-trips Gaussian weights within half a step per block, never using code 0, keeping exact zeros and all-zero blocks', () => {
+    const outputs = 5;
+    const inputs = 77; // not a multiple of 32
+    const weights = gaussianMatrix(outputs * inputs, 13);
+    weights[3] = 0;
+    weights.fill(0, inputs, inputs + 32); // row 1, block 0: all zero
+    const quantized = quantizeFourBitBlocksSymmetric(weights, outputs, inputs);
+    const restored = dequantizeFourBitBlocksSymmetric(quantized);
+    expect(quantized.packedWeights.length).toBe(outputs * 3 * 16);
+    for (let index = 0; index < weights.length; index++) {
+      const output = Math.floor(index / inputs);
+      const step = quantized.scales[output * quantized.blocksPerRow + Math.floor((index % inputs) / 32)];
+      expect(Math.abs(restored[index] - weights[index])).toBeLessThanOrEqual(step / 2 + 1e-6);
+    }
+    expect(restored[3]).toBe(0);
+    expect(Array.from(restored.subarray(inputs, inputs + 32)).every((value) => value === 0)).toBe(true);
+    const codes = Array.from(quantized.packedWeights).flatMap((byte) => [byte & 0x0f, byte >> 4]);
+    expect(codes).not.toContain(0);
   });
 });
 
