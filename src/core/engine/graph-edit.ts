@@ -3,8 +3,9 @@
  * and of its graph are walked, and nodes are decoded shallowly (names and op types); initializers
  * — the weights, possibly gigabytes — are copied as bytes, never decoded.
  *
- * What the engine edits (see reduction.ts): graph outputs dropped (they become intermediates) and
- * node inputs redirected (the LM head reads only the scored rows of the hidden states).
+ * What the engine edits (see reduction.ts): graph outputs dropped (they become intermediates),
+ * node inputs redirected (the LM head reads only the scored rows of the hidden states) and nodes
+ * dropped (replaced by an appended fragment: row-quantization.ts).
  */
 import { maxOf } from '../arrays';
 
@@ -36,6 +37,8 @@ export interface GraphEdit {
   dropOutputs?: ReadonlySet<string>;
   /** Node index → (input position → new input name). */
   nodeInputs?: ReadonlyMap<number, ReadonlyMap<number, string>>;
+  /** Node indices to remove (an appended fragment writes their outputs instead). */
+  dropNodes?: ReadonlySet<number>;
 }
 
 const decoder = new TextDecoder();
@@ -108,7 +111,9 @@ function editedGraphFields(graphBytes: Uint8Array, edit: GraphEdit): Uint8Array[
     const value = graph.bytes();
     if (field === GRAPH_PROTO_OUTPUT_FIELD && edit.dropOutputs?.has(valueInfoName(value))) continue;
     if (field === GRAPH_PROTO_NODE_FIELD) {
-      const inputs = edit.nodeInputs?.get(nodeIndex++);
+      const index = nodeIndex++;
+      if (edit.dropNodes?.has(index)) continue;
+      const inputs = edit.nodeInputs?.get(index);
       if (inputs) {
         const node = nodeWithInputs(value, inputs);
         kept.push(encodeVarint(GRAPH_PROTO_NODE_FIELD * 8 + LENGTH_DELIMITED), encodeVarint(node.byteLength), node);

@@ -7,13 +7,14 @@
  *   target_logprob = GatherElements(logp, targets[..., None])   [1, S]   log p(token that follows)
  *   entropy        = −Σ_v exp(logp) · logp                      [1, S]   nats
  *   topk_mean      = mean(TopK(logp, k))                        [1, S]   k = min(20, V)
- *
- * Longer than 400 lines: the reduction graph, its fused form inside a model graph and the LM-head
- * cut share the graph builders and the node names, and are checked as one.
  */
 import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../onnx/onnx-proto';
 import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../onnx/onnx-graph-builder';
-import { editModelGraph, type NodeSummary } from './graph-edit';
+import { defaultOpsetOf, editModelGraph } from './graph-edit';
+import type { HeadCut } from './head-cut';
+import { rowQuantizationEdit, type RowQuantizationPlan } from './row-quantization';
+
+export { headCutOf, headCutSearch, type HeadCut, type HeadCutSearch } from './head-cut';
 import {
   disposeTensors,
   float32DataOf,
@@ -245,57 +246,11 @@ export interface FusedReductionOptions extends ReductionGraphOptions {
   cacheLinks?: readonly CacheTensorLink[];
   /** Cut the LM head to the scored rows (see headCutOf); the fragment then reduces `logits` as they come. */
   headCut?: HeadCut | null;
-}
-
-/**
- * Where the LM head can be made to compute only the scored rows: its matrix product (MatMul,
- * Gemm or MatMulNBits) reads `rowsInput` ([1, S, d] or [S, d]: the rows are axis −2), and
- * `reshape`, when the product's output passes through one on its way to `logits`, rebuilds
- * [1, S, V] from the input's shape — it gets [1, −1, V] instead.
- */
-export interface HeadCut {
-  matMul: NodeSummary;
-  rowsInput: string;
-  reshape: NodeSummary | null;
+  /** Dynamic int8 quantizers to compute per row (row-quantization.ts): the figures then do not depend on the chunk. */
+  rowQuantization?: RowQuantizationPlan | null;
 }
 
 const HEAD_ROWS = `${FUSED_NAME_PREFIX}head_rows`;
-
-/**
- * The LM head of the graph, found by walking up from `logits` through shape-preserving nodes
- * (Cast, Identity) and at most one Reshape to a matrix product whose first input is an
- * activation (not a weight). null when the graph is shaped otherwise or any node on the way has
- * another consumer: the engine then gathers the logits rows instead.
- */
-export function headCutOf(nodes: readonly NodeSummary[], initializerNames: ReadonlySet<string>, logitsName = 'logits'): HeadCut | null {
-  const producer = new Map<string, NodeSummary>();
-  const consumers = new Map<string, number>();
-  for (const node of nodes) {
-    for (const output of node.outputs) producer.set(output, node);
-    for (const input of node.inputs) consumers.set(input, (consumers.get(input) ?? 0) + 1);
-  }
-  let node = producer.get(logitsName);
-  let reshape: NodeSummary | null = null;
-  for (let hops = 0; node && hops < 6; hops++) {
-    const standard = node.domain === '' || node.domain === 'ai.onnx';
-    const isProduct =
-      (standard && node.opType === 'MatMul') ||
-      (standard && node.opType === 'Gemm' && !node.intAttributes.transA) ||
-      (node.domain === 'com.microsoft' && node.opType === 'MatMulNBits');
-    if (isProduct) {
-      const rowsInput = node.inputs[0];
-      return rowsInput && !initializerNames.has(rowsInput) ? { matMul: node, rowsInput, reshape } : null;
-    }
-    const next = node.inputs[0];
-    if (!next || (consumers.get(next) ?? 0) !== 1) return null;
-    if (standard && (node.opType === 'Cast' || node.opType === 'Identity')) node = producer.get(next);
-    else if (standard && node.opType === 'Reshape' && reshape === null) {
-      reshape = node;
-      node = producer.get(next);
-    } else return null;
-  }
-  return null;
-}
 
 const NEW_CACHE_ROWS_PREFIX = 'pa_new_rows/';
 
@@ -402,7 +357,8 @@ const headShapeName = (vocabSize: number) => `${FUSED_NAME_PREFIX}const_i64_1_m1
  *    tensor (the whole cache) would be held for all layers at once, and the logits to the end;
  *    as intermediates, each is freed once read;
  *  - with `headCut`, the LM head's product reads the scored rows only (and its Reshape, if any,
- *    the fragment's [1, −1, V]).
+ *    the fragment's [1, −1, V]);
+ *  - with `rowQuantization`, dynamic int8 quantizers are replaced by per-row ones.
  */
 export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedReductionOptions): Uint8Array {
   const fragment = buildFusedReductionFragment(options);
@@ -410,9 +366,19 @@ export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedRed
   const dropOutputs = new Set([logitsName, ...(options.cacheLinks ?? []).map((link) => link.present)]);
   const nodeInputs = new Map<number, Map<number, string>>();
   const { headCut } = options;
+  const rowQuantized = options.rowQuantization?.nodes ?? [];
+  // A cut q8 head's quantizer is re-made per row: the re-made one reads the scored rows.
+  const quantizerInputs = new Map<number, string>();
   if (headCut) {
-    nodeInputs.set(headCut.matMul.index, new Map([[0, HEAD_ROWS]]));
+    const reader = headCut.rowsReader.index;
+    if (rowQuantized.some((node) => node.quantizer.index === reader)) quantizerInputs.set(reader, HEAD_ROWS);
+    else nodeInputs.set(reader, new Map([[0, HEAD_ROWS]]));
     if (headCut.reshape) nodeInputs.set(headCut.reshape.index, new Map([[1, headShapeName(options.vocabSize)]]));
   }
-  return editModelGraph(modelBytes, { dropOutputs, nodeInputs }, fragment);
+  if (rowQuantized.length === 0) return editModelGraph(modelBytes, { dropOutputs, nodeInputs }, fragment);
+  const rows = rowQuantizationEdit(options.rowQuantization!, defaultOpsetOf(modelBytes) ?? FUSED_REDUCTION_MIN_OPSET, quantizerInputs);
+  const appended = new Uint8Array(fragment.byteLength + rows.fragment.byteLength);
+  appended.set(fragment);
+  appended.set(rows.fragment, fragment.byteLength);
+  return editModelGraph(modelBytes, { dropOutputs, nodeInputs, dropNodes: rows.dropNodes }, appended);
 }

@@ -125,9 +125,10 @@ export interface EngineFallback {
    * What fell back: `device` (WebGPU → WASM), `reduction` (the in-graph reduction → a separate
    * session), `head-cut` (the LM head runs at every position, not the scored rows only),
    * `kv-cache` (present outputs fed back instead of rows appended in place), `dtype` (another ONNX
-   * file than the one asked for), `chunk-size` (chunks shorter than asked).
+   * file than the one asked for), `chunk-size` (chunks shorter than asked), `quantization` (a
+   * dynamic int8 graph left quantizing over each forward pass: figures depend on the chunking).
    */
-  kind: 'device' | 'reduction' | 'head-cut' | 'kv-cache' | 'dtype' | 'chunk-size';
+  kind: 'device' | 'reduction' | 'head-cut' | 'kv-cache' | 'dtype' | 'chunk-size' | 'quantization';
   /** In words: what runs instead and why, e.g. "the head search stops at Mul after MatMulInteger". */
   reason: string;
 }

@@ -35,7 +35,7 @@ import { FUSED_REDUCTION_INPUTS, FUSED_REDUCTION_OUTPUTS, type LogitReducer, typ
 import { disposeTensors, float32DataOf, type GpuDeviceLike, type OrtRuntime, type OrtSession, type OrtTensor, type OrtTensorData, type OrtTensorType } from '../ort-types';
 import { AppendOnlyCache, PresentTensorCache, byteSizeOf, hasNewCacheRows, type CacheLink, type KvCache } from '../kv-cache';
 import { contextNeeded, emptyFigures, throwIfAborted, validateRanges, validateTokenIds } from '../ranges';
-import { ContextLimitError, type EngineStats, type ScoreOptions, type SequenceToScore, type TokenFigures, type TokenRange } from '../types';
+import { ContextLimitError, type EngineFallback, type EngineStats, type ScoreOptions, type SequenceToScore, type TokenFigures, type TokenRange } from '../types';
 import { DEFAULT_MAX_LOGITS_BYTES_PER_CHUNK, type TransformersEngine } from './options';
 import { cacheLinksOf, headsOf, idTypeOf, sequenceInputs } from './graph-io';
 import { DeviceLogitsBuffers } from './device-buffers';
@@ -87,6 +87,8 @@ export interface EngineParts {
   fusedReduction?: boolean;
   /** The fused graph's LM head computes the reduced rows only (reduction.ts headCutOf). */
   headCut?: boolean;
+  /** How this engine runs other than the fastest way, with reasons (ScoringEngine.fallbacks). */
+  fallbacks?: readonly EngineFallback[];
   /** Query heads (config.num_attention_heads): sizes chunks under the attention budget; default: read from the cache inputs' shape. */
   attentionHeads?: number | null;
   /** Releases the model session(s). */
@@ -120,6 +122,7 @@ class TransformersLogprobEngine implements TransformersEngine {
   private readonly idType: 'int64' | 'int32';
   readonly kvCacheMode: 'append-only' | 'present-outputs';
   readonly logitRows: 'scored-only' | 'every-position';
+  readonly fallbacks: readonly EngineFallback[];
   /** Query heads: each one holds a [chunk, past + chunk] score matrix per layer. null: unknown, no cap. */
   private readonly attentionHeads: number | null;
   private prefixCache: PrefixCache | null = null;
@@ -139,6 +142,7 @@ class TransformersLogprobEngine implements TransformersEngine {
     this.attentionHeads = parts.attentionHeads ?? headsOf(this.cacheLinks[0]);
     this.logitRows = parts.fusedReduction && parts.headCut ? 'scored-only' : 'every-position';
     this.kvCacheMode = hasNewCacheRows(parts.session.outputNames, this.cacheLinks) ? 'append-only' : 'present-outputs';
+    this.fallbacks = [...(parts.fallbacks ?? [])];
   }
 
   get stats(): EngineStats {
@@ -149,16 +153,31 @@ class TransformersLogprobEngine implements TransformersEngine {
     this.counters = zeroStats();
   }
 
+  /**
+   * Tokens per forward pass. A cut head computes logits for the scored rows only, so the logits
+   * budget bounds those rows (scoredRowsPerChunk), not the chunk; otherwise every position's
+   * logits are computed and the budget bounds the chunk.
+   */
   effectiveChunkSize(requested?: number): number {
     const chunk = requested ?? this.parts.chunkSize;
     if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunk}`);
+    return this.logitRows === 'scored-only' ? chunk : Math.min(chunk, this.logitsRowBudget());
+  }
+
+  /** Most scored rows a chunk reduces: the rows of logits that fit the budget. */
+  get scoredRowsPerChunk(): number {
+    return this.logitsRowBudget();
+  }
+
+  /** Rows of float32 logits that fit the logits budget (the device's buffer limits on WebGPU). */
+  private logitsRowBudget(): number {
     const bytesPerPosition = this.vocabSize * FLOAT32_BYTES;
     let byteLimit = this.parts.maxLogitsBytesPerChunk ?? (this.parts.gpuDevice ? Number.POSITIVE_INFINITY : DEFAULT_MAX_LOGITS_BYTES_PER_CHUNK);
     if (this.parts.gpuDevice) {
       const { maxBufferSize, maxStorageBufferBindingSize } = this.parts.gpuDevice.limits;
       byteLimit = Math.min(byteLimit, maxBufferSize, maxStorageBufferBindingSize);
     }
-    return Math.max(1, Math.min(chunk, Math.floor(byteLimit / bytesPerPosition)));
+    return Math.max(1, Math.floor(byteLimit / bytesPerPosition));
   }
 
   /** The chunk that starts at `position`: `chunkSize`, shortened so its attention scores fit the budget. */
@@ -275,11 +294,16 @@ class TransformersLogprobEngine implements TransformersEngine {
       for (let position = start; position < forwardLength; ) {
         throwIfAborted(options.signal);
         if (this.disposed) throw new Error(`${this.modelId}: the engine was disposed while scoring`);
-        const length = this.chunkLengthAt(position, chunkSize, forwardLength);
+        let length = this.chunkLengthAt(position, chunkSize, forwardLength);
+        let scored = scoredPositionsIn(ranges, position, position + length);
+        if (this.logitRows === 'scored-only' && scored.length > this.scoredRowsPerChunk) {
+          // A cut head's logits are [scored rows, V]: the chunk ends before the first row over the budget.
+          length = scored[this.scoredRowsPerChunk] - position;
+          scored = scored.slice(0, this.scoredRowsPerChunk);
+        }
         const end = position + length;
         // The last chunk's cache is only needed when it is kept for the next sequence.
         const wantCache = end < forwardLength || reuse;
-        const scored = scoredPositionsIn(ranges, position, end);
 
         const inputs = this.chunkInputs(tokenIds, position, length);
         if (fused) Object.assign(inputs, this.reductionInputs(tokenIds, scored, position));

@@ -54,6 +54,8 @@ export interface TransformersEngineOptions {
 export interface TransformersEngine extends ScoringEngine {
   /** Counters since creation or `resetStats()` (tokens forwarded, bytes read back, …). */
   readonly stats: EngineStats;
+  /** Most scored rows one chunk reduces (the logits budget over the vocabulary); with a cut head, chunks end there, not at a fixed length. */
+  readonly scoredRowsPerChunk: number;
   resetStats(): void;
   scoreMany(sequences: readonly SequenceToScore[], options?: Omit<ScoreOptions, 'reusePrefix'>): Promise<TokenFigures[][]>;
 }

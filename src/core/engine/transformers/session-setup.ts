@@ -10,10 +10,12 @@ import {
   FUSED_REDUCTION_OUTPUTS,
   LogitReducer,
   fuseReductionIntoModel,
-  headCutOf,
+  headCutSearch,
   type FusedReductionOptions,
   type HeadCut,
 } from '../reduction';
+import { rowQuantizationPlan, type RowQuantizationPlan } from '../row-quantization';
+import type { EngineFallback } from '../types';
 import { defaultOpsetOf, graphNodes, initializerNames } from '../graph-edit';
 import {
   disposeTensors,
@@ -29,6 +31,7 @@ import { emptyPast } from '../kv-cache';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_MAX_ATTENTION_BYTES_PER_CHUNK, type ReductionMode, type TransformersEngine } from './options';
 import { cacheLinksOf, idTypeOf, presentNameFor, sequenceAxisOf, sequenceInputs } from './graph-io';
 import { engineFromParts } from './engine';
+import { appendAll } from '../../arrays';
 
 /** Model types whose position ids start at 1 (as transformers.js' decoder_forward does). */
 const ONE_BASED_POSITION_MODEL_TYPES = new Set(['paligemma', 'gemma3_text', 'gemma3']);
@@ -73,6 +76,7 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
 
   let fusedReduction = false;
   let headCut = false;
+  const fallbacks: EngineFallback[] = [];
   const fusable = (device === 'cpu' && runtime.name === 'onnxruntime-node') || (device === 'wasm' && runtime.name === 'onnxruntime-web');
   if (fusable && options.reduction !== 'separate' && options.readModelBytes) {
     let fused: Awaited<ReturnType<typeof withFusedReduction<ConfiguredSession>>>;
@@ -101,6 +105,16 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
       fusedReduction = fused.fused;
       headCut = fused.headCut;
     }
+    appendAll(fallbacks, fused.fallbacks);
+  } else {
+    const why =
+      options.reduction === 'separate'
+        ? 'the separate reduction was asked for'
+        : !fusable
+          ? `the in-graph reduction runs on onnxruntime-node (cpu) and onnxruntime-web (wasm), not ${runtime.name} on ${device}`
+          : 'the host cannot read the model file again';
+    fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` });
+    fallbacks.push({ kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
   }
 
   const maxContext =
@@ -123,18 +137,27 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
     maxAttentionBytesPerChunk: options.maxAttentionBytesPerChunk ?? DEFAULT_MAX_ATTENTION_BYTES_PER_CHUNK,
     fusedReduction,
     headCut,
+    fallbacks,
     attentionHeads: numericConfig(config, 'num_attention_heads') ?? numericConfig(config, 'n_head'),
     release: options.ownsModel ? () => model.dispose().then(() => undefined) : () => Promise.resolve(),
   });
+}
+
+/** A fused graph to try: with or without the head cut and the per-row int8 quantizers. */
+interface FusedCandidate {
+  headCut: HeadCut | null;
+  rowQuantization: RowQuantizationPlan | null;
 }
 
 /**
  * The model session re-created from its file with the reduction appended to its graph, or the
  * original session when that is not possible (no bytes, opset < 13, the runtime refuses it). The
  * original is released first so that two copies of the weights never coexist (WASM has 4 GiB).
- * The LM head is cut to the scored rows where the graph allows it (headCutOf), checked by one
- * two-token run; when that graph fails, the fused graph without the cut is loaded, and when the
- * fused graph fails too, the plain graph again, from the same bytes.
+ * Dynamic int8 quantizers become per-row ones (row-quantization.ts) and the LM head is cut to the
+ * scored rows where the graph allows it (head-cut.ts), checked by one two-token run; each graph
+ * that fails gives way to the next with less of that (the cut, then the per-row quantizers), and
+ * when every fused graph fails, the plain graph is loaded again from the same bytes. Each step
+ * down is a fallback with its reason.
  */
 export async function withFusedReduction<T extends OrtSession>(
   session: T,
@@ -142,41 +165,77 @@ export async function withFusedReduction<T extends OrtSession>(
   Tensor: OrtTensorConstructor,
   modelBytes: Uint8Array | null,
   options: FusedReductionOptions & { executionProviders: OrtExecutionProvider[] },
-): Promise<{ session: T; fused: boolean; headCut: boolean }> {
-  const unchanged = { session, fused: false, headCut: false };
-  if (modelBytes === null) return unchanged;
+): Promise<{ session: T; fused: boolean; headCut: boolean; rowQuantized: boolean; fallbacks: EngineFallback[] }> {
+  const fallbacks: EngineFallback[] = [];
+  const unchanged = (why: string) => {
+    fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` }, { kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
+    return { session, fused: false, headCut: false, rowQuantized: false, fallbacks };
+  };
+  if (modelBytes === null) return unchanged('the host cannot read the model file again');
   const opset = defaultOpsetOf(modelBytes);
-  if (opset === null || opset < FUSED_REDUCTION_MIN_OPSET) return unchanged;
-  if (session.inputNames.some((name) => name.startsWith('pa_reduction'))) return unchanged;
+  if (opset === null || opset < FUSED_REDUCTION_MIN_OPSET) return unchanged(`the model's opset ${opset ?? 'unknown'} is older than ${FUSED_REDUCTION_MIN_OPSET}`);
+  if (session.inputNames.some((name) => name.startsWith('pa_reduction'))) return unchanged('the graph already carries a reduction');
   const sessionOptions = { executionProviders: options.executionProviders, logSeverityLevel: 3 } as const;
-  let headCut: HeadCut | null = null;
+  const candidates: FusedCandidate[] = [];
+  let noCut = '';
+  let plan: RowQuantizationPlan | null = null;
   try {
-    headCut = headCutOf(graphNodes(modelBytes), initializerNames(modelBytes), options.logitsName);
-  } catch {
-    // not a graph we can read: no cut
+    const nodes = graphNodes(modelBytes);
+    plan = rowQuantizationPlan(nodes);
+    const rowQuantized = new Set(plan.nodes.map((node) => node.quantizer.index));
+    const search = headCutSearch(nodes, initializerNames(modelBytes), options.logitsName, rowQuantized);
+    if (search.cut === null) noCut = search.reason;
+    const rows = plan.nodes.length > 0 ? plan : null;
+    if (search.cut) candidates.push({ headCut: search.cut, rowQuantization: rows });
+    candidates.push({ headCut: null, rowQuantization: rows });
+    if (rows) candidates.push({ headCut: null, rowQuantization: null });
+  } catch (error) {
+    noCut = `the graph cannot be read (${messageOf(error)})`;
+    candidates.push({ headCut: null, rowQuantization: null });
   }
   const cacheInputs = session.inputMetadata.filter((input) => presentNameFor(input.name) !== null);
   await session.release();
-  for (const cut of headCut ? [headCut, null] : [null]) {
+  const failures: string[] = [];
+  for (const candidate of candidates) {
     let fused: T | null = null;
     try {
-      fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, { ...options, headCut: cut }), sessionOptions)) as T;
+      fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, { ...options, ...candidate }), sessionOptions)) as T;
       const complete = Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => fused!.outputNames.includes(name));
-      if (complete && (cut === null || (await fusedGraphRuns(fused, Tensor, cacheInputs)))) return { session: fused, fused: true, headCut: cut !== null };
-    } catch {
-      // the runtime refused the graph: try the next one
+      if (!complete) throw new Error('the fused session lacks the reduction outputs');
+      if (candidate.headCut !== null || candidate.rowQuantization !== null) await fusedGraphRuns(fused, Tensor, cacheInputs);
+      const rowQuantized = candidate.rowQuantization !== null;
+      if (candidate.headCut === null) {
+        fallbacks.push({ kind: 'head-cut', reason: `the LM head runs at every position: ${noCut || failures[0] || 'the cut graph failed'}` });
+      }
+      if (plan && plan.nodes.length > 0 && !rowQuantized) fallbacks.push(perTensorFallback(`the per-row quantizers failed (${failures.at(-1) ?? 'unknown'})`));
+      if (plan && plan.refused.length > 0) fallbacks.push(perTensorFallback(plan.refused.join('; ')));
+      return { session: fused, fused: true, headCut: candidate.headCut !== null, rowQuantized, fallbacks };
+    } catch (error) {
+      failures.push(`${candidate.headCut ? 'cut head' : 'fused graph'}${candidate.rowQuantization ? ' with per-row int8' : ''}: ${messageOf(error)}`);
     }
     await fused?.release();
   }
-  return { session: (await sessionFactory.create(modelBytes, sessionOptions)) as T, fused: false, headCut: false };
+  const plain = (await sessionFactory.create(modelBytes, sessionOptions)) as T;
+  const why = `the runtime refused every fused graph (${failures.join('; ')})`;
+  fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` }, { kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
+  if (plan && plan.nodes.length + plan.refused.length > 0) fallbacks.push(perTensorFallback(why));
+  return { session: plain, fused: false, headCut: false, rowQuantized: false, fallbacks };
 }
+
+/** A dynamic int8 graph left as exported: its figures depend on the chunking (see row-quantization.ts). */
+const perTensorFallback = (why: string): EngineFallback => ({
+  kind: 'quantization',
+  reason: `int8 activations are quantized over each forward pass, so figures depend on the chunk size and on what is scored with them (approximate): ${why}`,
+});
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * One run of the fused graph on two tokens from an empty cache, reducing both positions: a cut
  * LM head whose shapes do not work out fails here (or gives figures of the wrong shape), not in
  * the middle of a job.
  */
-async function fusedGraphRuns(session: OrtSession, Tensor: OrtTensorConstructor, cacheInputs: readonly OrtValueMetadata[]): Promise<boolean> {
+async function fusedGraphRuns(session: OrtSession, Tensor: OrtTensorConstructor, cacheInputs: readonly OrtValueMetadata[]): Promise<void> {
   const feeds: Record<string, OrtTensor> = {
     ...sequenceInputs(Tensor, new Set(session.inputNames), idTypeOf(session), [0, 0], 0, 2, 0),
     [FUSED_REDUCTION_INPUTS.positions]: new Tensor('int64', BigInt64Array.from([0n, 1n]), [2]),
@@ -186,9 +245,8 @@ async function fusedGraphRuns(session: OrtSession, Tensor: OrtTensorConstructor,
   let outputs: Record<string, OrtTensor> = {};
   try {
     outputs = await session.run(feeds, Object.values(FUSED_REDUCTION_OUTPUTS));
-    return Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => outputs[name]?.dims.join() === '1,2');
-  } catch {
-    return false;
+    const shapes = Object.values(FUSED_REDUCTION_OUTPUTS).map((name) => outputs[name]?.dims.join(', ') ?? 'none');
+    if (shapes.some((shape) => shape !== '1, 2')) throw new Error(`a two-position run gave figures of shape [${shapes.join('] [')}], not [1, 2]`);
   } finally {
     disposeTensors([...Object.values(feeds), ...Object.values(outputs)]);
   }

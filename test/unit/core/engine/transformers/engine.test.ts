@@ -101,7 +101,7 @@ describe('transformers.js engine (onnxruntime-node, CPU)', () => {
     expect(progress).toEqual([64, 128, 192, 198].map((tokensDone) => ({ tokensDone, tokensTotal: forwardLength })));
   });
 
-  it('caps the chunk so a chunk’s logits stay under maxLogitsBytesPerChunk', async () => {
+  it('caps the scored rows per chunk so the cut head’s logits stay under maxLogitsBytesPerChunk, not the chunk', async () => {
     const capped = await createTransformersEngine({
       files: nodeModelFiles,
       modelId: model.id,
@@ -111,12 +111,19 @@ describe('transformers.js engine (onnxruntime-node, CPU)', () => {
       maxLogitsBytesPerChunk: 10 * model.config.vocabSize * 4,
     });
     try {
-      expect(capped.effectiveChunkSize(512)).toBe(10);
+      expect(capped.logitRows).toBe('scored-only');
+      expect(capped.effectiveChunkSize(512)).toBe(512);
       expect(capped.effectiveChunkSize(3)).toBe(3);
+      expect(capped.scoredRowsPerChunk).toBe(10);
       const progress: number[] = [];
       const figures = await capped.score(tokenIds, ranges, { onProgress: ({ tokensDone }) => progress.push(tokensDone) });
-      expect(progress.slice(0, 3)).toEqual([10, 20, 30]);
+      // Scored positions 0–3 and 12–38: each chunk ends before its 11th scored position.
+      expect(progress.slice(0, 3)).toEqual([18, 28, 38]);
       expect(maxErrorAgainstIndependent(figures)).toBeLessThan(1e-4);
+      // Two scored tokens in 100: one chunk, whatever the budget.
+      capped.resetStats();
+      await capped.score(tokenIds, [{ start: 40, end: 41 }, { start: 99, end: 100 }]);
+      expect(capped.stats.chunks).toBe(1);
     } finally {
       await capped.dispose();
     }
