@@ -4,13 +4,13 @@
  * (COOP/COEP, CSP), as test/e2e/global-setup.ts serves it. The build has one extra page,
  * bench/page/bench.html, whose worker runs the product's engine on onnxruntime-web.
  *
- *  - wasmVsNative / webgpuMatchesWasm: the benchmark page.
+ *  - wasmVsNative / webgpuMatchesWasm / realShapeWasmVsNative: the benchmark page.
  *  - firstRenderMs / longTasksDuringScroll: the app opens a 100,000-token score file (the approach
  *    of test/e2e/inspector.test.ts).
  *  - parseMBps: the app reads a 50 MB JSON Lines file in its ingestion worker (the approach of
  *    test/e2e/large-file.test.ts).
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -18,7 +18,7 @@ import { build, loadConfigFromFile, mergeConfig, preview, type InlineConfig, typ
 import { serializeScoreRecord } from '../src/core/scores/format';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tools/browser';
 import { longScoreRecord, writeAgentRecordsFile } from '../tools/generated';
-import type { BenchWorkerApi, WasmThroughputResult, WebGpuCheckResult } from './page/bench.worker';
+import type { BenchWorkerApi, ModelShape, WasmThroughputResult, WebGpuCheckResult } from './page/bench.worker';
 import { agentRanges, randomTokens, writeModelFolder, type BenchModel } from './models';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -28,7 +28,7 @@ const MODELS_DIR = 'bench-models';
 
 export interface BrowserBenchOptions {
   /** Which measurements to make. */
-  groups: ReadonlySet<'wasm' | 'webgpu' | 'render' | 'parse'>;
+  groups: ReadonlySet<BrowserGroup>;
   wasmModel: BenchModel;
   wasmTokens: number;
   wasmRepetitions: number;
@@ -39,11 +39,29 @@ export interface BrowserBenchOptions {
   parseBytes: number;
   /** Tokens/s of the plain onnxruntime-node session on `wasmModel`, timed just before and just after the WASM run. */
   nativeTokensPerSecond(): Promise<number>;
+  /** The real-shape model (bench/real-shape.ts) for realShapeWasmVsNative: its folder is copied into the served build. */
+  realShape?: RealShapeWasmOptions;
   log(line: string): void;
+}
+
+export type BrowserGroup = 'wasm' | 'webgpu' | 'render' | 'parse' | 'realShapeWasm';
+
+export interface RealShapeWasmOptions {
+  /** The folder holding `modelId/` (config, tokenizer, onnx/model_q4.onnx). */
+  folderRoot: string;
+  modelId: string;
+  shape: Required<ModelShape>;
+  tokens: number;
+  repetitions: number;
+  /** Positions per run of the plain WASM session (carrying the KV cache), as the native reference runs them. */
+  plainChunk: number;
+  /** Tokens/s of the plain onnxruntime-node reference on the same folder, timed just before and just after the WASM run. */
+  nativeTokensPerSecond(): Promise<number>;
 }
 
 export interface BrowserFigures {
   wasm: (WasmThroughputResult & { nativeTokensPerSecondAround: number[] }) | null;
+  realShapeWasm: (WasmThroughputResult & { nativeTokensPerSecondAround: number[]; tokens: number }) | null;
   webgpu: WebGpuCheckResult | null;
   firstRenderMs: number | null;
   longTasksDuringScroll: number | null;
@@ -116,6 +134,29 @@ async function measureWasm(browser: Browser, baseUrl: string, options: BrowserBe
     const wasm = await page.evaluate((r) => (window as unknown as PaBenchWindow).paBench.wasmThroughput(r), request);
     const after = await options.nativeTokensPerSecond();
     return { ...wasm, nativeTokensPerSecondAround: [before, after] };
+  } finally {
+    await page.context().close();
+  }
+}
+
+async function measureRealShapeWasm(browser: Browser, baseUrl: string, realShape: RealShapeWasmOptions): Promise<NonNullable<BrowserFigures['realShapeWasm']>> {
+  if (!realShape) throw new Error('no real-shape model was built');
+  const page = await openBenchPage(browser, baseUrl);
+  try {
+    const request = {
+      modelsPath: `/${MODELS_DIR}/`,
+      modelId: realShape.modelId,
+      shape: realShape.shape,
+      tokenIds: randomTokens(realShape.tokens + 1, realShape.shape.vocabSize, 7),
+      repetitions: realShape.repetitions,
+      dtype: 'q4' as const,
+      onnxFile: 'onnx/model_q4.onnx',
+      plainChunk: realShape.plainChunk,
+    };
+    const before = await realShape.nativeTokensPerSecond();
+    const wasm = await page.evaluate((r) => (window as unknown as PaBenchWindow).paBench.wasmThroughput(r), request);
+    const after = await realShape.nativeTokensPerSecond();
+    return { ...wasm, nativeTokensPerSecondAround: [before, after], tokens: realShape.tokens };
   } finally {
     await page.context().close();
   }
@@ -239,6 +280,7 @@ export async function measureBrowser(options: BrowserBenchOptions): Promise<Brow
   const errors: Record<string, string> = {};
   const figures: BrowserFigures = {
     wasm: null,
+    realShapeWasm: null,
     webgpu: null,
     firstRenderMs: null,
     longTasksDuringScroll: null,
@@ -254,11 +296,14 @@ export async function measureBrowser(options: BrowserBenchOptions): Promise<Brow
   let browser: Browser | null = null;
   try {
     for (const model of [options.wasmModel, options.webgpuModel]) await writeModelFolder(join(outDir, MODELS_DIR), model);
+    const { realShape } = options;
+    if (realShape && options.groups.has('realShapeWasm')) cpSync(join(realShape.folderRoot, realShape.modelId), join(outDir, MODELS_DIR, realShape.modelId), { recursive: true });
     // WebGPU on the SwiftShader (CPU) adapter, forced, as the correctness reference of the GPU path.
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, '--use-webgpu-adapter=swiftshader'] });
     figures.chromiumVersion = browser.version();
-    const steps: [string, 'wasm' | 'webgpu' | 'render' | 'parse', () => Promise<void>][] = [
+    const steps: [string, BrowserGroup, () => Promise<void>][] = [
       ['wasmVsNative', 'wasm', async () => void (figures.wasm = await measureWasm(browser!, baseUrl, options))],
+      ['realShapeWasmVsNative', 'realShapeWasm', async () => void (figures.realShapeWasm = await measureRealShapeWasm(browser!, baseUrl, realShape!))],
       ['webgpuMatchesWasm', 'webgpu', async () => void (figures.webgpu = await measureWebGpu(browser!, baseUrl, options))],
       [
         'firstRenderMs',

@@ -1,10 +1,11 @@
 /**
  * One memory measurement in a fresh process (so that one run's peak cannot hide in another's):
- *   node --import tsx bench/memory-child.ts MODEL_ROOT MODEL_ID TOKENS
- * loads the model with the product's engine (onnxruntime-node, CPU), scores an agent-like
+ *   node --import tsx bench/memory-child.ts MODEL_ROOT MODEL_ID TOKENS [DTYPE]
+ * loads the model (DTYPE's ONNX file, fp32 by default) with the product's engine (onnxruntime-node, CPU), scores an agent-like
  * TOKENS-token trajectory and prints {"peakRssMB", "loadedRssMB", "tokensPerSecond"} (peak
  * resident set size of the process: JavaScript heap, onnxruntime's arena and the weights).
  */
+import type { DataType } from '@huggingface/transformers';
 import { createTransformersEngine } from '../src/core/engine/transformers';
 import { nodeModelFiles } from '../src/node/model-files';
 import { agentRanges, randomTokens } from './models';
@@ -14,10 +15,10 @@ const MB = 1024 * 1024;
 const peakRssMB = () => Math.round((process.resourceUsage().maxRSS * 1024) / MB);
 
 async function main(): Promise<void> {
-  const [root, modelId, tokensText] = process.argv.slice(2);
+  const [root, modelId, tokensText, dtype = 'fp32'] = process.argv.slice(2);
   const tokens = Number(tokensText);
-  if (!root || !modelId || !Number.isInteger(tokens) || tokens < 2) throw new Error('usage: memory-child.ts MODEL_ROOT MODEL_ID TOKENS');
-  const engine = await createTransformersEngine({ files: nodeModelFiles, modelId, localModelPath: root, dtype: 'fp32', device: 'cpu' });
+  if (!root || !modelId || !Number.isInteger(tokens) || tokens < 2) throw new Error('usage: memory-child.ts MODEL_ROOT MODEL_ID TOKENS [DTYPE]');
+  const engine = await createTransformersEngine({ files: nodeModelFiles, modelId, localModelPath: root, dtype: dtype as DataType, device: 'cpu' });
   const loadedRssMB = peakRssMB();
   const tokenIds = randomTokens(tokens, engine.vocabSize, 5);
   const ranges = agentRanges(tokens, Math.min(2048, Math.floor(tokens / 8)), 9);

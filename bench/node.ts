@@ -265,9 +265,9 @@ export interface MemoryFigures {
   kvCacheLongMB: number;
 }
 
-/** Peak RSS of a fresh child process scoring `tokens` tokens (bench/memory-child.ts). */
-export async function peakRssOfChild(modelRoot: string, model: BenchModel, tokens: number): Promise<{ peakRssMB: number; loadedRssMB: number; tokensPerSecond: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./memory-child.ts', import.meta.url)), modelRoot, model.id, String(tokens)], {
+/** Peak RSS of a fresh child process scoring `tokens` tokens with the model's `dtype` file (bench/memory-child.ts). */
+export async function peakRssOfChild(modelRoot: string, model: Pick<BenchModel, 'id'>, tokens: number, dtype = 'fp32'): Promise<{ peakRssMB: number; loadedRssMB: number; tokensPerSecond: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./memory-child.ts', import.meta.url)), modelRoot, model.id, String(tokens), dtype], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

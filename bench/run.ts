@@ -3,8 +3,8 @@
  * ratios within one run (the machines are shared and noisy). The models are builder-made GPT-2s
  * of realistic shape with seeded random weights: throughput does not depend on the weights' values.
  */
-import type { Gpt2Config } from '../lab/model-builder';
-import { measureBrowser, type BrowserFigures } from './browser';
+import type { Gpt2Config, LlamaShapeSize } from '../lab/model-builder';
+import { measureBrowser, type BrowserFigures, type BrowserGroup } from './browser';
 import { cpuPeak, describeMachine, type CpuPeak, type MachineDescription } from './machine';
 import { forwardFlops, type BenchModel } from './models';
 import {
@@ -18,6 +18,7 @@ import {
   type ScoreRecordTransferFigures,
   type ThroughputFigures,
 } from './node';
+import { REAL_SHAPE_GROUPS, measureRealShape, realShapeTargetLines, realShapeWasmRatio, type RealShapeDetails, type RealShapeRun } from './real-shape-run';
 
 /** The figures that are measured together (one model, one browser page …). */
 export const FIGURE_GROUPS = {
@@ -31,10 +32,11 @@ export const FIGURE_GROUPS = {
   firstRenderMs: 'render',
   longTasksDuringScroll: 'render',
   parseMBps: 'parse',
+  ...REAL_SHAPE_GROUPS,
 } as const;
 export type FigureName = keyof typeof FIGURE_GROUPS;
 type FigureGroup = (typeof FIGURE_GROUPS)[FigureName];
-const BROWSER_GROUPS: ReadonlySet<FigureGroup> = new Set(['wasm', 'webgpu', 'render', 'parse']);
+const BROWSER_GROUPS: ReadonlySet<FigureGroup> = new Set(['wasm', 'webgpu', 'render', 'parse', 'realShapeWasm']);
 
 export interface BenchOptions {
   /** Small models and sizes: seconds instead of minutes (what the unit test runs). */
@@ -43,8 +45,11 @@ export interface BenchOptions {
   nodeOnly: boolean;
   /** Measure only these figures (and what is measured with them); all when absent. */
   only?: readonly FigureName[];
+  /** The real-shape model's size (default: `small`, `tiny` with quick). */
+  realShapeSize?: LlamaShapeSize;
   log(line: string): void;
 }
+
 
 interface BenchSizes {
   throughputModel: BenchModel;
@@ -61,6 +66,7 @@ interface BenchSizes {
   webgpuModel: BenchModel;
   renderTokens: number;
   parseBytes: number;
+  realShape: RealShapeRun;
 }
 
 const gpt2 = (id: string, config: Gpt2Config): BenchModel => ({ id, config });
@@ -82,6 +88,7 @@ const FULL: BenchSizes = {
   webgpuModel: gpt2('gpt2-v2000-d64-l2', { vocabSize: 2000, contextLength: 512, embeddingDim: 64, layerCount: 2, headCount: 4 }),
   renderTokens: 100_000,
   parseBytes: 50 * 1024 * 1024,
+  realShape: { size: 'small', tokens: 4096, repetitions: 3, wasmRepetitions: 2, memoryShort: 8192, memoryLong: 32_768 },
 };
 
 const QUICK: BenchSizes = {
@@ -100,6 +107,7 @@ const QUICK: BenchSizes = {
   webgpuModel: gpt2('quick-v500-d32-l1', { vocabSize: 500, contextLength: 512, embeddingDim: 32, layerCount: 1, headCount: 2 }),
   renderTokens: 10_000,
   parseBytes: 5 * 1024 * 1024,
+  realShape: { size: 'tiny', tokens: 512, repetitions: 2, wasmRepetitions: 2, memoryShort: 512, memoryLong: 2048 },
 };
 
 /** The JSON object of `--json` (its last line). A figure is null when it was left out (--node-only, --only) or failed (see `errors`). */
@@ -118,6 +126,14 @@ export interface BenchReport {
   firstRenderMs: number | null;
   longTasksDuringScroll: number | null;
   parseMBps: number | null;
+  /** Speed on a real shape (bench/real-shape.ts): engine ÷ plain onnxruntime-node, WASM engine ÷ the same, peak memory 32k ÷ 8k, GFLOP/s. */
+  realShapeEngineVsNative: number | null;
+  realShapeWasmVsNative: number | null;
+  realShapeMemoryGrowth: number | null;
+  realShapeGflops: number | null;
+  realShapeGflopsShareOfPeak: number | null;
+  /** Which size the real-shape figures are of (`small` by default; `--real-shape-size 0.5b` for the issue's 0.5 B). */
+  realShapeSize: LlamaShapeSize;
   quick: boolean;
   machine: MachineDescription;
   details: {
@@ -128,6 +144,7 @@ export interface BenchReport {
     prefixReuse: (PrefixReuseFigures & { model: string; trajectories: number; sharedPrefix: number; ownTokens: number }) | null;
     memory: (MemoryFigures & { model: string; measure: string }) | null;
     browser: Omit<BrowserFigures, 'errors'> | null;
+    realShape: RealShapeDetails | null;
   };
   errors: Record<string, string>;
 }
@@ -178,8 +195,12 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     measureMemoryGrowth({ model: sizes.memoryModel, shortTokens: sizes.memoryShort, longTokens: sizes.memoryLong }),
   );
 
+  const realShapeRun = { ...sizes.realShape, size: options.realShapeSize ?? sizes.realShape.size };
+  const realShape = await measureRealShape(realShapeRun, groups, measure, errors, log);
+
   let browser: BrowserFigures | null = null;
-  const browserGroups = new Set([...groups].filter((group) => BROWSER_GROUPS.has(group))) as Set<'wasm' | 'webgpu' | 'render' | 'parse'>;
+  const browserGroups = new Set([...groups].filter((group) => BROWSER_GROUPS.has(group))) as Set<BrowserGroup>;
+  if (!realShape.wasm) browserGroups.delete('realShapeWasm');
   if (browserGroups.size > 0) {
     const native = browserGroups.has('wasm') ? await openNativeReference(sizes.throughputModel, sizes.throughputTokens) : null;
     try {
@@ -192,6 +213,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
         renderTokens: sizes.renderTokens,
         parseBytes: sizes.parseBytes,
         nativeTokensPerSecond: () => native!.tokensPerSecond(fewer),
+        ...(realShape.wasm ? { realShape: realShape.wasm } : {}),
         log,
       });
       Object.assign(errors, browser.errors);
@@ -202,6 +224,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
       await native?.close();
     }
   }
+  await realShape.finish();
+  const realShapeGflops = realShape.details?.throughput?.gflops ?? null;
   const webgpuDifference = browser?.webgpu ? Math.max(browser.webgpu.maxAbsDifference, browser.webgpu.reuseMaxAbsDifference) : null;
   const { errors: _browserErrors, ...browserDetails } = browser ?? { errors: {} };
   return {
@@ -219,6 +243,12 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     firstRenderMs: browser?.firstRenderMs ?? null,
     longTasksDuringScroll: browser?.longTasksDuringScroll ?? null,
     parseMBps: browser?.parseMBps ?? null,
+    realShapeEngineVsNative: realShape.details?.throughput?.engineVsNative ?? null,
+    realShapeWasmVsNative: realShapeWasmRatio(browser),
+    realShapeMemoryGrowth: realShape.details?.memory?.memoryGrowth ?? null,
+    realShapeGflops,
+    realShapeGflopsShareOfPeak: realShapeGflops === null ? null : Number((realShapeGflops / peak.gflops).toFixed(3)),
+    realShapeSize: realShapeRun.size,
     quick: options.quick,
     machine,
     details: {
@@ -233,6 +263,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
       prefixReuse: prefix && { ...prefix, model: describeModel(sizes.prefixModel), trajectories: sizes.trajectories, sharedPrefix: sizes.sharedPrefix, ownTokens: sizes.ownTokens },
       memory: memory && { ...memory, model: describeModel(sizes.memoryModel), measure: 'peak resident set size (process.resourceUsage().maxRSS) of a fresh Node process per length' },
       browser: browser ? (browserDetails as Omit<BrowserFigures, 'errors'>) : null,
+      realShape: realShape.details,
     },
     errors,
   };
@@ -303,10 +334,11 @@ export function formatReport(report: BenchReport): string {
       met: check(report.longTasksDuringScroll, (v) => v === 0),
     },
     { label: 'parseMBps', value: shown(report.parseMBps, ' MB/s'), target: 'report', met: null },
+    ...realShapeTargetLines(report, report.details.realShape, browser?.realShapeWasm ?? null),
   ];
   const { machine } = report;
   const header = `bench${report.quick ? ' (quick sizes)' : ''}: ${machine.nproc} CPUs (${machine.cpuModel}, ${machine.physicalCores} cores at ${machine.clockMHz} MHz), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.chromium}; load average at start ${machine.loadAverageAtStart}`;
-  const body = lines.map(({ label, value, target, met }) => `  ${label.padEnd(22)} ${value}   target ${target}${met === null ? '' : met ? '  ✓' : '  ✗'}`);
+  const body = lines.map(({ label, value, target, met }) => `  ${label.padEnd(24)} ${value}   target ${target}${met === null ? '' : met ? '  ✓' : '  ✗'}`);
   const errors = Object.entries(report.errors).map(([name, reason]) => `  ${name}: failed: ${reason}`);
   return [header, ...body, ...errors].join('\n');
 }

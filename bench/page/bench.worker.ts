@@ -21,6 +21,10 @@ export interface ModelShape {
   embeddingDim: number;
   layerCount: number;
   headCount: number;
+  /** Key-value heads of the cache inputs (grouped-query attention); headCount when absent. */
+  kvHeadCount?: number;
+  /** embeddingDim / headCount when absent. */
+  headDim?: number;
 }
 
 export interface WasmThroughputRequest {
@@ -31,13 +35,20 @@ export interface WasmThroughputRequest {
   /** tokens + 1 ids: the engine scores [1, tokens + 1), the plain session forwards the first `tokens`. */
   tokenIds: number[];
   repetitions: number;
+  /** transformers.js dtype of the engine and the file the plain session reads (default fp32, onnx/model.onnx). */
+  dtype?: 'fp32' | 'q4';
+  onnxFile?: string;
+  /** Positions per plain-session run, carrying the KV cache (default: all in one run). */
+  plainChunk?: number;
+  /** false: time the engine only (plainTokensPerSecond and engineVsPlainWasm are then null). */
+  comparePlain?: boolean;
 }
 
 export interface WasmThroughputResult {
   engineTokensPerSecond: number;
-  plainTokensPerSecond: number;
+  plainTokensPerSecond: number | null;
   /** Median of per-repetition (engine ÷ plain) on onnxruntime-web. */
-  engineVsPlainWasm: number;
+  engineVsPlainWasm: number | null;
   threads: number;
   crossOriginIsolated: boolean;
   reductionPlacement: string;
@@ -68,23 +79,38 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-async function plainForwardMs(session: ort.InferenceSession, shape: ModelShape, tokenIds: readonly number[]): Promise<number> {
-  const length = tokenIds.length;
-  const int64 = (valueAt: (index: number) => number) => new ort.Tensor('int64', BigInt64Array.from({ length }, (_, index) => BigInt(valueAt(index))), [1, length]);
-  const feeds: Record<string, ort.Tensor> = { input_ids: int64((index) => tokenIds[index]), attention_mask: int64(() => 1), position_ids: int64((index) => index) };
-  const headDim = shape.embeddingDim / shape.headCount;
+/** The plain session on `tokenIds`, in runs of `chunk` positions carrying the KV cache, every output fetched; milliseconds. */
+async function plainForwardMs(session: ort.InferenceSession, shape: ModelShape, tokenIds: readonly number[], chunk = tokenIds.length): Promise<number> {
+  const int64 = (length: number, valueAt: (index: number) => number) => new ort.Tensor('int64', BigInt64Array.from({ length }, (_, index) => BigInt(valueAt(index))), [1, length]);
+  const kvHeads = shape.kvHeadCount ?? shape.headCount;
+  const headDim = shape.headDim ?? shape.embeddingDim / shape.headCount;
+  let past: Record<string, ort.Tensor> = {};
   for (let layer = 0; layer < shape.layerCount; layer++) {
-    for (const kind of ['key', 'value']) feeds[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, shape.headCount, 0, headDim]);
+    for (const kind of ['key', 'value']) past[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
   }
   const started = performance.now();
-  const outputs = await session.run(feeds);
+  for (let start = 0; start < tokenIds.length; start += chunk) {
+    const length = Math.min(chunk, tokenIds.length - start);
+    const outputs = await session.run({
+      input_ids: int64(length, (index) => tokenIds[start + index]),
+      attention_mask: int64(start + length, () => 1),
+      position_ids: int64(length, (index) => start + index),
+      ...past,
+    });
+    if ((outputs.logits.data as Float32Array).length !== length * shape.vocabSize) throw new Error('plain forward: unexpected logits size');
+    const next: Record<string, ort.Tensor> = {};
+    for (const name of Object.keys(past)) next[name] = outputs[name.replace('past_key_values.', 'present.')] as ort.Tensor;
+    for (const tensor of Object.values(past)) tensor.dispose();
+    outputs.logits.dispose();
+    past = next;
+  }
   const elapsed = performance.now() - started;
-  if ((outputs.logits.data as Float32Array).length !== length * shape.vocabSize) throw new Error('plain forward: unexpected logits size');
+  for (const tensor of Object.values(past)) tensor.dispose();
   return elapsed;
 }
 
-async function loadEngine(request: { modelsPath: string; modelId: string }, device: 'wasm' | 'webgpu'): Promise<TransformersEngine> {
-  return createTransformersEngine({ files: browserModelFiles, modelId: request.modelId, localModelPath: request.modelsPath, dtype: 'fp32', device });
+async function loadEngine(request: { modelsPath: string; modelId: string; dtype?: 'fp32' | 'q4' }, device: 'wasm' | 'webgpu'): Promise<TransformersEngine> {
+  return createTransformersEngine({ files: browserModelFiles, modelId: request.modelId, localModelPath: request.modelsPath, dtype: request.dtype ?? 'fp32', device });
 }
 
 const logprobsOf = (figures: TokenFigures[][]): number[] => figures.flatMap((sequence) => sequence.flatMap((range) => Array.from(range.logprob)));
@@ -94,31 +120,37 @@ const api = {
     const engine = await loadEngine(request, 'wasm');
     let plain: ort.InferenceSession | null = null;
     try {
-      const response = await fetch(`${request.modelsPath}${request.modelId}/onnx/model.onnx`);
-      plain = await ort.InferenceSession.create(new Uint8Array(await response.arrayBuffer()), { executionProviders: ['wasm'] });
+      const comparePlain = request.comparePlain ?? true;
+      if (comparePlain) {
+        const response = await fetch(`${request.modelsPath}${request.modelId}/${request.onnxFile ?? 'onnx/model.onnx'}`);
+        plain = await ort.InferenceSession.create(new Uint8Array(await response.arrayBuffer()), { executionProviders: ['wasm'] });
+      }
       const tokens = request.tokenIds.length - 1;
       const everyToken: TokenRange[] = [{ start: 1, end: tokens + 1 }];
       const forwarded = request.tokenIds.slice(0, tokens);
-      await plainForwardMs(plain, request.shape, forwarded);
+      const plainTime = () => plainForwardMs(plain!, request.shape, forwarded, request.plainChunk);
+      if (plain) await plainTime();
       await engine.score(request.tokenIds, everyToken);
       engine.resetStats();
       const ratios: number[] = [];
       const engineMs: number[] = [];
       const plainMs: number[] = [];
       for (let repetition = 0; repetition < request.repetitions; repetition++) {
-        const plainTime = await plainForwardMs(plain, request.shape, forwarded);
+        const plainElapsed = plain ? await plainTime() : null;
         const started = performance.now();
         await engine.score(request.tokenIds, everyToken);
         const engineTime = performance.now() - started;
-        plainMs.push(plainTime);
         engineMs.push(engineTime);
-        ratios.push(plainTime / engineTime);
+        if (plainElapsed !== null) {
+          plainMs.push(plainElapsed);
+          ratios.push(plainElapsed / engineTime);
+        }
       }
       const stats = engine.stats;
       return {
         engineTokensPerSecond: Math.round((tokens * 1000) / median(engineMs)),
-        plainTokensPerSecond: Math.round((tokens * 1000) / median(plainMs)),
-        engineVsPlainWasm: median(ratios),
+        plainTokensPerSecond: plain ? Math.round((tokens * 1000) / median(plainMs)) : null,
+        engineVsPlainWasm: plain ? median(ratios) : null,
         threads,
         crossOriginIsolated: self.crossOriginIsolated,
         reductionPlacement: engine.reductionPlacement,
