@@ -65,6 +65,18 @@ export function joinPath(...parts: string[]): string {
     .join('/');
 }
 
+/**
+ * The HTTP status of a hub model's file (a HEAD through transformers.js' fetch), null when the hub
+ * cannot be reached: lets a failed load say "no such file" where transformers.js' own error does not.
+ */
+export async function hubFileStatus(location: ModelLocation, path: string): Promise<number | null> {
+  try {
+    return (await env.fetch(hubFileUrl(location.hub ?? HUGGING_FACE_HUB, location.modelId, path), { method: 'HEAD' })).status;
+  } catch {
+    return null;
+  }
+}
+
 // `env` is global: loads that point it at different places must not overlap.
 let envQueue: Promise<unknown> = Promise.resolve();
 

@@ -8,7 +8,7 @@
  */
 import { AutoTokenizer } from '@huggingface/transformers';
 import { createTransformersEngine } from '../engine/transformers';
-import { withModelLocation, type ModelFileReader, type ModelLocation } from '../engine/model-location';
+import { HUGGING_FACE_HUB, hubFileStatus, hubFileUrl, withModelLocation, type ModelFileReader, type ModelLocation } from '../engine/model-location';
 import type { EngineFallback, ScoringEngine, TokenizerLike } from '../engine/types';
 import { pairTokenizers, transformersTokenizerIdentity, type TokenizerIdentity, type TokenizerPairing } from '../models/tokenizer-pairing';
 import { fromTransformersTokenizer } from '../tokenizer';
@@ -72,10 +72,13 @@ function loadFailure(what: string, side: PairSide, model: ModelSpec, error: unkn
   if (error instanceof ModelLoadError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   const offline = model.remote && /fetch failed|failed to fetch|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|network/i.test(reason);
+  const missing = model.remote && /could not locate file|\b404\b|not found/i.test(reason);
   const hint = model.remote
     ? offline
       ? ' (the hub cannot be reached: is the network up? A hub model is downloaded once, then read from the cache)'
-      : ' (no local folder by that name exists either)'
+      : missing
+        ? ` (the hub has no such file: check the model id, and that the ${what.includes('model') ? 'dtype asked for' : 'model'} is published as ONNX there)`
+        : ' (no local folder by that name exists either)'
     : '';
   return new ModelLoadError(`cannot load the ${side} ${what} from the ${model.label}: ${reason}${hint}`);
 }
@@ -103,6 +106,11 @@ async function loadTokenizerOf(model: ModelSpec, side: PairSide): Promise<{ toke
     const tokenizer = fromTransformersTokenizer(raw);
     return { tokenizer, identity: transformersTokenizerIdentity(raw, tokenizer) };
   } catch (error) {
+    // A repository that does not exist can fail inside transformers.js before its 404 is reported: ask the hub.
+    if (model.remote && !(error instanceof Error && /could not locate file/i.test(error.message))) {
+      const url = hubFileUrl(model.location.hub ?? HUGGING_FACE_HUB, model.location.modelId, 'tokenizer.json');
+      if ((await hubFileStatus(model.location, 'tokenizer.json')) === 404) throw loadFailure('tokenizer', side, model, new Error(`${url} answered 404 Not Found`));
+    }
     throw loadFailure('tokenizer', side, model, error);
   }
 }

@@ -7,6 +7,7 @@ import { formatBytes } from '../format';
 import { MODEL_DTYPES } from '../../core/settings/vocabularies';
 import { MODEL_PRESETS, presetSizes } from '../../core/models/presets';
 import { plural } from '../plural';
+import type { PairModels } from '../../state/model-pair';
 import { ModelRuns } from './ModelRuns';
 import { PairMemoryEstimate } from './PairMemoryEstimate';
 
@@ -25,7 +26,7 @@ function folderFromInput(files: FileList | null): FolderPick | null {
 
 /** Which pair, which dtype and device, the load button, and an honest status line. */
 export function ModelPanel() {
-  const { choice, dtype, devicePreference, render, modelState, pairStatus, modelError, loadProgress, autoDemo } = useScoringStore();
+  const { choice, dtype, devicePreference, render, modelState, pairStatus, modelError, loadProgress, autoDemo, loadedPair } = useScoringStore();
   const setChoice = (c: ModelChoice) => setModelOptions({ choice: c });
   // A load the page started by itself (the first visit's demo, a reload's pair) leaves the controls
   // usable: the user's own choice or load supersedes it (state/scoring.ts supersedeAutoDemo).
@@ -144,7 +145,9 @@ export function ModelPanel() {
           {modelState === 'error' && 'error'}
         </span>
       </div>
-      {modelState !== 'ready' && <PairMemoryEstimate choice={choice} dtype={dtype} devicePreference={devicePreference} />}
+      {!choiceIsLoaded(choice, dtype, loadedPair?.models ?? null, loadedPair?.dtype ?? null) && (
+        <PairMemoryEstimate choice={choice} dtype={dtype} devicePreference={devicePreference} />
+      )}
       {autoDemo && (
         <p className="muted" data-testid="auto-demo-status">
           {autoDemo === 'loading' ? 'Loading the models by itself: choose another pair to stop it.' : 'Scoring the demo episodes by itself.'}
@@ -191,6 +194,14 @@ export function ModelPanel() {
       )}
     </section>
   );
+}
+
+/** Whether the chosen pair and dtype are the ones loaded (then nothing is left to download: no estimate). */
+function choiceIsLoaded(choice: ModelChoice, dtype: string, loaded: PairModels | null, loadedDtype: string | null): boolean {
+  if (!loaded || loadedDtype !== dtype) return false;
+  if (choice.kind === 'demo') return loaded.source === 'demo';
+  if (choice.kind === 'hub') return loaded.source === 'hub' && loaded.policy === choice.policy && loaded.reference === choice.reference;
+  return loaded.source === 'folders' && loaded.policy === choice.policy?.name && loaded.reference === choice.reference?.name;
 }
 
 /** Where the logits are reduced and how the KV cache is carried, in words. */

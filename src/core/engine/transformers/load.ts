@@ -6,7 +6,11 @@ import { engineFromModel } from './session-setup';
 
 /** Loads a causal LM with transformers.js and wraps it as an engine; dispose() releases its sessions. */
 export async function createTransformersEngine(options: TransformersEngineOptions): Promise<TransformersEngine> {
-  const location = { modelId: options.modelId, ...(options.localModelPath !== undefined ? { localModelPath: options.localModelPath } : {}) };
+  const location: ModelLocation = {
+    modelId: options.modelId,
+    ...(options.localModelPath !== undefined ? { localModelPath: options.localModelPath } : {}),
+    ...(options.hub !== undefined ? { hub: options.hub } : {}),
+  };
   const model = await loadCausalLm(location, options);
   const { files } = options;
   try {

@@ -1,7 +1,7 @@
 /** The transformers.js engine's options and what it tells about itself (see ./engine.ts). */
 import type { AutoModelForCausalLM, DataType, DeviceType } from '@huggingface/transformers';
 import type { EngineStats, ScoreOptions, ScoringEngine, SequenceToScore, TokenFigures } from '../types';
-import type { ModelFileReader } from '../model-location';
+import type { HubLocation, ModelFileReader } from '../model-location';
 
 export const DEFAULT_CHUNK_SIZE = 512;
 /** CPU/WASM default: a chunk's float32 logits stay under 64 MiB (≈ 110 positions of a 150k vocabulary). */
@@ -26,6 +26,8 @@ export interface TransformersEngineOptions {
   modelId: string;
   /** Load from this local root only; absent: from the hub only (see withModelLocation). */
   localModelPath?: string;
+  /** The hub a hub id is read from; absent: huggingface.co. */
+  hub?: HubLocation;
   /**
    * How the host reads the ONNX file back for the in-graph reduction (Node: the folder or
    * transformers.js' file cache; browser: the served folder or Cache Storage). null: no fused graph.
