@@ -33,6 +33,9 @@ import { cacheLinksOf, idTypeOf, presentNameFor, sequenceAxisOf, sequenceInputs 
 import { engineFromParts } from './engine';
 import { appendAll } from '../../arrays';
 
+/** transformers.js dtypes whose files quantize_dynamic writes (DynamicQuantizeLinear before each int8 product). */
+const DYNAMIC_INT8_DTYPES = new Set(['q8', 'int8', 'uint8']);
+
 /** Model types whose position ids start at 1 (as transformers.js' decoder_forward does). */
 const ONE_BASED_POSITION_MODEL_TYPES = new Set(['paligemma', 'gemma3_text', 'gemma3']);
 
@@ -76,6 +79,7 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
 
   let fusedReduction = false;
   let headCut = false;
+  let rowQuantized = false;
   const fallbacks: EngineFallback[] = [];
   const fusable = (device === 'cpu' && runtime.name === 'onnxruntime-node') || (device === 'wasm' && runtime.name === 'onnxruntime-web');
   if (fusable && options.reduction !== 'separate' && options.readModelBytes) {
@@ -105,6 +109,7 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
       fusedReduction = fused.fused;
       headCut = fused.headCut;
     }
+    rowQuantized = fused.rowQuantized;
     appendAll(fallbacks, fused.fallbacks);
   } else {
     const why =
@@ -115,6 +120,9 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
           : 'the host cannot read the model file again';
     fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` });
     fallbacks.push({ kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
+  }
+  if (DYNAMIC_INT8_DTYPES.has(dtype) && !rowQuantized && !fallbacks.some((fallback) => fallback.kind === 'quantization')) {
+    fallbacks.push(perTensorFallback('the graph runs as exported'));
   }
 
   const maxContext =
@@ -203,11 +211,12 @@ export async function withFusedReduction<T extends OrtSession>(
       const complete = Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => fused!.outputNames.includes(name));
       if (!complete) throw new Error('the fused session lacks the reduction outputs');
       if (candidate.headCut !== null || candidate.rowQuantization !== null) await fusedGraphRuns(fused, Tensor, cacheInputs);
-      const rowQuantized = candidate.rowQuantization !== null;
+      // Per-row, or no dynamic quantizer to make per-row.
+      const rowQuantized = plan !== null && (candidate.rowQuantization !== null || plan.nodes.length === 0);
       if (candidate.headCut === null) {
         fallbacks.push({ kind: 'head-cut', reason: `the LM head runs at every position: ${noCut || failures[0] || 'the cut graph failed'}` });
       }
-      if (plan && plan.nodes.length > 0 && !rowQuantized) fallbacks.push(perTensorFallback(`the per-row quantizers failed (${failures.at(-1) ?? 'unknown'})`));
+      if (plan && plan.nodes.length > 0 && candidate.rowQuantization === null) fallbacks.push(perTensorFallback(`the per-row quantizers failed (${failures.at(-1) ?? 'unknown'})`));
       if (plan && plan.refused.length > 0) fallbacks.push(perTensorFallback(plan.refused.join('; ')));
       return { session: fused, fused: true, headCut: candidate.headCut !== null, rowQuantized, fallbacks };
     } catch (error) {
