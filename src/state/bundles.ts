@@ -57,7 +57,7 @@ function bundleScoreOf(result: ScoredTrajectory, pair: ModelPairDescription | nu
 export function collectBundle(keys: readonly string[], createdAt = new Date()): AnalysisBundle {
   const { trajectories, selectedKey } = useAppStore.getState();
   const { results } = useScoringStore.getState();
-  const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace } = useAnalysisStore.getState();
+  const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens } = useAnalysisStore.getState();
   const current = currentModelPair();
   const pairs = new Map<string, ModelPairDescription>();
   const present = keys.filter((key) => trajectories[key]);
@@ -81,7 +81,7 @@ export function collectBundle(keys: readonly string[], createdAt = new Date()): 
     createdAt: createdAt.toISOString(),
     app: { name: APP_NAME, version: APP_VERSION },
     modelPairs: [...pairs.values()],
-    settings: { evaluation: { ...evaluation }, predictor, colourRangeMode, colourRange, showWhitespace },
+    settings: { evaluation: { ...evaluation }, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens },
     selected: selected < 0 ? null : selected,
     entries,
   };
@@ -184,8 +184,8 @@ function applyBundle(bundle: AnalysisBundle, placeholder: number, bundleBytes: n
       if (entry.score) imported[keys[i]] = { key: keys[i], ...entry.score, device: 'precomputed' };
     });
     useScoringStore.setState((s) => ({ results: { ...s.results, ...imported } }));
-    const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace } = bundle.settings;
-    useAnalysisStore.setState({ evaluation, predictor, colourRangeMode, colourRange, showWhitespace });
+    const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens } = bundle.settings;
+    useAnalysisStore.setState({ evaluation, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens });
     if (bundle.selected !== null) useAppStore.getState().select(keys[bundle.selected]);
   } catch (error) {
     useAppStore.setState(before.app, true);

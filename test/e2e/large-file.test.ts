@@ -75,7 +75,7 @@ describe('a large analysis bundle', () => {
       createdAt: '2026-11-22T00:00:00.000Z',
       app: { name: 'progress-advantage', version: '0.0.0' },
       modelPairs: [],
-      settings: { evaluation: DEFAULT_ANALYSIS_SETTINGS.evaluation, predictor: DEFAULT_ANALYSIS_SETTINGS.predictor, colourRangeMode: 'fixed', colourRange: 1, showWhitespace: false },
+      settings: { evaluation: DEFAULT_ANALYSIS_SETTINGS.evaluation, predictor: DEFAULT_ANALYSIS_SETTINGS.predictor, colourRangeMode: 'fixed', colourRange: 1, showWhitespace: false, contextPolicy: 'fit', contextTokens: 16384 },
       selected: null,
       entries: trajectories.map((trajectory, n) => ({
         fileName: 'bundled.jsonl',

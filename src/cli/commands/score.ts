@@ -26,6 +26,8 @@ import {
   modelInfoOf,
   runScoringJob,
   transformersEngineFactory,
+  parseContextPolicyOptions,
+  type ContextPolicy,
   type ModelSpec,
   type PairSpec,
   type ScoredTrajectory,
@@ -64,6 +66,10 @@ options:
                       chat: the policy tokenizer's chat template, the whole conversation at once
                       (a log the template refuses is mapped as the model's tooling would, and
                       the record's chatMapping says how)
+  --context-policy P  fit: score the steps that fit the context, report the rest (default);
+                      reference: the reference code's (parity): keep the last N tokens, a cut
+                      step unscored (eval --unscored zero counts it 0 as that code does)
+  --context-tokens N  the reference policy's N       (default 16384)
   --chunk N           tokens per forward pass; the KV cache carries context across chunks
                       (default 512, lowered so one chunk's logits stay under 64 MiB and,
                       at long contexts, its attention scores too)
@@ -87,6 +93,8 @@ interface ScoreCommand {
   policy: string | null;
   reference: string;
   render: RenderMode;
+  /** What is scored of a trajectory longer than the context (core/scoring/context-policy.ts). */
+  context: ContextPolicy;
   chunkSize: number | undefined;
   dtype: CliDtype;
   out: string | null;
@@ -118,6 +126,8 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
         preset: { type: 'string' },
         'list-presets': { type: 'boolean' },
         render: { type: 'string' },
+        'context-policy': { type: 'string' },
+        'context-tokens': { type: 'string' },
         chunk: { type: 'string' },
         dtype: { type: 'string' },
         precomputed: { type: 'boolean' },
@@ -165,8 +175,15 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
   // A preset may say which rendering its pair was trained on (the demo pair: chat).
   const render = values.render ?? (values.preset !== undefined ? findPreset(values.preset)?.render : undefined) ?? 'plain';
   if (!(RENDER_MODES as readonly string[]).includes(render)) throw new UsageError(`--render: unknown value '${render}' (expected ${RENDER_MODES.join(' | ')})`);
+  let context: ContextPolicy;
+  try {
+    context = parseContextPolicyOptions(values['context-policy'], values['context-tokens']);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   if (positionals.length === 0) throw new UsageError('no FILE given');
   return {
+    context,
     files: positionals,
     policy,
     reference: reference!,
@@ -209,6 +226,7 @@ interface Provenance {
   execution: ReturnType<typeof executionRecord>;
   dtype: CliDtype;
   render: RenderMode;
+  contextPolicy: ContextPolicy;
 }
 
 function seconds(milliseconds: number): string {
@@ -267,6 +285,7 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
     execution: loaded.execution,
     dtype: command.dtype,
     render: command.render,
+    contextPolicy: command.context,
   };
   const idKeys = { id: outputId, ...(outputId !== trajectory.id ? { sourceId: trajectory.id } : {}) };
   const { notScored } = result;
@@ -339,7 +358,7 @@ export async function run(argv: string[]): Promise<number> {
     await runScoringJob(
       entries.map((entry, position) => ({ key: String(position), trajectory: entry.trajectory })),
       // Trajectories in file order: a best-of-N group shares its system prompt, forwarded once.
-      { render: command.render, ...(command.chunkSize !== undefined ? { chunkSize: command.chunkSize } : {}), reusePrefix: true },
+      { render: command.render, context: command.context, ...(command.chunkSize !== undefined ? { chunkSize: command.chunkSize } : {}), reusePrefix: true },
       {
         onModelProgress: (key, progress) => reporter.status(`score: ${where(Number(key))}: ${progress.model} ${progress.tokensDone}/${progress.tokensTotal} tokens`),
         onResult: async (result) => {

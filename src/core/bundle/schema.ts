@@ -87,7 +87,7 @@ export const trajectorySchema = z.strictObject({
 
 const notScoredSchema = z.strictObject({
   message: z.int().nonnegative(),
-  reason: z.enum(['context-limit', 'empty-span', 'first-token', 'no-precomputed-logprobs', 'token-mismatch']),
+  reason: z.enum(['context-limit', 'empty-span', 'first-token', 'left-truncated', 'no-precomputed-logprobs', 'token-mismatch']),
   side: z.enum(['policy', 'reference', 'both']),
   detail: z.string(),
 });

@@ -31,6 +31,8 @@ export interface PairProgress extends ScoreProgress {
 export type NotScoredReason =
   /** The step's tokens lie beyond a model's context (`maxContext`). */
   | 'context-limit'
+  /** The reference context policy cut the step's tokens, or some of them, from the start (src/core/scoring/context-policy.ts). */
+  | 'left-truncated'
   /** The step renders to no token. */
   | 'empty-span'
   /** The step's first token is token 0 of the sequence, which no earlier token predicts; that one token is left out. */

@@ -8,3 +8,4 @@ export * from './load-pair';
 export * from './score-trajectory';
 export * from './job';
 export * from './execution';
+export * from './context-policy';

@@ -6,6 +6,7 @@
  */
 import type { PairProgress } from '../engine/pair';
 import type { RenderMode, RenderedTrajectory } from '../render/types';
+import type { ContextPolicy } from './context-policy';
 import type { ScoringPair } from './load-pair';
 import { releasePrefixCaches } from './load-pair';
 import type { JobProgress, ScoredTrajectory, TrajectoryToScore } from './records';
@@ -16,6 +17,8 @@ export interface JobOptions {
   chunkSize?: number;
   /** Best-of-N trajectories share their system prompt: each starts from the previous one's KV cache. */
   reusePrefix: boolean;
+  /** What is scored of a trajectory longer than the context (context-policy.ts); absent: `fit`. */
+  context?: ContextPolicy;
   /** Fewest milliseconds between two progress reports about the same trajectory (each one re-renders a progress bar). */
   progressIntervalMs?: number;
 }
@@ -95,6 +98,7 @@ export async function runScoringJob(items: readonly TrajectoryToScore[], options
           ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
           signal: controller.signal,
           reusePrefix: options.reusePrefix,
+          ...(options.context ? { context: options.context } : {}),
           onTokens: (forwarded) => {
             // Both models forward the sequence: half the forwarded tokens is how far along it is.
             tokensDone = base + Math.min(r.tokenIds.length, Math.floor(forwarded / 2));

@@ -4,13 +4,14 @@
  * the policy side is carried by the file (each side in its own tokenization; a step whose either
  * sum is missing gets empty arrays and is listed in `notScored`).
  */
-import { scorePair, scoreStepLevel, type PairProgress, type StepLevelScore, type StepLevelSide } from '../engine/pair';
+import { scorePair, scoreStepLevel, type NotScoredStep, type PairProgress, type StepLevelScore, type StepLevelSide } from '../engine/pair';
 import { precomputedFromTrajectory } from '../engine/precomputed';
 import { renderTrajectory } from '../render';
 import type { RenderMode, RenderedTrajectory } from '../render/types';
 import type { ScoreRecord } from '../scores/format';
 import type { Trajectory } from '../trajectory/types';
 import type { ScoringPair } from './load-pair';
+import { leftTruncate, truncatedNotScored, type ContextPolicy } from './context-policy';
 import type { ScoredTrajectory } from './records';
 
 export interface ScoreTrajectoryOptions {
@@ -25,6 +26,8 @@ export interface ScoreTrajectoryOptions {
   onTokens?(tokensForwarded: number): void;
   /** Per model, as it runs (the CLI's status line). */
   onProgress?(progress: PairProgress): void;
+  /** What is scored of a trajectory longer than the context (context-policy.ts); absent: `fit`. */
+  context?: ContextPolicy;
 }
 
 export type TrajectoryScore = Omit<ScoredTrajectory, 'key'>;
@@ -82,14 +85,23 @@ export function stepLevelRecord(score: StepLevelScore): Pick<ScoredTrajectory, '
   return { record, stepTokenCounts: score.steps.map((step) => ({ message: step.message, policy: step.policyTokenCount, reference: step.referenceTokenCount })) };
 }
 
+/** The reference side's own rendering under the context policy (step level: each side keeps its own last N tokens). */
+function referenceRendering(rendered: RenderedTrajectory, context: ContextPolicy | undefined): RenderedTrajectory {
+  return context?.policy === 'reference' ? (leftTruncate(rendered, context.tokens)?.rendered ?? rendered) : rendered;
+}
+
 /** The record says what chat rendering changed for the template (the primary rendering's mapping), when it changed anything. */
 function withChatMapping(record: ScoreRecord, rendered: RenderedTrajectory): ScoreRecord {
   return rendered.chatMapping === undefined ? record : { ...record, chatMapping: rendered.chatMapping };
 }
 
 export async function scoreTrajectory(pair: ScoringPair, trajectory: Trajectory, options: ScoreTrajectoryOptions): Promise<TrajectoryScore> {
-  const { render, chunkSize, signal, reusePrefix } = options;
-  const rendered = options.rendered ?? renderPrimary(pair, trajectory, render);
+  const { render, chunkSize, signal, reusePrefix, context } = options;
+  const whole = options.rendered ?? renderPrimary(pair, trajectory, render);
+  // The reference context policy scores the last N tokens as if they were the whole trajectory.
+  const truncation = context?.policy === 'reference' ? leftTruncate(whole, context.tokens) : null;
+  const rendered = truncation?.rendered ?? whole;
+  const notScoredOf = (notScored: NotScoredStep[]) => (truncation ? truncatedNotScored(notScored, whole, truncation) : notScored);
   const counter = forwardCounter(options.onTokens, options.onProgress);
   const common = {
     ...(chunkSize !== undefined ? { chunkSize } : {}),
@@ -98,8 +110,8 @@ export async function scoreTrajectory(pair: ScoringPair, trajectory: Trajectory,
     onProgress: counter.onProgress,
   };
   const counts = {
-    tokens: rendered.tokenIds.length,
-    messageTokenCounts: rendered.messageSpans.map((span) => span.end - span.start),
+    tokens: whole.tokenIds.length,
+    messageTokenCounts: whole.messageSpans.map((span) => span.end - span.start),
     device: pair.device,
   };
 
@@ -113,15 +125,15 @@ export async function scoreTrajectory(pair: ScoringPair, trajectory: Trajectory,
       decodeTokens: (ids) => tokenizer.decodeTokens(ids),
       ...common,
     });
-    return { record: withChatMapping(record, rendered), notScored, stepLevelOnly: false, ...counts, forwardedTokens: counter.total() };
+    return { record: withChatMapping(record, rendered), notScored: notScoredOf(notScored), stepLevelOnly: false, ...counts, forwardedTokens: counter.total() };
   }
 
   const referenceSide: StepLevelSide = {
     engine: pair.referenceEngine,
-    rendered: pair.policyTokenizer ? renderTrajectory(trajectory, pair.referenceTokenizer, render) : rendered,
+    rendered: pair.policyTokenizer ? referenceRendering(renderTrajectory(trajectory, pair.referenceTokenizer, render), context) : rendered,
   };
   const policySide: StepLevelSide = pair.policyEngine ? { engine: pair.policyEngine, rendered } : { precomputed: precomputedFromTrajectory(trajectory) };
   const score = await scoreStepLevel({ trajectory, policy: policySide, reference: referenceSide, ...common });
   const stepLevel = stepLevelRecord(score);
-  return { ...stepLevel, record: withChatMapping(stepLevel.record, rendered), notScored: score.notScored, stepLevelOnly: true, ...counts, forwardedTokens: counter.total() };
+  return { ...stepLevel, record: withChatMapping(stepLevel.record, rendered), notScored: notScoredOf(score.notScored), stepLevelOnly: true, ...counts, forwardedTokens: counter.total() };
 }

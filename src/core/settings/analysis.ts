@@ -19,6 +19,8 @@
 import { z } from 'zod';
 import {
   ADVANTAGE_MODES,
+  CONTEXT_POLICIES,
+  REFERENCE_CONTEXT_TOKENS,
   FAILURE_PREDICTORS,
   SCORING_METHODS,
   STEP_AGGREGATIONS,
@@ -39,6 +41,8 @@ export const SETTING_BOUNDS = {
   k: { atLeast: 1, atMost: 1e6 },
   /** The heatmap saturates at ±colourRange: 0 < range ≤ 10⁶. */
   colourRange: { above: 0, atMost: 1e6 },
+  /** Tokens the reference context policy keeps: a whole number, 2 ≤ N ≤ 10⁷ (one token predicts the next). */
+  contextTokens: { atLeast: 2, atMost: 1e7 },
 } as const;
 
 /** The options of an evaluation (src/core/scores/evaluate.ts): how token figures become step, trajectory and attribution scores. */
@@ -77,20 +81,34 @@ const viewSettingsShape = {
   showWhitespace: z.boolean().default(false),
 };
 
+/** The settings that decide what the models score (src/core/scoring/context-policy.ts); scores already computed keep theirs. */
+const scoringSettingsShape = {
+  /**
+   * A trajectory longer than the models' context: `fit` scores the steps that fit and reports the
+   * rest as unscored; `reference` keeps the last `contextTokens` tokens as the reference code does
+   * (parity), a cut step unscored and counted 0 as the reference code counts it.
+   */
+  contextPolicy: z.enum(CONTEXT_POLICIES).default('fit'),
+  /** N of the reference context policy: the tokens kept (the reference code's 16,384). */
+  contextTokens: z.int().gte(SETTING_BOUNDS.contextTokens.atLeast).lte(SETTING_BOUNDS.contextTokens.atMost).default(REFERENCE_CONTEXT_TOKENS),
+};
+
 /** The analysis settings as the app keeps them (and the session record saves them); unknown keys are dropped. */
 export const analysisSettingsSchema = z.object({
   evaluation: evaluationSettingsSchema.prefault({}),
   ...viewSettingsShape,
+  ...scoringSettingsShape,
 });
 
 /** The same, refusing unknown keys at both levels: for untrusted files (analysis bundles). */
 export const strictAnalysisSettingsSchema = z.strictObject({
   evaluation: z.strictObject(evaluationSettingsSchema.shape).prefault({}),
   ...viewSettingsShape,
+  ...scoringSettingsShape,
 });
 
 /** Every setting side by side (links carry them flat). */
-export const flatAnalysisSettingsSchema = z.object({ ...evaluationSettingsSchema.shape, ...viewSettingsShape });
+export const flatAnalysisSettingsSchema = z.object({ ...evaluationSettingsSchema.shape, ...viewSettingsShape, ...scoringSettingsShape });
 
 export type EvaluationSettings = z.infer<typeof evaluationSettingsSchema>;
 export type AnalysisSettings = z.infer<typeof analysisSettingsSchema>;

@@ -23,6 +23,16 @@ export const CPU_MODEL_DTYPES = ['fp32', 'fp16', 'q8', 'q4'] as const satisfies 
 export const RENDER_MODES = ['plain', 'chat'] as const;
 export type RenderMode = (typeof RENDER_MODES)[number];
 
+/**
+ * What is scored when a trajectory is longer than a model's context: `fit` (the product's) scores
+ * every step that fits and reports the rest as unscored; `reference` is the reference code's, for
+ * parity: keep the last N tokens (left truncation) and score those, a cut step counting 0.
+ */
+export const CONTEXT_POLICIES = ['fit', 'reference'] as const;
+export type ContextPolicyName = (typeof CONTEXT_POLICIES)[number];
+/** The reference code's N: it keeps the last 16,384 tokens. */
+export const REFERENCE_CONTEXT_TOKENS = 16384;
+
 /** Where the browser runs the models. */
 export const DEVICES = ['webgpu', 'wasm'] as const;
 export type Device = (typeof DEVICES)[number];

@@ -70,7 +70,7 @@ describe('view links (#v=1&…)', () => {
     const selected = trajectories['3:1'];
     const link = viewLinkOf({ selected, step: 1, tokens: { start: 0, end: 2 }, tab: 'trajectory', analysis: DEFAULT_ANALYSIS_SETTINGS });
     expect(link).toMatchObject({ file: 'runs.jsonl', trajectory: 'runs.jsonl-1', step: 1, tokens: { start: 0, end: 2 }, tab: 'trajectory' });
-    expect(link.settings).toEqual({ tokenAggregation: 'mean', stepAggregation: 'mean', mode: 'difference', method: 'progress', beta: 1, k: 1, unscored: 'skip', grouping: 'file-task', predictor: 'min_cumulative', colourRangeMode: 'fitted', colourRange: 2 });
+    expect(link.settings).toEqual({ tokenAggregation: 'mean', stepAggregation: 'mean', mode: 'difference', method: 'progress', beta: 1, k: 1, unscored: 'skip', grouping: 'file-task', predictor: 'min_cumulative', colourRangeMode: 'fitted', colourRange: 2, contextPolicy: 'fit', contextTokens: 16384 });
     const none = viewLinkOf({ selected: null, step: 1, tokens: { start: 0, end: 2 }, tab: 'dataset', analysis: DEFAULT_ANALYSIS_SETTINGS });
     expect(none.trajectory).toBeUndefined();
     expect(none.step).toBeUndefined();

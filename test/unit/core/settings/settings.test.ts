@@ -90,6 +90,8 @@ describe('the settings declaration', () => {
       colourRangeMode: 'fitted',
       colourRange: 2,
       showWhitespace: false,
+      contextPolicy: 'fit',
+      contextTokens: 16384,
     });
     expect(DEFAULT_EVALUATION_OPTIONS).toEqual(DEFAULT_ANALYSIS_SETTINGS.evaluation);
     // A partial copy (written before a setting existed) reads the missing ones as defaults.

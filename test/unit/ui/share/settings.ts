@@ -7,4 +7,6 @@ export const DEFAULT_ANALYSIS_SETTINGS_FOR_TESTS = {
   colourRangeMode: 'fitted' as const,
   colourRange: 2,
   showWhitespace: false,
+  contextPolicy: 'fit' as const,
+  contextTokens: 16384,
 };
