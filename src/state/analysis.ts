@@ -12,7 +12,8 @@ import { analysisSettingsSchema, DEFAULT_ANALYSIS_SETTINGS, type AnalysisSetting
 import { persist, persistWhole } from './persisted';
 import { useAppStore, type LoadedTrajectory } from './store';
 import { taskGroupKey, type TaskGrouping } from '../core/metrics/best-of-n';
-import { useScoringStore } from './scoring';
+import { scoreWithContextPolicyOf, useScoringStore } from './scoring';
+import { contextPolicyOf } from '../core/scoring/context-policy';
 import { DEMO_BETA } from '../core/models/presets';
 
 /** The settings, their bounds and defaults are declared in src/core/settings (one schema for the app, the files, the links and the CLI). */
@@ -21,6 +22,9 @@ export { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings };
 export const useAnalysisStore = create<AnalysisSettings>()(() => DEFAULT_ANALYSIS_SETTINGS);
 
 /** The session keeps every analysis setting, under `analysis`. */
+// Scoring jobs read the context policy from here (a setting, carried by sessions, bundles and links).
+scoreWithContextPolicyOf(() => contextPolicyOf(useAnalysisStore.getState()));
+
 export const analysisPersistence = persistWhole(useAnalysisStore, 'analysis', analysisSettingsSchema);
 
 export function setEvaluationOptions(patch: Partial<EvaluationOptions>): void {

@@ -17,7 +17,7 @@ import { modelIdentity, pairKeyOf, scoreCacheKey } from './persistence/pair-iden
 import { lookupCachedScores } from './persistence/score-cache';
 import { keysLeftInJob, type JobRecord } from './persistence/data-records';
 import { pairDescriptionOf, recordWithProvenance, type PairModels } from './model-pair';
-import { executionOf } from '../core/scoring';
+import { FIT_CONTEXT, executionOf, type ContextPolicy } from '../core/scoring';
 import { canLoadChoice, injectedFailureFromUrl, sourcesFor, type ModelChoice } from './model-sources';
 import { JobArrivals, type JobArrival as JobArrivalOf } from './update-batcher';
 
@@ -228,6 +228,16 @@ export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFa
 }
 
 /**
+ * The context policy jobs score with: the analysis settings' (fit, or the reference code's left
+ * truncation for parity). state/analysis.ts registers it; it imports this module, so this one
+ * cannot import it back.
+ */
+let contextPolicySource: () => ContextPolicy = () => FIT_CONTEXT;
+export function scoreWithContextPolicyOf(source: () => ContextPolicy): void {
+  contextPolicySource = source;
+}
+
+/**
  * Scores the given trajectories (all loaded ones by default); results arrive one by one. Scores
  * the cache holds for this pair, dtype and render mode are taken from it; only the rest is run.
  */
@@ -241,9 +251,10 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
   useScoringStore.setState({ job: { id, running: true, progress: null, cancelled: false, reused: 0, errors: [] } });
   const patchJob = (patch: Partial<JobState>) => useScoringStore.setState((s) => (s.job?.id === id ? { job: { ...s.job, ...patch } } : s));
   const pairResultsKey = `${loadedPair.key}|${loadedPair.dtype}`;
+  const context = contextPolicySource();
   try {
     const hashes = await contentHashesOf(items.map((item) => item.trajectory));
-    const cacheKeyOf = new Map(items.map((item, i) => [item.key, scoreCacheKey(loadedPair.key, loadedPair.dtype, render, hashes[i])] as const));
+    const cacheKeyOf = new Map(items.map((item, i) => [item.key, scoreCacheKey(loadedPair.key, loadedPair.dtype, render, hashes[i], context)] as const));
     const cached = await lookupCachedScores([...new Set(cacheKeyOf.values())]);
     const reused: Record<string, ScoredTrajectory> = {};
     const misses = items.filter((item) => {
@@ -284,7 +295,7 @@ export async function scoreTrajectories(keys: readonly string[] = useAppStore.ge
         onResult: (result: ScoredTrajectory) => arrivals.result(result),
         onError: (key: string, message: string) => arrivals.error(key, message),
         onFallback: (status: PairStatus) => useScoringStore.setState({ pairStatus: status }),
-      });
+      }, context);
     } finally {
       arrivals.flush();
     }

@@ -27,7 +27,7 @@ export function scoringClient(): ScoringClient {
     unload: () => remote.unload(),
     newJobId: () => remote.newJobId(),
     cancel: (jobId) => remote.cancel(jobId),
-    score: (jobId, items, render, callbacks) =>
+    score: (jobId, items, render, callbacks, context) =>
       remote.score(
         jobId,
         items,
@@ -38,6 +38,7 @@ export function scoringClient(): ScoringClient {
           onError: callbacks.onError && ((key: string, message: string) => callbacks.onError!(key, message)),
           onFallback: callbacks.onFallback && ((status) => callbacks.onFallback!(status)),
         }),
+        context,
       ),
   };
   return client;

@@ -6,6 +6,7 @@
 import type { HubLocation } from '../core/engine/model-location';
 import type { JobProgress, LoadProgress, PairDescription, ScoredTrajectory, TrajectoryToScore } from '../core/scoring';
 import type { RenderMode } from '../core/render/types';
+import type { ContextPolicy } from '../core/scoring/context-policy';
 import type { PackedRecordOf } from '../core/scores/packed';
 import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
 
@@ -55,5 +56,6 @@ export interface ScoringClient {
   unload(): Promise<void>;
   newJobId(): Promise<number>;
   cancel(jobId: number): Promise<void>;
-  score(jobId: number, items: TrajectoryToScore[], render: RenderMode, callbacks: ScoringJobCallbacks): Promise<{ cancelled: boolean }>;
+  /** `context`: what is scored of a trajectory longer than the context (absent: `fit`). */
+  score(jobId: number, items: TrajectoryToScore[], render: RenderMode, callbacks: ScoringJobCallbacks, context?: ContextPolicy): Promise<{ cancelled: boolean }>;
 }

@@ -134,11 +134,11 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
       cancelled.add(jobId);
     },
 
-    async score(jobId, items, render, callbacks) {
+    async score(jobId, items, render, callbacks, context) {
       if (!loaded) throw new Error('no model pair is loaded');
       const outcome = await runScoringJob(
         items,
-        { render, reusePrefix: items.length > 1 },
+        { render, reusePrefix: items.length > 1, ...(context ? { context } : {}) },
         {
           ...(callbacks.onProgress ? { onProgress: (p) => callbacks.onProgress!(p) } : {}),
           ...(callbacks.onResult ? { onResult: (r) => callbacks.onResult!(r) } : {}),

@@ -30,7 +30,7 @@ export interface PackedJobCallbacks {
 
 const api = {
   ...service,
-  score(jobId: number, items: Parameters<ScoringClient['score']>[1], render: Parameters<ScoringClient['score']>[2], callbacks: PackedJobCallbacks) {
+  score(jobId: number, items: Parameters<ScoringClient['score']>[1], render: Parameters<ScoringClient['score']>[2], callbacks: PackedJobCallbacks, context?: Parameters<ScoringClient['score']>[4]) {
     return service.score(jobId, items, render, {
       ...(callbacks.onProgress ? { onProgress: (p: JobProgress) => callbacks.onProgress!(p) } : {}),
       ...(callbacks.onError ? { onError: (key: string, message: string) => callbacks.onError!(key, message) } : {}),
@@ -39,7 +39,7 @@ const api = {
         const packed = packRecordOf(result);
         callbacks.onResult?.(Comlink.transfer(packed, packedBuffers(packed.record)));
       },
-    });
+    }, context);
   },
 };
 

@@ -10,6 +10,7 @@ import type { LoadedModelInfo } from '../../core/scoring';
 import type { ModelDtype } from '../../core/settings';
 import type { RenderMode } from '../../core/render/types';
 import { canonicalJson } from './content-hash';
+import { FIT_CONTEXT, type ContextPolicy } from '../../core/scoring/context-policy';
 
 /**
  * Where a model's files came from, as text that is the same on every visit:
@@ -47,7 +48,11 @@ export function pairKeyOf(policy: ModelIdentity, reference: ModelIdentity): stri
   return `pair:${new Fnv1a64().update(canonicalJson({ policy, reference })).hex()}`;
 }
 
-/** The score cache's key. `|` never occurs in its parts (hex hashes, dtype and render names). */
-export function scoreCacheKey(pairKey: string, dtype: ModelDtype, render: RenderMode, contentHash: string): string {
-  return `${pairKey}|${dtype}|${render}|${contentHash}`;
+/**
+ * The score cache's key. `|` never occurs in its parts (hex hashes, dtype and render names). Scores
+ * under the reference context policy get a fifth part, `last<N>`: they are other figures.
+ */
+export function scoreCacheKey(pairKey: string, dtype: ModelDtype, render: RenderMode, contentHash: string, context: ContextPolicy = FIT_CONTEXT): string {
+  const base = `${pairKey}|${dtype}|${render}|${contentHash}`;
+  return context.policy === 'fit' ? base : `${base}|last${context.tokens}`;
 }

@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { settingSchema } from '../../core/settings';
 
-type NumericSettingKey = 'beta' | 'k' | 'colourRange';
+type NumericSettingKey = 'beta' | 'k' | 'colourRange' | 'contextTokens';
 
 /**
  * A numeric setting's field. What is typed is checked by the setting's own schema

@@ -1,5 +1,6 @@
 import {
   ADVANTAGE_MODES,
+  CONTEXT_POLICIES,
   FAILURE_PREDICTORS,
   SCORING_METHODS,
   SETTING_BOUNDS,
@@ -12,6 +13,7 @@ import {
   type TaskGrouping,
   type UnscoredPolicy,
   type AdvantageMode,
+  type ContextPolicyName,
   type FailurePredictor,
   type ScoringMethod,
   type StepAggregation,
@@ -22,7 +24,7 @@ import { NumberSetting } from './NumberSetting';
 
 /** One place for every aggregation choice: changing one updates the list, transcript, curve and dataset views at once. */
 export function SettingsPanel() {
-  const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace } = useAnalysisStore();
+  const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens } = useAnalysisStore();
   return (
     <section className="settings-panel" aria-label="Analysis settings" data-testid="settings-panel">
       <label title="How a step's token values become one step score">
@@ -99,6 +101,27 @@ export function SettingsPanel() {
       </label>
       {/* Typing a range fixes it. */}
       <NumberSetting setting="colourRange" label="colour range ±" title="Colours saturate at ±range (when the range is fixed)" min={0.01} max={SETTING_BOUNDS.colourRange.atMost} step={0.25} value={colourRange} onValid={(range) => setAnalysisSettings({ colourRange: range, colourRangeMode: 'fixed' })} />
+      <label title="A trajectory longer than the models' context, the next time it is scored. fit: score every step that fits and report the rest as unscored. reference code (parity): keep the last N tokens as the reference code does; choosing it also counts unscored steps 0, as that code counts a cut step (score --context-policy reference)">
+        context{' '}
+        <select
+          data-testid="setting-context-policy"
+          value={contextPolicy}
+          onChange={(e) => {
+            const policy = e.currentTarget.value as ContextPolicyName;
+            setAnalysisSettings({ contextPolicy: policy });
+            if (policy === 'reference') setEvaluationOptions({ unscored: 'zero' });
+          }}
+        >
+          {CONTEXT_POLICIES.map((policy) => (
+            <option key={policy} value={policy}>
+              {policy === 'fit' ? 'fit: score what fits' : 'reference code (parity): last N tokens, cut steps 0'}
+            </option>
+          ))}
+        </select>
+      </label>
+      {contextPolicy === 'reference' && (
+        <NumberSetting setting="contextTokens" label="N" title="Tokens the reference context policy keeps (the reference code's 16,384)" min={SETTING_BOUNDS.contextTokens.atLeast} max={SETTING_BOUNDS.contextTokens.atMost} step={1024} value={contextTokens} onValid={(tokens) => setAnalysisSettings({ contextTokens: tokens })} />
+      )}
       <label>
         <input data-testid="setting-whitespace" type="checkbox" checked={showWhitespace} onChange={(e) => setAnalysisSettings({ showWhitespace: e.currentTarget.checked })} /> show whitespace
       </label>
