@@ -29,6 +29,7 @@ import {
 import { parseScoreJsonl } from '../../../../src/core/scores/format';
 import { DEFAULT_ANALYSIS_SETTINGS, analysisSettingsSchema } from '../../../../src/core/settings';
 import { folderLocation, nodeModelFiles } from '../../../../src/node/model-files';
+import { scoreCacheKey } from '../../../../src/state/persistence/pair-identity';
 import { REALFORMAT_ROOT, SHARED_ROOT, truthTrajectory } from '../render/realformat';
 
 const WHO_AND_WHEN = 'fixtures/trajectories/who_and_when/Algorithm-Generated/1.json';
@@ -49,6 +50,13 @@ describe('the context policy as a setting and as options', () => {
     expect(() => parseContextPolicyOptions('left', undefined)).toThrow("--context-policy: unknown value 'left' (expected fit | reference)");
     expect(() => parseContextPolicyOptions('fit', '600')).toThrow("--context-tokens is the reference context policy's N: give --context-policy reference with it");
     expect(() => parseContextPolicyOptions('reference', '1')).toThrow("--context-tokens: expected a whole number from 2 to 10000000, got '1'");
+  });
+
+  it('reference-policy scores have a score-cache key of their own (other figures)', () => {
+    const fit = scoreCacheKey('pair:0123456789abcdef', 'fp32', 'chat', 'feed');
+    expect(fit).toBe('pair:0123456789abcdef|fp32|chat|feed');
+    expect(scoreCacheKey('pair:0123456789abcdef', 'fp32', 'chat', 'feed', FIT_CONTEXT)).toBe(fit);
+    expect(scoreCacheKey('pair:0123456789abcdef', 'fp32', 'chat', 'feed', { policy: 'reference', tokens: 600 })).toBe(`${fit}|last600`);
   });
 
   it('left truncation keeps the last N tokens and shifts the spans; a span cut whole is empty at 0', () => {
