@@ -103,7 +103,7 @@ export const bundleScoreSchema = z.strictObject({
   messageTokenCounts: z.array(z.int().nonnegative()),
   forwardedTokens: z.int().nonnegative(),
   /** Where the figures came from when exported: a device, or a file read as it is. Imported, they count as precomputed. */
-  device: z.enum(['webgpu', 'wasm', 'cpu', 'precomputed']),
+  device: z.enum(['webgpu', 'wasm', 'cpu', 'server', 'precomputed']),
 });
 
 export const bundleEntrySchema = z

@@ -204,6 +204,7 @@ export async function scorePair(input: ScorePairInput): Promise<PairScore> {
   const policyFigures = await run(policy, 'policy');
   const referenceFigures = await run(reference, 'reference');
 
+  const computed = policy.computedFigures ?? { entropy: true, topkMean: true };
   const steps: ScoreStep[] = plan.map(({ range }, index) => {
     const tokenIds = rendered.tokenIds.slice(range.start, range.end);
     return {
@@ -211,8 +212,8 @@ export async function scorePair(input: ScorePairInput): Promise<PairScore> {
       ...agentOf(trajectory, spans[index].message),
       policy: numbers(policyFigures[index].logprob),
       reference: numbers(referenceFigures[index].logprob),
-      topkMean: numbers(policyFigures[index].topkMean),
-      entropy: numbers(policyFigures[index].entropy),
+      ...(computed.topkMean ? { topkMean: numbers(policyFigures[index].topkMean) } : {}),
+      ...(computed.entropy ? { entropy: numbers(policyFigures[index].entropy) } : {}),
       tokenIds,
       ...(decodeTokens ? { tokens: decodeTokens(tokenIds) } : {}),
     };

@@ -87,6 +87,12 @@ export interface LogprobEngine {
   /** Frees the cache kept by `reusePrefix` calls. */
   releasePrefixCache?(): Promise<void>;
   dispose(): Promise<void>;
+  /**
+   * Which figures besides the log-prob the engine computes; absent: all. A server's prompt
+   * log-probs are top-k lists, so a server engine has no entropy (docs/servers.md); the pair
+   * scorer leaves out of the record what the policy engine does not compute.
+   */
+  readonly computedFigures?: { readonly entropy: boolean; readonly topkMean: boolean };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { EngineFallback, ModelExecution } from './records';
 
-const DEVICE_WORDS: Record<ModelExecution['device'], string> = { cpu: 'CPU (onnxruntime-node)', wasm: 'WASM', webgpu: 'WebGPU' };
+const DEVICE_WORDS: Record<ModelExecution['device'], string> = { cpu: 'CPU (onnxruntime-node)', wasm: 'WASM', webgpu: 'WebGPU', server: 'an inference server' };
 
 /** Where the logits were reduced to per-token figures. */
 export function describeReduction(info: Pick<ModelExecution, 'logitsPlacement' | 'reductionPlacement'>): string {
@@ -32,6 +32,8 @@ export function describeFallback(fallback: EngineFallback): string {
  */
 export function describeExecution(info: ModelExecution): string {
   const fallbacks = info.fallbacks.length === 0 ? 'no fallback' : `${info.fallbacks.length} fallback${info.fallbacks.length === 1 ? '' : 's'}`;
+  // A vLLM / SGLang server (src/core/engine/server): how it runs is the server's; one request per sequence.
+  if (info.device === 'server') return `${DEVICE_WORDS.server} (${info.description}); prompt log-probs, one request per sequence of up to ${info.chunkSize} tokens; ${fallbacks}`;
   return [
     `${DEVICE_WORDS[info.device]}, ${info.dtype}`,
     describeReduction(info),

@@ -12,7 +12,7 @@ import { HUGGING_FACE_HUB, hubFileStatus, hubFileUrl, withModelLocation, type Mo
 import type { EngineFallback, ScoringEngine, TokenizerLike } from '../engine/types';
 import { pairTokenizers, transformersTokenizerIdentity, type TokenizerIdentity, type TokenizerPairing } from '../models/tokenizer-pairing';
 import { fromTransformersTokenizer } from '../tokenizer';
-import type { LoadProgress, LoadedModelInfo, PairDescription } from './records';
+import type { LoadProgress, LoadedModelInfo, ModelExecution, PairDescription } from './records';
 
 export type PairSide = 'policy' | 'reference';
 
@@ -155,7 +155,8 @@ export async function loadPairEngines(
 /** A loaded pair: what the scoring path (score-trajectory.ts, job.ts) runs on. */
 export interface ScoringPair extends PairTokenizers, PairEngines {
   spec: PairSpec;
-  device: EngineRequest['device'];
+  /** `server`: both engines are vLLM / SGLang servers (src/core/engine/server). */
+  device: ModelExecution['device'];
 }
 
 export async function loadScoringPair(
@@ -177,7 +178,7 @@ export async function releasePrefixCaches(pair: PairEngines): Promise<void> {
 
 /** How a model of a loaded pair ran: the pair's device and dtype, and fallbacks said outside the engine (a WebGPU → WASM reload). */
 export interface RunContext {
-  device: EngineRequest['device'];
+  device: ModelExecution['device'];
   dtype: string;
   /** The chunk size asked for (the CLI's --chunk); absent: the engine's default. */
   requestedChunkSize?: number;

@@ -8,7 +8,7 @@ import type { ScoreRecord } from '../scores/format';
 import type { Trajectory } from '../trajectory/types';
 
 /** Where figures were computed: a device of the in-browser engine, the CPU (Node), or a file that carried them. */
-export type ScoringDevice = 'webgpu' | 'wasm' | 'cpu' | 'precomputed';
+export type ScoringDevice = 'webgpu' | 'wasm' | 'cpu' | 'server' | 'precomputed';
 
 export type { EngineFallback } from '../engine/types';
 
@@ -59,7 +59,7 @@ export interface ModelExecution {
   /** The engine in one line, e.g. `transformers.js/onnxruntime-node/cpu/fp32`. */
   description: string;
   /** Where it ran: `cpu` (onnxruntime-node), `wasm` or `webgpu` (onnxruntime-web). */
-  device: 'webgpu' | 'wasm' | 'cpu';
+  device: 'webgpu' | 'wasm' | 'cpu' | 'server';
   /** Which ONNX file ran (fp32, fp16, q8, q4, q4f16). */
   dtype: string;
   /** `device`: logits never leave the GPU (reduced there); `cpu`: computed on the CPU (WASM, onnxruntime-node). */

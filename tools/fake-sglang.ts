@@ -1,0 +1,86 @@
+/**
+ * Test support: a server that speaks SGLang's native interface for prompt log-probs as its source
+ * defines it (python/sglang/srt/entrypoints/http_server.py: `/generate`, `/get_model_info`,
+ * `/get_server_info`, `_create_error_response`; python/sglang/srt/managers/io_struct.py
+ * `GenerateReqInput`; tokenizer_manager's input-length check): `POST /generate` with `input_ids`,
+ * `return_logprob`, `logprob_start_len` (default −1: no prompt log-probs) and `top_logprobs_num`,
+ * answering `meta_info.input_token_logprobs` as `[logprob | null, id, null]` triples and
+ * `meta_info.input_top_logprobs`; errors `{"error": {"message"}}` with status 400.
+ */
+import { startFakeServer, type FakeReply, type FakeServer, type Faults } from './fake-inference-server';
+import type { ServedModel } from './fake-vllm';
+
+export interface FakeSglangOptions {
+  /** SGLang serves one model; its path is its name. */
+  modelPath: string;
+  model: ServedModel;
+  port?: number;
+  faults?: Partial<Faults>;
+}
+
+interface GenerateBody {
+  input_ids?: unknown;
+  sampling_params?: { max_new_tokens?: unknown };
+  return_logprob?: unknown;
+  logprob_start_len?: unknown;
+  top_logprobs_num?: unknown;
+}
+
+const sglangError = (message: string): FakeReply => ({ status: 400, body: { error: { message } } });
+
+export function startFakeSglang(options: FakeSglangOptions): Promise<FakeServer> {
+  const { model, modelPath } = options;
+  return startFakeServer(
+    {
+      get: {
+        '/get_model_info': () => ({ status: 200, body: { model_path: modelPath, tokenizer_path: modelPath, is_generation: true, preferred_sampling_params: null, weight_version: 'default' } }),
+        '/get_server_info': () => ({ status: 200, body: { model_path: modelPath, context_length: model.maxModelLen, max_req_input_len: model.maxModelLen - 1, version: 'fake' } }),
+        '/health': () => ({ status: 200, body: {} }),
+      },
+      post: {
+        '/generate': async (raw) => {
+          const body = (raw ?? {}) as GenerateBody;
+          if (!Array.isArray(body.input_ids) || !body.input_ids.every((id) => Number.isInteger(id))) return sglangError('Either text, input_ids or input_embeds should be provided.');
+          const prompt = body.input_ids as number[];
+          const maxNew = typeof body.sampling_params?.max_new_tokens === 'number' ? body.sampling_params.max_new_tokens : 128;
+          if (prompt.length >= model.maxModelLen) return sglangError(`The input (${prompt.length} tokens) is longer than the model's context length (${model.maxModelLen} tokens).`);
+          if (prompt.length + maxNew >= model.maxModelLen) {
+            return sglangError(
+              `Requested token count exceeds the model's maximum context length of ${model.maxModelLen} tokens. You requested a total of ${prompt.length + maxNew} tokens: ${prompt.length} tokens from the input messages and ${maxNew} tokens for the completion. Please reduce the number of tokens in the input messages or the completion to fit within the limit.`,
+            );
+          }
+          const start = typeof body.logprob_start_len === 'number' ? body.logprob_start_len : -1;
+          const k = typeof body.top_logprobs_num === 'number' ? body.top_logprobs_num : 0;
+          const wantLogprobs = body.return_logprob === true;
+          const answer = await model.oracle.promptLogprobs(prompt, k);
+          // logprob_start_len −1 (the default): the prompt's log-probs are left out.
+          const from = start < 0 ? prompt.length : start;
+          const inputTokenLogprobs = prompt.slice(from).map((id, offset) => [from + offset === 0 ? null : answer.logprob[from + offset - 1], id, null]);
+          const inputTopLogprobs = prompt.slice(from).map((_, offset) => {
+            const position = from + offset;
+            return position === 0 || !answer.top ? null : answer.top[position - 1].map((entry) => [entry.logprob, entry.id, null]);
+          });
+          return {
+            status: 200,
+            body: {
+              text: ' x',
+              output_ids: [0],
+              meta_info: {
+                id: Math.random().toString(16).slice(2),
+                finish_reason: { type: 'length', length: 1 },
+                prompt_tokens: prompt.length,
+                completion_tokens: 1,
+                cached_tokens: 0,
+                ...(wantLogprobs
+                  ? { input_token_logprobs: inputTokenLogprobs, output_token_logprobs: [[-1, 0, null]], input_top_logprobs: inputTopLogprobs, output_top_logprobs: [k > 0 ? [] : null] }
+                  : {}),
+              },
+            },
+          };
+        },
+      },
+      scoring: ['/generate'],
+    },
+    { ...(options.port !== undefined ? { port: options.port } : {}), ...(options.faults ? { faults: options.faults } : {}), promptOf: (body) => (body as GenerateBody).input_ids as number[] },
+  );
+}
