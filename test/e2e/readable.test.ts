@@ -24,6 +24,9 @@ const SWE = join(FIXTURES, 'swe_agent/marshmallow-code__marshmallow-1867.functio
 const ONE_STEP_FILE = 'one-step.json';
 const ONE_STEP = { messages: [{ role: 'user', content: 'Where is my bag?' }, { role: 'assistant', content: 'It is on the next flight to Lisbon.' }] };
 const CONTEXT = 1024;
+// Words outside the random pair's vocabulary: under the chat template no message's text can be found in its span.
+const UNKNOWN_WORDS_FILE = 'unknown-words.json';
+const UNKNOWN_WORDS = { conversations: [{ from: 'human', value: 'Qwzx vbnmy plokij?' }, { from: 'gpt', value: 'Zzyzx quuxly frobnicated.' }] };
 
 let session: BrowserSession;
 let root: string;
@@ -35,6 +38,7 @@ const WITH_CALLS = tau2.simulations.find((s: { messages: { tool_calls?: unknown[
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'pa-readable-'));
   writeFileSync(join(root, ONE_STEP_FILE), JSON.stringify(ONE_STEP));
+  writeFileSync(join(root, UNKNOWN_WORDS_FILE), JSON.stringify(UNKNOWN_WORDS));
   const texts = [TAU2, WHO_AND_WHEN, SWE].flatMap((file) => parseTrajectoryText(file, readFileSync(file, 'utf8')).trajectories.flatMap((t) => renderPlainTexts(t)));
   texts.push(...parseTrajectoryText(ONE_STEP_FILE, JSON.stringify(ONE_STEP)).trajectories.flatMap((t) => renderPlainTexts(t)));
   writeRandomPair(root, texts, CONTEXT);
@@ -62,29 +66,31 @@ describe('readable transcripts', () => {
     const closeButtons = page.locator('button[aria-label^="Close "]');
     while ((await closeButtons.count()) > 0) await closeButtons.first().click();
     await loadFolderPair(page, root);
-    await page.getByTestId('file-input').setInputFiles([join(root, ONE_STEP_FILE), WHO_AND_WHEN]);
-    await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count'), { timeout: 20_000 }).toBe('2');
+    await page.getByTestId('file-input').setInputFiles([join(root, ONE_STEP_FILE), join(root, UNKNOWN_WORDS_FILE), WHO_AND_WHEN]);
+    await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count'), { timeout: 20_000 }).toBe('3');
     // "1 step", not "1 steps".
     const oneStep = page.locator('[data-testid="trajectory-row"][data-format="openai-chat"]');
     expect(await oneStep.textContent()).toMatch(/1 step(?!s)/);
 
     await page.getByTestId('render-mode').selectOption('chat');
     await page.getByTestId('score-all').click();
-    await waitForJob(2);
-    expect(await page.getByTestId('scoring-problem').count()).toBe(1);
-    const problem = page.getByTestId('scoring-problem');
-    // The random pair's template writes the message count first: no message can be located in its rendering.
+    await waitForJob(3);
+    // The whole conversation is rendered once and its messages located: the Who&When log renders (and runs past
+    // the context); the file of unknown words does not (its words are not in the spans the prefixes give).
+    const chatCauses = await page.getByTestId('scoring-problem').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-cause')} ${e.getAttribute('data-count')}`));
+    expect(chatCauses).toEqual(['messages-not-located 1', 'context-limit 1']);
+    const problem = page.getByTestId('scoring-problem').first();
     expect(await problem.getAttribute('data-cause')).toBe('messages-not-located');
     expect(await problem.getAttribute('data-count')).toBe('1');
     expect(await problem.textContent()).toContain('1 could not be split into messages under the chat template — score them in plain mode');
     // The per-trajectory list is behind a disclosure, each named by file and id.
-    expect(await page.locator('.scoring-problem-list').getAttribute('open')).toBeNull();
-    expect(await page.getByTestId('scoring-error').allTextContents()).toEqual([expect.stringMatching(/^1\.json · \S+: the chat template's rendering could not be split into messages/)]);
+    expect(await page.locator('.scoring-problem-list').first().getAttribute('open')).toBeNull();
+    expect(await page.getByTestId('scoring-error').allTextContents()).toEqual([expect.stringMatching(/^unknown-words\.json · \S+: the chat template's rendering could not be split into messages/)]);
 
     await page.getByTestId('score-plain').click();
     await waitForJob(1);
-    // Both are scored now; the long Who&When log runs past the pair's context: one line says so.
-    await expect.poll(() => page.getByTestId('row-score').count(), { timeout: 30_000 }).toBe(2);
+    // All are scored now; the long Who&When log runs past the pair's context: one line says so.
+    await expect.poll(() => page.getByTestId('row-score').count(), { timeout: 30_000 }).toBe(3);
     const causes = await page.getByTestId('scoring-problem').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-cause')} ${e.getAttribute('data-count')}`));
     expect(causes).toEqual(['context-limit 1']);
     expect(await page.getByTestId('scoring-problem').textContent()).toContain(`1 exceeds the pair's ${CONTEXT}-token context`);
@@ -123,7 +129,7 @@ describe('readable transcripts', () => {
   it('shows SWE-agent exit status and τ²-bench reward breakdown, tool calls open with indented arguments', async () => {
     const { page } = session;
     await page.getByTestId('file-input').setInputFiles([TAU2, SWE]);
-    await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count'), { timeout: 20_000 }).toBe(String(2 + tau2.simulations.length + 1));
+    await expect.poll(() => page.getByTestId('trajectory-count').getAttribute('data-count'), { timeout: 20_000 }).toBe(String(3 + tau2.simulations.length + 1));
     await page.getByTestId('filter-file').selectOption({ label: 'marshmallow-code__marshmallow-1867.function_calling.traj' });
     await page.locator('[data-testid="trajectory-row"][data-format="swe-agent"]').click();
     await expect.poll(() => fact('exit-status').textContent()).toBe('submitted');
