@@ -9,6 +9,7 @@
  * the KV cache; a trajectory starts from the cache of the token prefix it shares with the one before
  * it (best-of-N trajectories of a task share the system prompt), so that prefix is forwarded once. Exit status: 0 everything scored, 1 a file, trajectory or model failed (the others
  * are still scored and written), 2 usage error.
+ * Longer than 400 lines: the local engine's options, model loading, job and output lines in one place.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -36,6 +37,7 @@ import {
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
 import { OutputIds, Reporter, openSink, readTrajectories, type LineSink, type TrajectoryEntry } from './score-io';
 import { executionRecord, reportModel, type LoadedSide } from './score-report';
+import { LLAMA_CPP_OPTIONS, LLAMA_CPP_USAGE, LlamaCppUsageError, loadLlamaCppPair, parseLlamaCppCommand, type LlamaCppCommand } from './score-llama-cpp';
 import { printErr, printOut } from '../terminal';
 import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
 
@@ -46,6 +48,7 @@ type CliDtype = (typeof CLI_DTYPES)[number];
 const USAGE = `usage: progress-advantage score --policy MODEL --reference MODEL [options] FILE…
        progress-advantage score --preset ID [options] FILE…
        progress-advantage score --precomputed --reference MODEL [options] FILE…
+       progress-advantage score --engine llama.cpp --policy A.gguf --reference B.gguf [options] FILE…
 
 Scores every action step of every trajectory in the FILEs (any format \`inspect\` reads) under a
 policy and a reference model and writes the score format (JSON Lines, one trajectory per line,
@@ -76,6 +79,7 @@ options:
   --dtype D           ${CPU_MODEL_DTYPES.join(' | ')}: which ONNX file of each model   (default fp32)
   --precomputed       take the policy's log-probs from the files (Inspect AI logprobs) instead of
                       a model; needs --reference; scores are step level (two tokenizations)
+${LLAMA_CPP_USAGE}
   --out FILE          write the scores to FILE instead of standard output
   --quiet             no progress on standard error (notices and errors are still written)
   --json              standard error as JSON Lines: one object per model, how it ran, each
@@ -103,6 +107,8 @@ interface ScoreCommand {
   json: boolean;
   /** Said on stderr before loading (e.g. a dtype a preset does not list). */
   warnings: string[];
+  /** --engine llama.cpp: GGUF files (score-llama-cpp.ts); null: the ONNX engine. */
+  llamaCpp: LlamaCppCommand | null;
 }
 
 function parseChunk(value: string | undefined): number | undefined {
@@ -135,6 +141,7 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        ...LLAMA_CPP_OPTIONS,
       },
     });
   } catch (err) {
@@ -143,6 +150,12 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (values['list-presets']) return 'list-presets';
+  let llamaCpp: LlamaCppCommand | null;
+  try {
+    llamaCpp = parseLlamaCppCommand(values);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 
   let policy = values.policy ?? null;
   let reference = values.reference ?? null;
@@ -194,6 +207,7 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
     quiet: values.quiet === true,
     json: values.json === true,
     warnings,
+    llamaCpp,
   };
 }
 
@@ -224,7 +238,7 @@ interface Provenance {
   engines: { policy: string; reference: string };
   /** How each model ran (score-report.ts). */
   execution: ReturnType<typeof executionRecord>;
-  dtype: CliDtype;
+  dtype: string;
   render: RenderMode;
   contextPolicy: ContextPolicy;
 }
@@ -245,6 +259,7 @@ interface LoadedPair {
 }
 
 async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<LoadedPair> {
+  if (command.llamaCpp) return loadLlamaCppPair(command.llamaCpp, { policy: command.policy!, reference: command.reference, chunkSize: command.chunkSize }, reporter);
   const reference = await resolveModel(command.reference, 'reference');
   const policy = command.policy === null ? null : await resolveModel(command.policy, 'policy');
   const spec: PairSpec = { policy, reference, dtype: command.dtype };
@@ -283,7 +298,7 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
     referenceModel: loaded.referenceLabel,
     engines: { policy: pair.policyEngine?.description ?? precomputedFromTrajectory(trajectory).description, reference: pair.referenceEngine.description },
     execution: loaded.execution,
-    dtype: command.dtype,
+    dtype: pair.spec.dtype,
     render: command.render,
     contextPolicy: command.context,
   };
@@ -330,7 +345,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     loaded = await loadModels(command, reporter);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof LlamaCppUsageError) {
       printErr(`score: ${err.message}\n`);
       return 2;
     }
