@@ -265,8 +265,16 @@ export interface MemoryFigures {
   kvCacheLongMB: number;
 }
 
+export interface ChildMemory {
+  peakRssMB: number;
+  loadedRssMB: number;
+  /** Resident after scoring, the engine (and its cache) still held. */
+  scoredRssMB: number;
+  tokensPerSecond: number;
+}
+
 /** Peak RSS of a fresh child process scoring `tokens` tokens with the model's `dtype` file (bench/memory-child.ts). */
-export async function peakRssOfChild(modelRoot: string, model: Pick<BenchModel, 'id'>, tokens: number, dtype = 'fp32'): Promise<{ peakRssMB: number; loadedRssMB: number; tokensPerSecond: number }> {
+export async function peakRssOfChild(modelRoot: string, model: Pick<BenchModel, 'id'>, tokens: number, dtype = 'fp32'): Promise<ChildMemory> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./memory-child.ts', import.meta.url)), modelRoot, model.id, String(tokens), dtype], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -277,7 +285,7 @@ export async function peakRssOfChild(modelRoot: string, model: Pick<BenchModel, 
   const code = await new Promise<number | null>((done) => child.on('close', done));
   const line = stdout.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`memory child (${tokens} tokens) failed with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
-  return JSON.parse(line) as { peakRssMB: number; loadedRssMB: number; tokensPerSecond: number };
+  return JSON.parse(line) as ChildMemory;
 }
 
 const kvCacheBytes = (model: BenchModel, tokens: number): number => 2 * model.config.layerCount * model.config.embeddingDim * 4 * tokens;

@@ -47,9 +47,7 @@ export const realShapeModel = (size: LlamaShapeSize): RealShapeModel => ({ size,
 
 export const describeRealShape = (model: RealShapeModel): string => {
   const c = model.config;
-  const parameters = llamaParameterCount(c);
-  const count = parameters >= 1e8 ? `${(parameters / 1e9).toFixed(3)} B` : `${(parameters / 1e6).toFixed(1)} M`;
-  return `Llama-shape '${model.size}' (model-builder, q4 MatMulNBits block 32 symmetric, tied head): ${count} parameters, vocabulary ${c.vocabSize}, width ${c.hiddenSize}, ${c.layerCount} layers, ${c.headCount} query / ${c.kvHeadCount} key-value heads of ${c.headDim}, MLP ${c.intermediateSize}`;
+  return `Llama-shape '${model.size}' (model-builder, q4 MatMulNBits block 32 symmetric, tied head): ${(llamaParameterCount(c) / 1e6).toFixed(1)} M parameters, vocabulary ${c.vocabSize}, width ${c.hiddenSize}, ${c.layerCount} layers, ${c.headCount} query / ${c.kvHeadCount} key-value heads of ${c.headDim}, MLP ${c.intermediateSize}`;
 };
 
 export interface RealShapeFolder {
@@ -184,6 +182,9 @@ export interface RealShapeMemoryFigures {
   peakRssLongMB: number;
   loadedRssShortMB: number;
   loadedRssLongMB: number;
+  /** Resident after scoring with the engine still held: the peak can be the load's (the graph re-read for the in-graph reduction). */
+  scoredRssShortMB: number;
+  scoredRssLongMB: number;
   shortTokens: number;
   longTokens: number;
   tokensPerSecondShort: number;
@@ -204,6 +205,8 @@ export async function measureRealShapeMemory(folder: RealShapeFolder, shortToken
     peakRssLongMB: long.peakRssMB,
     loadedRssShortMB: short.loadedRssMB,
     loadedRssLongMB: long.loadedRssMB,
+    scoredRssShortMB: short.scoredRssMB,
+    scoredRssLongMB: long.scoredRssMB,
     shortTokens,
     longTokens,
     tokensPerSecondShort: short.tokensPerSecond,
