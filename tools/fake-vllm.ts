@@ -14,6 +14,8 @@ import type { LogprobOracle } from './logprob-oracle';
 export interface ServedModel {
   oracle: LogprobOracle;
   maxModelLen: number;
+  /** What `/v1/models` says when it differs from what is enforced (a proxy, a misconfigured replica). */
+  advertisedMaxModelLen?: number;
 }
 
 export interface FakeVllmOptions {
@@ -47,7 +49,7 @@ export function startFakeVllm(options: FakeVllmOptions): Promise<FakeServer> {
           status: 200,
           body: {
             object: 'list',
-            data: Object.entries(options.models).map(([id, model]) => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: model.maxModelLen, permission: [] })),
+            data: Object.entries(options.models).map(([id, model]) => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: model.advertisedMaxModelLen ?? model.maxModelLen, permission: [] })),
           },
         }),
         '/health': () => ({ status: 200, body: {} }),

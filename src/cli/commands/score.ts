@@ -8,7 +8,7 @@
  * rendered once with the policy's tokenizer, then forwarded through each model in chunks that carry
  * the KV cache; a trajectory starts from the cache of the token prefix it shares with the one before
  * it (best-of-N trajectories of a task share the system prompt), so that prefix is forwarded once. Exit status: 0 everything scored, 1 a file, trajectory or model failed (the others
- * are still scored and written), 2 usage error.
+ * are still scored and written), 2 usage error. With `--engine vllm|sglang` score-server.ts runs instead (docs/servers.md).
  * Longer than 400 lines: the local engine's options, model loading, job and output lines in one place.
  */
 import { stat } from 'node:fs/promises';
@@ -37,6 +37,7 @@ import {
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
 import { OutputIds, Reporter, openSink, readTrajectories, type LineSink, type TrajectoryEntry } from './score-io';
 import { executionRecord, reportModel, type LoadedSide } from './score-report';
+import { asksForServerEngine, run as runThroughServers } from './score-server';
 import { LLAMA_CPP_OPTIONS, LLAMA_CPP_USAGE, LlamaCppUsageError, loadLlamaCppPair, parseLlamaCppCommand, type LlamaCppCommand } from './score-llama-cpp';
 import { printErr, printOut } from '../terminal';
 import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
@@ -49,6 +50,7 @@ const USAGE = `usage: progress-advantage score --policy MODEL --reference MODEL 
        progress-advantage score --preset ID [options] FILE…
        progress-advantage score --precomputed --reference MODEL [options] FILE…
        progress-advantage score --engine llama.cpp --policy A.gguf --reference B.gguf [options] FILE…
+       progress-advantage score --engine vllm|sglang --policy-url URL --reference-url URL [options] FILE…  (servers: score --engine vllm --help)
 
 Scores every action step of every trajectory in the FILEs (any format \`inspect\` reads) under a
 policy and a reference model and writes the score format (JSON Lines, one trajectory per line,
@@ -316,6 +318,7 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (asksForServerEngine(argv)) return runThroughServers(argv);
   let command: ReturnType<typeof parseCommand>;
   try {
     command = parseCommand(argv);
