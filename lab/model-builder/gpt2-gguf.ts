@@ -61,6 +61,26 @@ export interface Gpt2GgufVocabulary {
   addBos: boolean;
 }
 
+/** The tokenizer.ggml.* key/values of a vocabulary as a byte-level BPE vocabulary (`gpt2`, with no merges: see above). */
+export function vocabularyMetadata(vocabulary: Gpt2GgufVocabulary): Array<readonly [string, GgufValue]> {
+  const metadata: Array<readonly [string, GgufValue]> = [
+    ['tokenizer.ggml.model', { type: 'string', value: 'gpt2' }],
+    ['tokenizer.ggml.pre', { type: 'string', value: 'default' }],
+    ['tokenizer.ggml.tokens', { type: 'string[]', value: vocabulary.tokens.map((text, id) => (vocabulary.special.has(id) ? text : byteLevelText(text))) }],
+    ['tokenizer.ggml.token_type', { type: 'int32[]', value: vocabulary.tokens.map((_, id) => (id === vocabulary.unkTokenId ? TOKEN_TYPE.unknown : vocabulary.special.has(id) ? TOKEN_TYPE.control : TOKEN_TYPE.normal)) }],
+    ['tokenizer.ggml.merges', { type: 'string[]', value: [] }],
+    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: vocabulary.addBos }],
+  ];
+  const ids: Array<[string, number | null]> = [
+    ['tokenizer.ggml.bos_token_id', vocabulary.bosTokenId],
+    ['tokenizer.ggml.eos_token_id', vocabulary.eosTokenId],
+    ['tokenizer.ggml.unknown_token_id', vocabulary.unkTokenId],
+    ['tokenizer.ggml.padding_token_id', vocabulary.padTokenId],
+  ];
+  for (const [key, id] of ids) if (id !== null) metadata.push([key, { type: 'uint32', value: id }]);
+  return metadata;
+}
+
 export function gpt2Gguf(config: Gpt2Config, weights: Gpt2Weights, vocabulary: Gpt2GgufVocabulary, name: string): Uint8Array {
   const d = config.embeddingDim;
   const m = mlpDimOf(config);
@@ -76,20 +96,8 @@ export function gpt2Gguf(config: Gpt2Config, weights: Gpt2Weights, vocabulary: G
     ['gpt2.block_count', { type: 'uint32', value: config.layerCount }],
     ['gpt2.attention.head_count', { type: 'uint32', value: config.headCount }],
     ['gpt2.attention.layer_norm_epsilon', { type: 'float32', value: layerNormEpsilonOf(config) }],
-    ['tokenizer.ggml.model', { type: 'string', value: 'gpt2' }],
-    ['tokenizer.ggml.pre', { type: 'string', value: 'default' }],
-    ['tokenizer.ggml.tokens', { type: 'string[]', value: vocabulary.tokens.map((text, id) => (vocabulary.special.has(id) ? text : byteLevelText(text))) }],
-    ['tokenizer.ggml.token_type', { type: 'int32[]', value: vocabulary.tokens.map((_, id) => (id === vocabulary.unkTokenId ? TOKEN_TYPE.unknown : vocabulary.special.has(id) ? TOKEN_TYPE.control : TOKEN_TYPE.normal)) }],
-    ['tokenizer.ggml.merges', { type: 'string[]', value: [] }],
-    ['tokenizer.ggml.add_bos_token', { type: 'bool', value: vocabulary.addBos }],
+    ...vocabularyMetadata(vocabulary),
   ];
-  const ids: Array<[string, number | null]> = [
-    ['tokenizer.ggml.bos_token_id', vocabulary.bosTokenId],
-    ['tokenizer.ggml.eos_token_id', vocabulary.eosTokenId],
-    ['tokenizer.ggml.unknown_token_id', vocabulary.unkTokenId],
-    ['tokenizer.ggml.padding_token_id', vocabulary.padTokenId],
-  ];
-  for (const [key, id] of ids) if (id !== null) metadata.push([key, { type: 'uint32', value: id }]);
 
   const tensors: GgufTensor[] = [
     { name: 'token_embd.weight', dims: [d, config.vocabSize], data: weights.tokenEmbedding },
