@@ -18,6 +18,7 @@ import {
   type ScoreRecordTransferFigures,
   type ThroughputFigures,
 } from './node';
+import { SERVER_GROUPS, measureServerClient, serverTargetLines, type ServerClientDetails } from './server-client';
 import { REAL_SHAPE_GROUPS, measureRealShape, realShapeTargetLines, realShapeWasmRatio, type RealShapeDetails, type RealShapeRun } from './real-shape-run';
 
 /** The figures that are measured together (one model, one browser page …). */
@@ -33,6 +34,7 @@ export const FIGURE_GROUPS = {
   longTasksDuringScroll: 'render',
   parseMBps: 'parse',
   ...REAL_SHAPE_GROUPS,
+  ...SERVER_GROUPS,
 } as const;
 export type FigureName = keyof typeof FIGURE_GROUPS;
 type FigureGroup = (typeof FIGURE_GROUPS)[FigureName];
@@ -134,6 +136,9 @@ export interface BenchReport {
   realShapeGflopsShareOfPeak: number | null;
   /** Which size the real-shape figures are of (`small` by default; `--real-shape-size 0.5b` for the issue's 0.5 B). */
   realShapeSize: LlamaShapeSize;
+  /** The vLLM / SGLang client (bench/server-client.ts): prompt tokens/s against an instant server; 4 replicas ÷ 1. */
+  serverClientTokensPerSecond: number | null;
+  serverReplicaScaling: number | null;
   quick: boolean;
   machine: MachineDescription;
   details: {
@@ -145,6 +150,7 @@ export interface BenchReport {
     memory: (MemoryFigures & { model: string; measure: string }) | null;
     browser: Omit<BrowserFigures, 'errors'> | null;
     realShape: RealShapeDetails | null;
+    server: ServerClientDetails | null;
   };
   errors: Record<string, string>;
 }
@@ -194,6 +200,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const memory = await measure('memory', `${sizes.memoryLong} vs ${sizes.memoryShort} tokens, each in a fresh process`, () =>
     measureMemoryGrowth({ model: sizes.memoryModel, shortTokens: sizes.memoryShort, longTokens: sizes.memoryLong }),
   );
+
+  const server = await measure('server', 'the vLLM / SGLang client against test servers on 127.0.0.1', () => measureServerClient(options.quick));
 
   const realShapeRun = { ...sizes.realShape, size: options.realShapeSize ?? sizes.realShape.size };
   const realShape = await measureRealShape(realShapeRun, groups, measure, errors, log);
@@ -249,6 +257,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     realShapeGflops,
     realShapeGflopsShareOfPeak: realShapeGflops === null ? null : Number((realShapeGflops / peak.gflops).toFixed(3)),
     realShapeSize: realShapeRun.size,
+    serverClientTokensPerSecond: server?.serverClientTokensPerSecond ?? null,
+    serverReplicaScaling: server?.serverReplicaScaling ?? null,
     quick: options.quick,
     machine,
     details: {
@@ -264,6 +274,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
       memory: memory && { ...memory, model: describeModel(sizes.memoryModel), measure: 'peak resident set size (process.resourceUsage().maxRSS) of a fresh Node process per length' },
       browser: browser ? (browserDetails as Omit<BrowserFigures, 'errors'>) : null,
       realShape: realShape.details,
+      server: server?.details ?? null,
     },
     errors,
   };
@@ -335,6 +346,7 @@ export function formatReport(report: BenchReport): string {
     },
     { label: 'parseMBps', value: shown(report.parseMBps, ' MB/s'), target: 'report', met: null },
     ...realShapeTargetLines(report, report.details.realShape, browser?.realShapeWasm ?? null),
+    ...serverTargetLines(report.details.server && { serverClientTokensPerSecond: report.serverClientTokensPerSecond!, serverReplicaScaling: report.serverReplicaScaling!, details: report.details.server }),
   ];
   const { machine } = report;
   const header = `bench${report.quick ? ' (quick sizes)' : ''}: ${machine.nproc} CPUs (${machine.cpuModel}, ${machine.physicalCores} cores at ${machine.clockMHz} MHz), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.chromium}; load average at start ${machine.loadAverageAtStart}`;

@@ -26,6 +26,8 @@ const KEYS = [
   'realShapeWasmVsNative',
   'realShapeMemoryGrowth',
   'realShapeGflops',
+  'serverClientTokensPerSecond',
+  'serverReplicaScaling',
 ] as const;
 
 describe('npm run bench -- --quick --json --node-only', () => {
@@ -38,7 +40,7 @@ describe('npm run bench -- --quick --json --node-only', () => {
     const lines = stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1]) as Record<string, unknown> & { details: Record<string, Record<string, number>> };
     for (const key of KEYS) expect(report, key).toHaveProperty(key);
-    for (const key of ['engineVsNative', 'memoryGrowth', 'prefixReuse', 'gflops', 'gflopsPeak', 'bytesPerToken', 'realShapeEngineVsNative', 'realShapeMemoryGrowth', 'realShapeGflops'] as const) {
+    for (const key of ['engineVsNative', 'memoryGrowth', 'prefixReuse', 'gflops', 'gflopsPeak', 'bytesPerToken', 'realShapeEngineVsNative', 'realShapeMemoryGrowth', 'realShapeGflops', 'serverClientTokensPerSecond', 'serverReplicaScaling'] as const) {
       const value = report[key] as number;
       expect(Number.isFinite(value), key).toBe(true);
       expect(value, key).toBeGreaterThan(0);
