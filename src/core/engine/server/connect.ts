@@ -41,7 +41,7 @@ export class ServerConnectError extends Error {
 }
 
 const CORS_HINT =
-  'if this runs in a browser, the server may not allow this page\'s origin: start vLLM with --allowed-origins \'["<origin>"]\' (SGLang allows every origin)';
+  "if this runs in a browser, the server may not allow this page's origin: if vLLM was started with --allowed-origins, add the page's origin to it (SGLang allows every origin)";
 
 function unreachable(kind: ServerKind, url: string, error: unknown): ServerConnectError {
   const reason = error instanceof Error ? error.message : String(error);
