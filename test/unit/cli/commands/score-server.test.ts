@@ -2,7 +2,7 @@
  * `score --engine vllm|sglang` end to end: the CLI (a child process) against servers in this
  * process that speak vLLM's and SGLang's wire formats and answer with the product's ONNX engine on
  * the demo pair. The records equal the local engine's (`score --policy … --reference …`) within
- * 1e-5, `eval` and the app's parser read them, and the job loses nothing through faults: dropped
+ * 1e-5, `eval` and the app's reader (the ingestion registry, run by `inspect`) read them, and the job loses nothing through faults: dropped
  * connections, 503 then recovery, malformed JSON, a slow replica (timeouts), a replica that dies
  * mid-job (the others finish it; alone, `--resume` after a restart scores only what is missing),
  * vLLM's 400 for a prompt over the context and for prompt_logprobs above the cap (never retried,
@@ -107,6 +107,12 @@ describe('score --engine vllm | sglang', () => {
     expect(result.stderr).toMatch(/tokens\/s, about .* left/);
     const evaluated = await runCli(['eval', out]);
     expect(evaluated.status, evaluated.stderr).toBe(0);
+    // The app reads files through the ingestion registry (core/trajectory/ingest.ts, as the ingestion worker does); inspect runs the same.
+    const inspected = await runCli(['inspect', '--json', out]);
+    expect(inspected.status, inspected.stderr).toBe(0);
+    const listed = inspected.stdout.trim().split('\n').map((line) => JSON.parse(line) as { format: string; id: string });
+    expect(listed.map((entry) => entry.format)).toEqual(Array.from({ length: COUNT }, () => 'score-jsonl'));
+    expect(new Set(listed.map((entry) => entry.id))).toEqual(new Set(local.keys()));
   }, 120_000);
 
   it('SGLang, a server per model named by its path (the tokenizer found from it): equal to the local engine', async () => {
