@@ -122,10 +122,11 @@ describe('browser scoring engine', () => {
     expect(result.device).toBe('webgpu');
     expect(result.fallback).toBeNull();
     expect(result.reason).toBe('WebGPU chosen by you, on a software adapter (google swiftshader): correct but slow.');
-    // The logits stay in GPU memory: the reduction graph reads them there.
+    // The reduction runs inside the model's graph on the device, and its LM head computes the scored rows only.
     expect(result.logitsPlacement).toBe('device');
-    expect(result.kvCache).toBe('present-outputs');
-    expect(result.logitRows).toBe('every-position');
+    expect(result.reduction).toBe('model-graph');
+    expect(result.kvCache).toBe('append-only');
+    expect(result.logitRows).toBe('scored-only');
     expectNodeFigures(result.tokens);
   });
 

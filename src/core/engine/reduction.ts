@@ -13,6 +13,8 @@ import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../onnx/onnx-gra
 import { defaultOpsetOf, editModelGraph } from './graph-edit';
 import type { HeadCut } from './head-cut';
 import { rowQuantizationEdit, type RowQuantizationPlan } from './row-quantization';
+import type { ExactTrigEdit } from './exact-trig';
+import { topKValues } from './top-k';
 
 export { headCutOf, headCutSearch, type HeadCut, type HeadCutSearch } from './head-cut';
 import {
@@ -41,6 +43,8 @@ export interface ReductionGraphOptions {
   logitsType?: 'float32' | 'float16';
   /** Defaults to TOP_K; clamped to the vocabulary size. */
   topK?: number;
+  /** Top-k through block maxima (top-k.ts): WebGPU's TopK is slow on whole rows. */
+  blockedTopK?: boolean;
 }
 
 /** The reduction graph's ModelProto bytes. */
@@ -70,10 +74,7 @@ export function buildReductionGraph(options: ReductionGraphOptions): Uint8Array 
   const negativeEntropy = b.node('ReduceSum', [weighted, lastAxis], { keepdims: intAttr(0) }, { name: 'neg_entropy' });
   b.node('Neg', [negativeEntropy], {}, { outputs: [REDUCTION_OUTPUTS.entropy] });
 
-  const [topValues] = b.nodeOutputs('TopK', [logp, b.int64Vector([k])], { axis: intAttr(-1), largest: intAttr(1), sorted: intAttr(0) }, {
-    name: 'topk',
-    outputCount: 2,
-  });
+  const topValues = topKValues(b, logp, { vocabSize, k, blocked: options.blockedTopK === true, opset: REDUCTION_OPSET });
   // Opset 17 ReduceMean still takes its axes as an attribute (an input from opset 18).
   b.node('ReduceMean', [topValues], { axes: intsAttr([-1]), keepdims: intAttr(0) }, { outputs: [REDUCTION_OUTPUTS.topkMean] });
 
@@ -248,6 +249,8 @@ export interface FusedReductionOptions extends ReductionGraphOptions {
   headCut?: HeadCut | null;
   /** Dynamic int8 quantizers to compute per row (row-quantization.ts): the figures then do not depend on the chunk. */
   rowQuantization?: RowQuantizationPlan | null;
+  /** Cos / Sin nodes rewritten in exact arithmetic (exact-trig.ts; WebGPU's are approximations). */
+  exactTrig?: ExactTrigEdit | null;
 }
 
 const HEAD_ROWS = `${FUSED_NAME_PREFIX}head_rows`;
@@ -263,7 +266,7 @@ export const newCacheRowsName = (present: string): string => `${NEW_CACHE_ROWS_P
  * these bytes to a model's bytes appends the nodes to the model's graph — no decoding of the
  * (possibly gigabytes of) weights.
  */
-export function buildFusedReductionFragment(options: FusedReductionOptions): Uint8Array {
+export function buildFusedReductionFragment(options: FusedReductionOptions, opset = FUSED_REDUCTION_MIN_OPSET): Uint8Array {
   const { vocabSize } = options;
   if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new Error(`fused reduction: vocabSize must be a positive integer, got ${vocabSize}`);
   const logitsName = options.logitsName ?? 'logits';
@@ -303,7 +306,7 @@ export function buildFusedReductionFragment(options: FusedReductionOptions): Uin
   const negativeEntropy = b.node('ReduceSum', [weighted, lastAxis], { keepdims: intAttr(0) }, { name: 'neg_entropy' });
   b.node('Neg', [negativeEntropy], {}, { outputs: [FUSED_REDUCTION_OUTPUTS.entropy] });
 
-  const [topValues] = b.nodeOutputs('TopK', [logp, b.int64Vector([k])], { axis: intAttr(-1), largest: intAttr(1), sorted: intAttr(0) }, { name: 'topk', outputCount: 2 });
+  const topValues = topKValues(b, logp, { vocabSize, k, blocked: options.blockedTopK === true, opset });
   // ReduceSum × 1/k rather than ReduceMean: ReduceMean's axes move from attribute to input at opset 18.
   const topSum = b.node('ReduceSum', [topValues, lastAxis], { keepdims: intAttr(0) }, { name: 'topk_sum' });
   b.node('Mul', [topSum, b.floatScalar(1 / k)], {}, { outputs: [FUSED_REDUCTION_OUTPUTS.topkMean] });
@@ -358,10 +361,11 @@ const headShapeName = (vocabSize: number) => `${FUSED_NAME_PREFIX}const_i64_1_m1
  *    as intermediates, each is freed once read;
  *  - with `headCut`, the LM head's product reads the scored rows only (and its Reshape, if any,
  *    the fragment's [1, −1, V]);
- *  - with `rowQuantization`, dynamic int8 quantizers are replaced by per-row ones.
+ *  - with `rowQuantization`, dynamic int8 quantizers are replaced by per-row ones;
+ *  - with `exactTrig`, Cos and Sin nodes by exact arithmetic.
  */
 export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedReductionOptions): Uint8Array {
-  const fragment = buildFusedReductionFragment(options);
+  const fragment = buildFusedReductionFragment(options, defaultOpsetOf(modelBytes) ?? FUSED_REDUCTION_MIN_OPSET);
   const logitsName = options.logitsName ?? 'logits';
   const dropOutputs = new Set([logitsName, ...(options.cacheLinks ?? []).map((link) => link.present)]);
   const nodeInputs = new Map<number, Map<number, string>>();
@@ -375,10 +379,22 @@ export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedRed
     else nodeInputs.set(reader, new Map([[0, HEAD_ROWS]]));
     if (headCut.reshape) nodeInputs.set(headCut.reshape.index, new Map([[1, headShapeName(options.vocabSize)]]));
   }
-  if (rowQuantized.length === 0) return editModelGraph(modelBytes, { dropOutputs, nodeInputs }, fragment);
-  const rows = rowQuantizationEdit(options.rowQuantization!, defaultOpsetOf(modelBytes) ?? FUSED_REDUCTION_MIN_OPSET, quantizerInputs);
-  const appended = new Uint8Array(fragment.byteLength + rows.fragment.byteLength);
-  appended.set(fragment);
-  appended.set(rows.fragment, fragment.byteLength);
-  return editModelGraph(modelBytes, { dropOutputs, nodeInputs, dropNodes: rows.dropNodes }, appended);
+  const fragments = [fragment];
+  const dropNodes = new Set<number>();
+  const edits = [
+    rowQuantized.length > 0 ? rowQuantizationEdit(options.rowQuantization!, defaultOpsetOf(modelBytes) ?? FUSED_REDUCTION_MIN_OPSET, quantizerInputs) : null,
+    options.exactTrig ?? null,
+  ];
+  for (const edit of edits) {
+    if (edit === null) continue;
+    fragments.push(edit.fragment);
+    for (const index of edit.dropNodes) dropNodes.add(index);
+  }
+  const appended = new Uint8Array(fragments.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of fragments) {
+    appended.set(part, offset);
+    offset += part.byteLength;
+  }
+  return editModelGraph(modelBytes, { dropOutputs, nodeInputs, dropNodes }, appended);
 }

@@ -132,9 +132,10 @@ export interface EngineFallback {
    * session), `head-cut` (the LM head runs at every position, not the scored rows only),
    * `kv-cache` (present outputs fed back instead of rows appended in place), `dtype` (another ONNX
    * file than the one asked for), `chunk-size` (chunks shorter than asked), `quantization` (a
-   * dynamic int8 graph left quantizing over each forward pass: figures depend on the chunking).
+   * dynamic int8 graph left quantizing over each forward pass: figures depend on the chunking),
+   * `trigonometry` (WebGPU: the graph's Cos / Sin run as the device's approximations, exact-trig.ts).
    */
-  kind: 'device' | 'reduction' | 'head-cut' | 'kv-cache' | 'dtype' | 'chunk-size' | 'quantization';
+  kind: 'device' | 'reduction' | 'head-cut' | 'kv-cache' | 'dtype' | 'chunk-size' | 'quantization' | 'trigonometry';
   /** In words: what runs instead and why, e.g. "the head search stops at Mul after MatMulInteger". */
   reason: string;
 }

@@ -15,6 +15,7 @@ import {
   type HeadCut,
 } from '../reduction';
 import { rowQuantizationPlan, type RowQuantizationPlan } from '../row-quantization';
+import { exactTrigEdit, type ExactTrigEdit } from '../exact-trig';
 import type { EngineFallback } from '../types';
 import { defaultOpsetOf, graphNodes, initializerNames } from '../graph-edit';
 import {
@@ -71,7 +72,8 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
   const onDevice = device === 'webgpu' && runtime.name === 'onnxruntime-web' && runtime.webgpuEnv?.device !== undefined;
   const gpuDevice = onDevice ? await runtime.webgpuEnv!.device! : null;
   const reductionProviders: OrtExecutionProvider[] = onDevice ? ['webgpu'] : device === 'wasm' ? ['wasm'] : ['cpu'];
-  const reducer = await LogitReducer.create(runtime.sessionFactory, runtime.Tensor, { vocabSize, logitsType, executionProviders: reductionProviders });
+  // WebGPU's TopK is slow on whole vocabulary rows (top-k.ts).
+  const reducer = await LogitReducer.create(runtime.sessionFactory, runtime.Tensor, { vocabSize, logitsType, executionProviders: reductionProviders, blockedTopK: onDevice });
   if (onDevice && reducer.Tensor.fromGpuBuffer === undefined) {
     await reducer.release();
     throw new Error(`${options.modelId}: the WebGPU runtime's Tensor has no fromGpuBuffer`);
@@ -81,11 +83,14 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
   let headCut = false;
   let rowQuantized = false;
   const fallbacks: EngineFallback[] = [];
-  const fusable = (device === 'cpu' && runtime.name === 'onnxruntime-node') || (device === 'wasm' && runtime.name === 'onnxruntime-web');
+  // On WebGPU the fused graph runs on the device too: a cut head computes the scored rows only, and only the figures come back.
+  const fusable = (device === 'cpu' && runtime.name === 'onnxruntime-node') || (runtime.name === 'onnxruntime-web' && (device === 'wasm' || onDevice));
   if (fusable && options.reduction !== 'separate' && options.readModelBytes) {
     let fused: Awaited<ReturnType<typeof withFusedReduction<ConfiguredSession>>>;
     try {
       fused = await withFusedReduction(session, runtime.sessionFactory, reducer.Tensor, await options.readModelBytes(dtype), {
+        exactTrigonometry: onDevice,
+        blockedTopK: onDevice,
         vocabSize,
         logitsType,
         executionProviders: reductionProviders,
@@ -116,10 +121,11 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
       options.reduction === 'separate'
         ? 'the separate reduction was asked for'
         : !fusable
-          ? `the in-graph reduction runs on onnxruntime-node (cpu) and onnxruntime-web (wasm), not ${runtime.name} on ${device}`
+          ? `the in-graph reduction runs on onnxruntime-node (cpu) and onnxruntime-web (wasm, webgpu), not ${runtime.name} on ${device}`
           : 'the host cannot read the model file again';
     fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` });
     fallbacks.push({ kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
+    if (onDevice) fallbacks.push({ kind: 'trigonometry', reason: `any rotary Cos / Sin run as the device computes them (off by up to 2e-4 on some adapters): ${why}` });
   }
   if (DYNAMIC_INT8_DTYPES.has(dtype) && !rowQuantized && !fallbacks.some((fallback) => fallback.kind === 'quantization')) {
     fallbacks.push(perTensorFallback('the graph runs as exported'));
@@ -155,6 +161,7 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
 interface FusedCandidate {
   headCut: HeadCut | null;
   rowQuantization: RowQuantizationPlan | null;
+  exactTrig?: ExactTrigEdit | null;
 }
 
 /**
@@ -165,14 +172,15 @@ interface FusedCandidate {
  * scored rows where the graph allows it (head-cut.ts), checked by one two-token run; each graph
  * that fails gives way to the next with less of that (the cut, then the per-row quantizers), and
  * when every fused graph fails, the plain graph is loaded again from the same bytes. Each step
- * down is a fallback with its reason.
+ * down is a fallback with its reason. With `exactTrigonometry` (WebGPU) the first graph also has
+ * its Cos / Sin in exact arithmetic (exact-trig.ts).
  */
 export async function withFusedReduction<T extends OrtSession>(
   session: T,
   sessionFactory: OrtSessionFactory,
   Tensor: OrtTensorConstructor,
   modelBytes: Uint8Array | null,
-  options: FusedReductionOptions & { executionProviders: OrtExecutionProvider[] },
+  options: FusedReductionOptions & { executionProviders: OrtExecutionProvider[]; exactTrigonometry?: boolean },
 ): Promise<{ session: T; fused: boolean; headCut: boolean; rowQuantized: boolean; fallbacks: EngineFallback[] }> {
   const fallbacks: EngineFallback[] = [];
   const unchanged = (why: string) => {
@@ -183,6 +191,7 @@ export async function withFusedReduction<T extends OrtSession>(
   const opset = defaultOpsetOf(modelBytes);
   if (opset === null || opset < FUSED_REDUCTION_MIN_OPSET) return unchanged(`the model's opset ${opset ?? 'unknown'} is older than ${FUSED_REDUCTION_MIN_OPSET}`);
   if (session.inputNames.some((name) => name.startsWith('pa_reduction'))) return unchanged('the graph already carries a reduction');
+  const { exactTrigonometry, ...fuseOptions } = options;
   const sessionOptions = { executionProviders: options.executionProviders, logSeverityLevel: 3 } as const;
   const candidates: FusedCandidate[] = [];
   let noCut = '';
@@ -197,6 +206,8 @@ export async function withFusedReduction<T extends OrtSession>(
     if (search.cut) candidates.push({ headCut: search.cut, rowQuantization: rows });
     candidates.push({ headCut: null, rowQuantization: rows });
     if (rows) candidates.push({ headCut: null, rowQuantization: null });
+    const exactTrig = exactTrigonometry ? exactTrigEdit(nodes) : null;
+    if (exactTrig) candidates.unshift({ ...candidates[0], exactTrig });
   } catch (error) {
     noCut = `the graph cannot be read (${messageOf(error)})`;
     candidates.push({ headCut: null, rowQuantization: null });
@@ -207,10 +218,10 @@ export async function withFusedReduction<T extends OrtSession>(
   for (const candidate of candidates) {
     let fused: T | null = null;
     try {
-      fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, { ...options, ...candidate }), sessionOptions)) as T;
+      fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, { ...fuseOptions, ...candidate }), sessionOptions)) as T;
       const complete = Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => fused!.outputNames.includes(name));
       if (!complete) throw new Error('the fused session lacks the reduction outputs');
-      if (candidate.headCut !== null || candidate.rowQuantization !== null) await fusedGraphRuns(fused, Tensor, cacheInputs);
+      if (candidate.headCut !== null || candidate.rowQuantization !== null || candidate.exactTrig) await fusedGraphRuns(fused, Tensor, cacheInputs);
       // Per-row, or no dynamic quantizer to make per-row.
       const rowQuantized = plan !== null && (candidate.rowQuantization !== null || plan.nodes.length === 0);
       if (candidate.headCut === null) {
@@ -218,9 +229,12 @@ export async function withFusedReduction<T extends OrtSession>(
       }
       if (plan && plan.nodes.length > 0 && candidate.rowQuantization === null) fallbacks.push(perTensorFallback(`the per-row quantizers failed (${failures.at(-1) ?? 'unknown'})`));
       if (plan && plan.refused.length > 0) fallbacks.push(perTensorFallback(plan.refused.join('; ')));
+      if (exactTrigonometry && !candidate.exactTrig && graphHasTrig(modelBytes)) {
+        fallbacks.push({ kind: 'trigonometry', reason: `the rotary Cos / Sin run as the device computes them (off by up to 2e-4 on some adapters): ${failures[0] ?? 'the graph cannot be read'}` });
+      }
       return { session: fused, fused: true, headCut: candidate.headCut !== null, rowQuantized, fallbacks };
     } catch (error) {
-      failures.push(`${candidate.headCut ? 'cut head' : 'fused graph'}${candidate.rowQuantization ? ' with per-row int8' : ''}: ${messageOf(error)}`);
+      failures.push(`${candidate.headCut ? 'cut head' : 'fused graph'}${candidate.rowQuantization ? ' with per-row int8' : ''}${candidate.exactTrig ? ' with exact Cos / Sin' : ''}: ${messageOf(error)}`);
     }
     await fused?.release();
   }
@@ -228,6 +242,7 @@ export async function withFusedReduction<T extends OrtSession>(
   const why = `the runtime refused every fused graph (${failures.join('; ')})`;
   fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` }, { kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
   if (plan && plan.nodes.length + plan.refused.length > 0) fallbacks.push(perTensorFallback(why));
+  if (exactTrigonometry && graphHasTrig(modelBytes)) fallbacks.push({ kind: 'trigonometry', reason: `the rotary Cos / Sin run as the device computes them (off by up to 2e-4 on some adapters): ${why}` });
   return { session: plain, fused: false, headCut: false, rowQuantized: false, fallbacks };
 }
 
@@ -236,6 +251,14 @@ const perTensorFallback = (why: string): EngineFallback => ({
   kind: 'quantization',
   reason: `int8 activations are quantized over each forward pass, so figures depend on the chunk size and on what is scored with them (approximate): ${why}`,
 });
+
+const graphHasTrig = (modelBytes: Uint8Array) => {
+  try {
+    return graphNodes(modelBytes).some((node) => node.opType === 'Cos' || node.opType === 'Sin');
+  } catch {
+    return false;
+  }
+};
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
