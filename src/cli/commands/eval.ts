@@ -32,6 +32,7 @@ import {
 import { formatJson, reportJson, reportText, skippedLines, sweepJson, sweepText } from './eval-output';
 import { readScoreFile } from '../input';
 import { printErr, printOut } from '../terminal';
+import { UsageError, parseCommandLine } from '../usage';
 
 /** The settings' defaults, choices and bounds (src/core/settings): the usage text and the checks below read them. */
 const DEFAULTS = DEFAULT_ANALYSIS_SETTINGS.evaluation;
@@ -85,8 +86,6 @@ ${optionText(OPTION_INDENT, '', FAILURE_PREDICTORS, '', DEFAULT_ANALYSIS_SETTING
   -h, --help       this text
 
 exit status: 0 done, 1 nothing usable (missing, empty or wholly invalid file), 2 usage error.`;
-
-class UsageError extends Error {}
 
 interface EvalCommand {
   file: string;
@@ -173,19 +172,9 @@ function parseCommand(argv: string[]): EvalCommand | 'help' {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let command: EvalCommand | 'help';
-  try {
-    command = parseCommand(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printErr(`eval: ${err.message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (command === 'help') {
-    printOut(`${USAGE}\n`);
-    return 0;
-  }
-  const { file, options, json, sweep } = command;
+  const commandLine = parseCommandLine('eval', USAGE, () => parseCommand(argv));
+  if ('exit' in commandLine) return commandLine.exit;
+  const { file, options, json, sweep } = commandLine.command;
 
   // Read line by line as a stream (a score file of any size); binary, non-UTF-8 or unreadable
   // files are refused in the words `inspect` and `score` use (src/cli/input.ts).

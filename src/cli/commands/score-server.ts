@@ -29,7 +29,8 @@ import {
 } from '../../core/scoring';
 import { RENDER_MODES } from '../../core/settings/vocabularies';
 import { folderLocation } from '../../node/model-files';
-import { printErr, printOut } from '../terminal';
+import { printErr } from '../terminal';
+import { UsageError, parseCommandLine } from '../usage';
 import { OutputIds, Reporter, openSink, readTrajectories, type LineSink } from './score-io';
 import { executionRecord } from './score-report';
 import { ResumeError, contentHashOf, openLineFile, readResumeState, type ResumeSettings } from './score-resume';
@@ -63,8 +64,6 @@ options:
 
 exit status: 0 nothing failed, 1 a file, trajectory or server failed (the rest is still written;
 --resume retries the failed ones), 2 usage error.`;
-
-class UsageError extends Error {}
 
 interface ServerSide {
   urls: string[];
@@ -219,18 +218,9 @@ const duration = (milliseconds: number): string =>
   milliseconds < 90_000 ? `${(milliseconds / 1000).toFixed(1)} s` : milliseconds < 5_400_000 ? `${(milliseconds / 60_000).toFixed(1)} min` : `${(milliseconds / 3_600_000).toFixed(1)} h`;
 
 export async function run(argv: string[]): Promise<number> {
-  let command: ServerCommand | 'help';
-  try {
-    command = parseCommand(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    printErr(`score: ${error.message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (command === 'help') {
-    printOut(`${USAGE}\n`);
-    return 0;
-  }
+  const commandLine = parseCommandLine('score', USAGE, () => parseCommand(argv));
+  if ('exit' in commandLine) return commandLine.exit;
+  const { command } = commandLine;
   const reporter = new Reporter(command.quiet, process.stderr, command.json);
   const { entries, failed: readFailed } = await readTrajectories(command.files, reporter);
   if (entries.length === 0) {

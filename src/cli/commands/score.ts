@@ -40,6 +40,7 @@ import { executionRecord, reportModel, type LoadedSide } from './score-report';
 import { asksForServerEngine, run as runThroughServers } from './score-server';
 import { LLAMA_CPP_OPTIONS, LLAMA_CPP_USAGE, LlamaCppUsageError, loadLlamaCppPair, parseLlamaCppCommand, type LlamaCppCommand } from './score-llama-cpp';
 import { printErr, printOut } from '../terminal';
+import { UsageError, parseCommandLine } from '../usage';
 import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
 
 /** The dtypes the CPU engine offers (declared with the app's in src/core/settings). */
@@ -90,8 +91,6 @@ ${LLAMA_CPP_USAGE}
 
 exit status: 0 all scored, 1 a file, trajectory or model failed (the rest is still written),
 2 usage error.`;
-
-class UsageError extends Error {}
 
 interface ScoreCommand {
   files: string[];
@@ -319,18 +318,9 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
 
 export async function run(argv: string[]): Promise<number> {
   if (asksForServerEngine(argv)) return runThroughServers(argv);
-  let command: ReturnType<typeof parseCommand>;
-  try {
-    command = parseCommand(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    printErr(`score: ${err.message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (command === 'help') {
-    printOut(`${USAGE}\n`);
-    return 0;
-  }
+  const commandLine = parseCommandLine('score', USAGE, () => parseCommand(argv));
+  if ('exit' in commandLine) return commandLine.exit;
+  const { command } = commandLine;
   if (command === 'list-presets') {
     printOut(`${MODEL_PRESETS.map(describePreset).join('\n\n')}\n`);
     return 0;
