@@ -5,6 +5,7 @@
  * latter it is an independent computation of what llama.cpp's CPU backend computes from a GGUF.
  */
 import { headDimOf, layerNormEpsilonOf, mlpDimOf, type Gpt2Config, type Gpt2Weights } from '../../../src/demo/gpt2-weights';
+import { layerNorm } from '../lab/model-builder/reference-gpt2';
 
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
@@ -32,17 +33,6 @@ export function ggmlCpuGelu(x: number): number {
   if (x >= 10) return x;
   const input = Math.fround(roundToFp16(x));
   return roundToFp16(Math.fround(exactGelu(input)));
-}
-
-function layerNorm(x: Float64Array, scale: Float32Array, bias: Float32Array, epsilon: number): Float64Array {
-  let mean = 0;
-  for (const v of x) mean += v;
-  mean /= x.length;
-  let variance = 0;
-  for (const v of x) variance += (v - mean) ** 2;
-  variance /= x.length;
-  const inverse = 1 / Math.sqrt(variance + epsilon);
-  return x.map((v, i) => (v - mean) * inverse * scale[i] + bias[i]);
 }
 
 /** y = x · W + b for a Conv1D weight [in, out]. */

@@ -8,15 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transformersEngineFactory, type JobProgress, type ScoredTrajectory } from '../../../../src/core/scoring';
+import type { JobProgress, ScoredTrajectory } from '../../../../src/core/scoring';
 import { parseTrajectoryText } from '../../../../src/core/trajectory/ingest';
 import type { Trajectory } from '../../../../src/core/trajectory/types';
 import { renderPlainTexts } from '../../../../src/core/render';
 import { wordLevelVocabularyFromTexts } from '../../../../lab/model-builder';
-import { folderLocation, nodeModelFiles } from '../../../../src/node/model-files';
-import { createScoringService } from '../../../../src/worker/scoring-service';
-import type { ModelSource } from '../../../../src/worker/scoring-protocol';
 import { writeModelFolder } from '../../cli/commands/score-helpers';
+import { inProcessScoringService } from './in-process-service';
 
 const system = { role: 'system', content: 'You are a careful support agent. Use the tools when needed. Always check the order before you answer.' };
 /** Best-of-N attempts at one task: they share a long prefix (prefix reuse runs), and end with a user turn the models need not run. */
@@ -49,15 +47,7 @@ afterAll(async () => {
 
 describe('scoring job progress', () => {
   it('has one token total from the first report to the last, and done counts up to it', async () => {
-    const service = createScoringService({
-      files: nodeModelFiles,
-      locate: (source: ModelSource) => ({ location: folderLocation(source.id), label: `folder ${source.id}`, remote: false }),
-      chooseDevice: async () => ({ device: 'wasm', reason: 'in-process test', adapter: null }),
-      registerFolder: () => {
-        throw new Error('not used');
-      },
-      engineFactory: (request) => transformersEngineFactory(nodeModelFiles)({ ...request, device: 'cpu' }),
-    });
+    const service = inProcessScoringService();
     await service.loadPair({ policy: { kind: 'hub', id: folder }, reference: { kind: 'hub', id: folder }, dtype: 'fp32', device: 'auto' });
     const progress: JobProgress[] = [];
     const results: ScoredTrajectory[] = [];

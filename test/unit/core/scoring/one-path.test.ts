@@ -10,17 +10,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transformersEngineFactory, type ScoredTrajectory } from '../../../../src/core/scoring';
+import type { ScoredTrajectory } from '../../../../src/core/scoring';
 import { parseScoreJsonl, type ScoreRecord } from '../../../../src/core/scores/format';
 import { parseTrajectoryText } from '../../../../src/core/trajectory/ingest';
 import type { Trajectory } from '../../../../src/core/trajectory/types';
 import { renderPlainTexts } from '../../../../src/core/render';
 import { wordLevelVocabularyFromTexts } from '../../../../lab/model-builder';
-import { folderLocation, nodeModelFiles } from '../../../../src/node/model-files';
 import { run as runScoreCommand } from '../../../../src/cli/commands/score';
-import { createScoringService } from '../../../../src/worker/scoring-service';
-import type { ModelSource } from '../../../../src/worker/scoring-protocol';
 import { writeModelFolder } from '../../cli/commands/score-helpers';
+import { inProcessScoringService } from './in-process-service';
 
 const FIXTURES = join(__dirname, '../../../../../shared/fixtures/trajectories');
 
@@ -92,16 +90,7 @@ afterAll(async () => {
 
 /** The worker's path: the scoring service in-process, models from the Node host, engines on the CPU. */
 async function scoreThroughService(policy: string, reference: string): Promise<ScoredTrajectory[]> {
-  const service = createScoringService({
-    files: nodeModelFiles,
-    locate: (source: ModelSource) => ({ location: folderLocation(source.id), label: `folder ${source.id}`, remote: false }),
-    chooseDevice: async () => ({ device: 'wasm', reason: 'in-process test', adapter: null }),
-    registerFolder: () => {
-      throw new Error('not used');
-    },
-    // onnxruntime-node in place of onnxruntime-web: the device asked for is the browser's.
-    engineFactory: (request) => transformersEngineFactory(nodeModelFiles)({ ...request, device: 'cpu' }),
-  });
+  const service = inProcessScoringService();
   await service.loadPair({ policy: { kind: 'hub', id: policy }, reference: { kind: 'hub', id: reference }, dtype: 'fp32', device: 'auto' });
   const results: ScoredTrajectory[] = [];
   const errors: string[] = [];

@@ -12,7 +12,8 @@ import {
 } from '../../../../lab/model-builder';
 import { float16BitsToNumber, float32ToFloat16Bits } from '../../../../src/core/onnx';
 
-function layerNorm(x: Float64Array, scale: Float32Array, bias: Float32Array, epsilon: number): Float64Array {
+/** Layer normalization in float64: (x − mean) / √(variance + ε) · scale + bias. */
+export function layerNorm(x: Float64Array, scale: Float32Array, bias: Float32Array, epsilon: number): Float64Array {
   let mean = 0;
   for (const value of x) mean += value;
   mean /= x.length;
