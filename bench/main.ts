@@ -29,8 +29,8 @@ options:
                 figures: ${Object.keys(FIGURE_GROUPS).join(', ')}
   --real-shape-size SIZE
                 the Llama / Qwen-shape q4 model of the realShape* figures: ${sizeList};
-                default small (tiny with --quick). 0.5b is the issue's size: on 2 cores its
-                figures take about an hour (BENCHMARKS.md)
+                default small (tiny with --quick). 0.5b is the issue's size: on 2 shared cores
+                its four figures take well over an hour (BENCHMARKS.md)
   -h, --help    this text
 
 exit status: 0 every figure asked for was measured (whether or not it meets its target), 1 one
