@@ -87,6 +87,8 @@ export async function readTrajectories(files: readonly string[], reporter: Repor
     trajectories.forEach((trajectory, index) => entries.push({ file, index, trajectory }));
     reporter.info(`${file}: ${trajectories.length} trajector${trajectories.length === 1 ? 'y' : 'ies'}${errors.length > 0 ? `, ${errors.length} error${errors.length === 1 ? '' : 's'}` : ''}`);
   }
+  // Every engine's run ends here when there is nothing to score: one wording for all of them.
+  if (entries.length === 0) reporter.notice('error: no trajectory to score');
   return { entries, failed };
 }
 

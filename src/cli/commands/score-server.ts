@@ -223,10 +223,7 @@ export async function run(argv: string[]): Promise<number> {
   const { command } = commandLine;
   const reporter = new Reporter(command.quiet, process.stderr, command.json);
   const { entries, failed: readFailed } = await readTrajectories(command.files, reporter);
-  if (entries.length === 0) {
-    reporter.notice('error: no trajectory to score');
-    return 1;
-  }
+  if (entries.length === 0) return 1;
   let loaded: ServerPair;
   try {
     loaded = await connect(command, reporter);

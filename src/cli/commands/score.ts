@@ -329,10 +329,7 @@ export async function run(argv: string[]): Promise<number> {
   const reporter = new Reporter(command.quiet, process.stderr, command.json);
   for (const warning of command.warnings) reporter.notice(`notice: ${warning}`);
   const { entries, failed: readFailed } = await readTrajectories(command.files, reporter);
-  if (entries.length === 0) {
-    reporter.notice('error: no trajectory to score');
-    return 1;
-  }
+  if (entries.length === 0) return 1;
 
   let loaded: LoadedPair;
   try {

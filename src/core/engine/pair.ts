@@ -15,6 +15,9 @@
  *
  * Nothing is cut silently: every step that is not (fully) scored is listed in `notScored` with the
  * reason, e.g. the steps beyond a model's context.
+ *
+ * Longer than 400 lines: token level, step level and precomputed figures share one record assembly
+ * and one `notScored` bookkeeping, which stay together so that the three paths cannot drift apart.
  */
 import type { RenderedTrajectory, MessageSpan } from '../render/types';
 import type { ScoreRecord, ScoreStep } from '../scores/format';

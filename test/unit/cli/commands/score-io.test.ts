@@ -19,4 +19,13 @@ describe('score: reading trajectory files', () => {
     expect(broken.failed).toBe(true);
     expect(written.join('')).toMatch(/^score: error: test\/corpus\/bad\/empty-messages\.jsonl:1: OpenAI chat messages: at messages: expected an array of chat messages with at least one message, found an empty array\n$/);
   });
+
+  it('says once, for every engine, that nothing is left to score', async () => {
+    const written: string[] = [];
+    const stream = { isTTY: false, write: (text: string) => written.push(text) } as unknown as NodeJS.WriteStream;
+    const { entries, failed } = await readTrajectories(['test/corpus/bad/empty.json'], new Reporter(true, stream));
+    expect(entries).toEqual([]);
+    expect(failed).toBe(true);
+    expect(written.join('')).toBe('score: error: test/corpus/bad/empty.json: empty file\nscore: error: no trajectory to score\n');
+  });
 });
