@@ -1,19 +1,29 @@
 /**
  * Test support: a server that speaks SGLang's native interface for prompt log-probs as its source
  * defines it (python/sglang/srt/entrypoints/http_server.py: `/generate`, `/get_model_info`,
- * `/get_server_info`, `_create_error_response`; python/sglang/srt/managers/io_struct.py
- * `GenerateReqInput`; tokenizer_manager's input-length check): `POST /generate` with `input_ids`,
- * `return_logprob`, `logprob_start_len` (default −1: no prompt log-probs) and `top_logprobs_num`,
- * answering `meta_info.input_token_logprobs` as `[logprob | null, id, null]` triples and
- * `meta_info.input_top_logprobs`; errors `{"error": {"message"}}` with status 400.
+ * `/get_server_info`, `/v1/models` (`available_models`), `_create_error_response`;
+ * python/sglang/srt/managers/io_struct.py `GenerateReqInput`; tokenizer_manager's input-length
+ * checks and the scheduler's, python/sglang/srt/managers/utils.py `validate_input_length`):
+ * `POST /generate` with `input_ids`, `return_logprob`, `logprob_start_len` (default −1: no prompt
+ * log-probs) and `top_logprobs_num`, answering `meta_info.input_token_logprobs` as
+ * `[logprob | null, id, null]` triples and `meta_info.input_top_logprobs`; errors
+ * `{"error": {"message"}}` with status 400. The context is `max_model_len` in `/v1/models`; the
+ * scheduler's `max_req_input_len` = min(context − 1, KV pool − 1) − 5 in `/get_server_info`, where
+ * `context_length` is the --context-length flag (null unless given).
  */
-import { startFakeServer, type FakeReply, type FakeServer, type Faults } from './fake-inference-server';
+import { startFakeServer, type FakeReply, type FakeServer, type Faults, type Route } from './fake-inference-server';
 import type { ServedModel } from './fake-vllm';
 
 export interface FakeSglangOptions {
   /** SGLang serves one model; its path is its name. */
   modelPath: string;
   model: ServedModel;
+  /** KV cache pool in tokens (`max_total_num_tokens`); default: far above the context. */
+  kvPoolTokens?: number;
+  /** What `/get_server_info` says of `max_req_input_len` when it differs from what is enforced (a proxy, a misconfigured replica); null: the route is missing. */
+  advertisedMaxReqInputLen?: number | null;
+  /** false: no `/v1/models` (a server answering the native routes only). */
+  openAiModels?: boolean;
   port?: number;
   faults?: Partial<Faults>;
 }
@@ -30,13 +40,22 @@ const sglangError = (message: string): FakeReply => ({ status: 400, body: { erro
 
 export function startFakeSglang(options: FakeSglangOptions): Promise<FakeServer> {
   const { model, modelPath } = options;
+  const kvPool = options.kvPoolTokens ?? model.maxModelLen * 64;
+  // tp_worker.get_worker_info / scheduler: max_req_len = min(context_len − 1, pool − 1); max_req_input_len = max_req_len − 5.
+  const maxReqInputLen = Math.min(model.maxModelLen - 1, kvPool - 1) - 5;
+  const advertisedInputLen = options.advertisedMaxReqInputLen === undefined ? maxReqInputLen : options.advertisedMaxReqInputLen;
+  const get: Record<string, Route> = {
+    '/get_model_info': () => ({ status: 200, body: { model_path: modelPath, tokenizer_path: modelPath, is_generation: true, preferred_sampling_params: null, weight_version: 'default' } }),
+    '/v1/models': () => ({ status: 200, body: { object: 'list', data: [{ id: modelPath, object: 'model', created: 0, owned_by: 'sglang', root: modelPath, max_model_len: model.advertisedMaxModelLen ?? model.maxModelLen }] } }),
+    '/health': () => ({ status: 200, body: {} }),
+  };
+  if (options.openAiModels === false) delete get['/v1/models'];
+  if (advertisedInputLen !== null) {
+    get['/get_server_info'] = () => ({ status: 200, body: { model_path: modelPath, context_length: null, max_total_num_tokens: kvPool, max_req_input_len: advertisedInputLen, version: 'fake' } });
+  }
   return startFakeServer(
     {
-      get: {
-        '/get_model_info': () => ({ status: 200, body: { model_path: modelPath, tokenizer_path: modelPath, is_generation: true, preferred_sampling_params: null, weight_version: 'default' } }),
-        '/get_server_info': () => ({ status: 200, body: { model_path: modelPath, context_length: model.maxModelLen, max_req_input_len: model.maxModelLen - 1, version: 'fake' } }),
-        '/health': () => ({ status: 200, body: {} }),
-      },
+      get,
       post: {
         '/generate': async (raw) => {
           const body = (raw ?? {}) as GenerateBody;
@@ -48,6 +67,10 @@ export function startFakeSglang(options: FakeSglangOptions): Promise<FakeServer>
             return sglangError(
               `Requested token count exceeds the model's maximum context length of ${model.maxModelLen} tokens. You requested a total of ${prompt.length + maxNew} tokens: ${prompt.length} tokens from the input messages and ${maxNew} tokens for the completion. Please reduce the number of tokens in the input messages or the completion to fit within the limit.`,
             );
+          }
+          // The scheduler's check; its abort comes back as the same 400.
+          if (prompt.length >= maxReqInputLen) {
+            return sglangError(`Input length (${prompt.length} tokens) exceeds the maximum allowed length (${maxReqInputLen} tokens). Use a shorter input or enable --allow-auto-truncate.`);
           }
           const start = typeof body.logprob_start_len === 'number' ? body.logprob_start_len : -1;
           const k = typeof body.top_logprobs_num === 'number' ? body.top_logprobs_num : 0;

@@ -56,7 +56,7 @@ class ServerScoringEngine implements ServerEngine {
     this.description = describeServerModel(spec.kind, server);
     this.serverContext = server.context;
     // The sequence sent is every token up to the last scored one; contextNeeded counts one fewer.
-    this.maxContext = longestPrompt(spec.kind, server.context) - 1;
+    this.maxContext = Math.min(longestPrompt(spec.kind, server.context), server.maxPromptTokens ?? Infinity) - 1;
     this.computedFigures = { entropy: false, topkMean: spec.topLogprobs >= TOP_K };
   }
 
