@@ -9,6 +9,7 @@ import type { ScoreRecord } from '../../core/scores/format';
 import { packRecordOf, packTrajectoryScores, unpackRecordOf, unpackTrajectoryScores, type PackedScoreRecord } from '../../core/scores/packed';
 import type { ModelDtype, RenderMode } from '../../core/settings';
 import type { LoadedFile, LoadedTrajectory } from '../store';
+import type { NoteBody } from '../../core/notes';
 
 /** Bumped when the records change shape; a session of another schema is not restored. */
 export const SESSION_SCHEMA = 1;
@@ -33,6 +34,9 @@ export interface FileRecord {
   trajectoryKeys: string[];
   errors: LoadedFile['errors'];
 }
+
+/** A note as saved: as the notes store holds it (checked against its schema when read back). */
+export type NoteRecord = NoteBody & { id: string; key: string };
 
 /** A trajectory as saved: a score file's record in its metadata is packed (see core/scores/packed.ts). */
 export type TrajectoryRecord = LoadedTrajectory;

@@ -3,11 +3,12 @@
  * connection per page, opened at startup; every other module reaches it through `sessionDatabase()`.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { CachedScore, FileRecord, JobRecord, KeptCounts, ResultRecord, StoredSessionRecord, TrajectoryRecord } from './data-records';
+import type { CachedScore, FileRecord, JobRecord, KeptCounts, NoteRecord, ResultRecord, StoredSessionRecord, TrajectoryRecord } from './data-records';
 import { appendAll } from '../../core/arrays';
 
 export const DATABASE_NAME = 'progress-advantage-session';
-export const DATABASE_VERSION = 1;
+/** 2 added the `notes` store (a version-1 database is upgraded in place: its session is kept). */
+export const DATABASE_VERSION = 2;
 
 export interface SessionDbSchema extends DBSchema {
   /** One record, key `current`: settings, selection, list filters, tab, model choice. */
@@ -22,13 +23,15 @@ export interface SessionDbSchema extends DBSchema {
   scoreCache: { key: string; value: CachedScore };
   /** One record, key `current`, while a scoring job runs. */
   job: { key: string; value: JobRecord };
+  /** Notes on spans, by note id (each names its trajectory by key). */
+  notes: { key: string; value: NoteRecord };
 }
 
 export type SessionDatabase = IDBPDatabase<SessionDbSchema>;
 
 export const SINGLE_RECORD_KEY = 'current';
 
-export const STORE_NAMES = ['session', 'files', 'trajectories', 'results', 'scoreCache', 'job'] as const;
+export const STORE_NAMES = ['session', 'files', 'trajectories', 'results', 'scoreCache', 'job', 'notes'] as const;
 
 /** How the page learns that its connection is gone: another tab or the browser deleted or upgraded the database, or the browser closed it after an I/O error. */
 export interface ConnectionEvents {
@@ -37,13 +40,17 @@ export interface ConnectionEvents {
 
 export function openSessionDatabase(events: ConnectionEvents = {}): Promise<SessionDatabase> {
   return openDB<SessionDbSchema>(DATABASE_NAME, DATABASE_VERSION, {
-    upgrade(db) {
-      db.createObjectStore('session');
-      db.createObjectStore('files', { keyPath: 'id' });
-      db.createObjectStore('trajectories', { keyPath: 'key' });
-      db.createObjectStore('results', { keyPath: 'key' });
-      db.createObjectStore('scoreCache', { keyPath: 'cacheKey' });
-      db.createObjectStore('job');
+    upgrade(db, oldVersion) {
+      // Each version adds its stores to what the one before left: an older session keeps its records.
+      if (oldVersion < 1) {
+        db.createObjectStore('session');
+        db.createObjectStore('files', { keyPath: 'id' });
+        db.createObjectStore('trajectories', { keyPath: 'key' });
+        db.createObjectStore('results', { keyPath: 'key' });
+        db.createObjectStore('scoreCache', { keyPath: 'cacheKey' });
+        db.createObjectStore('job');
+      }
+      if (oldVersion < 2) db.createObjectStore('notes', { keyPath: 'id' });
     },
     blocking(_current, _blocked, event) {
       // Another tab upgrades or deletes the database: let it (this tab stops saving, and says so).
@@ -113,12 +120,13 @@ export function isQuotaExceeded(error: unknown): boolean {
   return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
 }
 
-type PagedStore = 'files' | 'trajectories' | 'results';
+type PagedStore = 'files' | 'trajectories' | 'results' | 'notes';
 
 const primaryKeyOf: { [Name in PagedStore]: (value: SessionDbSchema[Name]['value']) => IDBValidKey } = {
   files: (f) => f.id,
   trajectories: (t) => t.key,
   results: (r) => r.key,
+  notes: (n) => n.id,
 };
 
 /** Reads a whole store in pages, yielding between them so that a big session does not block the page. */

@@ -4,11 +4,12 @@
  * saved session already has (the same name, size and trajectory count: the same file opened in both
  * tabs) are not added twice; their scores fill in the ones it lacks. A file the tab had read from
  * storage and the saved session no longer has was closed (or cleared) by the other tab: it stays
- * closed. Settings and the selection are the saved session's.
+ * closed. Settings and the selection are the saved session's. The tab's notes join the saved ones
+ * (by id: a note both have is kept once), moved to the keys their trajectories get.
  */
 import type { ScoredTrajectory } from '../../core/scoring';
 import type { LoadedFile, LoadedTrajectory } from '../store';
-import type { RestoredSession } from './records';
+import type { NoteRecord, RestoredSession } from './records';
 
 /** What a tab holds, as the stores have it. */
 export interface TabData {
@@ -16,6 +17,7 @@ export interface TabData {
   trajectories: Readonly<Record<string, LoadedTrajectory>>;
   results: Readonly<Record<string, ScoredTrajectory>>;
   resultCacheKeys: Readonly<Record<string, string>>;
+  notes?: Readonly<Record<string, NoteRecord>>;
 }
 
 export interface MergedSession {
@@ -24,6 +26,8 @@ export interface MergedSession {
   addedFiles: number;
   /** Scores of the tab added to the saved session (for its files or the ones both had). */
   addedScores: number;
+  /** Notes of the tab added to the saved session. */
+  addedNotes: number;
 }
 
 const sameFile = (a: LoadedFile, b: LoadedFile) => a.name === b.name && a.size === b.size && a.trajectoryKeys.length === b.trajectoryKeys.length;
@@ -41,6 +45,8 @@ export function mergeTabIntoSaved(saved: RestoredSession, tab: TabData, restored
   for (const f of tab.files) nextId = Math.max(nextId, f.id + 1);
   let addedFiles = 0;
   let addedScores = 0;
+  /** Where each of the tab's trajectory keys is in the merged session. */
+  const movedKey = new Map<string, string>();
   const addScore = (from: string, to: string) => {
     const result = tab.results[from];
     if (!result || results[to]) return;
@@ -52,7 +58,10 @@ export function mergeTabIntoSaved(saved: RestoredSession, tab: TabData, restored
     if (file.status === 'parsing') continue;
     const twin = saved.files.find((s) => sameFile(s, file));
     if (twin) {
-      file.trajectoryKeys.forEach((key, index) => addScore(key, twin.trajectoryKeys[index]));
+      file.trajectoryKeys.forEach((key, index) => {
+        addScore(key, twin.trajectoryKeys[index]);
+        movedKey.set(key, twin.trajectoryKeys[index]);
+      });
       continue;
     }
     if (restoredFileIds.has(file.id)) continue;
@@ -62,10 +71,19 @@ export function mergeTabIntoSaved(saved: RestoredSession, tab: TabData, restored
       const newKey = `${id}:${index}`;
       trajectories[newKey] = { ...tab.trajectories[key], key: newKey, fileId: id };
       addScore(key, newKey);
+      movedKey.set(key, newKey);
       return newKey;
     });
     files.push({ ...file, id, trajectoryKeys: keys });
     addedFiles++;
   }
-  return { session: { ...saved, files, trajectories, results, resultCacheKeys }, addedFiles, addedScores };
+  const notes = { ...saved.notes };
+  let addedNotes = 0;
+  for (const note of Object.values(tab.notes ?? {})) {
+    const key = movedKey.get(note.key);
+    if (key === undefined || note.id in notes) continue;
+    notes[note.id] = key === note.key ? note : { ...note, key };
+    addedNotes++;
+  }
+  return { session: { ...saved, files, trajectories, results, resultCacheKeys, notes }, addedFiles, addedScores, addedNotes };
 }

@@ -7,12 +7,13 @@ import { sessionRecordSchema, type CachedScore, type SessionRecord, type StoredS
  * pass its schema (another build, or edited by hand) is dropped and said why in `invalidSession`.
  */
 export async function readStoredSession(db: SessionDatabase): Promise<{ stored: StoredSession; invalidSession: string | null }> {
-  const [rawSession, job, files, trajectories, results] = await Promise.all([
+  const [rawSession, job, files, trajectories, results, notes] = await Promise.all([
     db.get('session', SINGLE_RECORD_KEY),
     db.get('job', SINGLE_RECORD_KEY),
     readAllInPages(db, 'files'),
     readAllInPages(db, 'trajectories'),
     readAllInPages(db, 'results'),
+    readAllInPages(db, 'notes'),
   ]);
   let session: SessionRecord | null = null;
   let invalidSession: string | null = null;
@@ -29,5 +30,5 @@ export async function readStoredSession(db: SessionDatabase): Promise<{ stored: 
     await tx.done;
     entries.forEach((entry, i) => entry && cached.set(cacheKeys[i], entry));
   }
-  return { stored: { session, files, trajectories, results, cached, job: job ?? null }, invalidSession };
+  return { stored: { session, files, trajectories, results, cached, job: job ?? null, notes }, invalidSession };
 }

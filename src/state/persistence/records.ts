@@ -15,7 +15,8 @@ import { appPersistence, type LoadedFile, type LoadedTrajectory } from '../store
 import { analysisPersistence, linkedViewPersistence } from '../analysis';
 import { listPersistence } from '../list-view';
 import { modelPersistence } from '../scoring';
-import { SESSION_SCHEMA, loadedTrajectoryOf, scoresOf, type CachedScore, type FileRecord, type JobRecord, type ResultRecord, type TrajectoryRecord } from './data-records';
+import { SESSION_SCHEMA, loadedTrajectoryOf, scoresOf, type CachedScore, type FileRecord, type JobRecord, type NoteRecord, type ResultRecord, type TrajectoryRecord } from './data-records';
+import { sessionNoteSchema } from '../notes';
 
 export * from './data-records';
 export { persistedModelChoice, type PersistedModelChoice } from '../scoring';
@@ -99,6 +100,8 @@ export interface StoredSession {
   /** Cache entries the results point at. */
   cached: ReadonlyMap<string, CachedScore>;
   job: JobRecord | null;
+  /** Notes on spans (absent: read before the notes store existed). */
+  notes?: readonly unknown[];
 }
 
 export interface RestoredSession {
@@ -112,6 +115,10 @@ export interface RestoredSession {
   orphanTrajectoryKeys: string[];
   /** Saved results whose trajectory or cache entry is gone: to delete. */
   staleResultKeys: string[];
+  /** Notes by id, on trajectories restored. */
+  notes: Record<string, NoteRecord>;
+  /** Saved notes whose trajectory is gone, or that are not valid notes (another build, edited by hand): to delete. */
+  staleNoteIds: string[];
 }
 
 /** Rebuilds the stores' state from the saved records; tolerates every kind of partial save. */
@@ -151,6 +158,16 @@ export function restoredSessionOf(stored: StoredSession): RestoredSession {
     results[key] = { ...scoresOf(saved), key };
     if ('cacheKey' in record) resultCacheKeys[key] = record.cacheKey;
   }
-  return { files, trajectories, results, resultCacheKeys, session: stored.session, job: stored.job, orphanTrajectoryKeys, staleResultKeys };
+  const notes: Record<string, NoteRecord> = {};
+  const staleNoteIds: string[] = [];
+  for (const raw of stored.notes ?? []) {
+    const parsed = sessionNoteSchema.safeParse(raw);
+    if (parsed.success && parsed.data.key in trajectories) notes[parsed.data.id] = parsed.data;
+    else {
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') staleNoteIds.push(id);
+    }
+  }
+  return { files, trajectories, results, resultCacheKeys, session: stored.session, job: stored.job, orphanTrajectoryKeys, staleResultKeys, notes, staleNoteIds };
 }
 

@@ -15,6 +15,7 @@ import { INITIAL_SCORING_STATE, cancelScoring, reloadRestoredPair, supersedeAuto
 import { startFirstVisitDemo } from '../first-visit';
 import { adoptPrecomputedScores, holdFileOpeningUntil, loadExamples, openedExampleNames } from '../load-files';
 import { startViewLinkSync, clearViewLink } from '../permalink';
+import { useNotesStore } from '../notes';
 import { STORE_NAMES, openSessionDatabase, sessionDatabase, setSessionDatabase, type SessionDatabase } from './database';
 import { readStoredSession } from './reader';
 import { knownCacheKeys } from './score-cache';
@@ -43,6 +44,7 @@ function snapshot(): WriterSnapshot {
     results: scoring.results,
     resultCacheKeys: scoring.resultCacheKeys,
     pendingJob: scoring.pendingJob,
+    notes: useNotesStore.getState().notes,
   };
 }
 
@@ -56,6 +58,7 @@ function applyRestored(restored: RestoredSession, withJob = true): SavedBaseline
   // The files first, with the first trajectory selected: the saved selection (if any) is restored with the other settings.
   useAppStore.getState().restoreFiles({ files: restored.files, trajectories: restored.trajectories, selectedKey: restored.files[0]?.trajectoryKeys[0] ?? null, activeTab: 'trajectory' });
   useScoringStore.setState({ results: restored.results, resultCacheKeys: restored.resultCacheKeys, pendingJob: withJob ? restored.job : null });
+  useNotesStore.setState({ notes: restored.notes });
   for (const cacheKey of Object.values(restored.resultCacheKeys)) knownCacheKeys.add(cacheKey);
   if (session) {
     const fileIds = new Set(restored.files.map((f) => f.id));
@@ -72,6 +75,7 @@ function baselineOf(saved: RestoredSession): SavedBaseline {
   for (const file of saved.files) baseline.files.set(String(file.id), file);
   for (const [key, t] of Object.entries(saved.trajectories)) baseline.trajectories.set(key, t);
   for (const [key, r] of Object.entries(saved.results)) baseline.results.set(key, r);
+  for (const [id, n] of Object.entries(saved.notes)) baseline.notes.set(id, n);
   baseline.job = saved.job;
   baseline.sessionText = saved.session ? sessionRecordText(sessionRecordOf(snapshot().session, 0)) : null;
   return baseline;
@@ -79,10 +83,11 @@ function baselineOf(saved: RestoredSession): SavedBaseline {
 
 /** Deletes saved records nothing refers to any more (a file closed or half-read before a reload). */
 async function deleteLeftovers(db: SessionDatabase, restored: RestoredSession): Promise<void> {
-  if (restored.orphanTrajectoryKeys.length + restored.staleResultKeys.length === 0) return;
-  const tx = db.transaction(['trajectories', 'results'], 'readwrite');
+  if (restored.orphanTrajectoryKeys.length + restored.staleResultKeys.length + restored.staleNoteIds.length === 0) return;
+  const tx = db.transaction(['trajectories', 'results', 'notes'], 'readwrite');
   for (const key of restored.orphanTrajectoryKeys) void tx.objectStore('trajectories').delete(key).catch(() => undefined);
   for (const key of restored.staleResultKeys) void tx.objectStore('results').delete(key).catch(() => undefined);
+  for (const id of restored.staleNoteIds) void tx.objectStore('notes').delete(id).catch(() => undefined);
   await tx.done;
 }
 
@@ -102,6 +107,9 @@ function startWriting(db: SessionDatabase, baseline: SavedBaseline): void {
       // A job record is written at once: a reload right after "Score all" must find it.
       if (s.pendingJob !== prev.pendingJob) return w.schedule(0);
       if (s.results !== prev.results) schedule();
+    }),
+    useNotesStore.subscribe((s, prev) => {
+      if (s.notes !== prev.notes) schedule();
     }),
   ];
   if (!pageHideListening) {
@@ -214,13 +222,20 @@ export async function takeOverSession(): Promise<void> {
     const saved = restoredSessionOf(stored);
     const app = useAppStore.getState();
     const scoring = useScoringStore.getState();
-    const merged = mergeTabIntoSaved(saved, { files: app.files, trajectories: app.trajectories, results: scoring.results, resultCacheKeys: scoring.resultCacheKeys }, restoredFileIds);
+    const merged = mergeTabIntoSaved(
+      saved,
+      { files: app.files, trajectories: app.trajectories, results: scoring.results, resultCacheKeys: scoring.resultCacheKeys, notes: useNotesStore.getState().notes },
+      restoredFileIds,
+    );
     applyRestored(merged.session);
     // The writer saves what is not in the database: this tab's additions.
     startWriting(db, baselineOf(saved));
     writer?.schedule(0);
     void deleteLeftovers(db, saved).catch(() => undefined);
-    const added = merged.addedFiles + merged.addedScores === 0 ? '' : ` Added from this tab: ${plural(merged.addedFiles, 'file')}, ${plural(merged.addedScores, 'score')}.`;
+    const added =
+      merged.addedFiles + merged.addedScores + merged.addedNotes === 0
+        ? ''
+        : ` Added from this tab: ${plural(merged.addedFiles, 'file')}, ${plural(merged.addedScores, 'score')}${merged.addedNotes > 0 ? `, ${plural(merged.addedNotes, 'note')}` : ''}.`;
     usePersistenceStatus.setState({
       phase: 'saving',
       otherTab: null,
@@ -256,6 +271,7 @@ export async function clearSession(): Promise<void> {
     rememberedFolders: INITIAL_SCORING_STATE.rememberedFolders,
   });
   useAppStore.getState().resetFiles();
+  useNotesStore.setState({ notes: {} });
   useAnalysisStore.setState(DEFAULT_ANALYSIS_SETTINGS, true);
   useListStore.setState(DEFAULT_LIST_FILTERS, true);
   useLinkedViewStore.setState({ hovered: null, selected: null, tokenRange: null, overlay: [] });

@@ -9,7 +9,8 @@
  *   2. new trajectories, a few milliseconds of work per transaction;
  *   3. files whose trajectories are all saved (a file is restored only with all of them);
  *   4. results with their score-cache entries;
- *   5. the session record (settings, selection, file order), and the job record's deletion once
+ *   5. notes (added, changed and deleted in one transaction: they are small);
+ *   6. the session record (settings, selection, file order), and the job record's deletion once
  *      the job's last results are saved. A session record therefore exists only after a first
  *      complete write: a reload before that starts a fresh session.
  * Every transaction either commits or leaves the database as it was: a quota error stops the
@@ -30,7 +31,7 @@ import {
   sessionRecordText,
   storedScoresOf,
   storedTrajectoryOf,
-  type CachedScore, type JobRecord, type KeptCounts, type ResultRecord, type SaveFailure, type SessionSnapshot } from './records';
+  type CachedScore, type JobRecord, type KeptCounts, type NoteRecord, type ResultRecord, type SaveFailure, type SessionSnapshot } from './records';
 import { knownCacheKeys } from './score-cache';
 
 /** The state a flush reads: gathered from the stores by the caller (keeps this module store-agnostic). */
@@ -41,6 +42,8 @@ export interface WriterSnapshot {
   results: Readonly<Record<string, ScoredTrajectory>>;
   resultCacheKeys: Readonly<Record<string, string>>;
   pendingJob: JobRecord | null;
+  /** Notes by id (absent: the caller keeps none, and saved notes are left alone). */
+  notes?: Readonly<Record<string, NoteRecord>>;
 }
 
 export interface WriterOptions {
@@ -62,11 +65,12 @@ export interface SavedBaseline {
   files: Map<string, LoadedFile>;
   trajectories: Map<string, LoadedTrajectory>;
   results: Map<string, ScoredTrajectory>;
+  notes: Map<string, NoteRecord>;
   job: JobRecord | null;
 }
 
 export function emptyBaseline(): SavedBaseline {
-  return { sessionText: null, files: new Map(), trajectories: new Map(), results: new Map(), job: null };
+  return { sessionText: null, files: new Map(), trajectories: new Map(), results: new Map(), notes: new Map(), job: null };
 }
 
 type SlicedStore = 'trajectories' | 'results' | 'scoreCache';
@@ -159,6 +163,7 @@ export class SessionWriter {
       await this.writeTrajectories(snap);
       await this.writeFiles(snap);
       await this.writeResults(snap, now);
+      await this.writeNotes(snap);
       await this.writeSessionRecord(snap, now, true);
       // Everything is saved again: a failure notice of ours is out of date.
       if (this.failureShown) this.report(null);
@@ -281,6 +286,25 @@ export class SessionWriter {
     commitNow(tx);
     await tx.done;
     for (const file of ready) this.saved.files.set(String(file.id), file);
+  }
+
+  /** Notes whose trajectory is saved (a note on a trajectory not saved yet waits for it), and the deletion of removed ones. */
+  private async writeNotes(snap: WriterSnapshot): Promise<void> {
+    if (!snap.notes) return;
+    const notes = snap.notes;
+    const { changed, removed } = changedKeys(this.saved.notes, notes);
+    const ready = changed.filter((id) => {
+      const trajectory = snap.trajectories[notes[id].key];
+      return trajectory !== undefined && this.saved.trajectories.get(notes[id].key) === trajectory;
+    });
+    if (ready.length + removed.length === 0) return;
+    const tx = this.db.transaction('notes', 'readwrite');
+    for (const id of ready) void tx.store.put(notes[id]).catch(() => undefined);
+    for (const id of removed) void tx.store.delete(id).catch(() => undefined);
+    commitNow(tx);
+    await tx.done;
+    for (const id of ready) this.saved.notes.set(id, notes[id]);
+    for (const id of removed) this.saved.notes.delete(id);
   }
 
   private async writeResults(snap: WriterSnapshot, now: number): Promise<void> {

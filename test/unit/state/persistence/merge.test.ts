@@ -18,6 +18,8 @@ function savedWith(...files: ReturnType<typeof loadedFile>[]): RestoredSession {
     job: null,
     orphanTrajectoryKeys: [],
     staleResultKeys: [],
+    notes: {},
+    staleNoteIds: [],
   };
 }
 
