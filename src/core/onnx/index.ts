@@ -30,3 +30,4 @@ export {
   type ShapeSpec,
 } from './onnx-graph-builder';
 export { float16BitsToNumber, float32ToFloat16Bits, littleEndianBytes, toFloat16Bits } from './tensor-bytes';
+export { OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeSource, type MergedModel } from './merge';
