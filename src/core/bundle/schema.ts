@@ -27,6 +27,9 @@ const FORMAT_IDS = [
   'openhands',
   'inspect-ai',
   'score-jsonl',
+  'claude-code',
+  'codex',
+  'mini-swe-agent',
   'bundle',
 ] as const satisfies readonly FormatId[];
 // Fails to compile when FormatId gains a member this list lacks.

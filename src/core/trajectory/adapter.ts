@@ -53,3 +53,55 @@ export interface FormatAdapter {
   /** Normalises a detected value. Throws `FormatError` for a value that cannot be read as a whole. */
   parse(value: unknown, ctx: ParseContext): Trajectory[];
 }
+
+/**
+ * Session-shaped JSON Lines (docs/architecture.md §2): formats that spread one trajectory over many
+ * lines of a file — a Claude Code session, a Codex CLI rollout — or group a file's lines into
+ * several trajectories (one per trace). The ingestion reads such a file line by line as usual; when
+ * a session adapter claims the file's first lines, every line goes to that adapter's reader instead
+ * of being read as a record of its own.
+ */
+export interface SessionAdapter {
+  id: FormatId;
+  /** Human name used in messages, e.g. `Claude Code session`. */
+  name: string;
+  /** The lines' shape in one line, for the README and messages. */
+  signature: string;
+  /**
+   * True when the file's first parsed lines (up to SESSION_HEAD_LINES of them, fewer in a shorter
+   * file; lines that are not JSON are left out) are this format's. Cheap: it sees only these values.
+   */
+  detectHead(head: readonly unknown[]): boolean;
+  /** A reader for one file. */
+  open(ctx: SessionContext): SessionReader;
+}
+
+/** How many parsed lines a session adapter sees to recognise its format. */
+export const SESSION_HEAD_LINES = 3;
+
+export interface SessionContext {
+  /** The file's name as given by the user (for ids and messages only). */
+  fileName: string;
+  /** Reports a label a line holds that cannot be read: the trajectory loads without it and the file gets a notice naming `line`. */
+  dropLabel(error: FormatError, line: number): void;
+}
+
+/** A trajectory a session reader produced, with the 1-based line it starts at (its errors name it; `metadata.sourceLine`). */
+export interface SessionTrajectory {
+  trajectory: Trajectory;
+  line: number;
+}
+
+export interface SessionReader {
+  /**
+   * Reads one line's value (`line` is 1-based). Throws `FormatError` for a line that cannot be read:
+   * the ingestion reports it as `file:line` and leaves that line out; the other lines are kept.
+   * Returns the trajectories this line completed, where the format can tell (else none until `end`).
+   */
+  readLine(value: unknown, line: number): SessionTrajectory[];
+  /**
+   * The end of the file: every trajectory not yet returned. Throws `FormatError` when the file as a
+   * whole cannot be read (reported as `file: …`).
+   */
+  end(): SessionTrajectory[];
+}

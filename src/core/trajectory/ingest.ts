@@ -4,15 +4,16 @@
  * Pure TypeScript on web-standard APIs (TextDecoder, ReadableStream): it runs in Node, the page
  * and the ingestion worker alike.
  *
- * Longer than 400 lines: the one ingestion path (format detection, JSON, streamed JSON Lines and
- * their exact error texts) stays in one place so the page and the CLI read files identically.
+ * Longer than 400 lines: the one ingestion path (format detection, JSON, streamed JSON Lines,
+ * session-shaped JSON Lines and their exact error texts) stays in one place so the page and the CLI
+ * read files identically.
  */
-import type { ParseContext } from './adapter';
+import { SESSION_HEAD_LINES, type ParseContext, type SessionAdapter, type SessionReader, type SessionTrajectory } from './adapter';
 import { FormatError } from './formats/shape';
-import { DepthCheck } from './json-depth';
+import { DepthCheck, findTooDeep, tooDeepError } from './json-depth';
 import { InvalidJsonText, parseJsonText } from './json-nonfinite';
 import { findJsonSyntaxError } from './json-syntax';
-import { detectFormat, explainUnknownFormat } from './registry';
+import { detectFormat, detectSession, explainUnknownFormat } from './registry';
 import type { Trajectory } from './types';
 import { checkLoadedTrajectory } from './validate';
 import { appendAll } from '../arrays';
@@ -158,16 +159,86 @@ function readValue(
 }
 
 /**
+ * One session-shaped JSON Lines file (adapter.ts `SessionAdapter`) as its lines arrive: each line
+ * goes to the adapter's reader; a line it cannot read is reported at `file:line` and left out, the
+ * others kept; the trajectories it returns pass the same validation as every record's.
+ */
+class SessionLines {
+  private readonly reader: SessionReader;
+  private readonly notices: { line: number; error: FormatError }[] = [];
+  private loaded = 0;
+  private refused = 0;
+
+  constructor(
+    private readonly fileName: string,
+    private readonly adapter: SessionAdapter,
+    private readonly ids: IdRegistry,
+  ) {
+    this.reader = adapter.open({ fileName, dropLabel: (error, line) => this.notices.push({ line, error }) });
+  }
+
+  line(value: unknown, where: { line: number; record: number }, out: ParseResult): void {
+    const tooDeep = findTooDeep(value);
+    try {
+      if (tooDeep) throw tooDeepError('', tooDeep);
+      this.emit(this.reader.readLine(value, where.line), out);
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      this.refused += 1;
+      out.errors.push(fileError(this.fileName, `${this.adapter.name}: ${error.message}`, where));
+    }
+  }
+
+  end(out: ParseResult): void {
+    try {
+      this.emit(this.reader.end(), out);
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      out.errors.push(fileError(this.fileName, `${this.adapter.name}: ${error.message}`));
+      return;
+    }
+    if (this.loaded === 0 && this.refused === 0) out.errors.push(fileError(this.fileName, `${this.adapter.name}: no trajectories in the file`));
+  }
+
+  private emit(done: SessionTrajectory[], out: ParseResult): void {
+    for (const { line, error } of this.notices.splice(0)) out.errors.push(labelNotice(this.fileName, `${this.adapter.name}: ${error.message}`, { line }));
+    for (const { trajectory, line } of done) {
+      const { refusal, dropped } = checkLoadedTrajectory(trajectory);
+      const about = `${this.adapter.name}: trajectory ${JSON.stringify(trajectory.id)}`;
+      if (refusal) {
+        out.errors.push(fileError(this.fileName, `${about}: ${refusal.message}`, { line }));
+        continue;
+      }
+      for (const problem of dropped) out.errors.push(labelNotice(this.fileName, `${about}: ${problem.path.join('.')}: ${problem.message}`, { line }));
+      this.ids.claim(trajectory);
+      trajectory.metadata.sourceLine = line;
+      this.loaded += 1;
+      out.trajectories.push(trajectory);
+    }
+  }
+}
+
+/** A non-blank line read while the file's layout is still being decided: its value, or its syntax error. */
+type HeadLine = { line: number; record: number } & ({ value: unknown } | { error: FileError });
+
+/**
  * Incremental JSON Lines reader: feed decoded text chunks as they arrive, get the trajectories and
  * errors of the lines each chunk completes. It holds only the unfinished last line, so a large file
  * can be read from a stream without keeping its text. Every line is its own record and is
- * recognised on its own, so records of different formats may follow one another; blank lines are skipped.
+ * recognised on its own, so records of different formats may follow one another; blank lines are
+ * skipped. Unless a session format (registry.ts `SESSION_ADAPTERS`) claims the file's first
+ * SESSION_HEAD_LINES parsed lines: then every line goes to that format's reader, which groups them
+ * into trajectories (held until then, those first lines are read in order once the format is known).
  */
 export class JsonlStreamParser {
   private pending: string[] = [];
   private lineNumber = 0;
   private recordCount = 0;
   private readonly ids = new IdRegistry();
+  /** The first lines, until the layout is decided; null after. */
+  private head: HeadLine[] | null = [];
+  private headValues = 0;
+  private session: SessionLines | null = null;
 
   constructor(readonly fileName: string) {}
 
@@ -200,6 +271,8 @@ export class JsonlStreamParser {
       this.pending = [];
       this.readLine(line, out);
     }
+    if (this.head) this.decide(out);
+    this.session?.end(out);
     if (this.recordCount === 0) out.errors.push(fileError(this.fileName, this.lineNumber === 0 ? 'empty file' : 'empty file (only white space)'));
     return out;
   }
@@ -215,14 +288,36 @@ export class JsonlStreamParser {
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line.trim() === '') return;
     const record = this.recordCount++;
-    let value: unknown;
+    let entry: HeadLine;
     try {
-      value = parseJsonText(line);
+      entry = { line: this.lineNumber, record, value: parseJsonText(line) };
     } catch (error) {
-      out.errors.push(jsonSyntaxError(this.fileName, line, error, this.lineNumber - 1, record));
+      entry = { line: this.lineNumber, record, error: jsonSyntaxError(this.fileName, line, error, this.lineNumber - 1, record) };
+    }
+    if (!this.head) {
+      this.take(entry, out);
       return;
     }
-    readValue(this.fileName, value, { line: this.lineNumber, record }, out, this.ids);
+    this.head.push(entry);
+    if (!('value' in entry)) return;
+    this.headValues += 1;
+    // A first line that is a record of a per-line format settles it at once (records stream as they complete).
+    if (this.headValues >= SESSION_HEAD_LINES || (this.headValues === 1 && detectFormat(entry.value))) this.decide(out);
+  }
+
+  /** Whether a session format claims the file's first lines; then reads the held lines in order. */
+  private decide(out: ParseResult): void {
+    const head = this.head ?? [];
+    this.head = null;
+    const adapter = detectSession(head.flatMap((entry) => ('value' in entry ? [entry.value] : [])));
+    if (adapter) this.session = new SessionLines(this.fileName, adapter, this.ids);
+    for (const entry of head) this.take(entry, out);
+  }
+
+  private take(entry: HeadLine, out: ParseResult): void {
+    if ('error' in entry) out.errors.push(entry.error);
+    else if (this.session) this.session.line(entry.value, { line: entry.line, record: entry.record }, out);
+    else readValue(this.fileName, entry.value, { line: entry.line, record: entry.record }, out, this.ids);
   }
 }
 
@@ -306,6 +401,8 @@ export function parseTrajectoryText(fileName: string, text: string): ParseResult
     if (isJsonLinesName(fileName) || looksLikeJsonLines(body)) return readJsonLines(fileName, body);
     return { trajectories: [], errors: [jsonSyntaxError(fileName, body, error)] };
   }
+  // A session-shaped file of one line (adapter.ts SessionAdapter) is still a session.
+  if (!detectFormat(value) && detectSession([value])) return readJsonLines(fileName, body);
   const out: ParseResult = { trajectories: [], errors: [] };
   if (Array.isArray(value) && value.length === 0) {
     out.errors.push(fileError(fileName, 'the file holds an empty JSON array: no trajectories'));

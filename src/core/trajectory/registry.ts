@@ -3,8 +3,11 @@
  * accepts a value reads it, so formats with distinctive top-level keys come before the generic
  * chat formats they would otherwise be mistaken for (an OpenHands record is also a `{messages}` record).
  */
-import type { FormatAdapter, Mismatch } from './adapter';
+import type { FormatAdapter, Mismatch, SessionAdapter } from './adapter';
+import { claudeCodeAdapter } from './formats/claude-code';
+import { codexAdapter } from './formats/codex';
 import { inspectAiAdapter } from './formats/inspect-ai';
+import { miniSweAgentAdapter } from './formats/mini-swe-agent';
 import { openAiChatAdapter } from './formats/openai-chat';
 import { openHandsAdapter } from './formats/openhands';
 import { describeValue } from './formats/shape';
@@ -19,6 +22,7 @@ import type { FormatId } from './types';
 export const FORMAT_ADAPTERS: readonly FormatAdapter[] = [
   tau2BenchAdapter,
   sweAgentAdapter,
+  miniSweAgentAdapter,
   whoAndWhenAdapter,
   inspectAiAdapter,
   tauBenchAdapter,
@@ -30,6 +34,17 @@ export const FORMAT_ADAPTERS: readonly FormatAdapter[] = [
 
 export function adapterById(id: FormatId): FormatAdapter | undefined {
   return FORMAT_ADAPTERS.find((a) => a.id === id);
+}
+
+/**
+ * Formats whose trajectories span many JSON Lines (adapter.ts `SessionAdapter`): a JSON Lines file
+ * whose first lines one of them claims is read by it as a whole; otherwise each line is a record.
+ */
+export const SESSION_ADAPTERS: readonly SessionAdapter[] = [claudeCodeAdapter, codexAdapter];
+
+/** The session adapter that claims a JSON Lines file from its first parsed lines, or undefined. */
+export function detectSession(head: readonly unknown[]): SessionAdapter | undefined {
+  return head.length === 0 ? undefined : SESSION_ADAPTERS.find((a) => a.detectHead(head));
 }
 
 /** The adapter that reads this value, or undefined when none recognises it. */

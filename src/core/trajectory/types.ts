@@ -12,6 +12,9 @@ export type FormatId =
   | 'openhands'
   | 'inspect-ai'
   | 'score-jsonl'
+  | 'claude-code'
+  | 'codex'
+  | 'mini-swe-agent'
   | 'bundle';
 
 export interface ToolCall {

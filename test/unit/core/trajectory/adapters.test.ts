@@ -40,7 +40,7 @@ describe('registry', () => {
   it('lists each supported format once', () => {
     const ids = FORMAT_ADAPTERS.map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect([...ids].sort()).toEqual(['inspect-ai', 'openai-chat', 'openhands', 'score-jsonl', 'sharegpt', 'swe-agent', 'tau-bench', 'tau2-bench', 'who-and-when']);
+    expect([...ids].sort()).toEqual(['inspect-ai', 'mini-swe-agent', 'openai-chat', 'openhands', 'score-jsonl', 'sharegpt', 'swe-agent', 'tau-bench', 'tau2-bench', 'who-and-when']);
   });
 
   it.each([
@@ -55,6 +55,7 @@ describe('registry', () => {
     ['a τ²-bench file', { simulations: [{ id: 's', messages: chat }] }, 'tau2-bench'],
     ['a Who&When log', { history: [{ content: 'x', role: 'human' }], mistake_step: '0' }, 'who-and-when'],
     ['a SWE-agent .traj', { trajectory: [{ action: 'ls', observation: '' }], history: chat, info: {} }, 'swe-agent'],
+    ['a mini-swe-agent .traj.json', { info: { exit_status: 'Submitted' }, messages: chat, trajectory_format: 'mini-swe-agent-1' }, 'mini-swe-agent'],
     ['an Inspect AI log', { version: 2, eval: { task: 't' }, samples: [{ id: 1, messages: chat }] }, 'inspect-ai'],
   ])('detects %s', (_what, value, id) => {
     expect(detectFormat(value)?.id).toBe(id);
