@@ -40,6 +40,8 @@ import { executionRecord, reportModel, type LoadedSide } from './score-report';
 import { asksForServerEngine, run as runThroughServers } from './score-server';
 import { LLAMA_CPP_OPTIONS, LLAMA_CPP_USAGE, LlamaCppUsageError, loadLlamaCppPair, parseLlamaCppCommand, type LlamaCppCommand } from './score-llama-cpp';
 import { printErr, printOut } from '../terminal';
+import { parseMergeAlpha, prepareMergedReference, withMergedReference, type MergedReference, type ReferenceMergeProvenance } from './score-merge';
+import { OnnxMergeError } from '../../core/onnx';
 import { UsageError, parseCommandLine } from '../usage';
 import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
 
@@ -82,6 +84,10 @@ options:
   --dtype D           ${CPU_MODEL_DTYPES.join(' | ')}: which ONNX file of each model   (default fp32)
   --precomputed       take the policy's log-probs from the files (Inspect AI logprobs) instead of
                       a model; needs --reference; scores are step level (two tokenizations)
+  --reference-merge ALPHA
+                      score with the merged reference π_ref + α·(π_θ − π_ref), 0 ≤ α ≤ 1: both
+                      models' ONNX weights (--dtype fp32 or fp16; quantized files are refused)
+                      interpolated in weight space; the reference's tokenizer (docs/eval.md §5)
 ${LLAMA_CPP_USAGE}
   --out FILE          write the scores to FILE instead of standard output
   --quiet             no progress on standard error (notices and errors are still written)
@@ -110,6 +116,8 @@ interface ScoreCommand {
   warnings: string[];
   /** --engine llama.cpp: GGUF files (score-llama-cpp.ts); null: the ONNX engine. */
   llamaCpp: LlamaCppCommand | null;
+  /** --reference-merge: the policy's weight α in the merged reference (score-merge.ts); null: the reference itself. */
+  referenceMerge: number | null;
 }
 
 function parseChunk(value: string | undefined): number | undefined {
@@ -138,6 +146,7 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
         chunk: { type: 'string' },
         dtype: { type: 'string' },
         precomputed: { type: 'boolean' },
+        'reference-merge': { type: 'string' },
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
@@ -195,6 +204,8 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const referenceMerge = parseMergeAlpha(values['reference-merge']);
+  if (referenceMerge !== null && (precomputed || llamaCpp)) throw new UsageError(`--reference-merge merges two ONNX models; it does not apply to ${precomputed ? '--precomputed' : '--engine llama.cpp'}`);
   if (positionals.length === 0) throw new UsageError('no FILE given');
   return {
     context,
@@ -209,6 +220,7 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
     json: values.json === true,
     warnings,
     llamaCpp,
+    referenceMerge,
   };
 }
 
@@ -242,6 +254,8 @@ interface Provenance {
   dtype: string;
   render: RenderMode;
   contextPolicy: ContextPolicy;
+  /** With --reference-merge: the merged reference's α and both sources. */
+  referenceMerge?: ReferenceMergeProvenance;
 }
 
 function seconds(milliseconds: number): string {
@@ -257,6 +271,8 @@ interface LoadedPair {
   policyLabel: string;
   referenceLabel: string;
   execution: ReturnType<typeof executionRecord>;
+  /** The merged reference's folder (removed when scoring ends), or null. */
+  merged?: MergedReference | null;
 }
 
 async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<LoadedPair> {
@@ -268,21 +284,27 @@ async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<Lo
   if ('notice' in tokenizers.pairing) reporter.notice(`notice: ${tokenizers.pairing.notice}`);
 
   const started = Date.now();
-  const engines = await loadPairEngines(spec, 'cpu', transformersEngineFactory(nodeModelFiles));
+  const merged = command.referenceMerge !== null && policy ? await prepareMergedReference(policy, reference, command.dtype, command.referenceMerge) : null;
+  if (merged) reporter.notice(`notice: ${merged.summary}`);
+  const engines = await loadPairEngines(spec, 'cpu', withMergedReference(transformersEngineFactory(nodeModelFiles), merged)).catch(async (error: unknown) => {
+    await merged?.remove();
+    throw error;
+  });
   const run = { device: 'cpu', dtype: command.dtype, ...(command.chunkSize !== undefined ? { requestedChunkSize: command.chunkSize } : {}) } as const;
   const policySide: LoadedSide = {
     side: 'policy',
     spec: policy ? policy.spec : 'precomputed',
     info: engines.policyEngine && tokenizers.policyTokenizer ? modelInfoOf(engines.policyEngine, tokenizers.policyTokenizer, run) : null,
   };
-  const referenceSide = { side: 'reference', spec: reference.spec, info: modelInfoOf(engines.referenceEngine, tokenizers.referenceTokenizer, run) } as const;
+  const referenceSide = { side: 'reference', spec: merged ? merged.label : reference.spec, info: modelInfoOf(engines.referenceEngine, tokenizers.referenceTokenizer, run) } as const;
   reportModel(reporter, policySide);
   reportModel(reporter, referenceSide, seconds(Date.now() - started));
   return {
     pair: { spec, device: 'cpu', ...tokenizers, ...engines },
     policyLabel: policy ? policy.spec : 'precomputed (log-probs in the file)',
-    referenceLabel: reference.spec,
+    referenceLabel: merged ? merged.label : reference.spec,
     execution: executionRecord(policySide, referenceSide),
+    merged,
   };
 }
 
@@ -302,6 +324,7 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
     dtype: pair.spec.dtype,
     render: command.render,
     contextPolicy: command.context,
+    ...(loaded.merged ? { referenceMerge: loaded.merged.provenance } : {}),
   };
   const idKeys = { id: outputId, ...(outputId !== trajectory.id ? { sourceId: trajectory.id } : {}) };
   const { notScored } = result;
@@ -339,7 +362,7 @@ export async function run(argv: string[]): Promise<number> {
       printErr(`score: ${err.message}\n`);
       return 2;
     }
-    if (!(err instanceof ModelLoadError)) throw err;
+    if (!(err instanceof ModelLoadError || err instanceof OnnxMergeError)) throw err;
     reporter.notice(`error: ${err.message}`);
     return 1;
   }
@@ -401,6 +424,7 @@ export async function run(argv: string[]): Promise<number> {
       await sink?.close();
     } finally {
       await disposeScoringPair(loaded.pair);
+      await loaded.merged?.remove();
     }
   }
   const elapsed = Date.now() - started;

@@ -10,7 +10,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxDataType, decodeOnnxModel, encodeOnnxModel, float16BitsToNumber, float32ToFloat16Bits, type OnnxModel } from '../../../../src/core/onnx';
+import { OnnxDataType, decodeOnnxModel, encodeOnnxModel } from '../../../../src/core/onnx';
+import { independentMerge } from './independent-merge';
 import { OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeSource } from '../../../../src/core/onnx/merge';
 import { concatBytes, encodeVarint, lengthDelimited, readFields, fieldBytes, valueOf } from '../../../../src/core/onnx/merge-wire';
 import type { Gpt2Config } from '../../../../lab/model-builder';
@@ -38,39 +39,6 @@ async function logprobsOf(name: string, bytes: Uint8Array): Promise<Float64Array
   const path = join(dir, name);
   await writeFile(path, bytes);
   return independentFigures(await fullLogits(path, tokens, config), tokens).logprob.subarray(0, tokens.length - 1);
-}
-
-/** The independent merge: decoded with the schema, ref + α·(pol − ref) in float32 arithmetic (float16 widened, then rounded back). */
-function independentMerge(reference: Uint8Array, policy: Uint8Array, alpha: number): Uint8Array {
-  const ref = decodeOnnxModel(reference);
-  const pol = decodeOnnxModel(policy);
-  const byName = new Map(pol.graph.initializer.map((tensor) => [tensor.name, tensor]));
-  const merged: OnnxModel = {
-    ...ref,
-    graph: {
-      ...ref.graph,
-      initializer: ref.graph.initializer.map((tensor) => {
-        const other = byName.get(tensor.name)!;
-        if (tensor.data_type === OnnxDataType.FLOAT) {
-          const r = new Float32Array(tensor.raw_data.slice().buffer);
-          const p = new Float32Array(other.raw_data.slice().buffer);
-          const out = r.map((value, i) => Math.fround(value + Math.fround(Math.fround(alpha) * Math.fround(p[i] - value))));
-          return { ...tensor, raw_data: new Uint8Array(out.buffer) };
-        }
-        if (tensor.data_type === OnnxDataType.FLOAT16) {
-          const r = new Uint16Array(tensor.raw_data.slice().buffer);
-          const p = new Uint16Array(other.raw_data.slice().buffer);
-          const out = r.map((bits, i) => {
-            const a = float16BitsToNumber(bits);
-            return float32ToFloat16Bits(Math.fround(a + Math.fround(Math.fround(alpha) * Math.fround(float16BitsToNumber(p[i]) - a))));
-          });
-          return { ...tensor, raw_data: new Uint8Array(out.buffer) };
-        }
-        return tensor;
-      }),
-    },
-  };
-  return encodeOnnxModel(merged);
 }
 
 /** The same model with every float initializer moved to `model.onnx_data` (the layout large exports use), at shuffled offsets. */

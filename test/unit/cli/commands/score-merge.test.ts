@@ -1,0 +1,119 @@
+/**
+ * `score --reference-merge ALPHA` on the demo pair: the records' reference log-probs equal those
+ * of `score --reference FOLDER` where FOLDER holds a merge computed independently
+ * (test/unit/core/onnx/independent-merge.ts) within 1e-4; α = 1 gives A ≡ 0 and α = 0 the plain
+ * reference; every record names the merge; quantized files and bad α are refused; the temporary
+ * model folder is removed.
+ */
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseScoreJsonl, type ScoreRecord } from '../../../../src/core/scores/format';
+import { independentMerge } from '../../core/onnx/independent-merge';
+import { ROOT, maxAbsDifference, runCli, runLimited, type CliResult } from './score-helpers';
+
+const MODELS = join(ROOT, 'public/models');
+const POLICY = join(MODELS, 'demo-policy');
+const REFERENCE = join(MODELS, 'demo-reference');
+let work: string;
+let episodes: string;
+let scratch: string;
+const previousTmp = process.env.TMPDIR;
+
+async function records(path: string): Promise<ScoreRecord[]> {
+  const parsed = parseScoreJsonl(await readFile(path, 'utf8'), path);
+  expect(parsed.errors).toEqual([]);
+  return parsed.records.map((entry) => entry.record);
+}
+
+const score = (out: string, ...extra: string[]) => runCli(['score', '--policy', POLICY, '--render', 'chat', '--quiet', '--out', join(work, out), ...extra, episodes]);
+
+function column(list: readonly ScoreRecord[], side: 'policy' | 'reference'): number[] {
+  return list.flatMap((record) => record.steps.flatMap((step) => step[side]));
+}
+
+let results: CliResult[];
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'score-merge-'));
+  // The child processes' temporary folders go here, to check that they are removed.
+  scratch = join(work, 'tmp');
+  await cp(REFERENCE, join(work, 'independent'), { recursive: true });
+  await writeFile(join(work, 'independent/onnx/model.onnx'), independentMerge(await readFile(join(REFERENCE, 'onnx/model.onnx')), await readFile(join(POLICY, 'onnx/model.onnx')), 0.3));
+  episodes = join(work, 'episodes.jsonl');
+  const lines = (await readFile(join(ROOT, 'public/examples/demo-episodes.jsonl'), 'utf8')).trim().split('\n').slice(0, 8);
+  await writeFile(episodes, `${lines.join('\n')}\n`);
+  await import('node:fs/promises').then((fs) => fs.mkdir(scratch));
+  process.env.TMPDIR = scratch;
+  results = await runLimited(
+    [
+      () => score('merged.jsonl', '--reference', REFERENCE, '--reference-merge', '0.3'),
+      () => score('independent.jsonl', '--reference', join(work, 'independent')),
+      () => score('one.jsonl', '--reference', REFERENCE, '--reference-merge', '1'),
+      () => score('zero.jsonl', '--reference', REFERENCE, '--reference-merge', '0'),
+      () => score('plain.jsonl', '--reference', REFERENCE),
+    ],
+    2,
+  );
+}, 240_000);
+
+afterAll(async () => {
+  if (previousTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = previousTmp;
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('score --reference-merge', () => {
+  it('runs and removes its temporary model folder', async () => {
+    for (const result of results) expect(result.stderr).not.toMatch(/error/i);
+    expect(results.map((result) => result.status)).toEqual([0, 0, 0, 0, 0]);
+    expect((await readdir(scratch)).filter((name) => name.startsWith('progress-advantage-merge-'))).toEqual([]);
+  });
+
+  it('scores the reference as the independently merged model within 1e-4 (the policy unchanged)', async () => {
+    const merged = await records(join(work, 'merged.jsonl'));
+    const independent = await records(join(work, 'independent.jsonl'));
+    expect(merged.map((record) => record.id)).toEqual(independent.map((record) => record.id));
+    const mergedReference = column(merged, 'reference');
+    expect(mergedReference.length).toBeGreaterThan(20);
+    expect(mergedReference.length).toBe(column(independent, 'reference').length);
+    expect(maxAbsDifference(mergedReference, column(independent, 'reference'))).toBeLessThan(1e-4);
+    expect(column(merged, 'policy')).toEqual(column(independent, 'policy'));
+    // Neither end: the merged reference is neither the reference nor the policy.
+    const plain = await records(join(work, 'plain.jsonl'));
+    expect(maxAbsDifference(mergedReference, column(plain, 'reference'))).toBeGreaterThan(1e-3);
+    expect(maxAbsDifference(mergedReference, column(plain, 'policy'))).toBeGreaterThan(1e-3);
+  });
+
+  it('α = 1 is the policy (A ≡ 0) and α = 0 the reference', async () => {
+    const one = await records(join(work, 'one.jsonl'));
+    expect(column(one, 'reference')).toEqual(column(one, 'policy'));
+    const zero = await records(join(work, 'zero.jsonl'));
+    const plain = await records(join(work, 'plain.jsonl'));
+    expect(column(zero, 'reference')).toEqual(column(plain, 'reference'));
+  });
+
+  it('names the merge in every record: α and both sources', async () => {
+    const merged = await records(join(work, 'merged.jsonl'));
+    for (const record of merged) {
+      expect(record.referenceMerge).toEqual({ method: 'linear', alpha: 0.3, reference: REFERENCE, policy: POLICY });
+      expect(record.referenceModel).toBe(`${REFERENCE} merged with ${POLICY} (α = 0.3: π_ref + α·(π_θ − π_ref), linear, in weight space)`);
+    }
+    expect((await records(join(work, 'plain.jsonl')))[0].referenceMerge).toBeUndefined();
+  });
+
+  it('refuses quantized files, α outside [0, 1] and --precomputed', async () => {
+    const quantized = await score('q8.jsonl', '--reference', REFERENCE, '--reference-merge', '0.5', '--dtype', 'q8');
+    expect(quantized.status).toBe(1);
+    expect(quantized.stderr).toContain(`score: error: reference onnx/model_quantized.onnx (folder ${REFERENCE}) is quantized (node DequantizeLinear`);
+    expect(quantized.stderr).toContain('quantized weights cannot be merged exactly');
+    expect((await readdir(scratch)).filter((name) => name.startsWith('progress-advantage-merge-'))).toEqual([]);
+    const tooBig = await runCli(['score', '--policy', POLICY, '--reference', REFERENCE, '--reference-merge', '1.5', episodes]);
+    expect(tooBig.status).toBe(2);
+    expect(tooBig.stderr).toContain("score: --reference-merge: expected a number from 0 to 1 (the weight of the policy in the merged reference), got '1.5'");
+    const precomputed = await runCli(['score', '--precomputed', '--reference', REFERENCE, '--reference-merge', '0.5', episodes]);
+    expect(precomputed.status).toBe(2);
+    expect(precomputed.stderr).toContain('score: --reference-merge merges two ONNX models; it does not apply to --precomputed');
+  }, 60_000);
+});
