@@ -30,6 +30,8 @@ const FORMAT_IDS = [
   'claude-code',
   'codex',
   'mini-swe-agent',
+  'atif',
+  'otel',
   'bundle',
 ] as const satisfies readonly FormatId[];
 // Fails to compile when FormatId gains a member this list lacks.
@@ -57,7 +59,8 @@ const logprobSchema = z
   .transform((value) => value ?? Number.NEGATIVE_INFINITY);
 
 const tokenLogprobSchema = z.strictObject({
-  token: z.string(),
+  token: z.string().optional(),
+  tokenId: z.int().nonnegative().optional(),
   logprob: logprobSchema,
   topLogprobs: z.array(z.strictObject({ token: z.string(), logprob: logprobSchema })).optional(),
 });

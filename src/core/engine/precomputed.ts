@@ -1,6 +1,7 @@
 /**
  * Log-probs that come with the input instead of from a model: the `logprobs` an Inspect AI log
- * records for each generated message (Trajectory.messages[i].logprobs), or the arrays of a score
+ * records for each generated message or an ATIF step's `metrics.logprobs`
+ * (Trajectory.messages[i].logprobs), or the arrays of a score
  * file (src/core/scores/format.ts). They are per message, in the tokenization of whoever produced
  * them, so a source answers per step rather than per token position of our rendering; the pair
  * scorer (pair.ts) pairs two sources token by token when their tokens agree, and otherwise
@@ -47,8 +48,9 @@ export function precomputedFromTrajectory(trajectory: Trajectory): PrecomputedLo
       const everyTokenHasTopK = logprobs.every((entry) => (entry.topLogprobs?.length ?? 0) >= TOP_K);
       return {
         logprob: Float32Array.from(logprobs, (entry) => entry.logprob),
-        tokens: logprobs.map((entry) => entry.token),
-        tokenIds: null,
+        // Texts and ids only where every token has one (ATIF gives bare log-probs, ids optionally).
+        tokens: logprobs.every((entry) => entry.token !== undefined) ? logprobs.map((entry) => entry.token!) : null,
+        tokenIds: logprobs.every((entry) => entry.tokenId !== undefined) ? logprobs.map((entry) => entry.tokenId!) : null,
         entropy: null,
         topkMean: everyTokenHasTopK ? Float32Array.from(logprobs, (entry) => topKMean(entry.topLogprobs!.map((top) => top.logprob))) : null,
       };

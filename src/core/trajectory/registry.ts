@@ -4,6 +4,7 @@
  * chat formats they would otherwise be mistaken for (an OpenHands record is also a `{messages}` record).
  */
 import type { FormatAdapter, Mismatch, SessionAdapter } from './adapter';
+import { atifAdapter } from './formats/atif';
 import { claudeCodeAdapter } from './formats/claude-code';
 import { codexAdapter } from './formats/codex';
 import { inspectAiAdapter } from './formats/inspect-ai';
@@ -25,6 +26,7 @@ export const FORMAT_ADAPTERS: readonly FormatAdapter[] = [
   miniSweAgentAdapter,
   whoAndWhenAdapter,
   inspectAiAdapter,
+  atifAdapter,
   tauBenchAdapter,
   openHandsAdapter,
   shareGptAdapter,

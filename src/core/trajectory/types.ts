@@ -15,6 +15,8 @@ export type FormatId =
   | 'claude-code'
   | 'codex'
   | 'mini-swe-agent'
+  | 'atif'
+  | 'otel'
   | 'bundle';
 
 export interface ToolCall {
@@ -28,9 +30,12 @@ export interface ToolCall {
   requestor?: string;
 }
 
-/** Per-token log-probs a source file already carries (Inspect AI logs, the score format). */
+/** Per-token log-probs a source file already carries (Inspect AI logs, ATIF step metrics, the score format). */
 export interface TokenLogprob {
-  token: string;
+  /** The token's text; absent where the source gives none (ATIF's `metrics.logprobs` are bare numbers). */
+  token?: string;
+  /** The token's id in the producer's tokenizer, where the source gives it (ATIF's `completion_token_ids`). */
+  tokenId?: number;
   logprob: number;
   topLogprobs?: { token: string; logprob: number }[];
 }
