@@ -10,6 +10,7 @@ import { importBundlesAmong } from './bundles';
 import { examplesWithdrawn, markExampleFile, resetExampleFiles } from './example-files';
 import { byPath, fileOf, isTrajectoryPath, pathOf, type OpenedFile } from './opened-file';
 import { appendAll } from '../core/arrays';
+import { gzipHoldsTar } from '../core/trajectory/archive/tar-entries';
 
 let restoreFinished: Promise<void> = Promise.resolve();
 
@@ -26,11 +27,21 @@ export async function loadFiles(opened: readonly (File | OpenedFile)[]): Promise
   // The user's own files: the first visit's demo (loading or scoring by itself) stops where it is.
   supersedeAutoDemo();
   await restoreFinished;
-  // Analysis bundles (gzip, or JSON naming the bundle format) go to their importer, state/bundles.ts.
-  const files = await importBundlesAmong(opened);
+  // Analysis bundles (gzip, or JSON naming the bundle format) go to their importer, state/bundles.ts;
+  // a .tar.gz is gzip too, but holds trajectory files: the worker reads it (core/trajectory/archive).
+  const tarballs = await Promise.all(opened.map((file) => isTarball(fileOf(file))));
+  const notBundles = new Set(await importBundlesAmong(opened.filter((_, i) => !tarballs[i])));
+  const files = opened.filter((file, i) => tarballs[i] || notBundles.has(file));
   // Register every file first so the list shows them in the order they were opened.
   const ids = files.map((file) => useAppStore.getState().beginFile(pathOf(file), fileOf(file).size));
   await Promise.all(files.map((file, i) => parseInto(ids[i], pathOf(file), fileOf(file))));
+}
+
+/** Compressed bytes enough to decompress a tar archive's first header from. */
+const TARBALL_HEAD_BYTES = 64 * 1024;
+
+async function isTarball(file: Blob): Promise<boolean> {
+  return gzipHoldsTar(new Uint8Array(await file.slice(0, TARBALL_HEAD_BYTES).arrayBuffer()));
 }
 
 /**

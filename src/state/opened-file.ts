@@ -22,14 +22,11 @@ export function fileOf(opened: File | OpenedFile): File {
 
 /**
  * Of the files a folder holds, those the page reads: by extension (`.json`, `.jsonl`, `.traj`,
- * `.eval`, `.gz`), hidden files (`.DS_Store`, anything under `.git/`) left out. A README or a
- * LICENSE beside the trajectories is not an error.
+ * `.eval`, archives, `.gz`), hidden files (`.DS_Store`, anything under `.git/`) left out. A README
+ * or a LICENSE beside the trajectories is not an error. The same test picks an archive's entries
+ * and the CLI's folder files (core/trajectory/archive/entry-names.ts).
  */
-export function isTrajectoryPath(path: string): boolean {
-  const segments = path.split('/');
-  if (segments.some((s) => s.startsWith('.'))) return false;
-  return /\.(json|jsonl|traj|eval|gz)$/i.test(segments[segments.length - 1]);
-}
+export { isTrajectoryPath } from '../core/trajectory/archive/entry-names';
 
 /** A folder's files in path order, numbers compared as numbers (`2.json` before `10.json`). */
 export function byPath<T extends File | OpenedFile>(files: readonly T[]): T[] {

@@ -1,10 +1,13 @@
 /**
  * The ingestion worker: reads dropped files off the main thread (a 200 MB file must not freeze the
  * page). JSON Lines are parsed while they stream in and sent to the page in batches, so no single
- * message (and no single structured-clone on the main thread) carries the whole file.
+ * message (and no single structured-clone on the main thread) carries the whole file. Inspect
+ * `.eval` logs and `.zip` / `.tar` / `.tar.gz` archives are read here too, entry by entry as they
+ * are decompressed (core/trajectory/archive/read-input.ts).
  */
 import * as Comlink from 'comlink';
-import { parseTrajectoryStream, type ParseResult } from '../core/trajectory/ingest';
+import type { ParseResult } from '../core/trajectory/ingest';
+import { readTrajectoryInput } from '../core/trajectory/archive/read-input';
 import { isPackedScoreRecord, packTrajectoryScores } from '../core/scores/packed';
 import { shareOneBuffer } from './one-buffer';
 import { sendBundle, type BundleDecodeResult, type PackedBundleEntry } from './bundle-transfer';
@@ -40,7 +43,7 @@ const api = {
         delivered.push(onBatch(transferable({ trajectories: pending.trajectories.splice(0, BATCH_TRAJECTORIES), errors: pending.errors.splice(0) })));
       }
     };
-    const rest = await parseTrajectoryStream(name, blob.stream(), {
+    const rest = await readTrajectoryInput(name, blob.stream(), {
       onProgress(bytesRead) {
         if (onProgress && bytesRead - lastProgress >= PROGRESS_EVERY_BYTES) {
           lastProgress = bytesRead;

@@ -1,6 +1,6 @@
 /**
- * `progress-advantage inspect [--json] FILE…`: reads trajectory files with the same adapters as the
- * app and lists what they hold (format, ids, message and action-step counts, labels). Exit status 1
+ * `progress-advantage inspect [--json] FILE|FOLDER…`: reads trajectory files (archives and folders
+ * too: cli/input.ts) with the same adapters as the app and lists what they hold (format, ids, message and action-step counts, labels). Exit status 1
  * when any file, or any record of one, could not be read; the other files are still reported.
  */
 import type { FileError, ParseResult } from '../../core/trajectory/ingest';
@@ -9,10 +9,12 @@ import { appendAll, maxOf } from '../../core/arrays';
 import { readTrajectoryFile } from '../input';
 import { printErr, printOut, terminalSafe } from '../terminal';
 
-const USAGE = `usage: progress-advantage inspect [--json] FILE…
+const USAGE = `usage: progress-advantage inspect [--json] FILE|FOLDER…
 
 Reads trajectory files (OpenAI chat, τ-bench, τ²-bench, Who&When, SWE-agent .traj,
-ShareGPT / AgentInstruct, OpenHands / SWE-Gym, Inspect AI .json logs; JSON or JSON Lines)
+ShareGPT / AgentInstruct, OpenHands / SWE-Gym, Inspect AI .json and .eval logs; JSON or
+JSON Lines), .zip / .tar / .tar.gz archives of them and folders (read recursively; a
+trajectory from an archive or a folder has the file's path in its id: run1/a.json:7),
 and lists their trajectories.
 
 options:

@@ -25,6 +25,12 @@ export interface FileError {
   file: string;
   /** Self-contained: starts with the file name and the place, then says what was expected. */
   message: string;
+  /**
+   * For a problem inside an archive (an Inspect `.eval` log, a `.zip` or `.tar.gz` of files:
+   * archive/read-input.ts): the entry's path in it, after the archive's name in `message`
+   * (`logs.zip: run/a.json:3:14: …`); `line` and `column` are then the entry's.
+   */
+  entry?: string;
   /** 1-based line of the problem (JSON syntax errors, JSON Lines records). */
   line?: number;
   /** 1-based column (JSON syntax errors). */

@@ -74,7 +74,7 @@ export function FilePanel() {
           data-testid="file-input"
           type="file"
           multiple
-          accept=".json,.jsonl,.traj,.eval,.gz,application/json,application/gzip"
+          accept=".json,.jsonl,.ndjson,.traj,.eval,.zip,.tar,.tgz,.gz,application/json,application/gzip,application/zip,application/x-tar"
           hidden
           onChange={(e) => {
             const picked = Array.from(e.currentTarget.files ?? []);

@@ -5,6 +5,9 @@
  * Inspect's tool calls are `{id, function: "<name>", arguments: {…}}`. Per-token log-probs belong to
  * `output.choices[0].message`, the sample's final assistant message, and are kept on it.
  * A score value of 1 / 'C' (correct) / true is success; a numeric value is also the reward.
+ * Reasoning parts (`{type: "reasoning", reasoning}`) are kept as text of their message, in order;
+ * redacted ones (no readable text) are left out. The binary `.eval` form of the same log is read
+ * sample by sample with `readInspectSample` (core/trajectory/archive/inspect-eval.ts).
  */
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
 import type { Labels, Message, TokenLogprob, Trajectory } from '../types';
@@ -48,13 +51,21 @@ function resolveAttachments(text: string, attachments: JsonObject): string {
   return text.replace(ATTACHMENT_REF, (ref, id: string) => (typeof attachments[id] === 'string' ? (attachments[id] as string) : ref));
 }
 
+/** Inspect's content parts with reasoning turned into text parts, so textFromContent keeps them in place. */
+function withReasoningAsText(content: unknown): unknown {
+  if (!Array.isArray(content)) return content;
+  return content.map((part) =>
+    isObject(part) && part.type === 'reasoning' && typeof part.reasoning === 'string' && part.redacted !== true ? { type: 'text', text: part.reasoning } : part,
+  );
+}
+
 function readMessage(value: unknown, path: string, attachments: JsonObject): Message & { sourceId?: string } {
   const raw = requireObject(value, path, 'a chat message {role, content}');
   const { role, sourceRole } = requireRole(raw.role, pathJoin(path, 'role'));
   const message: Message & { sourceId?: string } = {
     role,
     sourceRole,
-    content: resolveAttachments(textFromContent(raw.content, pathJoin(path, 'content')), attachments),
+    content: resolveAttachments(textFromContent(withReasoningAsText(raw.content), pathJoin(path, 'content')), attachments),
   };
   const toolCalls = readToolCalls(raw.tool_calls, pathJoin(path, 'tool_calls'));
   if (toolCalls) message.toolCalls = toolCalls;
@@ -123,7 +134,11 @@ function labelsOfScores(scores: unknown, path: string, drop: DropLabel): Labels 
   return {};
 }
 
-function readSample(value: unknown, path: string, header: JsonObject, drop: DropLabel): Trajectory {
+/**
+ * One sample as a trajectory. `header` is the log's `{status, eval: {task, model}}` (for `.eval`
+ * logs: header.json, or _journal/start.json while the log is still being written).
+ */
+export function readInspectSample(value: unknown, path: string, header: JsonObject, drop: DropLabel): Trajectory {
   const sample = requireObject(value, path, 'a sample {id, epoch, messages, output, scores}');
   const attachments = isObject(sample.attachments) ? sample.attachments : {};
   const sampleId = optionalId(sample.id, pathJoin(path, 'id'));
@@ -184,7 +199,7 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
     throw new FormatError('samples', 'an array of samples (this log has none: header-only or written without samples)', `nothing (${status})`);
   }
   const samples = requireArray(log.samples, 'samples', 'an array of samples');
-  return readEach(samples, 'samples', ctx, (item, path, index) => readSample(item, path, log, labelDropper(ctx, index)));
+  return readEach(samples, 'samples', ctx, (item, path, index) => readInspectSample(item, path, log, labelDropper(ctx, index)));
 }
 
 export const inspectAiAdapter: FormatAdapter = {
