@@ -104,7 +104,7 @@ export function describeTrajectory(t: Trajectory): TrajectoryDescription {
   } else if (t.format === 'tau2-bench') {
     facts = tau2Facts(m);
     task = facts.find((f) => f.key === 'task-purpose')?.value ?? facts.find((f) => f.key === 'reason-for-call')?.value;
-  } else if (t.format === 'swe-agent') {
+  } else if (t.format === 'swe-agent' || t.format === 'mini-swe-agent') {
     facts = sweAgentFacts(m);
   }
   return { task: task === undefined ? undefined : firstWords(task), firstUserWords, facts };

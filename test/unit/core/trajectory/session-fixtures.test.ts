@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { describeTrajectory } from '../../../../src/core/trajectory/describe';
 import { parseTrajectoryBytes, parseTrajectoryText } from '../../../../src/core/trajectory/ingest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -154,6 +155,8 @@ describe('mini-swe-agent fixture', () => {
     expect(t.labels.success).toBe(success);
     expect(t.messages.map((m) => [m.role, m.content])).toEqual(messages.map((m) => [m.role, m.content]));
     expect(t.actionSteps).toEqual(assistantIndices(roles));
+    // The transcript header's facts: how the run ended.
+    expect(describeTrajectory(t).facts.find((f) => f.key === 'exit-status')?.value).toBe(exitStatus);
   });
 });
 
