@@ -1,7 +1,7 @@
 /**
  * Analysis bundles in and out of the app's stores (the format itself is src/core/bundle):
- * export the chosen trajectories with their scores, settings and the names of the model pairs that
- * scored them; import a bundle all or nothing — it is decoded and validated completely (in the
+ * export the chosen trajectories with their scores, notes, settings and the names of the model
+ * pairs that scored them; import a bundle all or nothing — it is decoded and validated completely (in the
  * ingestion worker) before the first store changes, and a failure while applying puts every store back as it was.
  */
 import { name as APP_NAME, version as APP_VERSION } from '../../package.json';
@@ -15,6 +15,7 @@ import { useAnalysisStore } from './analysis';
 import { withdrawExamples } from './example-files';
 import { describeModelPair, pairDescriptionOf, pairFromRecord, recordWithProvenance } from './model-pair';
 import { fileOf, pathOf, type OpenedFile } from './opened-file';
+import { addNotes, newNoteId, notesByKey, useNotesStore, type SessionNote } from './notes';
 
 export { APP_NAME, APP_VERSION, describeModelPair };
 
@@ -59,6 +60,7 @@ export function collectBundle(keys: readonly string[], createdAt = new Date()): 
   const { results } = useScoringStore.getState();
   const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens } = useAnalysisStore.getState();
   const current = currentModelPair();
+  const notesOf = notesByKey(useNotesStore.getState().notes);
   const pairs = new Map<string, ModelPairDescription>();
   const present = keys.filter((key) => trajectories[key]);
   // Files are told apart by their opened file, not their name: two `7.json` stay two files.
@@ -73,7 +75,14 @@ export function collectBundle(keys: readonly string[], createdAt = new Date()): 
       pairs.set(JSON.stringify(listed), listed);
     }
     if (!fileNumbers.has(loaded.fileId)) fileNumbers.set(loaded.fileId, fileNumbers.size);
-    return { fileName: loaded.fileName, file: fileNumbers.get(loaded.fileId)!, trajectory: loaded.trajectory, score: result ? bundleScoreOf(result, pair, loaded.trajectory.id) : null };
+    const notes = (notesOf.get(key) ?? []).map(({ message, tokens, text, tags, created }) => ({ message, tokens, text, tags, created }));
+    return {
+      fileName: loaded.fileName,
+      file: fileNumbers.get(loaded.fileId)!,
+      trajectory: loaded.trajectory,
+      score: result ? bundleScoreOf(result, pair, loaded.trajectory.id) : null,
+      ...(notes.length > 0 ? { notes } : {}),
+    };
   });
   const selected = selectedKey === null ? -1 : present.indexOf(selectedKey);
   return {
@@ -158,7 +167,7 @@ function groupsByFile(entries: readonly BundleEntry[]): { fileName: string; indi
 
 /** Puts a validated bundle in the stores; if anything throws, every store is put back as it was. */
 function applyBundle(bundle: AnalysisBundle, placeholder: number, bundleBytes: number): void {
-  const before = { app: useAppStore.getState(), scoring: useScoringStore.getState(), analysis: useAnalysisStore.getState() };
+  const before = { app: useAppStore.getState(), scoring: useScoringStore.getState(), analysis: useAnalysisStore.getState(), notes: useNotesStore.getState() };
   try {
     useAppStore.getState().removeFile(placeholder);
     // Over a fresh session the bundle replaces the examples rather than joining them.
@@ -184,6 +193,8 @@ function applyBundle(bundle: AnalysisBundle, placeholder: number, bundleBytes: n
       if (entry.score) imported[keys[i]] = { key: keys[i], ...entry.score, device: 'precomputed' };
     });
     useScoringStore.setState((s) => ({ results: { ...s.results, ...imported } }));
+    const notes: SessionNote[] = bundle.entries.flatMap((entry, i) => (entry.notes ?? []).map((note) => ({ ...note, id: newNoteId(), key: keys[i] })));
+    addNotes(notes);
     const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens } = bundle.settings;
     useAnalysisStore.setState({ evaluation, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens });
     if (bundle.selected !== null) useAppStore.getState().select(keys[bundle.selected]);
@@ -191,6 +202,7 @@ function applyBundle(bundle: AnalysisBundle, placeholder: number, bundleBytes: n
     useAppStore.setState(before.app, true);
     useScoringStore.setState(before.scoring, true);
     useAnalysisStore.setState(before.analysis, true);
+    useNotesStore.setState(before.notes, true);
     throw error;
   }
 }

@@ -12,6 +12,7 @@ import { computeAnalysis, scoredRecordsInOrder, useAnalysis, useAnalysisStore, t
 import { useScoringStore } from './scoring';
 import type { ParsedScoreRecord } from '../core/scores/format';
 import type { TrajectoryEvaluation } from '../core/scores/evaluate';
+import { useNotesStore, noteTagsByKey } from './notes';
 
 export const OUTCOME_FILTERS = ['all', 'success', 'failure', 'unlabelled'] as const;
 export const MISTAKE_FILTERS = ['all', 'labelled', 'unlabelled'] as const;
@@ -19,6 +20,7 @@ export const SORT_ORDERS = ['loaded', 'score-desc', 'score-asc'] as const;
 export type OutcomeFilter = (typeof OUTCOME_FILTERS)[number];
 export type MistakeFilter = (typeof MISTAKE_FILTERS)[number];
 export type SortOrder = (typeof SORT_ORDERS)[number];
+export const NOTE_FILTERS = ['any', 'with-notes'] as const;
 
 /** The list's filters with their defaults (what the session keeps of them). */
 export const listFiltersSchema = z.object({
@@ -29,6 +31,9 @@ export const listFiltersSchema = z.object({
   mistake: z.enum(MISTAKE_FILTERS).default('all'),
   /** Case-insensitive text searched in every message's content and tool calls. */
   search: z.string().default(''),
+  /** Trajectories with notes only (src/state/notes), and of those, with a note carrying `noteTag` when it is not empty. */
+  notes: z.enum(NOTE_FILTERS).default('any'),
+  noteTag: z.string().default(''),
   sort: z.enum(SORT_ORDERS).default('loaded'),
 });
 export type ListFilters = z.infer<typeof listFiltersSchema>;
@@ -63,6 +68,8 @@ export function visibleKeys(
   trajectories: Readonly<Record<string, LoadedTrajectory>>,
   filters: ListFilters,
   evaluations: ReadonlyMap<string, TrajectoryEvaluation>,
+  /** Each trajectory's notes' tags, one list per note (the notes filter reads it; absent: no trajectory has notes). */
+  noteTags: ReadonlyMap<string, readonly (readonly string[])[]> = new Map(),
 ): string[] {
   const needle = filters.search.trim().toLowerCase();
   const task = filters.task.trim().toLowerCase();
@@ -78,6 +85,11 @@ export function visibleKeys(
     if (filters.outcome === 'unlabelled' && t.labels.success !== undefined) return false;
     if (filters.mistake === 'labelled' && t.labels.mistakeStep === undefined) return false;
     if (filters.mistake === 'unlabelled' && t.labels.mistakeStep !== undefined) return false;
+    if (filters.notes === 'with-notes') {
+      const tags = noteTags.get(key);
+      if (!tags || tags.length === 0) return false;
+      if (filters.noteTag !== '' && !tags.some((noteTags) => noteTags.includes(filters.noteTag))) return false;
+    }
     return needle === '' || matchesText(entry, needle);
   });
   if (filters.sort === 'loaded') return keys;
@@ -98,7 +110,9 @@ export function useVisibleKeys(): string[] {
   const trajectories = useAppStore((s) => s.trajectories);
   const filters = useListStore();
   const { byKey } = useAnalysis();
-  return useMemo(() => visibleKeys(order, trajectories, filters, byKey), [order, trajectories, filters, byKey]);
+  const notes = useNotesStore((s) => s.notes);
+  const noteTags = useMemo(() => noteTagsByKey(notes), [notes]);
+  return useMemo(() => visibleKeys(order, trajectories, filters, byKey, noteTags), [order, trajectories, filters, byKey, noteTags]);
 }
 
 /** What the dataset view evaluates: the listed (filtered) trajectories, and what it left out and why. */

@@ -90,6 +90,17 @@ export function notesByKey(notes: Readonly<Record<string, SessionNote>>): Map<st
   return byKey;
 }
 
+/** Per trajectory key, each of its notes' tags (what the list's notes filter reads). Pure. */
+export function noteTagsByKey(notes: Readonly<Record<string, SessionNote>>): Map<string, string[][]> {
+  const byKey = new Map<string, string[][]>();
+  for (const note of Object.values(notes)) {
+    const list = byKey.get(note.key);
+    if (list) list.push(note.tags);
+    else byKey.set(note.key, [note.tags]);
+  }
+  return byKey;
+}
+
 const NO_NOTES: readonly SessionNote[] = [];
 
 /** The notes of every trajectory, by key (memoised on the store's notes). */

@@ -7,7 +7,7 @@
 import { gzipSync, strToU8 } from 'fflate';
 import type { z } from 'zod';
 import { describeValue, fieldPath } from '../scores/format';
-import { BUNDLE_FORMAT, BUNDLE_FORMAT_PREFIX, bundleSchema, type AnalysisBundle } from './schema';
+import { BUNDLE_FORMAT, BUNDLE_FORMATS_READ, BUNDLE_FORMAT_PREFIX, bundleSchema, type AnalysisBundle } from './schema';
 import { CorruptDataError, SizeLimitError, gunzipBounded, isGzip, type ByteChunks, type DecompressLimits } from './compression';
 import { findTooDeep, MAX_JSON_DEPTH, MAX_TRAJECTORY_DEPTH, shownPath } from '../trajectory/json-depth';
 
@@ -162,8 +162,8 @@ export function validateBundle(value: unknown, fileName: string): AnalysisBundle
   if (typeof format !== 'string' || !format.startsWith(BUNDLE_FORMAT_PREFIX)) {
     throw new BundleError(fileName, 'format', `is not an analysis bundle: expected "${BUNDLE_FORMAT}", got ${describeValue(format)}`);
   }
-  if (format !== BUNDLE_FORMAT) {
-    throw new BundleError(fileName, 'format', `bundle version ${JSON.stringify(format)} is not supported; this app reads ${JSON.stringify(BUNDLE_FORMAT)}`);
+  if (!(BUNDLE_FORMATS_READ as readonly string[]).includes(format)) {
+    throw new BundleError(fileName, 'format', `bundle version ${JSON.stringify(format)} is not supported; this app reads ${BUNDLE_FORMATS_READ.map((f) => JSON.stringify(f)).join(' and ')}`);
   }
   const result = bundleSchema.safeParse(value, { reportInput: true });
   if (result.success) {

@@ -1,6 +1,7 @@
 /** Analysis bundles: the versioned, validated, gzip-compressed file that carries an analysis without its models. */
 export {
   BUNDLE_FORMAT,
+  BUNDLE_FORMATS_READ,
   MODEL_SOURCE_KINDS,
   bundleSchema,
   bundleEntrySchema,

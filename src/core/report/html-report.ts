@@ -68,6 +68,19 @@ export interface ReportTrajectory {
   /** The step curve as inline SVG, or null when unscored. */
   curve: Markup | null;
   messages: ReportMessage[];
+  /** Notes on its steps and tokens, in reading order (absent: none). */
+  notes?: readonly ReportNote[];
+}
+
+/** A reader's note on a step or a run of its tokens (src/core/notes), as text. */
+export interface ReportNote {
+  message: number;
+  /** Where it sits, in words ("message 4, tokens 2–5"). */
+  span: string;
+  text: string;
+  tags: readonly string[];
+  /** ISO time. */
+  created: string;
 }
 
 export interface PaletteEntry {
@@ -128,6 +141,8 @@ details.tool-call summary, details.context summary { cursor: pointer; color: var
 figure { margin: 8px 0; overflow-x: auto; } figcaption { font-size: 12px; color: var(--muted); }
 svg { max-width: 100%; height: auto; }
 .notice { border-left: 3px solid var(--decisive); padding: 2px 8px; }
+ul.notes { padding-left: 18px; } ul.notes li { margin: 4px 0; } .note-tag { border: 1px solid var(--border); border-radius: 8px; padding: 0 6px; font-size: 12px; margin-left: 4px; }
+.note-text { white-space: pre-wrap; overflow-wrap: anywhere; }
 `;
 
 const signed = (x: number, digits = 4): string => {
@@ -186,6 +201,15 @@ function messageBlock(message: ReportMessage, trajectory: ReportTrajectory): Mar
   return markup`<article class="${classes}" data-message-index="${message.index}">${header}${body}${calls}</article>`;
 }
 
+function notesList(notes: readonly ReportNote[]): Markup {
+  return markup`<section data-part="notes"><h3>Notes (${String(notes.length)})</h3><ul class="notes">${notes.map(
+    (n) =>
+      markup`<li data-part="note" data-message="${n.message}"><b data-part="note-span">${n.span}</b>${n.tags.map((tag) => markup`<span class="note-tag" data-part="note-tag">${tag}</span>`)} <span class="muted">${n.created}</span>${
+        n.text === '' ? null : markup`<div class="note-text" data-part="note-text">${n.text}</div>`
+      }</li>`,
+  )}</ul></section>`;
+}
+
 function trajectorySection(t: ReportTrajectory, index: number, input: HtmlReportInput): Markup {
   const facts: [string, string][] = [
     ['file', t.fileName],
@@ -208,6 +232,7 @@ function trajectorySection(t: ReportTrajectory, index: number, input: HtmlReport
 ${factList(facts)}
 ${t.stepLevelOnly ? markup`<p class="notice">The two models have different tokenizers: each step shows the difference of its string log-likelihoods, not per-token advantages.</p>` : null}
 ${t.curve ? markup`<figure data-part="step-curve">${t.curve}<figcaption>Step scores (bars), running advantage (line), decisive step by ${input.predictor} (dashed) and labelled mistake (dotted).</figcaption></figure>` : null}
+${t.notes && t.notes.length > 0 ? notesList(t.notes) : null}
 ${t.scored ? legend(input) : null}
 ${t.messages.map((m) => messageBlock(m, t))}
 </section>`;

@@ -13,6 +13,8 @@ import { z } from 'zod';
 import { fieldPath } from '../scores/format';
 import { linkedSettingsSchema } from '../settings';
 import { inflateBounded } from '../bundle/compression';
+import { MAX_NOTE_TAGS, MAX_NOTE_TAG_CHARS, NOTE_SAYS_SOMETHING, noteBodyShape } from '../notes';
+
 
 export const SNIPPET_HASH_PREFIX = '#snippet=';
 /** The longest hash a snippet link gets (chat apps and browsers take far longer URLs, but pasting stays sane). */
@@ -21,6 +23,9 @@ export const MAX_SNIPPET_HASH_CHARS = 32 * 1024;
 export const MAX_SNIPPET_TOKENS = 4096;
 /** A longer token text is clipped (tokens are short; this bounds what a link can expand to). */
 export const MAX_TOKEN_CHARS = 256;
+/** The notes on the step a link carries (the first ones, in reading order), and each one's longest text. */
+export const MAX_SNIPPET_NOTES = 16;
+export const MAX_SNIPPET_NOTE_CHARS = 1000;
 /** Decoding refuses longer payloads: the encoder never writes them. */
 const MAX_DECODED_PAYLOAD_CHARS = MAX_SNIPPET_HASH_CHARS - SNIPPET_HASH_PREFIX.length;
 /**
@@ -28,10 +33,17 @@ const MAX_DECODED_PAYLOAD_CHARS = MAX_SNIPPET_HASH_CHARS - SNIPPET_HASH_PREFIX.l
  * otherwise expand to 33 MB): per token its text (≤ 6 bytes per character once escaped, quotes and a
  * comma) and two numbers (≤ 24 characters and a comma each), plus the fields around them.
  */
-export const MAX_INFLATED_BYTES = MAX_SNIPPET_TOKENS * (6 * MAX_TOKEN_CHARS + 3 + 2 * 25) + 16 * 1024;
+export const MAX_INFLATED_BYTES =
+  MAX_SNIPPET_TOKENS * (6 * MAX_TOKEN_CHARS + 3 + 2 * 25) + MAX_SNIPPET_NOTES * (6 * (MAX_SNIPPET_NOTE_CHARS + MAX_NOTE_TAGS * (MAX_NOTE_TAG_CHARS + 3)) + 200) + 16 * 1024;
 /** Log-probs are kept to this many decimals: the views show 4, and it halves the link. */
 const DECIMALS = 6;
 const MAX_TEXT_FIELD = 300;
+
+/** A note on the snippet's step (src/core/notes): its token range within the step, or null for the whole step. */
+const snippetNoteSchema = z
+  .strictObject({ tokens: noteBodyShape.tokens, text: noteBodyShape.text.max(MAX_SNIPPET_NOTE_CHARS), tags: noteBodyShape.tags, created: noteBodyShape.created })
+  .refine(...NOTE_SAYS_SOMETHING);
+export type SnippetNote = z.infer<typeof snippetNoteSchema>;
 
 /** The analysis settings a link carries, flat (src/core/settings); links made before a setting existed read it as its default. */
 const snippetSettingsSchema = z.strictObject(linkedSettingsSchema.shape);
@@ -61,6 +73,8 @@ export const snippetSchema = z
     /** Who scored it, in words. */
     modelPair: z.string().max(MAX_TEXT_FIELD).nullable(),
     createdAt: z.iso.datetime({ offset: true }),
+    /** The reader's notes on this step (absent in older links and when there are none). */
+    notes: z.array(snippetNoteSchema).max(MAX_SNIPPET_NOTES).optional(),
   })
   .superRefine((s, ctx) => {
     for (const field of ['policy', 'reference'] as const) {
@@ -69,6 +83,9 @@ export const snippetSchema = z
       }
     }
     if (s.totalTokens < s.tokens.length) ctx.addIssue({ code: 'custom', path: ['totalTokens'], message: `${s.totalTokens} is fewer than the ${s.tokens.length} tokens carried` });
+    s.notes?.forEach((note, i) => {
+      if (note.tokens !== null && note.tokens.end > s.totalTokens) ctx.addIssue({ code: 'custom', path: ['notes', i, 'tokens'], message: `ends past the step's ${s.totalTokens} tokens` });
+    });
   });
 
 export type StepSnippet = z.infer<typeof snippetSchema>;
@@ -143,11 +160,13 @@ export function encodeSnippet(step: SnippetInput, maxHashChars = MAX_SNIPPET_HAS
     agent: clip(step.agent),
     modelPair: step.modelPair === null ? null : clip(step.modelPair)!,
     tokens: step.tokens.slice(0, MAX_SNIPPET_TOKENS).map((token) => clip(token, MAX_TOKEN_CHARS)!),
+    notes: step.notes?.slice(0, MAX_SNIPPET_NOTES).map((note) => ({ ...note, text: clip(note.text, MAX_SNIPPET_NOTE_CHARS)! })),
     policy: step.policy.slice(0, MAX_SNIPPET_TOKENS).map(round),
     reference: step.reference.slice(0, MAX_SNIPPET_TOKENS).map(round),
     totalTokens,
   };
   for (const key of ['fileName', 'taskId', 'agent'] as const) if (base[key] === undefined) delete base[key];
+  if (base.notes === undefined || base.notes.length === 0) delete base.notes;
   const withTokens = (n: number): StepSnippet => ({ ...base, tokens: base.tokens.slice(0, n), policy: base.policy.slice(0, n), reference: base.reference.slice(0, n) });
   const full = hashOf(base);
   if (full.length <= maxHashChars) return { hash: full, keptTokens: base.tokens.length, totalTokens };

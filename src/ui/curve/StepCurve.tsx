@@ -17,6 +17,8 @@ import { methodLabel, type MethodLabel } from '../../core/advantage';
 import './chart-theme.css';
 import './curve.css';
 import { plural } from '../plural';
+import { useTrajectoryNotes } from '../../state/notes';
+import '../notes/notes.css';
 
 const CURVE_HEIGHT = 240;
 const DEFAULT_WIDTH = 640;
@@ -40,6 +42,8 @@ export function StepCurve({ entryKey }: { entryKey: string }) {
   const selected = useLinkedViewStore((s) => s.selected);
   const overlayKeys = useLinkedViewStore((s) => s.overlay);
   const [frameRef, width] = useElementWidth<HTMLDivElement>(DEFAULT_WIDTH);
+  const notes = useTrajectoryNotes(entryKey);
+  const notedMessages = useMemo(() => new Map(notes.map((n) => [n.message, notes.filter((m) => m.message === n.message).length] as const)), [notes]);
 
   const evaluation = byKey.get(entryKey);
   const group = evaluation?.group ?? null;
@@ -139,6 +143,7 @@ export function StepCurve({ entryKey }: { entryKey: string }) {
             onKeyDown={onKeyDown}
             label={`Step scores (${label.name}) and ${label.running} of ${entry.trajectory.id}`}
             axisLabel={label.axis}
+            notedMessages={notedMessages}
           />
         )}
         {tooltipStep && <CurveTooltip model={model} step={tooltipStep} agent={evaluation.record.steps[tooltipStep.position].agent ?? null} predictor={predictor} running={label.running} />}
@@ -157,8 +162,11 @@ function CurveSvg({
   onKeyDown,
   label,
   axisLabel,
+  notedMessages,
 }: {
   model: CurveModel;
+  /** Steps with notes (src/ui/notes), with how many: each gets a mark above the plot. */
+  notedMessages: ReadonlyMap<number, number>;
   hoveredMessage: number | null;
   selectedMessage: number | null;
   onHover(step: StepMark): void;
@@ -253,6 +261,22 @@ function CurveSvg({
             <line className="curve-decisive-line" x1={model.decisive.x} x2={model.decisive.x} y1={plot.top} y2={plot.bottom} />
             <path className="curve-decisive-head" d={`M${model.decisive.x - 6},${plot.top} L${model.decisive.x + 6},${plot.top} L${model.decisive.x},${plot.top + 9} Z`} />
           </g>
+        )}
+      </g>
+      <g data-testid="curve-note-marks">
+        {model.steps.map((step) =>
+          notedMessages.has(step.message) ? (
+            <path
+              key={`note-${step.position}`}
+              className="curve-note-mark"
+              data-testid="curve-note-mark"
+              data-message={step.message}
+              d={`M${step.x},${plot.top - 12} l4,4 l-4,4 l-4,-4 Z`}
+              onClick={() => onSelect(step)}
+            >
+              <title>{`${notedMessages.get(step.message)} note${notedMessages.get(step.message) === 1 ? '' : 's'} on step ${step.stepNumber}`}</title>
+            </path>
+          ) : null,
         )}
       </g>
       <g aria-hidden="true">

@@ -4,6 +4,7 @@ import { selectStep, useLinkedViewStore } from '../../state/analysis';
 import { useListStore, visibleKeys } from '../../state/list-view';
 import { computeAnalysis, useAnalysisStore } from '../../state/analysis';
 import { useScoringStore } from '../../state/scoring';
+import { noteTagsByKey, useNotesStore } from '../../state/notes';
 
 export const SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: 'j / k', action: 'next / previous action step of the open trajectory' },
@@ -28,7 +29,7 @@ export function useKeyboardShortcuts(toggleHelp: () => void, closeHelp: () => vo
       const app = useAppStore.getState();
       if (e.key === 'n' || e.key === 'p') {
         const analysis = computeAnalysis(app.trajectoryOrder, useScoringStore.getState().results, useAnalysisStore.getState().evaluation);
-        const keys = visibleKeys(app.trajectoryOrder, app.trajectories, useListStore.getState(), analysis.byKey);
+        const keys = visibleKeys(app.trajectoryOrder, app.trajectories, useListStore.getState(), analysis.byKey, noteTagsByKey(useNotesStore.getState().notes));
         if (keys.length === 0) return;
         const at = app.selectedKey ? keys.indexOf(app.selectedKey) : -1;
         const next = e.key === 'n' ? Math.min(keys.length - 1, at + 1) : Math.max(0, at - 1);

@@ -10,8 +10,9 @@ import { useLinkedViewStore } from '../../state/analysis';
 import { useVisibleKeys } from '../../state/list-view';
 import { importBundle } from '../../state/bundles';
 import { SWEEP_METRICS, type SweepMetric } from '../../core/scores/evaluate';
-import { exportBundle, exportCurveImage, exportHeatmapImage, exportReport, exportRocImage, exportSweepImage, type ImageFormat } from './exports';
-import { runShareAction, setShareMenuOpen, shareStepSnippet, useShareUiStore } from './share-ui-store';
+import { exportBundle, exportCurveImage, exportHeatmapImage, exportNotes, exportReport, exportRocImage, exportSweepImage, importNotesFile, type ImageFormat } from './exports';
+import { useNotesStore } from '../../state/notes';
+import { reportShareOutcome, runShareAction, setShareMenuOpen, shareStepSnippet, useShareUiStore } from './share-ui-store';
 import { SWEEP_METRIC_WORDS } from './describe';
 import './share.css';
 import { plural } from '../plural';
@@ -57,6 +58,8 @@ function SharePanel() {
   const { snippet, status } = useShareUiStore();
   const [metric, setMetric] = useState<SweepMetric>('auroc');
   const bundleInput = useRef<HTMLInputElement>(null);
+  const notesInput = useRef<HTMLInputElement>(null);
+  const noteCount = useNotesStore((s) => Object.keys(s.notes).length);
   const stepCount = selected?.trajectory.actionSteps.length ?? 0;
   const selectedStepNumber = selected && selectedStep !== null ? selected.trajectory.actionSteps.indexOf(selectedStep) + 1 : 0;
   const image = (format: ImageFormat, make: (format: ImageFormat) => Promise<void>, what: string) => void runShareAction(() => make(format), `Saved ${what} as ${format.toUpperCase()}.`);
@@ -164,6 +167,35 @@ function SharePanel() {
         </div>
       </section>
       <section>
+        <h3>Notes</h3>
+        <p className="muted">Your notes on steps and tokens as JSON Lines (trajectory id, message, token range, text, tags, time); import adds them to the loaded trajectories.</p>
+        <div className="share-row">
+          <button
+            type="button"
+            data-testid="export-notes"
+            disabled={noteCount === 0}
+            onClick={() => void runShareAction(() => void exportNotes(order), `Saved ${plural(noteCount, 'note')} as notes.jsonl.`)}
+          >
+            Export notes ({noteCount})
+          </button>
+          <button type="button" data-testid="import-notes" onClick={() => notesInput.current?.click()}>
+            Import notes…
+          </button>
+          <input
+            ref={notesInput}
+            type="file"
+            hidden
+            data-testid="import-notes-input"
+            accept=".jsonl,.json,.txt,application/x-ndjson"
+            onChange={(e) => {
+              const file = e.currentTarget.files?.[0];
+              e.currentTarget.value = '';
+              if (file) void importNotesInto(file);
+            }}
+          />
+        </div>
+      </section>
+      <section>
         <h3>Snippet link</h3>
         <p className="muted">One step's tokens and values inside the link itself: opens with no file and no model.</p>
         <div className="share-row">
@@ -187,6 +219,20 @@ function SharePanel() {
       )}
     </div>
   );
+}
+
+/** Imports a notes file and says what it added; every line it could not use is listed with its reason. */
+async function importNotesInto(file: File): Promise<void> {
+  try {
+    const outcome = await importNotesFile(file);
+    const parts = [`Added ${plural(outcome.added, 'note')} from ${file.name}`];
+    if (outcome.duplicates > 0) parts.push(`${plural(outcome.duplicates, 'note')} already there`);
+    const said = `${parts.join('; ')}.`;
+    if (outcome.errors.length > 0) reportShareOutcome('error', `${said} Not added: ${outcome.errors.join('; ')}`);
+    else reportShareOutcome('done', said);
+  } catch (error) {
+    reportShareOutcome('error', error instanceof Error ? error.message : String(error));
+  }
 }
 
 function SnippetLinkBox() {

@@ -12,6 +12,8 @@ import { AdvantageLegend } from '../heatmap/Legend';
 import { formatSigned } from '../dataset/format-metric';
 import { PREDICTOR_WORDS } from './describe';
 import { SnippetValuesTable } from './SnippetValuesTable';
+import { describeNoteSpan } from '../../core/notes';
+import '../notes/notes.css';
 import './share.css';
 
 export function SnippetView({ hash }: { hash: string }) {
@@ -62,6 +64,7 @@ function SnippetBody({ snippet: s }: { snippet: StepSnippet }) {
   const step: ScoreStep = { message: s.message, policy: s.policy, reference: s.reference, tokens: s.tokens };
   const beta = s.settings.beta;
   const o = s.settings;
+  const notedRanges = useMemo(() => (s.notes ?? []).flatMap((n) => (n.tokens ? [n.tokens] : [])), [s.notes]);
   return (
     <>
       <dl className="facts snippet-facts">
@@ -105,8 +108,27 @@ function SnippetBody({ snippet: s }: { snippet: StepSnippet }) {
       )}
       <AdvantageLegend range={o.colourRange} />
       <div className="snippet-tokens">
-        <TokenRow step={step} texts={s.tokens} start={0} end={s.tokens.length} beta={beta} range={o.colourRange} showWhitespace={false} />
+        <TokenRow step={step} texts={s.tokens} start={0} end={s.tokens.length} beta={beta} range={o.colourRange} showWhitespace={false} notedRanges={notedRanges} />
       </div>
+      {s.notes && s.notes.length > 0 && (
+        <section className="snippet-notes" data-testid="snippet-notes">
+          <h2>Notes</h2>
+          {s.notes.map((note, i) => (
+            <div key={i} className="note" data-testid="snippet-note">
+              <div className="note-head">
+                <span className="note-span">{note.tokens === null ? 'the whole step' : describeNoteSpan({ message: s.message, tokens: note.tokens }).replace(/^message \d+, /, '')}</span>
+                {note.tags.map((tag) => (
+                  <span key={tag} className="badge note-tag">
+                    {tag}
+                  </span>
+                ))}
+                <span className="muted">{note.created}</span>
+              </div>
+              {note.text !== '' && <p className="note-text" data-testid="snippet-note-text">{note.text}</p>}
+            </div>
+          ))}
+        </section>
+      )}
       <details className="snippet-values-frame" open={s.tokens.length <= 60}>
         <summary>Values of every token</summary>
         <SnippetValuesTable tokens={s.tokens} policy={s.policy} reference={s.reference} beta={beta} />

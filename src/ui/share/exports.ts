@@ -23,6 +23,8 @@ import { safeFileName, settingsLine, SWEEP_METRIC_WORDS } from './describe';
 import { downloadBlob, downloadText } from './download';
 import { svgToPng } from './png';
 import { plural } from '../plural';
+import { importNotesJsonLines, notesByKey, notesJsonLinesOf, useNotesStore, type NotesImport } from '../../state/notes';
+import { MAX_NOTES_FILE_BYTES } from '../../core/notes';
 
 export type ImageFormat = 'svg' | 'png';
 
@@ -190,12 +192,14 @@ export function reportHtml(keys: readonly string[], createdAt = new Date()): str
   // One trajectory: the range it is shown with; a set: the range fitted to the whole set (or the fixed one).
   const settings = { ...settingsNow(), colourRange: rangeOfKeys(present) };
   const shown = present.slice(0, MAX_REPORT_TRAJECTORIES);
+  const notes = notesByKey(useNotesStore.getState().notes);
   const sources: ReportSource[] = shown.map((key) => ({
     fileName: trajectories[key].fileName,
     trajectory: trajectories[key].trajectory,
     result: results[key],
     evaluation: evaluationOf(key),
     modelPair: modelPairWordsOf(key),
+    notes: notes.get(key) ?? [],
   }));
   const set = present.length > 1;
   return buildReport({
@@ -216,6 +220,27 @@ export function exportReport(keys: readonly string[]): void {
   const present = keys.filter((k) => trajectories[k]);
   const name = present.length === 1 ? safeFileName(trajectories[present[0]].trajectory.id) : `${present.length}-trajectories`;
   downloadText(html, `${name}.report.html`, 'text/html');
+}
+
+/** The notes of the given trajectories as JSON Lines (src/core/notes), downloaded. */
+export function exportNotes(keys: readonly string[]): number {
+  const lines = notesJsonLinesOf(keys);
+  const count = lines === '' ? 0 : lines.split('\n').length - 1;
+  if (count === 0) throw new Error('there are no notes on these trajectories');
+  downloadText(lines, 'notes.jsonl', 'application/x-ndjson');
+  return count;
+}
+
+/** Reads a notes file (JSON Lines) into the session; returns what it added and each line it could not use. */
+export async function importNotesFile(file: File): Promise<NotesImport> {
+  if (file.size > MAX_NOTES_FILE_BYTES) throw new Error(`${file.name}: is ${file.size.toLocaleString('en-US')} bytes; a notes file holds at most ${MAX_NOTES_FILE_BYTES.toLocaleString('en-US')}`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer());
+  } catch {
+    throw new Error(`${file.name}: is not UTF-8 text`);
+  }
+  return importNotesJsonLines(text, file.name);
 }
 
 export function exportBundle(keys: readonly string[], baseName: string): void {
@@ -259,6 +284,7 @@ export function createSnippetLink(key: string, message: number, base: Pick<Locat
     // The snippet is drawn with the range this step was shown with: fixed at that value.
     settings: { ...linkedSettingsOf(useAnalysisStore.getState()), colourRangeMode: 'fixed', colourRange: rangeOfKeys([key]) },
     modelPair: modelPairWordsOf(key),
+    notes: (notesByKey(useNotesStore.getState().notes).get(key) ?? []).filter((n) => n.message === message).map(({ tokens, text, tags, created }) => ({ tokens, text, tags, created })),
     createdAt: new Date().toISOString(),
   });
   return { ...encoded, url: `${base.origin}${base.pathname}${encoded.hash}`, trajectoryId: t.id, stepNumber: Math.max(1, stepNumber) };

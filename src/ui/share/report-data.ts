@@ -3,7 +3,8 @@
  * token colours and texts the transcript shows, the curve the step-curve view draws, the numbers
  * the core's evaluation gives. Pure (no DOM, no store), so tests build reports directly.
  */
-import { buildHtmlReport, type HtmlReportInput, type PaletteEntry, type ReportMessage, type ReportTrajectory } from '../../core/report';
+import { buildHtmlReport, type HtmlReportInput, type PaletteEntry, type ReportMessage, type ReportNote, type ReportTrajectory } from '../../core/report';
+import { describeNoteSpan, type NoteBody } from '../../core/notes';
 import type { EvaluationReport, TrajectoryEvaluation } from '../../core/scores/evaluate';
 import type { ToolCall, Trajectory } from '../../core/trajectory/types';
 import type { ScoredTrajectory } from '../../core/scoring';
@@ -23,6 +24,8 @@ export interface ReportSource {
   evaluation: TrajectoryEvaluation | undefined;
   /** Who scored it, in words. */
   modelPair: string;
+  /** The reader's notes on it, in reading order. */
+  notes?: readonly NoteBody[];
 }
 
 export interface ReportRequest {
@@ -126,7 +129,12 @@ export function reportTrajectory(source: ReportSource, settings: ReportRequest['
     stepLevelOnly: result?.stepLevelOnly ?? false,
     curve,
     messages,
+    ...(source.notes && source.notes.length > 0 ? { notes: source.notes.map(reportNote) } : {}),
   };
+}
+
+function reportNote(note: NoteBody): ReportNote {
+  return { message: note.message, span: describeNoteSpan(note), text: note.text, tags: note.tags, created: note.created };
 }
 
 /** Dataset figures of a set, as (label, value) rows. */

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
+import '../notes/notes.css';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useAppStore } from '../../state/store';
 import type { LoadedTrajectory } from '../../state/store';
@@ -9,6 +10,8 @@ import { formatReward } from '../format';
 import { plural } from '../plural';
 import { describeTrajectory } from '../../core/trajectory/describe';
 import { useFileLabels } from '../files/use-file-labels';
+import { tagsInUse, useNotesByKey, useNotesStore } from '../../state/notes';
+import { PRESET_NOTE_TAGS } from '../../core/notes';
 
 const ROW_HEIGHT = 70;
 
@@ -21,6 +24,7 @@ export function TrajectoryList() {
   const select = useAppStore((s) => s.select);
   const { byKey } = useAnalysis();
   const predictor = useAnalysisStore((s) => s.predictor);
+  const notesByKey = useNotesByKey();
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: visible.length,
@@ -85,6 +89,7 @@ export function TrajectoryList() {
                 entry={entry}
                 evaluation={byKey.get(entry.key)}
                 predictor={predictor}
+                noteCount={notesByKey.get(entry.key)?.length ?? 0}
                 selected={entry.key === selectedKey}
                 top={item.start}
                 onSelect={() => select(entry.key)}
@@ -171,6 +176,7 @@ function ListFilterBar() {
         <option value="labelled">labelled mistake</option>
         <option value="unlabelled">no mistake label</option>
       </select>
+      <NotesFilter />
       <select aria-label="Sort" data-testid="sort-order" value={filters.sort} onChange={(e) => setListFilters({ sort: e.currentTarget.value as SortOrder })}>
         <option value="loaded">load order</option>
         <option value="score-desc">score, high → low</option>
@@ -180,10 +186,39 @@ function ListFilterBar() {
   );
 }
 
+/** "with notes", or with a note carrying a tag (presets and the tags in use). */
+function NotesFilter() {
+  const { notes, noteTag } = useListStore();
+  const all = useNotesStore((s) => s.notes);
+  const tags = useMemo(() => [...new Set<string>([...PRESET_NOTE_TAGS, ...tagsInUse(all)])], [all]);
+  const value = notes === 'any' ? 'any' : noteTag === '' ? 'with-notes' : `tag:${noteTag}`;
+  return (
+    <select
+      aria-label="Notes"
+      data-testid="filter-notes"
+      value={value}
+      onChange={(e) => {
+        const v = e.currentTarget.value;
+        setListFilters(v === 'any' ? { notes: 'any', noteTag: '' } : v === 'with-notes' ? { notes: 'with-notes', noteTag: '' } : { notes: 'with-notes', noteTag: v.slice('tag:'.length) });
+      }}
+    >
+      <option value="any">notes: any</option>
+      <option value="with-notes">with notes</option>
+      {tags.map((tag) => (
+        <option key={tag} value={`tag:${tag}`}>
+          tagged {tag}
+        </option>
+      ))}
+      {noteTag !== '' && !tags.includes(noteTag) && <option value={`tag:${noteTag}`}>tagged {noteTag}</option>}
+    </select>
+  );
+}
+
 function TrajectoryRow({
   entry,
   evaluation,
   predictor,
+  noteCount,
   selected,
   top,
   onSelect,
@@ -191,6 +226,7 @@ function TrajectoryRow({
   entry: LoadedTrajectory;
   evaluation: TrajectoryEvaluation | undefined;
   predictor: keyof TrajectoryEvaluation['predicted'];
+  noteCount: number;
   selected: boolean;
   top: number;
   onSelect: () => void;
@@ -253,6 +289,11 @@ function TrajectoryRow({
         )}
         {mistakeStep !== undefined && (
           <span title={`labelled decisive mistake${mistakeAgent ? ` by ${mistakeAgent}` : ''}`}>✗ @{mistakeStep}</span>
+        )}
+        {noteCount > 0 && (
+          <span className="row-notes" data-testid="row-notes" data-count={noteCount} title="notes on its steps and tokens">
+            ✎ {plural(noteCount, 'note')}
+          </span>
         )}
       </div>
       <RowSummary entry={entry} />

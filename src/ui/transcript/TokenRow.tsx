@@ -19,6 +19,7 @@ export const TokenRow = memo(function TokenRow({
   markedEnd = -1,
   prefixChars,
   modelTexts,
+  notedRanges,
 }: {
   step: ScoreStep;
   texts: readonly string[];
@@ -34,21 +35,25 @@ export const TokenRow = memo(function TokenRow({
   prefixChars?: readonly number[];
   /** Per token: the decoded token (what the model saw) when `texts` are the message's own characters; `data-token` carries it (or `texts[i]`, which then is the decoded token). */
   modelTexts?: readonly string[];
+  /** Token ranges that notes are attached to (src/ui/notes): their tokens are underlined. */
+  notedRanges?: readonly { start: number; end: number }[];
 }) {
   installAdvantageClasses();
   const spans = [];
   for (let i = start; i < end; i++) {
     const a = beta * (step.policy[i] - step.reference[i]);
     const marked = i >= markedStart && i < markedEnd;
+    const noted = notedRanges?.some((r) => i >= r.start && i < r.end) ?? false;
     const shown = displayTokenText(texts[i], showWhitespace);
     const prefix = prefixChars?.[i] ?? 0;
     spans.push(
       <span
         key={i}
-        className={`token ${advantageClass(a, range)}${marked ? ' token-marked' : ''}`}
+        className={`token ${advantageClass(a, range)}${marked ? ' token-marked' : ''}${noted ? ' token-noted' : ''}`}
         data-testid="token"
         data-index={i}
         data-marked={marked || undefined}
+        data-noted={noted || undefined}
         data-advantage={a}
         data-logprob-policy={step.policy[i]}
         data-logprob-reference={step.reference[i]}

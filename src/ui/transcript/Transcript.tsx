@@ -16,6 +16,8 @@ import { renderPlainTexts } from '../../core/render';
 import { methodLabel } from '../../core/advantage';
 import { useScoringStore } from '../../state/scoring';
 import { hoverStep, selectStep, selectTokenRange, useAnalysis, useAnalysisStore, useLinkedViewStore } from '../../state/analysis';
+import { useTrajectoryNotes, type SessionNote } from '../../state/notes';
+import { StepNotes } from '../notes/StepNotes';
 
 interface TokenTooltip {
   x: number;
@@ -48,6 +50,8 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   const stepIndexOf = useMemo(() => new Map(result?.record.steps.map((step, i) => [step.message, i] as const) ?? []), [result]);
   const decisive = evaluation?.predicted[predictor] ?? null;
   const notScored = useMemo(() => new Map(result?.notScored.map((n) => [n.message, n.detail] as const) ?? []), [result]);
+  const notes = useTrajectoryNotes(entry.key);
+  const notesOf = useMemo(() => notesByMessage(notes), [notes]);
 
   const scroller = useRef<HTMLDivElement>(null);
   const section = useRef<HTMLElement>(null);
@@ -156,13 +160,16 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
                 style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)` }}
               >
                 {row.kind === 'message' ? (
-                  <MessageCard
-                    entryKey={entry.key}
-                    index={row.message}
-                    message={t.messages[row.message]}
-                    {...stepInfo}
-                    hiddenTokenCount={result?.messageTokenCounts[row.message]}
-                  />
+                  <>
+                    <MessageCard
+                      entryKey={entry.key}
+                      index={row.message}
+                      message={t.messages[row.message]}
+                      {...stepInfo}
+                      hiddenTokenCount={result?.messageTokenCounts[row.message]}
+                    />
+                    {stepInfo.stepNumber !== undefined && <StepNotes entryKey={entry.key} message={row.message} notes={notesOf.get(row.message)?.all ?? NO_NOTES} markedRange={null} />}
+                  </>
                 ) : (
                   <article
                     className={`message role-assistant action-step scored${row.first ? '' : ' continued'}${row.last ? '' : ' continues'}${stepInfo.isDecisive ? ' decisive' : ''}${
@@ -191,7 +198,16 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
                       showWhitespace={showWhitespace}
                       markedStart={marked?.message === row.message ? marked.start : -1}
                       markedEnd={marked?.message === row.message ? marked.end : -1}
+                      notedRanges={notesOf.get(row.message)?.ranges}
                     />
+                    {row.last && (
+                      <StepNotes
+                        entryKey={entry.key}
+                        message={row.message}
+                        notes={notesOf.get(row.message)?.all ?? NO_NOTES}
+                        markedRange={marked?.message === row.message ? { start: marked.start, end: marked.end } : null}
+                      />
+                    )}
                   </article>
                 )}
               </div>
@@ -234,6 +250,20 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
       )}
     </section>
   );
+}
+
+const NO_NOTES: readonly SessionNote[] = [];
+
+/** A trajectory's notes by step, with the token ranges they mark (stable arrays: TokenRow is memoised). */
+function notesByMessage(notes: readonly SessionNote[]): Map<number, { all: SessionNote[]; ranges: { start: number; end: number }[] }> {
+  const byMessage = new Map<number, { all: SessionNote[]; ranges: { start: number; end: number }[] }>();
+  for (const note of notes) {
+    let entry = byMessage.get(note.message);
+    if (!entry) byMessage.set(note.message, (entry = { all: [], ranges: [] }));
+    entry.all.push(note);
+    if (note.tokens) entry.ranges.push(note.tokens);
+  }
+  return byMessage;
 }
 
 /** Per scored step: the texts its tokens show (the message's own text in plain mode, else the decoded tokens). */

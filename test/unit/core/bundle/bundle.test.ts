@@ -74,15 +74,17 @@ describe('analysis bundle: recognising one', () => {
 
 describe('analysis bundle: rejections name the place and the reason', () => {
   it('a bundle of another version', async () => {
-    const value = { ...clone(payloadBundle()), format: 'progress-advantage-bundle/2' };
+    const value = { ...clone(payloadBundle()), format: 'progress-advantage-bundle/3' };
     const error = await rejection(gz(value));
     expect(error.place).toBe('format');
-    expect(error.message).toBe('test.pa-bundle.json.gz: format: bundle version "progress-advantage-bundle/2" is not supported; this app reads "progress-advantage-bundle/1"');
+    expect(error.message).toBe(
+      'test.pa-bundle.json.gz: format: bundle version "progress-advantage-bundle/3" is not supported; this app reads "progress-advantage-bundle/1" and "progress-advantage-bundle/2"',
+    );
   });
 
   it('JSON that is not a bundle', async () => {
     expect((await rejection(gz({ messages: [] }))).message).toBe(
-      'test.pa-bundle.json.gz: format: is not an analysis bundle: expected "progress-advantage-bundle/1", got nothing (missing)',
+      'test.pa-bundle.json.gz: format: is not an analysis bundle: expected "progress-advantage-bundle/2", got nothing (missing)',
     );
     expect((await rejection(gz([1, 2]))).message).toMatch(/is not an analysis bundle: expected a JSON object .* got an array/);
   });

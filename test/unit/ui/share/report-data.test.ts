@@ -129,3 +129,19 @@ describe('HTML report', () => {
     expect(activeContent(doc)).toEqual([]);
   });
 });
+
+describe('HTML report: notes', () => {
+  it('lists each note with its span, tags and text, all as text', () => {
+    const notes = [
+      { message: 2, tokens: null, text: `whole step ${PAYLOADS.img}`, tags: ['recovery'], created: '2026-12-05T08:30:00.000Z' },
+      { message: 4, tokens: { start: 1, end: 3 }, text: `gave up ${PAYLOADS.script}`, tags: ['decisive', `tag ${PAYLOADS.svg}`.slice(0, 40)], created: '2026-12-05T08:31:00.000Z' },
+    ];
+    const { doc } = report([{ ...source(), notes }]);
+    expect(activeContent(doc)).toEqual([]);
+    const items = byPart(doc, 'note');
+    expect(items.map((li) => textOf(byPart(li, 'note-span')[0]))).toEqual(['message 2 (the whole step)', 'message 4, tokens 2–3']);
+    expect(items.map((li) => textOf(byPart(li, 'note-text')[0]))).toEqual(notes.map((n) => n.text));
+    expect(byPart(items[1], 'note-tag').map(textOf)).toEqual(notes[1].tags);
+    expect(byPart(report([source()]).doc, 'notes')).toEqual([]);
+  });
+});
