@@ -10,8 +10,12 @@ import { describeValue, scoreRecordSchema } from '../scores/format';
 import { RENDER_MODES, strictAnalysisSettingsSchema } from '../settings';
 import type { FormatId, Trajectory } from '../trajectory/types';
 import { trajectoryProblems } from '../trajectory/validate';
+import { noteBodySchema, notePlacementProblem } from '../notes';
 
-export const BUNDLE_FORMAT = 'progress-advantage-bundle/1';
+/** Version 2 added notes on spans to each entry; version-1 bundles (no notes) are read too. */
+export const BUNDLE_FORMAT = 'progress-advantage-bundle/2';
+/** Every version this app reads, oldest first. */
+export const BUNDLE_FORMATS_READ = ['progress-advantage-bundle/1', BUNDLE_FORMAT] as const;
 /** Where a model pair's models came from (the model panel's choices). */
 export const MODEL_SOURCE_KINDS = ['demo', 'hub', 'folders'] as const;
 /** What every version's format key starts with: tells "another version" from "not a bundle". */
@@ -123,11 +127,18 @@ export const bundleEntrySchema = z
     file: z.int().nonnegative().optional(),
     trajectory: trajectorySchema,
     score: bundleScoreSchema.nullable(),
+    /** Notes on the trajectory's steps and tokens (version 2; absent in older bundles and when there are none). */
+    notes: z.array(noteBodySchema).optional(),
   })
   .superRefine((entry, ctx) => {
     // The same validation as at load (src/core/trajectory/validate.ts): what loads can be exported, and only that is imported.
     const { messages, actionSteps } = entry.trajectory;
     for (const problem of trajectoryProblems(entry.trajectory)) ctx.addIssue({ code: 'custom', path: ['trajectory', ...problem.path], message: problem.message });
+    const tokenCounts = entry.score && !entry.score.stepLevelOnly ? new Map(entry.score.record.steps.map((step) => [step.message, step.policy.length] as const)) : undefined;
+    entry.notes?.forEach((note, i) => {
+      const problem = notePlacementProblem(note, { messages: messages.length, actionSteps, tokenCounts });
+      if (problem) ctx.addIssue({ code: 'custom', path: ['notes', i], message: problem });
+    });
     if (!entry.score) return;
     if (entry.score.record.id !== entry.trajectory.id) {
       ctx.addIssue({
@@ -171,7 +182,7 @@ export const modelPairSchema = z.strictObject({
 
 export const bundleSchema = z
   .strictObject({
-    format: z.literal(BUNDLE_FORMAT),
+    format: z.enum(BUNDLE_FORMATS_READ),
     /** ISO 8601 time of export. */
     createdAt: z.iso.datetime({ offset: true }),
     app: z.strictObject({ name: z.string(), version: z.string() }),
