@@ -43,6 +43,8 @@ export interface FakeServer {
   readonly counts: { received: number; answered: number };
   /** The token-id prompts of the answered scoring requests, in order. */
   readonly answeredPrompts: number[][];
+  /** Every request received (method, path, the Origin header a browser sent), in order. */
+  readonly requests: { method: string; path: string; origin: string | null }[];
   close(): Promise<void>;
   /** Listens again on the same port after a close or a death. */
   restart(): Promise<void>;
@@ -60,7 +62,29 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return text;
 }
 
-export async function startFakeServer(routes: FakeRoutes, options: { port?: number; faults?: Partial<Faults>; promptOf?: (body: unknown) => number[] } = {}): Promise<FakeServer> {
+export interface FakeServerOptions {
+  port?: number;
+  faults?: Partial<Faults>;
+  promptOf?: (body: unknown) => number[];
+  /**
+   * Origins whose pages may read the answers (CORS), as vLLM's `--allowed-origins` sets them
+   * (Starlette's CORSMiddleware: `*` or exact origins; a preflight from another origin is answered
+   * 400). Absent: no CORS header at all, so a browser page on another origin cannot read anything.
+   */
+  allowedOrigins?: readonly string[];
+}
+
+/**
+ * CORS headers for a request from `origin`, as Starlette's CORSMiddleware writes them (vLLM and
+ * SGLang both use it): null when the origin is not allowed.
+ */
+function corsHeadersFor(origin: string | undefined, allowed: readonly string[] | undefined): Record<string, string> | null {
+  if (origin === undefined || !allowed) return null;
+  if (allowed.includes('*')) return { 'access-control-allow-origin': '*' };
+  return allowed.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : null;
+}
+
+export async function startFakeServer(routes: FakeRoutes, options: FakeServerOptions = {}): Promise<FakeServer> {
   const sockets = new Set<Socket>();
   let server: Server | null = null;
   let port = options.port ?? 0;
@@ -68,11 +92,13 @@ export async function startFakeServer(routes: FakeRoutes, options: { port?: numb
     faults: { ...NO_FAULTS, ...options.faults },
     counts: { received: 0, answered: 0 },
     answeredPrompts: [] as number[][],
+    requests: [] as { method: string; path: string; origin: string | null }[],
   };
 
   const send = (response: ServerResponse, reply: FakeReply) => {
     const text = JSON.stringify(reply.body);
-    response.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    const cors = corsHeadersFor(response.req.headers.origin, options.allowedOrigins) ?? {};
+    response.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...cors });
     response.end(text);
   };
 
@@ -84,7 +110,18 @@ export async function startFakeServer(routes: FakeRoutes, options: { port?: numb
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const path = (request.url ?? '/').split('?')[0];
+    state.requests.push({ method: request.method ?? '', path, origin: request.headers.origin ?? null });
     const text = await readBody(request);
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+      // A CORS preflight (a JSON POST from a page of another origin sends one first).
+      const cors = corsHeadersFor(request.headers.origin, options.allowedOrigins);
+      if (!cors) {
+        response.writeHead(options.allowedOrigins ? 400 : 405, { 'content-type': 'text/plain' });
+        return void response.end(options.allowedOrigins ? 'Disallowed CORS origin' : 'Method Not Allowed');
+      }
+      response.writeHead(200, { ...cors, 'access-control-allow-methods': 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT', 'access-control-allow-headers': request.headers['access-control-request-headers'] ?? '', 'access-control-max-age': '600' });
+      return void response.end();
+    }
     const table = request.method === 'GET' ? routes.get : request.method === 'POST' ? routes.post : {};
     const route = table[path];
     if (!route) return send(response, { status: 404, body: { detail: 'Not Found' } });
@@ -161,6 +198,7 @@ export async function startFakeServer(routes: FakeRoutes, options: { port?: numb
     },
     counts: state.counts,
     answeredPrompts: state.answeredPrompts,
+    requests: state.requests,
     get listening() {
       return server !== null;
     },

@@ -25,6 +25,8 @@ export interface FakeVllmOptions {
   maxLogprobs?: number;
   port?: number;
   faults?: Partial<Faults>;
+  /** vLLM's `--allowed-origins` (its default is every origin; absent here: no CORS header). */
+  allowedOrigins?: readonly string[];
 }
 
 function vllmError(status: number, message: string, type: string, param: string | null): FakeReply {
@@ -119,6 +121,6 @@ export function startFakeVllm(options: FakeVllmOptions): Promise<FakeServer> {
       },
       scoring: ['/v1/completions'],
     },
-    { ...(options.port !== undefined ? { port: options.port } : {}), ...(options.faults ? { faults: options.faults } : {}), promptOf: (body) => (body as CompletionBody).prompt as number[] },
+    { ...(options.port !== undefined ? { port: options.port } : {}), ...(options.faults ? { faults: options.faults } : {}), ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}), promptOf: (body) => (body as CompletionBody).prompt as number[] },
   );
 }

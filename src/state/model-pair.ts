@@ -8,6 +8,13 @@ import type { ModelPairDescription } from '../core/bundle';
 import type { ScoreRecord } from '../core/scores/format';
 import type { ModelDtype, RenderMode } from '../core/settings';
 
+/** The servers of a pair scored through vLLM / SGLang, as the CLI's records name them (`server`: cli/commands/score-server.ts). */
+export interface ServerProvenance {
+  engine: 'vllm' | 'sglang';
+  policy: { urls: string[]; model: string };
+  reference: { urls: string[]; model: string };
+}
+
 /** The loaded pair's models by name, and where they came from. */
 export interface PairModels {
   source: NonNullable<ModelPairDescription['source']>;
@@ -15,6 +22,8 @@ export interface PairModels {
   reference: string;
   /** The app build of the embedded demo pair. */
   build?: string;
+  /** A served pair's engine, URLs and served model names. */
+  server?: ServerProvenance;
 }
 
 /** The description of a pair loaded in this page: its models, the dtype it was loaded with, the render mode and the engines. */
@@ -24,7 +33,8 @@ export function pairDescriptionOf(models: PairModels, dtype: ModelDtype, render:
     reference: models.reference,
     source: models.source,
     ...(models.build !== undefined ? { build: models.build } : {}),
-    dtype,
+    // A served pair runs in whatever dtype its servers run (the CLI's records say 'server' too).
+    dtype: models.source === 'server' ? 'server' : dtype,
     render,
     ...(engines ? { engines } : {}),
   };
@@ -32,12 +42,14 @@ export function pairDescriptionOf(models: PairModels, dtype: ModelDtype, render:
 
 /**
  * The record with its pair's names written in (model names, source, build, dtype, render, engines)
- * and, for a pair loaded in this page, how each model ran (`execution`), so that they travel with it.
+ * and, for a pair loaded in this page, how each model ran (`execution`) and, for a served pair,
+ * the servers (`server`: engine, URLs, served names, as the CLI writes it), so that they travel with it.
  */
-export function recordWithProvenance(record: ScoreRecord, pair: ModelPairDescription | null, execution?: ScoreRecord['execution']): ScoreRecord {
+export function recordWithProvenance(record: ScoreRecord, pair: ModelPairDescription | null, execution?: ScoreRecord['execution'], server?: ServerProvenance): ScoreRecord {
   if (!pair) return record;
   return {
     ...(execution ? { execution } : {}),
+    ...(server ? { server } : {}),
     ...record,
     policyModel: pair.policy,
     referenceModel: pair.reference,
@@ -49,7 +61,7 @@ export function recordWithProvenance(record: ScoreRecord, pair: ModelPairDescrip
   };
 }
 
-const SOURCES: readonly string[] = ['demo', 'hub', 'folders'] satisfies readonly PairModels['source'][];
+const SOURCES: readonly string[] = ['demo', 'hub', 'folders', 'server'] satisfies readonly PairModels['source'][];
 
 /**
  * The pair a record names (its provenance keys, as recordWithProvenance and the CLI's `score`
@@ -69,7 +81,7 @@ export function pairFromRecord(r: ScoreRecord): ModelPairDescription | null {
   };
 }
 
-const SOURCE_WORDS: Record<PairModels['source'], string> = { demo: 'embedded demo pair', hub: 'Hugging Face hub', folders: 'dropped folders' };
+const SOURCE_WORDS: Record<PairModels['source'], string> = { demo: 'embedded demo pair', hub: 'Hugging Face hub', folders: 'dropped folders', server: 'vLLM / SGLang server' };
 
 /**
  * The pair in words, as reports, images and snippet links name it:

@@ -1,14 +1,56 @@
 /**
- * Where the chosen model pair comes from: the embedded demo pair (served with the app), hub ids or
- * dropped folders, as the scoring worker's sources, the score cache's identities and the names
- * exports give them.
+ * Where the chosen model pair comes from: the embedded demo pair (served with the app), hub ids,
+ * dropped folders or vLLM / SGLang servers, as the scoring worker's sources, the score cache's
+ * identities and the names exports give them.
  */
-import { scoringClient, type LoadPairRequest, type ModelSource } from '../worker/scoring-client';
+import { normaliseBaseUrl, SERVER_NAMES, type ServerKind } from '../core/engine/server';
+import type { SavedModelChoice } from '../core/settings';
+import { scoringClient, type LoadPairRequest, type ModelFilesSource, type ModelSource } from '../worker/scoring-client';
 import { MODEL_HUB } from './model-hub';
-import { folderFilesTag, type ModelSourceIdentity } from './persistence/pair-identity';
+import { folderFilesTag, serverModelIdentity, type ModelSourceIdentity } from './persistence/pair-identity';
 import type { PairModels } from './model-pair';
 
-export type ModelChoice = { kind: 'demo' } | { kind: 'hub'; policy: string; reference: string } | { kind: 'folders'; policy: FolderPick | null; reference: FolderPick | null };
+/** One model of a served pair as the panel holds it. */
+export interface ServerModelChoice {
+  /** The server's base URL (`http://host:8000`; a trailing `/v1` is dropped). */
+  url: string;
+  /** The served model name (vLLM's --served-model-name; SGLang's model path). */
+  model: string;
+  /** The tokenizer's hub id; '' for the served model name. A dropped folder overrides it. */
+  tokenizer: string;
+  /** A dropped folder holding the tokenizer (not kept across reloads, like other dropped folders). */
+  tokenizerFolder: FolderPick | null;
+}
+
+export interface ServerChoice {
+  kind: 'server';
+  engine: ServerKind;
+  policy: ServerModelChoice;
+  reference: ServerModelChoice;
+}
+
+export type ModelChoice =
+  | { kind: 'demo' }
+  | { kind: 'hub'; policy: string; reference: string }
+  | { kind: 'folders'; policy: FolderPick | null; reference: FolderPick | null }
+  | ServerChoice;
+
+export const EMPTY_SERVER_CHOICE: ServerChoice = {
+  kind: 'server',
+  engine: 'vllm',
+  policy: { url: '', model: '', tokenizer: '', tokenizerFolder: null },
+  reference: { url: '', model: '', tokenizer: '', tokenizerFolder: null },
+};
+
+/** A server choice as the session keeps it (dropped tokenizer folders are not kept). */
+export function savedServerChoice(choice: ServerChoice): Extract<SavedModelChoice, { kind: 'server' }> {
+  const side = ({ url, model, tokenizer }: ServerModelChoice) => ({ url, model, tokenizer });
+  return { kind: 'server', engine: choice.engine, policy: side(choice.policy), reference: side(choice.reference) };
+}
+
+export function serverChoiceOf(saved: Extract<SavedModelChoice, { kind: 'server' }>): ServerChoice {
+  return { kind: 'server', engine: saved.engine, policy: { ...saved.policy, tokenizerFolder: null }, reference: { ...saved.reference, tokenizerFolder: null } };
+}
 
 export interface FolderPick {
   name: string;
@@ -32,6 +74,8 @@ export interface PairSources {
 
 export async function sourcesFor(choice: ModelChoice): Promise<PairSources> {
   switch (choice.kind) {
+    case 'server':
+      return serverSourcesFor(choice);
     case 'demo':
       return {
         policy: { kind: 'served', baseUrl: DEMO_PAIR.baseUrl, id: DEMO_PAIR.policy },
@@ -75,5 +119,42 @@ export function injectedFailureFromUrl(): Pick<LoadPairRequest, 'injectWebGpuFai
 
 
 export function canLoadChoice(choice: ModelChoice): boolean {
+  if (choice.kind === 'server') return [choice.policy, choice.reference].every((side) => side.url.trim() !== '' && side.model.trim() !== '');
   return choice.kind !== 'folders' || (choice.policy !== null && choice.reference !== null);
+}
+
+/** Two served models: their URLs (checked), names and tokenizers; the score cache tells them by engine, URL and served name. */
+async function serverSourcesFor(choice: ServerChoice): Promise<PairSources> {
+  const name = SERVER_NAMES[choice.engine];
+  const side = async (which: 'policy' | 'reference') => {
+    const picked = choice[which];
+    let url: string;
+    try {
+      url = normaliseBaseUrl(picked.url);
+    } catch (error) {
+      throw new Error(`the ${which} server: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const model = picked.model.trim();
+    if (model === '') throw new Error(`name the ${which} model the ${name} server serves ("Check connection" lists them)`);
+    const tokenizer: ModelFilesSource = picked.tokenizerFolder
+      ? { kind: 'dropped', id: await scoringClient().registerFolder(picked.tokenizerFolder.name, new Map<string, Blob>(picked.tokenizerFolder.files)) }
+      : { kind: 'hub', id: picked.tokenizer.trim() || model, hub: MODEL_HUB };
+    const source: ModelSource = { kind: 'server', engine: choice.engine, url, model, tokenizer };
+    return { source, identity: serverModelIdentity(choice.engine, url, model), url, model };
+  };
+  const policy = await side('policy');
+  const reference = await side('reference');
+  const at = policy.url === reference.url ? ` at ${policy.url}` : ` at ${policy.url} / ${reference.url}`;
+  return {
+    policy: policy.source,
+    reference: reference.source,
+    identity: { policy: policy.identity, reference: reference.identity },
+    label: `${name} ${policy.model} / ${reference.model}${at}`,
+    models: {
+      source: 'server',
+      policy: policy.model,
+      reference: reference.model,
+      server: { engine: choice.engine, policy: { urls: [policy.url], model: policy.model }, reference: { urls: [reference.url], model: reference.model } },
+    },
+  };
 }

@@ -76,6 +76,9 @@ function filesOf(choice: ModelChoice): { policy: ModelFiles; reference: ModelFil
       return choice.policy && choice.reference ? { policy: hubFiles(choice.policy), reference: hubFiles(choice.reference) } : null;
     case 'folders':
       return choice.policy && choice.reference ? { policy: folderFiles(choice.policy), reference: folderFiles(choice.reference) } : null;
+    case 'server':
+      // The servers hold the weights: nothing is loaded into this page.
+      return null;
   }
 }
 

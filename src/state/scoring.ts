@@ -18,7 +18,7 @@ import { lookupCachedScores } from './persistence/score-cache';
 import { keysLeftInJob, type JobRecord } from './persistence/data-records';
 import { pairDescriptionOf, recordWithProvenance, type PairModels } from './model-pair';
 import { FIT_CONTEXT, executionOf, type ContextPolicy } from '../core/scoring';
-import { canLoadChoice, injectedFailureFromUrl, sourcesFor, type ModelChoice } from './model-sources';
+import { canLoadChoice, injectedFailureFromUrl, savedServerChoice, serverChoiceOf, sourcesFor, type ModelChoice } from './model-sources';
 import { JobArrivals, type JobArrival as JobArrivalOf } from './update-batcher';
 
 export { DEMO_PAIR, canLoadChoice, type FolderPick, type ModelChoice } from './model-sources';
@@ -108,10 +108,13 @@ export function persistedModelChoice(choice: ModelChoice, remembered: { policy: 
       return { kind: 'hub', policy: choice.policy, reference: choice.reference };
     case 'folders':
       return { kind: 'folders', policy: choice.policy?.name ?? remembered?.policy ?? null, reference: choice.reference?.name ?? remembered?.reference ?? null };
+    case 'server':
+      return savedServerChoice(choice);
   }
 }
 
 function modelChoiceOf(saved: PersistedModelChoice): Pick<ModelSlice, 'choice' | 'rememberedFolders'> {
+  if (saved.kind === 'server') return { choice: serverChoiceOf(saved), rememberedFolders: null };
   if (saved.kind !== 'folders') return { choice: saved, rememberedFolders: null };
   // Dropped folders are not kept: the folder names let the page ask for them again.
   return { choice: { kind: 'folders', policy: null, reference: null }, rememberedFolders: { policy: saved.policy, reference: saved.reference } };
@@ -314,7 +317,7 @@ function named(result: ScoredTrajectory, pair: LoadedPair, render: RenderMode): 
   const status = useScoringStore.getState().pairStatus;
   const engines = status ? { policy: status.policy.description, reference: status.reference.description } : undefined;
   const execution = status ? { policy: executionOf(status.policy), reference: executionOf(status.reference) } : undefined;
-  return { ...result, record: recordWithProvenance(result.record, pairDescriptionOf(pair.models, pair.dtype, render, engines), execution) };
+  return { ...result, record: recordWithProvenance(result.record, pairDescriptionOf(pair.models, pair.dtype, render, engines), execution, pair.models.server) };
 }
 
 type JobArrival = JobArrivalOf<ScoredTrajectory, JobProgress>;

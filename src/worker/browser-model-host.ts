@@ -7,9 +7,9 @@ import { env } from '@huggingface/transformers';
 import { HUGGING_FACE_HUB, hubFileUrl, joinPath, type ModelFileReader } from '../core/engine/model-location';
 import type { ModelSpec } from '../core/scoring';
 import { DROPPED_MODELS_PREFIX, fetchWithDroppedFolders } from './model-files';
-import type { ModelSource } from './scoring-protocol';
+import type { ModelFilesSource } from './scoring-protocol';
 
-export function locateBrowserModel(source: ModelSource, origin: string): ModelSpec {
+export function locateBrowserModel(source: ModelFilesSource, origin: string): ModelSpec {
   switch (source.kind) {
     case 'served':
       // A path, not a URL: transformers.js only reads "local" models from paths (a full URL counts as remote).

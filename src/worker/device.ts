@@ -17,7 +17,8 @@ export interface GpuAdapterSummary {
 }
 
 export interface DeviceChoice {
-  device: Device;
+  /** `server`: a pair served by vLLM / SGLang (server-engines.ts) computes on the servers' devices. */
+  device: Device | 'server';
   /** One sentence a user can read: why this device. */
   reason: string;
   adapter: GpuAdapterSummary | null;

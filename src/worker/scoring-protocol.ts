@@ -4,6 +4,7 @@
  * (src/core/scoring/records.ts).
  */
 import type { HubLocation } from '../core/engine/model-location';
+import type { ServerKind } from '../core/engine/server';
 import type { JobProgress, LoadProgress, PairDescription, ScoredTrajectory, TrajectoryToScore } from '../core/scoring';
 import type { RenderMode } from '../core/render/types';
 import type { ContextPolicy } from '../core/scoring/context-policy';
@@ -12,12 +13,29 @@ import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
 
 export type { JobProgress, LoadProgress, LoadedModelInfo, ScoredTrajectory, TrajectoryToScore } from '../core/scoring';
 
-/** Where a model comes from: a folder the app serves (the demo pair), a dropped folder, or the hub. */
-export type ModelSource =
+/** Where a model's files come from: a folder the app serves (the demo pair), a dropped folder, or the hub. */
+export type ModelFilesSource =
   | { kind: 'served'; baseUrl: string; id: string }
   | { kind: 'dropped'; id: string }
   /** `hub`: where the hub is (absent: huggingface.co); the page sets it from the build (state/hub.ts). */
   | { kind: 'hub'; id: string; hub?: HubLocation };
+
+/**
+ * A model served by vLLM or SGLang (src/core/engine/server): its base URL and served model name;
+ * its tokenizer is read from files (a hub id or a dropped folder), and trajectories are sent as
+ * token ids. The page makes the HTTP requests (src/worker/page-fetch.ts), under its own
+ * Content-Security-Policy.
+ */
+export interface ServerModelSource {
+  kind: 'server';
+  engine: ServerKind;
+  url: string;
+  model: string;
+  tokenizer: ModelFilesSource;
+}
+
+/** Where a model comes from: files the worker runs, or a server. */
+export type ModelSource = ModelFilesSource | ServerModelSource;
 
 export interface LoadPairRequest {
   policy: ModelSource;

@@ -17,18 +17,22 @@ import {
   type PairSpec,
   type ScoringPair,
 } from '../core/scoring';
+import { SERVER_NAMES, type FetchLike, type ServerKind } from '../core/engine/server';
 import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
-import type { LoadPairRequest, ModelSource, PairStatus, ScoringClient } from './scoring-protocol';
+import type { LoadPairRequest, ModelFilesSource, ModelSource, PairStatus, ScoringClient } from './scoring-protocol';
+import { serverDeviceChoice, serverEngineFactory, serverSourcesOf } from './server-engines';
 
 export interface ScoringServiceHost {
   /** Reads model files back for the in-graph reduction. */
   files: ModelFileReader;
-  /** Where a model source lives, in transformers.js' terms. */
-  locate(source: ModelSource): ModelSpec;
+  /** Where a model's files live, in transformers.js' terms. */
+  locate(source: ModelFilesSource): ModelSpec;
   chooseDevice(dtype: ModelDtype, preference: DevicePreference): Promise<DeviceChoice>;
   registerFolder(name: string, files: ReadonlyMap<string, Blob>): string;
   /** Which engine runs a model (default: transformers.js on the requested device). */
   engineFactory?: EngineFactory;
+  /** How requests reach vLLM / SGLang servers (the browser: through the page, page-fetch.ts); absent: server pairs cannot load. */
+  serverFetch?(kind: ServerKind): FetchLike;
 }
 
 interface LoadedPair {
@@ -61,7 +65,13 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
     return baseFactory(request);
   };
 
-  const specOf = (request: LoadPairRequest): PairSpec => ({ policy: host.locate(request.policy), reference: host.locate(request.reference), dtype: request.dtype });
+  // A served model's files are its tokenizer's (the server computes the log-probs).
+  const locate = (source: ModelSource): ModelSpec => {
+    if (source.kind !== 'server') return host.locate(source);
+    const tokenizer = host.locate(source.tokenizer);
+    return { ...tokenizer, label: `${tokenizer.label} (the tokenizer of ${SERVER_NAMES[source.engine]} model "${source.model}")` };
+  };
+  const specOf = (request: LoadPairRequest): PairSpec => ({ policy: locate(request.policy), reference: locate(request.reference), dtype: request.dtype });
   const statusOf = (p: LoadedPair): PairStatus => ({
     ...describePair(p.pair, { fallbacks: p.fallback ? [{ kind: 'device', reason: p.fallback }] : [] }),
     device: p.device,
@@ -94,15 +104,20 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
       const overtaken = () => generation !== loadGeneration;
       await unloadPair();
       injectedFailure = request.injectWebGpuFailure;
-      const device = await host.chooseDevice(request.dtype, request.device);
-      const spec = specOf(request);
+      const servers = serverSourcesOf(request);
+      if (servers && !host.serverFetch) throw new Error('this host cannot reach vLLM / SGLang servers');
+      const device = servers ? serverDeviceChoice(servers) : await host.chooseDevice(request.dtype, request.device);
+      // A served pair's files are its tokenizers only; its "dtype" is whatever the servers run.
+      const spec = servers ? { ...specOf(request), dtype: 'server' } : specOf(request);
       const tokenizers = await loadPairTokenizers(spec);
       if (overtaken()) throw new Error(LOAD_OVERTAKEN);
       let choice = device;
       let fallback: string | null = null;
       let engines;
       try {
-        engines = await loadPairEngines(spec, device.device, engineFactory, onProgress);
+        engines = servers
+          ? await loadPairEngines(spec, 'wasm', serverEngineFactory(servers, (kind) => host.serverFetch!(kind)))
+          : await loadPairEngines(spec, device.device as 'webgpu' | 'wasm', engineFactory, onProgress);
       } catch (error) {
         if (device.device !== 'webgpu') throw error;
         fallback = `WebGPU failed (${messageOf(error)}); the models were loaded on WASM.`;
@@ -113,7 +128,7 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
         await disposeScoringPair(engines);
         throw new Error(LOAD_OVERTAKEN);
       }
-      loaded = { request, pair: { spec, device: choice.device, ...tokenizers, ...engines }, device: choice, fallback };
+      loaded = { request, pair: { spec, device: choice.device === 'server' ? 'server' : choice.device, ...tokenizers, ...engines }, device: choice, fallback };
       return statusOf(loaded);
     },
 

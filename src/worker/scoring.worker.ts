@@ -7,16 +7,24 @@ import { packRecordOf, packedBuffers } from '../core/scores/packed';
 import { configureBrowserRuntime, browserModelFiles, locateBrowserModel } from './browser-model-host';
 import { chooseDevice } from './device';
 import { registerDroppedFolder } from './model-files';
+import { fetchThrough, type PageFetcher } from './page-fetch';
 import { createScoringService } from './scoring-service';
 import type { JobProgress, PackedScoredTrajectory, PairStatus, ScoringClient } from './scoring-protocol';
 
 configureBrowserRuntime(self.location.origin);
+
+/** The page's requests, lent by scoring-client.ts: servers are reached under the page's policy, not this worker's. */
+let pageFetcher: PageFetcher | null = null;
 
 const service = createScoringService({
   files: browserModelFiles,
   locate: (source) => locateBrowserModel(source, self.location.origin),
   chooseDevice,
   registerFolder: registerDroppedFolder,
+  serverFetch: (kind) => {
+    if (!pageFetcher) throw new Error('the page has not lent its requests to the scoring worker');
+    return fetchThrough(pageFetcher, kind);
+  },
 });
 
 /** Job callbacks as they cross the worker boundary: results packed. */
@@ -30,6 +38,9 @@ export interface PackedJobCallbacks {
 
 const api = {
   ...service,
+  lendPageFetcher(fetcher: PageFetcher) {
+    pageFetcher = fetcher;
+  },
   score(jobId: number, items: Parameters<ScoringClient['score']>[1], render: Parameters<ScoringClient['score']>[2], callbacks: PackedJobCallbacks, context?: Parameters<ScoringClient['score']>[4]) {
     return service.score(jobId, items, render, {
       ...(callbacks.onProgress ? { onProgress: (p: JobProgress) => callbacks.onProgress!(p) } : {}),

@@ -452,7 +452,7 @@ describe('links to a view', () => {
 
     // The policy is in force: the page's own listener saw nothing so far, and an injected inline script neither runs nor goes unseen.
     expect(violations).toEqual([]);
-    expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').first().getAttribute('content')).toContain("script-src 'self' 'wasm-unsafe-eval'");
     const ran = await page.evaluate(() => {
       const script = document.createElement('script');
       script.textContent = 'window.__inlineScriptRan = true';

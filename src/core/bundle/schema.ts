@@ -17,7 +17,7 @@ export const BUNDLE_FORMAT = 'progress-advantage-bundle/2';
 /** Every version this app reads, oldest first. */
 export const BUNDLE_FORMATS_READ = ['progress-advantage-bundle/1', BUNDLE_FORMAT] as const;
 /** Where a model pair's models came from (the model panel's choices). */
-export const MODEL_SOURCE_KINDS = ['demo', 'hub', 'folders'] as const;
+export const MODEL_SOURCE_KINDS = ['demo', 'hub', 'folders', 'server'] as const;
 /** What every version's format key starts with: tells "another version" from "not a bundle". */
 export const BUNDLE_FORMAT_PREFIX = 'progress-advantage-bundle/';
 

@@ -6,11 +6,15 @@
 import { z } from 'zod';
 import { DEVICE_PREFERENCES, MODEL_DTYPES, RENDER_MODES } from './vocabularies';
 
-/** The chosen pair as saved: the embedded demo pair, two hub ids, or two folders' names. */
+/** One model of a pair scored through a vLLM / SGLang server: its base URL, served name and tokenizer (a hub id; '' for the served name). */
+const savedServerModelSchema = z.object({ url: z.string(), model: z.string(), tokenizer: z.string().default('') });
+
+/** The chosen pair as saved: the embedded demo pair, two hub ids, two folders' names, or two served models. */
 export const savedModelChoiceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('demo') }),
   z.object({ kind: z.literal('hub'), policy: z.string(), reference: z.string() }),
   z.object({ kind: z.literal('folders'), policy: z.string().nullable(), reference: z.string().nullable() }),
+  z.object({ kind: z.literal('server'), engine: z.enum(['vllm', 'sglang']), policy: savedServerModelSchema, reference: savedServerModelSchema }),
 ]);
 export type SavedModelChoice = z.infer<typeof savedModelChoiceSchema>;
 

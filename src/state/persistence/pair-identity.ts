@@ -18,9 +18,19 @@ import { FIT_CONTEXT, type ContextPolicy } from '../../core/scoring/context-poli
  *   weights ship with the build);
  * - `hub:<owner/name>`: a hub repository (its current revision when scored);
  * - `folder:<name>#<files>`: a dropped folder, with a hash of every file's path, size and
- *   modification time, so a retrained model saved to the same folder is a new model.
+ *   modification time, so a retrained model saved to the same folder is a new model;
+ * - `server:<engine>:<base URL>#<served model name>`: a model a vLLM / SGLang server serves
+ *   (serverModelIdentity): the same name on another server, or under another engine, is another
+ *   model. Like a hub id, it names what is served now: retrain and serve under a new name.
  */
 export type ModelSourceIdentity = string;
+
+/** The identity of a served model (the URL normalised: scheme and host lower case, no trailing slash or `/v1`). */
+export function serverModelIdentity(engine: string, baseUrl: string, model: string): ModelSourceIdentity {
+  const url = new URL(baseUrl);
+  const path = url.pathname.replace(/\/+$/, '');
+  return `server:${engine}:${url.protocol}//${url.host}${path}#${model}`;
+}
 
 export interface ModelIdentity {
   source: ModelSourceIdentity;

@@ -247,6 +247,11 @@ export async function takeOverSession(): Promise<void> {
   }
 }
 
+/** Saves what changed now (before the page reloads itself: a new server origin, state/server-origins.ts). */
+export async function saveSessionNow(): Promise<void> {
+  await writer?.flush();
+}
+
 /** Empties the database and the state: no files, no scores, default settings; the next visit starts fresh. Only the tab that keeps the session may. */
 export async function clearSession(): Promise<void> {
   await startSession();

@@ -1,4 +1,5 @@
-import { useScoringStore, setModelOptions, loadModelPair, type FolderPick, type ModelChoice } from '../../state/scoring';
+import { useScoringStore, setModelOptions, loadModelPair, type ModelChoice } from '../../state/scoring';
+import { EMPTY_SERVER_CHOICE } from '../../state/model-sources';
 import { applyPairDefaults } from '../../state/analysis';
 import type { DevicePreference, ModelDtype } from '../../core/settings';
 import type { LoadedModelInfo } from '../../core/scoring';
@@ -10,19 +11,12 @@ import { plural } from '../plural';
 import type { PairModels } from '../../state/model-pair';
 import { ModelRuns } from './ModelRuns';
 import { PairMemoryEstimate } from './PairMemoryEstimate';
+import { ServerPairFields, folderFromInput } from './ServerPairFields';
 
 const HUB_PRESETS = MODEL_PRESETS.filter((p) => p.source === 'hub');
 const DEMO_PRESET = MODEL_PRESETS.find((p) => p.id === 'demo');
 
 const DTYPES: readonly ModelDtype[] = MODEL_DTYPES;
-
-/** Folder picks from an `<input webkitdirectory>`: paths relative to the picked folder. */
-function folderFromInput(files: FileList | null): FolderPick | null {
-  const list = Array.from(files ?? []);
-  if (list.length === 0) return null;
-  const name = list[0].webkitRelativePath.split('/')[0] || 'folder';
-  return { name, files: new Map(list.map((f) => [f.webkitRelativePath.split('/').slice(1).join('/') || f.name, f])) };
-}
 
 /** Which pair, which dtype and device, the load button, and an honest status line. */
 export function ModelPanel() {
@@ -53,13 +47,22 @@ export function ModelPanel() {
                 if (!preset.dtypes.includes(dtype as (typeof preset.dtypes)[number])) setModelOptions({ dtype: preset.dtypes[0] });
                 return;
               }
-              setChoice(value === 'demo' ? { kind: 'demo' } : value === 'hub' ? { kind: 'hub', policy: '', reference: '' } : { kind: 'folders', policy: null, reference: null });
+              setChoice(
+                value === 'demo'
+                  ? { kind: 'demo' }
+                  : value === 'hub'
+                    ? { kind: 'hub', policy: '', reference: '' }
+                    : value === 'server'
+                      ? EMPTY_SERVER_CHOICE
+                      : { kind: 'folders', policy: null, reference: null },
+              );
               // Each pair is read the way it was trained: the demo pair on its chat template, others as the reference code renders.
               setModelOptions({ render: value === 'demo' ? (DEMO_PRESET?.render ?? 'plain') : 'plain' });
             }}
           >
             <option value="demo">embedded demo pair</option>
             <option value="folders">local folders…</option>
+            <option value="server">vLLM / SGLang server…</option>
             <optgroup label="Hugging Face hub (online)">
               {HUB_PRESETS.map((p) => (
                 <option key={p.id} value={p.id} title={`${presetSizes(p)} per model. ${p.notes}`}>
@@ -72,7 +75,7 @@ export function ModelPanel() {
         </label>
         <label>
           dtype{' '}
-          <select data-testid="model-dtype" value={dtype} disabled={loading} onChange={(e) => setModelOptions({ dtype: e.currentTarget.value as ModelDtype })}>
+          <select data-testid="model-dtype" value={dtype} disabled={loading || choice.kind === 'server'} onChange={(e) => setModelOptions({ dtype: e.currentTarget.value as ModelDtype })}>
             {DTYPES.map((d) => (
               <option key={d}>{d}</option>
             ))}
@@ -83,7 +86,8 @@ export function ModelPanel() {
           <select
             data-testid="model-device"
             value={devicePreference}
-            disabled={loading}
+            // A served pair runs on the servers' devices.
+            disabled={loading || choice.kind === 'server'}
             onChange={(e) => setModelOptions({ devicePreference: e.currentTarget.value as DevicePreference })}
           >
             <option value="auto">auto</option>
@@ -117,6 +121,7 @@ export function ModelPanel() {
           ))}
         </div>
       )}
+      {choice.kind === 'server' && <ServerPairFields choice={choice} disabled={loading} />}
       {choice.kind === 'hub' && (
         <div className="model-row">
           {(['policy', 'reference'] as const).map((which) => (
@@ -201,6 +206,8 @@ function choiceIsLoaded(choice: ModelChoice, dtype: string, loaded: PairModels |
   if (!loaded || loadedDtype !== dtype) return false;
   if (choice.kind === 'demo') return loaded.source === 'demo';
   if (choice.kind === 'hub') return loaded.source === 'hub' && loaded.policy === choice.policy && loaded.reference === choice.reference;
+  // Nothing of a served pair is downloaded: no estimate either way.
+  if (choice.kind === 'server') return true;
   return loaded.source === 'folders' && loaded.policy === choice.policy?.name && loaded.reference === choice.reference?.name;
 }
 

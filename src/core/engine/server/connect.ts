@@ -12,7 +12,7 @@
  * say which URL, what it answered and what to do; and, for a 4xx while scoring, what to change
  * (hintFor).
  */
-import { ServerRequestError, TransientServerError, type ReplicaPool } from './client';
+import { ServerRequestError, type ReplicaPool } from './client';
 import { sglangModelInfoSchema, sglangServerInfoSchema, vllmModelListSchema, type ServerKind } from './wire';
 
 export interface ServerModelSpec {
@@ -98,23 +98,29 @@ async function sglangReplica(pool: ReplicaPool, url: string): Promise<ReplicaMod
 /** What one server serves, as its model listing says (the app's connection check shows it before scoring). */
 export interface ServedModels {
   url: string;
-  names: string[];
-  /** The served context (`max_model_len`); null when the server does not say. */
-  context: number | null;
+  /** Each served name with its context (`max_model_len`; null where the server does not say). */
+  models: { name: string; context: number | null }[];
+  /** Longest prompt the server takes where it says one below its context (SGLang); null otherwise. */
+  maxPromptTokens: number | null;
 }
 
-/** Asks one server what it serves (no retry); errors are ServerConnectError naming the URL and why. */
-export async function listServedModels(kind: ServerKind, url: string, pool: ReplicaPool): Promise<ServedModels> {
+/** One replica's listing; errors are ServerConnectError naming the URL and why (no retry). */
+async function probeReplica(kind: ServerKind, url: string, pool: ReplicaPool): Promise<ReplicaModel> {
   const name = SERVER_NAMES[kind];
   try {
-    const replica = kind === 'vllm' ? await vllmReplica(pool, url) : await sglangReplica(pool, url);
-    return { url, ...replica };
+    return kind === 'vllm' ? await vllmReplica(pool, url) : await sglangReplica(pool, url);
   } catch (error) {
     if (error instanceof ServerConnectError) throw error;
     if (error instanceof ServerRequestError) throw new ServerConnectError(`the ${name} server at ${url} refused the model query: ${error.message} (is it a ${name} server?)`);
     if (error instanceof Error && error.name === 'ZodError') throw new ServerConnectError(`${url} does not answer like a ${name} server: its model listing is not ${name}'s (${error.message.slice(0, 200)})`);
     throw unreachable(kind, url, error);
   }
+}
+
+/** Asks one server what it serves, once (the app's connection check); errors as connectServerModel's. */
+export async function listServedModels(kind: ServerKind, url: string, pool: ReplicaPool): Promise<ServedModels> {
+  const replica = await probeReplica(kind, url, pool);
+  return { url, models: replica.names.map((name) => ({ name, context: replica.contexts.get(name) ?? null })), maxPromptTokens: replica.maxPrompt };
 }
 
 /** Probes every replica; all must serve `spec.model` (or exactly one model when none is named). */
@@ -124,7 +130,7 @@ export async function connectServerModel(spec: ServerModelSpec, pool: ReplicaPoo
   let context = Infinity;
   let maxPrompt = Infinity;
   for (const url of pool.urls) {
-    const replica = await listServedModels(spec.kind, url, pool);
+    const replica = await probeReplica(spec.kind, url, pool);
     if (model === null) {
       if (replica.names.length !== 1) throw new ServerConnectError(`the ${name} server at ${url} serves ${replica.names.map((n) => JSON.stringify(n)).join(', ')}: name one with --policy-model / --reference-model`);
       model = replica.names[0];

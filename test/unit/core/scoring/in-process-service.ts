@@ -5,12 +5,12 @@
 import { transformersEngineFactory } from '../../../../src/core/scoring';
 import { folderLocation, nodeModelFiles } from '../../../../src/node/model-files';
 import { createScoringService } from '../../../../src/worker/scoring-service';
-import type { ModelSource } from '../../../../src/worker/scoring-protocol';
+import type { ModelFilesSource } from '../../../../src/worker/scoring-protocol';
 
 export function inProcessScoringService(): ReturnType<typeof createScoringService> {
   return createScoringService({
     files: nodeModelFiles,
-    locate: (source: ModelSource) => ({ location: folderLocation(source.id), label: `folder ${source.id}`, remote: false }),
+    locate: (source: ModelFilesSource) => ({ location: folderLocation(source.id), label: `folder ${source.id}`, remote: false }),
     chooseDevice: async () => ({ device: 'wasm', reason: 'in-process test', adapter: null }),
     registerFolder: () => {
       throw new Error('not used');
