@@ -21,6 +21,7 @@
  *   `<session>/agent-<agentId>` (or `<session>/sidechain-<n>`), marked `metadata.sidechain`.
  * - Skipped and counted in `metadata.skippedLines`: `summary` (titles, kept in `metadata.summaries`),
  *   `system` (Claude Code's own notices), user lines with `isMeta: true` (text the tool inserts),
+ *   assistant lines of model `<synthetic>` (Claude Code's stand-in replies: API errors),
  *   `file-history-snapshot`, `queue-operation`, `progress` and any other line type.
  */
 import type { SessionAdapter, SessionContext, SessionReader, SessionTrajectory } from '../adapter';
@@ -71,6 +72,8 @@ interface ChainLink {
 }
 
 const TEXT_JOIN = '\n';
+/** `message.model` of the assistant lines Claude Code writes itself (API errors, "No response requested."). */
+const SYNTHETIC_MODEL = '<synthetic>';
 
 /** The blocks of one assistant line as one assistant message (text, thinking, tool calls). */
 function readAssistant(content: unknown, path: string, count: (kind: string) => void): Message {
@@ -138,7 +141,7 @@ function requireBlock(value: unknown, path: string): JsonObject & { type: string
 
 /** Appends a streamed continuation of the same assistant message (same `message.id`). */
 function mergeInto(target: Message, part: Message): void {
-  if (part.content !== '' && !target.content.split(TEXT_JOIN).includes(part.content)) {
+  if (part.content !== '') {
     target.content = target.content === '' ? part.content : `${target.content}${TEXT_JOIN}${part.content}`;
   }
   for (const call of part.toolCalls ?? []) {
@@ -178,6 +181,11 @@ class ClaudeCodeReader implements SessionReader {
       return [];
     }
     const message = requireObject(value.message, 'message', 'the message {role, content} (an object)');
+    // Claude Code's own stand-ins for a reply (an API error, an interruption) were not written by the model.
+    if (type === 'assistant' && message.model === SYNTHETIC_MODEL) {
+      count('synthetic');
+      return [];
+    }
     const sidechain = value.isSidechain ?? false;
     if (typeof sidechain !== 'boolean') throw FormatError.at('isSidechain', 'true, false or nothing', value.isSidechain);
     if ('parentUuid' in value) this.chained = true;

@@ -74,9 +74,10 @@ describe('Claude Code sessions', () => {
       assistant('a2', 'u3', 'm2', [text('Done two')]),
       user('u4', null, 'Step three'),
       assistant('a3', 'u4', 'm3', [text('Done three')]),
+      line('assistant', 'a4', 'a3', { id: 'x', role: 'assistant', model: '<synthetic>', content: [text('API Error: overloaded')] }),
     ]);
     expect(t.messages.map((m) => m.content)).toEqual(['Step one', 'Done one', 'Step two', 'Done two', 'Step three', 'Done three']);
-    expect(t.metadata.skippedLines).toEqual({ 'file-history-snapshot': 1, system: 1, meta: 1 });
+    expect(t.metadata.skippedLines).toEqual({ 'file-history-snapshot': 1, system: 1, meta: 1, synthetic: 1 });
   });
 
   it('keeps sidechains (sub-agents) apart as their own trajectories, marked', () => {
