@@ -7,7 +7,9 @@
  * `tests/sample_codex_session.jsonl`.
  *
  * - `session_meta` gives the session's id, cwd, CLI version and instructions (`metadata`);
- *   `turn_context` the model. Neither is a message.
+ *   `turn_context` the model. Neither is a message. Rollouts of CLI versions before `session_meta`
+ *   (mid-2025) are read too: a first line `{id, timestamp, instructions}`, then the response items
+ *   bare, one a line, and `{record_type: "state"}` lines (skipped).
  * - `response_item` payloads are read: `message` (roles user, assistant, developer → system;
  *   `input_text` / `output_text` parts), `reasoning` (its `content` text where the model returns
  *   it, else its `summary` text, kept in the turn's text as `<think>…</think>`; `encrypted_content`
@@ -32,11 +34,23 @@ function isRolloutLine(value: unknown): value is JsonObject & { type: string; pa
   return isObject(value) && typeof value.type === 'string' && isObject(value.payload);
 }
 
-function detectHead(head: readonly unknown[]): boolean {
-  return head.every(isRolloutLine) && head.some((v) => isRolloutLine(v) && LINE_TYPES.has(v.type));
+/** The response item types, which the older layout writes bare, one a line. */
+const ITEM_TYPES = new Set(['message', 'reasoning', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output', 'local_shell_call', 'web_search_call']);
+
+/** The older layout's first line: the session's `{id, timestamp, instructions, git}`, no type. */
+function isBareMeta(value: unknown): value is JsonObject {
+  return isObject(value) && value.type === undefined && typeof value.id === 'string' && typeof value.timestamp === 'string';
 }
 
-const CALL_ID = 'payload.call_id';
+function isBareLine(value: unknown): boolean {
+  return isObject(value) && (typeof value.record_type === 'string' || (typeof value.type === 'string' && ITEM_TYPES.has(value.type) && value.payload === undefined));
+}
+
+function detectHead(head: readonly unknown[]): boolean {
+  if (head.every(isRolloutLine)) return head.some((v) => isRolloutLine(v) && LINE_TYPES.has(v.type));
+  // Rollouts before `session_meta` (CLI versions of mid-2025): a bare meta line, then bare items and `{record_type: "state"}`.
+  return head.length > 1 && isBareMeta(head[0]) && head.slice(1).every(isBareLine);
+}
 
 class CodexReader implements SessionReader {
   private readonly messages: Message[] = [];
@@ -51,10 +65,20 @@ class CodexReader implements SessionReader {
 
   readLine(value: unknown, line: number): SessionTrajectory[] {
     if (!isObject(value)) throw FormatError.at('', 'a Codex rollout line (an object {timestamp, type, payload})', value);
-    const type = requireString(value.type, 'type', 'the line type (a string: session_meta, response_item, event_msg, turn_context, …)');
     this.firstLine ??= line;
-    if (type === 'session_meta') this.readMeta(requireObject(value.payload, 'payload', 'the session metadata (an object)'));
-    else if (type === 'response_item') this.readItem(requireObject(value.payload, 'payload', 'the response item (an object {type, …})'), line);
+    // The older layout: its meta line, its state lines, its bare items.
+    if (this.firstLine === line && isBareMeta(value)) {
+      this.readMeta(value, '');
+      return [];
+    }
+    if (typeof value.record_type === 'string') {
+      this.count(`record_type ${value.record_type}`);
+      return [];
+    }
+    const type = requireString(value.type, 'type', 'the line type (a string: session_meta, response_item, event_msg, turn_context, …)');
+    if (value.payload === undefined && ITEM_TYPES.has(type)) this.readItem(value, line, '');
+    else if (type === 'session_meta') this.readMeta(requireObject(value.payload, 'payload', 'the session metadata (an object)'), 'payload');
+    else if (type === 'response_item') this.readItem(requireObject(value.payload, 'payload', 'the response item (an object {type, …})'), line, 'payload');
     else {
       if (type === 'turn_context' && isObject(value.payload) && typeof value.payload.model === 'string') this.facts.model ??= value.payload.model;
       this.count(type);
@@ -80,7 +104,8 @@ class CodexReader implements SessionReader {
     this.skipped[kind] = (this.skipped[kind] ?? 0) + 1;
   }
 
-  private readMeta(meta: JsonObject): void {
+  private readMeta(meta: JsonObject, base: string): void {
+    const at = (key: string): string => pathJoin(base, key);
     const fields: [string, string][] = [
       ['id', 'sessionId'],
       ['cwd', 'cwd'],
@@ -90,17 +115,19 @@ class CodexReader implements SessionReader {
       ['instructions', 'instructions'],
     ];
     for (const [key, fact] of fields) {
-      const text = optionalString(meta[key], pathJoin('payload', key));
+      const text = optionalString(meta[key], at(key));
       if (text !== undefined && this.facts[fact] === undefined) this.facts[fact] = text;
     }
   }
 
-  private readItem(item: JsonObject, line: number): void {
-    const kind = requireString(item.type, 'payload.type', 'the item type (a string: message, function_call, …)');
+  /** `base`: the item's path in its line (`payload`; '' in the older bare-item layout). */
+  private readItem(item: JsonObject, line: number, base: string): void {
+    const at = (key: string): string => pathJoin(base, key);
+    const kind = requireString(item.type, at('type'), 'the item type (a string: message, function_call, …)');
     switch (kind) {
       case 'message': {
-        const { role, sourceRole } = requireRole(item.role, 'payload.role');
-        const content = textFromContent(item.content, 'payload.content');
+        const { role, sourceRole } = requireRole(item.role, at('role'));
+        const content = textFromContent(item.content, at('content'));
         if (role === 'assistant') {
           const turn = this.agentTurn(line);
           turn.content = joinText(turn.content, content);
@@ -108,39 +135,39 @@ class CodexReader implements SessionReader {
         return;
       }
       case 'reasoning':
-        this.readReasoning(item, line);
+        this.readReasoning(item, line, at);
         return;
       case 'function_call':
       case 'custom_tool_call': {
-        const name = requireString(item.name, 'payload.name', 'the tool name (a string)');
-        const callId = requireString(item.call_id, CALL_ID, 'the call id (a string)');
+        const name = requireString(item.name, at('name'), 'the tool name (a string)');
+        const callId = requireString(item.call_id, at('call_id'), 'the call id (a string)');
         const raw = kind === 'function_call' ? item.arguments : item.input;
-        const call: ToolCall = { id: callId, name, ...parseToolArguments(raw, kind === 'function_call' ? 'payload.arguments' : 'payload.input') };
+        const call: ToolCall = { id: callId, name, ...parseToolArguments(raw, kind === 'function_call' ? at('arguments') : at('input')) };
         this.addCall(call, line);
         return;
       }
       case 'local_shell_call': {
-        const callId = optionalString(item.call_id, CALL_ID) ?? optionalString(item.id, 'payload.id');
-        const action = requireObject(item.action, 'payload.action', 'the shell action {type: exec, command} (an object)');
+        const callId = optionalString(item.call_id, at('call_id')) ?? optionalString(item.id, at('id'));
+        const action = requireObject(item.action, at('action'), 'the shell action {type: exec, command} (an object)');
         const call: ToolCall = { name: 'local_shell', arguments: action };
         if (callId !== undefined) call.id = callId;
         this.addCall(call, line);
         return;
       }
       case 'web_search_call': {
-        const action = item.action === undefined || item.action === null ? {} : requireObject(item.action, 'payload.action', 'the search action (an object)');
+        const action = item.action === undefined || item.action === null ? {} : requireObject(item.action, at('action'), 'the search action (an object)');
         const call: ToolCall = { name: 'web_search', arguments: action };
-        const id = optionalString(item.id, 'payload.id');
+        const id = optionalString(item.id, at('id'));
         if (id !== undefined) call.id = id;
         this.addCall(call, line);
         return;
       }
       case 'function_call_output':
       case 'custom_tool_call_output': {
-        const callId = requireString(item.call_id, CALL_ID, 'the call id (a string)');
+        const callId = requireString(item.call_id, at('call_id'), 'the call id (a string)');
         const toolName = this.calls.get(callId);
-        if (toolName === undefined) throw new FormatError(CALL_ID, 'the call_id of a call earlier in the rollout', `${describeValue(callId)} (no call has it)`);
-        this.push({ role: 'tool', sourceRole: kind, content: outputText(item.output), toolCallId: callId, toolName }, line);
+        if (toolName === undefined) throw new FormatError(at('call_id'), 'the call_id of a call earlier in the rollout', `${describeValue(callId)} (no call has it)`);
+        this.push({ role: 'tool', sourceRole: kind, content: outputText(item.output, at('output')), toolCallId: callId, toolName }, line);
         return;
       }
       default:
@@ -148,13 +175,13 @@ class CodexReader implements SessionReader {
     }
   }
 
-  private readReasoning(item: JsonObject, line: number): void {
+  private readReasoning(item: JsonObject, line: number, at: (key: string) => string): void {
     const parts = (key: 'content' | 'summary'): string[] => {
       const value = item[key];
       if (value === undefined || value === null) return [];
-      if (!Array.isArray(value)) throw FormatError.at(pathJoin('payload', key), 'an array of text parts {type, text}', value);
+      if (!Array.isArray(value)) throw FormatError.at(at(key), 'an array of text parts {type, text}', value);
       return value.map((part, i) => {
-        const path = pathJoin(pathJoin('payload', key), i);
+        const path = pathJoin(at(key), i);
         return requireString(requireObject(part, path, 'a text part {type, text}').text, pathJoin(path, 'text'), 'the text (a string)');
       });
     };
@@ -195,9 +222,9 @@ function joinText(before: string, text: string): string {
 }
 
 /** A call's output: a string, content items (`input_text`), or the older `{content, success}`. */
-function outputText(output: unknown): string {
-  if (isObject(output)) return textFromContent(output.content, 'payload.output.content');
-  return textFromContent(output, 'payload.output');
+function outputText(output: unknown, path: string): string {
+  if (isObject(output)) return textFromContent(output.content, pathJoin(path, 'content'));
+  return textFromContent(output, path);
 }
 
 /** `rollout-2025-….jsonl` → `rollout-2025-…`. */

@@ -101,3 +101,29 @@ describe('Codex CLI rollouts', () => {
     expect(result.errors.map((e) => e.message)).toEqual(['meta.jsonl: Codex CLI rollout: no trajectories in the file']);
   });
 });
+
+describe('Codex CLI rollouts in the older layout (before session_meta)', () => {
+  it('reads the bare meta line and bare items; state lines are skipped; errors name paths in the line', () => {
+    const lines = [
+      { id: 'old-1', timestamp: '2025-06-01T10:00:00.000Z', instructions: 'Be brief.' },
+      { record_type: 'state' },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'List files' }] },
+      { type: 'function_call', name: 'shell', arguments: '{"command":["ls"]}', call_id: 'c1' },
+      { type: 'function_call_output', call_id: 'c1', output: { content: 'a.txt', success: true } },
+      { type: 'function_call_output', call_id: 5, output: 'x' },
+      { record_type: 'state' },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'One file: a.txt' }] },
+    ];
+    const { trajectories, errors } = parseTrajectoryText('rollout-old.jsonl', jsonl(lines));
+    expect(errors.map((e) => e.message)).toEqual(['rollout-old.jsonl:6: Codex CLI rollout: at call_id: expected the call id (a string), found the number 5']);
+    const [t] = trajectories;
+    expect(t).toMatchObject({ id: 'old-1', format: 'codex', metadata: { instructions: 'Be brief.', skippedLines: { 'record_type state': 2 } } });
+    expect(t.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'List files'],
+      ['assistant', ''],
+      ['tool', 'a.txt'],
+      ['assistant', 'One file: a.txt'],
+    ]);
+    expect(t.actionSteps).toEqual([1, 3]);
+  });
+});
