@@ -10,7 +10,9 @@
  * - `user` / `assistant` lines are messages; `content` is a string or blocks: `text`, `thinking`
  *   (kept in the turn's text as `<think>…</think>`, the convention of reasoning models' templates),
  *   `redacted_thinking` (encrypted: not read, counted), `tool_use` (a tool call; `server_tool_use`
- *   too), `tool_result` (in user lines: each is a tool message, not a user turn), `image` (no text).
+ *   too), `tool_result` (in user lines: each is a tool message, not a user turn; one whose tool_use
+ *   the file lacks, as after a session continued from another file, is kept without a tool name),
+ *   `image` (no text).
  * - Streaming writes one assistant message over several lines with the same `message.id`: they are
  *   merged into one turn. The agent's own turns (assistant messages) are the action steps.
  * - Order is the `parentUuid` chain that ends at the session's last message: lines on branches the
