@@ -32,6 +32,12 @@ export interface NodeSummary {
   intAttributes: Record<string, number>;
 }
 
+/** Nodes an edit replaces and a partial-graph ModelProto with their replacements (see reduction.ts fuseReductionIntoModel). */
+export interface NodeReplacement {
+  dropNodes: ReadonlySet<number>;
+  fragment: Uint8Array;
+}
+
 export interface GraphEdit {
   /** Graph outputs to remove from the output list (their values stay, as intermediates). */
   dropOutputs?: ReadonlySet<string>;
@@ -175,7 +181,7 @@ function intAttribute(bytes: Uint8Array): { name: string; value: number } | null
   while (!reader.done()) {
     const { field, wireType } = reader.tag();
     if (field === ATTRIBUTE_PROTO.name && wireType === LENGTH_DELIMITED) name = decoder.decode(reader.bytes());
-    else if (field === ATTRIBUTE_PROTO.i && wireType === 0) value = reader.varint();
+    else if (field === ATTRIBUTE_PROTO.i && wireType === 0) value = reader.signedVarint();
     else reader.skip(wireType);
   }
   return value === null ? null : { name, value };
@@ -297,6 +303,18 @@ class ProtoReader {
       value += (byte & 0x7f) * scale;
       if ((byte & 0x80) === 0) return value;
       scale *= 128;
+    }
+    throw new Error('varint longer than 10 bytes');
+  }
+
+  /** An int64 field: negative values (axis −1) are ten-byte two's complement, beyond a double's exact range. */
+  signedVarint(): number {
+    let value = 0n;
+    for (let index = 0; index < 10; index++) {
+      if (this.offset >= this.buffer.byteLength) throw new Error('truncated varint');
+      const byte = this.buffer[this.offset++];
+      value |= BigInt(byte & 0x7f) << BigInt(7 * index);
+      if ((byte & 0x80) === 0) return Number(BigInt.asIntN(64, value));
     }
     throw new Error('varint longer than 10 bytes');
   }

@@ -10,10 +10,9 @@
  */
 import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../onnx/onnx-proto';
 import { OnnxGraphBuilder, intAttr, intsAttr, valueInfo } from '../onnx/onnx-graph-builder';
-import { defaultOpsetOf, editModelGraph } from './graph-edit';
+import { defaultOpsetOf, editModelGraph, type NodeReplacement } from './graph-edit';
 import type { HeadCut } from './head-cut';
 import { rowQuantizationEdit, type RowQuantizationPlan } from './row-quantization';
-import type { ExactTrigEdit } from './exact-trig';
 import { topKValues } from './top-k';
 
 export { headCutOf, headCutSearch, type HeadCut, type HeadCutSearch } from './head-cut';
@@ -249,8 +248,8 @@ export interface FusedReductionOptions extends ReductionGraphOptions {
   headCut?: HeadCut | null;
   /** Dynamic int8 quantizers to compute per row (row-quantization.ts): the figures then do not depend on the chunk. */
   rowQuantization?: RowQuantizationPlan | null;
-  /** Cos / Sin nodes rewritten in exact arithmetic (exact-trig.ts; WebGPU's are approximations). */
-  exactTrig?: ExactTrigEdit | null;
+  /** Other rewrites: Cos / Sin in exact arithmetic (exact-trig.ts, WebGPU), a float16 softmax in float32 (float32-softmax.ts). */
+  nodeReplacements?: readonly NodeReplacement[];
 }
 
 const HEAD_ROWS = `${FUSED_NAME_PREFIX}head_rows`;
@@ -362,7 +361,7 @@ const headShapeName = (vocabSize: number) => `${FUSED_NAME_PREFIX}const_i64_1_m1
  *  - with `headCut`, the LM head's product reads the scored rows only (and its Reshape, if any,
  *    the fragment's [1, −1, V]);
  *  - with `rowQuantization`, dynamic int8 quantizers are replaced by per-row ones;
- *  - with `exactTrig`, Cos and Sin nodes by exact arithmetic.
+ *  - with `nodeReplacements`, their nodes by theirs (exact Cos / Sin, float32 softmax).
  */
 export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedReductionOptions): Uint8Array {
   const fragment = buildFusedReductionFragment(options, defaultOpsetOf(modelBytes) ?? FUSED_REDUCTION_MIN_OPSET);
@@ -383,7 +382,7 @@ export function fuseReductionIntoModel(modelBytes: Uint8Array, options: FusedRed
   const dropNodes = new Set<number>();
   const edits = [
     rowQuantized.length > 0 ? rowQuantizationEdit(options.rowQuantization!, defaultOpsetOf(modelBytes) ?? FUSED_REDUCTION_MIN_OPSET, quantizerInputs) : null,
-    options.exactTrig ?? null,
+    ...(options.nodeReplacements ?? []),
   ];
   for (const edit of edits) {
     if (edit === null) continue;

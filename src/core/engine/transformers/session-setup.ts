@@ -16,6 +16,7 @@ import {
 } from '../reduction';
 import { rowQuantizationPlan, type RowQuantizationPlan } from '../row-quantization';
 import { exactTrigEdit, type ExactTrigEdit } from '../exact-trig';
+import { FLOAT32_SOFTMAX_MIN_OPSET, float32SoftmaxEdit, type Float32SoftmaxEdit } from '../float32-softmax';
 import type { EngineFallback } from '../types';
 import { defaultOpsetOf, graphNodes, initializerNames } from '../graph-edit';
 import {
@@ -82,6 +83,9 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
   let fusedReduction = false;
   let headCut = false;
   let rowQuantized = false;
+  const cacheLinks = cacheLinksOf(session, options.modelId);
+  // CPU and WASM have no float16 Softmax kernel (float32-softmax.ts); WebGPU has one.
+  const float16Graph = logitsType === 'float16' || cacheLinks.some((link) => link.past.type === 'float16');
   const fallbacks: EngineFallback[] = [];
   // On WebGPU the fused graph runs on the device too: a cut head computes the scored rows only, and only the figures come back.
   const fusable = (device === 'cpu' && runtime.name === 'onnxruntime-node') || (runtime.name === 'onnxruntime-web' && (device === 'wasm' || onDevice));
@@ -90,11 +94,12 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
     try {
       fused = await withFusedReduction(session, runtime.sessionFactory, reducer.Tensor, await options.readModelBytes(dtype), {
         exactTrigonometry: onDevice,
+        float32Softmax: !onDevice && float16Graph,
         blockedTopK: onDevice,
         vocabSize,
         logitsType,
         executionProviders: reductionProviders,
-        cacheLinks: cacheLinksOf(session, options.modelId).map((link) => ({
+        cacheLinks: cacheLinks.map((link) => ({
           past: link.past.name,
           present: link.present,
           sequenceAxis: link.sequenceAxis,
@@ -126,6 +131,7 @@ export async function engineFromModel(model: PreTrainedModel, options: EngineFro
     fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` });
     fallbacks.push({ kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
     if (onDevice) fallbacks.push({ kind: 'trigonometry', reason: `any rotary Cos / Sin run as the device computes them (off by up to 2e-4 on some adapters): ${why}` });
+    if (!onDevice && float16Graph) fallbacks.push(float16SoftmaxFallback(why));
   }
   if (DYNAMIC_INT8_DTYPES.has(dtype) && !rowQuantized && !fallbacks.some((fallback) => fallback.kind === 'quantization')) {
     fallbacks.push(perTensorFallback('the graph runs as exported'));
@@ -162,6 +168,7 @@ interface FusedCandidate {
   headCut: HeadCut | null;
   rowQuantization: RowQuantizationPlan | null;
   exactTrig?: ExactTrigEdit | null;
+  float32Softmax?: Float32SoftmaxEdit | null;
 }
 
 /**
@@ -173,29 +180,34 @@ interface FusedCandidate {
  * that fails gives way to the next with less of that (the cut, then the per-row quantizers), and
  * when every fused graph fails, the plain graph is loaded again from the same bytes. Each step
  * down is a fallback with its reason. With `exactTrigonometry` (WebGPU) the first graph also has
- * its Cos / Sin in exact arithmetic (exact-trig.ts).
+ * its Cos / Sin in exact arithmetic (exact-trig.ts); with `float32Softmax` (a float16 graph on the
+ * CPU or WASM) every graph computes its softmax in float32 (float32-softmax.ts), and one more
+ * graph without that is tried last.
  */
 export async function withFusedReduction<T extends OrtSession>(
   session: T,
   sessionFactory: OrtSessionFactory,
   Tensor: OrtTensorConstructor,
   modelBytes: Uint8Array | null,
-  options: FusedReductionOptions & { executionProviders: OrtExecutionProvider[]; exactTrigonometry?: boolean },
+  options: FusedReductionOptions & { executionProviders: OrtExecutionProvider[]; exactTrigonometry?: boolean; float32Softmax?: boolean },
 ): Promise<{ session: T; fused: boolean; headCut: boolean; rowQuantized: boolean; fallbacks: EngineFallback[] }> {
   const fallbacks: EngineFallback[] = [];
   const unchanged = (why: string) => {
     fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` }, { kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
+    if (float32Softmax) fallbacks.push(float16SoftmaxFallback(why));
     return { session, fused: false, headCut: false, rowQuantized: false, fallbacks };
   };
   if (modelBytes === null) return unchanged('the host cannot read the model file again');
   const opset = defaultOpsetOf(modelBytes);
   if (opset === null || opset < FUSED_REDUCTION_MIN_OPSET) return unchanged(`the model's opset ${opset ?? 'unknown'} is older than ${FUSED_REDUCTION_MIN_OPSET}`);
   if (session.inputNames.some((name) => name.startsWith('pa_reduction'))) return unchanged('the graph already carries a reduction');
-  const { exactTrigonometry, ...fuseOptions } = options;
+  const { exactTrigonometry, float32Softmax, ...fuseOptions } = options;
   const sessionOptions = { executionProviders: options.executionProviders, logSeverityLevel: 3 } as const;
   const candidates: FusedCandidate[] = [];
   let noCut = '';
   let plan: RowQuantizationPlan | null = null;
+  let softmax: Float32SoftmaxEdit | null = null;
+  let noSoftmax = '';
   try {
     const nodes = graphNodes(modelBytes);
     plan = rowQuantizationPlan(nodes);
@@ -208,6 +220,15 @@ export async function withFusedReduction<T extends OrtSession>(
     if (rows) candidates.push({ headCut: null, rowQuantization: null });
     const exactTrig = exactTrigonometry ? exactTrigEdit(nodes) : null;
     if (exactTrig) candidates.unshift({ ...candidates[0], exactTrig });
+    if (float32Softmax) {
+      softmax = float32SoftmaxEdit(nodes, opset);
+      if (softmax === null && nodes.some((node) => node.opType === 'Softmax')) noSoftmax = `the model's opset ${opset} is older than ${FLOAT32_SOFTMAX_MIN_OPSET}`;
+      if (softmax) {
+        const first = candidates[0];
+        for (const candidate of candidates) candidate.float32Softmax = softmax;
+        candidates.push({ ...first, float32Softmax: null });
+      }
+    }
   } catch (error) {
     noCut = `the graph cannot be read (${messageOf(error)})`;
     candidates.push({ headCut: null, rowQuantization: null });
@@ -218,10 +239,12 @@ export async function withFusedReduction<T extends OrtSession>(
   for (const candidate of candidates) {
     let fused: T | null = null;
     try {
-      fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, { ...fuseOptions, ...candidate }), sessionOptions)) as T;
+      const { exactTrig, float32Softmax: softmaxEdit, ...edits } = candidate;
+      const nodeReplacements = [exactTrig, softmaxEdit].filter((edit) => edit != null);
+      fused = (await sessionFactory.create(fuseReductionIntoModel(modelBytes, { ...fuseOptions, ...edits, nodeReplacements }), sessionOptions)) as T;
       const complete = Object.values(FUSED_REDUCTION_OUTPUTS).every((name) => fused!.outputNames.includes(name));
       if (!complete) throw new Error('the fused session lacks the reduction outputs');
-      if (candidate.headCut !== null || candidate.rowQuantization !== null || candidate.exactTrig) await fusedGraphRuns(fused, Tensor, cacheInputs);
+      if (candidate.headCut !== null || candidate.rowQuantization !== null || nodeReplacements.length > 0) await fusedGraphRuns(fused, Tensor, cacheInputs);
       // Per-row, or no dynamic quantizer to make per-row.
       const rowQuantized = plan !== null && (candidate.rowQuantization !== null || plan.nodes.length === 0);
       if (candidate.headCut === null) {
@@ -232,6 +255,8 @@ export async function withFusedReduction<T extends OrtSession>(
       if (exactTrigonometry && !candidate.exactTrig && graphHasTrig(modelBytes)) {
         fallbacks.push({ kind: 'trigonometry', reason: `the rotary Cos / Sin run as the device computes them (off by up to 2e-4 on some adapters): ${failures[0] ?? 'the graph cannot be read'}` });
       }
+      if (softmax && !candidate.float32Softmax) fallbacks.push(float16SoftmaxFallback(`the graph with it failed (${failures.at(-1) ?? 'unknown'})`));
+      if (noSoftmax) fallbacks.push(float16SoftmaxFallback(noSoftmax));
       return { session: fused, fused: true, headCut: candidate.headCut !== null, rowQuantized, fallbacks };
     } catch (error) {
       failures.push(`${candidate.headCut ? 'cut head' : 'fused graph'}${candidate.rowQuantization ? ' with per-row int8' : ''}${candidate.exactTrig ? ' with exact Cos / Sin' : ''}: ${messageOf(error)}`);
@@ -243,6 +268,7 @@ export async function withFusedReduction<T extends OrtSession>(
   fallbacks.push({ kind: 'reduction', reason: `logits are reduced in a separate session: ${why}` }, { kind: 'head-cut', reason: `the LM head runs at every position: ${why}` });
   if (plan && plan.nodes.length + plan.refused.length > 0) fallbacks.push(perTensorFallback(why));
   if (exactTrigonometry && graphHasTrig(modelBytes)) fallbacks.push({ kind: 'trigonometry', reason: `the rotary Cos / Sin run as the device computes them (off by up to 2e-4 on some adapters): ${why}` });
+  if (softmax || noSoftmax) fallbacks.push(float16SoftmaxFallback(why));
   return { session: plain, fused: false, headCut: false, rowQuantized: false, fallbacks };
 }
 
@@ -250,6 +276,12 @@ export async function withFusedReduction<T extends OrtSession>(
 const perTensorFallback = (why: string): EngineFallback => ({
   kind: 'quantization',
   reason: `int8 activations are quantized over each forward pass, so figures depend on the chunk size and on what is scored with them (approximate): ${why}`,
+});
+
+/** A float16 graph's softmax left to the CPU's float16 path: its figures depend on the chunking (see float32-softmax.ts). */
+const float16SoftmaxFallback = (why: string): EngineFallback => ({
+  kind: 'quantization',
+  reason: `the float16 attention softmax runs as onnxruntime's CPU function body, whose sums depend on the number of keys, so figures move with the chunk size by up to 1.5e-4 (approximate): ${why}`,
 });
 
 const graphHasTrig = (modelBytes: Uint8Array) => {

@@ -3,12 +3,15 @@
  * how they were computed — the chunk size, a prefix reused from the sequence scored before, or the
  * batch and the other rows scored with it — within 1e-4. q8 (dynamic int8, whose file quantizes
  * activations over each forward pass) is made per-row by the engine (row-quantization.ts): its
- * figures equal the file's own when it is run one token at a time, as in generation.
+ * figures equal the file's own when it is run one token at a time, as in generation. fp16's
+ * softmax runs in float32 (float32-softmax.ts): onnxruntime's CPU float16 path sums it in an
+ * order that depends on the number of keys, which moved Llama 3's figures by 1.5e-4.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import {
   REALFORMAT_ROOT,
+  FP16_WITH_FLOAT32_LOGITS,
   absoluteDifferences,
   expectedLines,
   plainSessionLogprobs,
@@ -39,7 +42,10 @@ const all = (tokenIds: readonly number[]): TokenRange[] => [{ start: 1, end: tok
 
 let variants: VariantRoot;
 beforeAll(async () => {
-  variants = await writeVariantFolders([{ arch: 'qwen3', side: 'policy' }]);
+  variants = await writeVariantFolders([
+    { arch: 'qwen3', side: 'policy' },
+    { arch: 'llama3', side: 'policy' },
+  ]);
 }, 120_000);
 afterAll(() => variants?.remove());
 
@@ -49,6 +55,7 @@ const CASES = [
   { arch: 'qwen3', dtype: 'q4' },
   { arch: 'qwen3', dtype: 'fp16' },
   { arch: 'llama3', dtype: 'q4' },
+  { arch: 'llama3', dtype: 'fp16' },
 ] as const;
 
 describe.each(CASES)('$arch $dtype', { timeout: 300_000 }, ({ arch, dtype }) => {
@@ -109,6 +116,37 @@ describe('q8 made per-row', { timeout: 300_000 }, () => {
       expect(engine.fallbacks?.map((fallback) => fallback.kind)).toEqual(['reduction', 'head-cut', 'quantization']);
       expect(engine.fallbacks?.at(-1)?.reason).toMatch(/depend on the chunk size.*approximate/);
       expect(engine.logitRows).toBe('every-position');
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe('fp16 softmax in float32', { timeout: 300_000 }, () => {
+  it('gives Llama 3 fp16 the same figures in chunks of 37 as in one pass, where the file in a plain session moves', async () => {
+    const { second } = sequences('llama3');
+    const engine = await realformatEngine('llama3-policy', 'fp16', { root: variants.root });
+    try {
+      const [whole] = await engine.score(second, all(second), { chunkSize: second.length });
+      const [chunked] = await engine.score(second, all(second), { chunkSize: 37 });
+      expect(absoluteDifferences(chunked.logprob, whole.logprob).max).toBeLessThanOrEqual(1e-6);
+      // The same file as exported, in one pass and in chunks of 37: its float16 softmax moves it.
+      const onnxPath = join(variants.root, 'llama3-policy', 'onnx', FP16_WITH_FLOAT32_LOGITS);
+      const plainWhole = await plainSessionLogprobs(onnxPath, second, second.length, second.length);
+      const plainChunked = await plainSessionLogprobs(onnxPath, second, second.length, 37);
+      expect(absoluteDifferences(plainChunked, plainWhole).max).toBeGreaterThan(1e-5);
+      // The engine adds no error beyond the dtype's own.
+      expect(absoluteDifferences(whole.logprob, plainWhole).max).toBeLessThan(TOLERANCE);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('says so when the softmax stays float16 (separate reduction): figures approximate', async () => {
+    const engine = await realformatEngine('llama3-policy', 'fp16', { root: variants.root, reduction: 'separate' });
+    try {
+      expect(engine.fallbacks?.map((fallback) => fallback.kind)).toEqual(['reduction', 'head-cut', 'quantization']);
+      expect(engine.fallbacks?.at(-1)?.reason).toMatch(/float16 attention softmax.*chunk size by up to 1\.5e-4 \(approximate\)/);
     } finally {
       await engine.dispose();
     }
