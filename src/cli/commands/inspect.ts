@@ -20,7 +20,8 @@ and lists their trajectories.
 options:
   --json      one JSON object per line and trajectory:
               {"file","index","format","id","taskId","messages","actionSteps",
-               "reward","success","mistakeStep","mistakeAgent"} (absent values are null);
+               "reward","success","mistakeStep","mistakeAgent","toolCalls"} (absent
+              values are null; toolCalls: the tool calls in all messages);
               a file or record that cannot be read gives {"file","error"}; a label
               that cannot be read (the trajectory is listed without it) gives
               {"file","notice"}
@@ -45,6 +46,8 @@ export interface InspectRow {
   success: boolean | null;
   mistakeStep: number | null;
   mistakeAgent: string | null;
+  /** Tool calls over all messages. */
+  toolCalls: number;
 }
 
 export function inspectRow(file: string, index: number, t: Trajectory): InspectRow {
@@ -60,6 +63,7 @@ export function inspectRow(file: string, index: number, t: Trajectory): InspectR
     success: t.labels.success ?? null,
     mistakeStep: t.labels.mistakeStep ?? null,
     mistakeAgent: t.labels.mistakeAgent ?? null,
+    toolCalls: t.messages.reduce((count, m) => count + (m.toolCalls?.length ?? 0), 0),
   };
 }
 

@@ -33,7 +33,7 @@ describe('inspect --json', () => {
     const simulations = (JSON.parse(readFileSync(TAU2, 'utf8')) as { simulations: { id: string; task_id: string; reward_info: { reward: number }; messages: { role: string }[] }[] }).simulations;
     rows.slice(0, 16).forEach((row, i) => {
       const sim = simulations[i];
-      expect(Object.keys(row)).toEqual(['file', 'index', 'format', 'id', 'taskId', 'messages', 'actionSteps', 'reward', 'success', 'mistakeStep', 'mistakeAgent']);
+      expect(Object.keys(row)).toEqual(['file', 'index', 'format', 'id', 'taskId', 'messages', 'actionSteps', 'reward', 'success', 'mistakeStep', 'mistakeAgent', 'toolCalls']);
       expect(row).toEqual({
         file: TAU2,
         index: i,
@@ -46,6 +46,7 @@ describe('inspect --json', () => {
         success: sim.reward_info.reward >= 1,
         mistakeStep: null,
         mistakeAgent: null,
+        toolCalls: sim.messages.reduce((n, m) => n + ((m as { tool_calls?: unknown[] | null }).tool_calls?.length ?? 0), 0),
       });
     });
 
@@ -126,7 +127,7 @@ describe('inspect table and usage', () => {
   it('--help exits 0; no files or an unknown option exit 2', () => {
     const help = inspect('--help');
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('usage: progress-advantage inspect [--json] FILE…');
+    expect(help.stdout).toContain('usage: progress-advantage inspect [--json] FILE|FOLDER…');
     expect(inspect().status).toBe(2);
     const unknown = inspect('--jsn', WHO);
     expect(unknown.status).toBe(2);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseTrajectoryBytes, type FileError } from '../../../../src/core/trajectory/ingest';
+import { archiveKindOf, readTrajectoryInput } from '../../../../src/core/trajectory/archive/read-input';
 import type { Trajectory } from '../../../../src/core/trajectory/types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,8 +31,10 @@ describe('bad corpus', () => {
     expect(Object.keys(expected).sort()).toEqual(files);
   });
 
-  it.each(files)('%s gives exactly the expected errors', (name) => {
-    const result = parseTrajectoryBytes(name, readFileSync(path.join(BAD, name)));
+  it.each(files)('%s gives exactly the expected errors', async (name) => {
+    const bytes = readFileSync(path.join(BAD, name));
+    // Archives (Inspect .eval logs, .zip, .tar.gz) are read from a stream, entry by entry.
+    const result = archiveKindOf(bytes) ? await readTrajectoryInput(name, new Blob([bytes]).stream()) : parseTrajectoryBytes(name, bytes);
     expect(result.errors).toEqual(expected[name].errors);
     expect(result.trajectories.map((t) => t.id)).toEqual(expected[name].trajectories);
   });
@@ -40,7 +43,9 @@ describe('bad corpus', () => {
     for (const [name, { errors }] of Object.entries(expected)) {
       for (const error of errors) {
         expect(error.file).toBe(name);
-        const place = error.line === undefined ? name : error.column === undefined ? `${name}:${error.line}` : `${name}:${error.line}:${error.column}`;
+        // Inside an archive, the entry follows the archive's name: `a.zip: run/b.json:3:4: …`.
+        const file = error.entry === undefined ? name : `${name}: ${error.entry}`;
+        const place = error.line === undefined ? file : error.column === undefined ? `${file}:${error.line}` : `${file}:${error.line}:${error.column}`;
         expect(error.message.startsWith(`${place}: `)).toBe(true);
       }
     }
@@ -197,7 +202,8 @@ describe('good corpus', () => {
     expect(first.actionSteps).toEqual([1, 3]);
     // The output message is messages[3] (same id): its log-probs go there, nothing is appended.
     expect(first.messages).toHaveLength(4);
-    expect(first.messages[3].content).toBe('5');
+    // Its reasoning part is kept as text before the answer (issue 17: Inspect's reasoning is read).
+    expect(first.messages[3].content).toBe('2+3=5\n5');
     expect(first.messages[3].logprobs).toEqual([
       { token: '5', logprob: -0.0012, topLogprobs: [{ token: '5', logprob: -0.0012 }, { token: '6', logprob: -7.1 }] },
     ]);
