@@ -49,7 +49,7 @@ export function DropZone({ children }: { children: ReactNode }) {
       }}
     >
       {children}
-      {dragging && <div className="drop-overlay">Drop trajectory files or folders to load them</div>}
+      {dragging && <div className="drop-overlay">Drop trajectory files, folders or archives (.zip, .tar.gz) to load them</div>}
     </div>
   );
 }
