@@ -35,16 +35,16 @@ export function formatJson(value: unknown, indent = ''): string {
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n')}\n${indent}}`;
 }
 
-function methodLabel(options: EvaluationOptions): string {
+export function methodLabel(options: EvaluationOptions): string {
   if (options.method === 'progress') return `progress advantage (${options.mode} mode, β = ${options.beta})`;
   return options.method;
 }
 
-function fixed(value: number | null): string {
+export function fixed(value: number | null): string {
   return value === null ? '—' : value.toFixed(4);
 }
 
-function table(rows: string[][], rightAligned: (column: number) => boolean): string {
+export function table(rows: string[][], rightAligned: (column: number) => boolean): string {
   const widths = rows[0].map((_, c) => maxOf(rows.map((row) => row[c].length)));
   return rows
     .map((row) =>

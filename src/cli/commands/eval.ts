@@ -18,6 +18,11 @@ import {
   TOKEN_AGGREGATIONS,
   UNSCORED_POLICIES,
   settingSchema,
+  AGGREGATION_PRESETS,
+  describeAggregationPreset,
+  findAggregationPreset,
+  withAggregationPreset,
+  type AggregationPreset,
   type FailurePredictor,
   type FlatAnalysisSettings,
 } from '../../core/settings';
@@ -33,6 +38,8 @@ import { formatJson, reportJson, reportText, skippedLines, sweepJson, sweepText 
 import { readScoreFile } from '../input';
 import { printErr, printOut } from '../terminal';
 import { UsageError, parseCommandLine } from '../usage';
+import { parseAlphas, runMergeSweep, type MergeSweepCommand } from './eval-merge-sweep';
+import { run as runScore } from './score';
 
 /** The settings' defaults, choices and bounds (src/core/settings): the usage text and the checks below read them. */
 const DEFAULTS = DEFAULT_ANALYSIS_SETTINGS.evaluation;
@@ -57,6 +64,7 @@ function optionText(head: string, before: string, choices: readonly string[], af
 }
 
 const USAGE = `usage: progress-advantage eval [options] FILE
+       progress-advantage eval --sweep-merge --policy MODEL --reference MODEL [options] TRAJECTORIES…
 
 Scores the trajectories of a score file (JSON Lines, one trajectory per line with the per-token
 log-probs of its action steps; see docs/eval.md) and reports best-of-N, uncertainty (AUROC,
@@ -77,12 +85,21 @@ ${optionText('  --unscored U     ', 'a step with no log-probs: ', UNSCORED_POLIC
 ${optionText('  --group-by G     ', 'best-of-N groups: ', TASK_GROUPINGS, '', DEFAULTS.grouping)}
                    (file-task: a task within the file named by each record's \`file\` key;
                    task: one task id across files)
+  --preset NAME    the paper's tuned aggregation for a task and model family, from the
+                   reference code's scripts (--list-presets lists them; docs/eval.md §6); the
+                   options above given as well override it
+  --list-presets   print the presets and exit
   --json           print one JSON object instead of tables
   --sweep          the token × step aggregation table (5 × 6) of one metric
   --metric X       with --sweep: auroc | spearman | bestofn | bestofn-reward | fa-accuracy |
                    fa-within1 | fa-within2 | fa-mae | agent-accuracy      (default auroc)
   --predictor P    with --sweep, for fa-* and agent-accuracy:
 ${optionText(OPTION_INDENT, '', FAILURE_PREDICTORS, '', DEFAULT_ANALYSIS_SETTINGS.predictor)}
+  --sweep-merge    score the TRAJECTORIES with the merged reference π_ref + α·(π_θ − π_ref) for
+                   each α and report the metrics per α (the paper's Figure 5; docs/eval.md §5);
+                   needs --policy and --reference (ONNX models, as score takes them); takes
+                   --dtype, --render, --context-policy, --context-tokens, --chunk as score does
+  --alphas LIST    with --sweep-merge: comma-separated α from 0 to 1  (default 0.1,0.2,…,0.9)
   -h, --help       this text
 
 exit status: 0 done, 1 nothing usable (missing, empty or wholly invalid file), 2 usage error.`;
@@ -92,6 +109,8 @@ interface EvalCommand {
   options: EvaluationOptions;
   json: boolean;
   sweep: { metric: SweepMetric; predictor: FailurePredictor } | null;
+  preset: AggregationPreset | null;
+  mergeSweep: MergeSweepCommand | null;
 }
 
 function choice<T extends string>(option: string, value: string | undefined, fallback: T, allowed: readonly T[]): T {
@@ -101,8 +120,13 @@ function choice<T extends string>(option: string, value: string | undefined, fal
 }
 
 /** A setting given as `--option VALUE`, checked against its declaration (choices or bounds); absent, its default. */
-function setting<K extends 'method' | 'tokenAggregation' | 'stepAggregation' | 'mode' | 'beta' | 'k' | 'unscored' | 'grouping'>(option: string, key: K, value: string | undefined): FlatAnalysisSettings[K] {
-  const fallback = DEFAULTS[key] as FlatAnalysisSettings[K];
+function setting<K extends 'method' | 'tokenAggregation' | 'stepAggregation' | 'mode' | 'beta' | 'k' | 'unscored' | 'grouping'>(
+  option: string,
+  key: K,
+  value: string | undefined,
+  defaults: typeof DEFAULTS = DEFAULTS,
+): FlatAnalysisSettings[K] {
+  const fallback = defaults[key] as FlatAnalysisSettings[K];
   const schema = settingSchema(key).unwrap() as z.ZodType;
   if (schema instanceof z.ZodEnum) return choice(option, value, fallback as string, schema.options as string[]) as FlatAnalysisSettings[K];
   if (value === undefined) return fallback;
@@ -116,7 +140,10 @@ function setting<K extends 'method' | 'tokenAggregation' | 'stepAggregation' | '
   throw new UsageError(`--${option}: expected ${tooBig ? `${integer ? 'an integer' : 'a number'} ≤ ${bounds.atMost}` : low}, got '${value}'`);
 }
 
-function parseCommand(argv: string[]): EvalCommand | 'help' {
+/** score's options that --sweep-merge passes on. */
+const SCORE_OPTIONS = ['dtype', 'render', 'context-policy', 'context-tokens', 'chunk'] as const;
+
+function parseCommand(argv: string[]): EvalCommand | 'help' | 'list-presets' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -136,6 +163,17 @@ function parseCommand(argv: string[]): EvalCommand | 'help' {
         metric: { type: 'string' },
         json: { type: 'boolean' },
         sweep: { type: 'boolean' },
+        preset: { type: 'string' },
+        'list-presets': { type: 'boolean' },
+        'sweep-merge': { type: 'boolean' },
+        policy: { type: 'string' },
+        reference: { type: 'string' },
+        alphas: { type: 'string' },
+        dtype: { type: 'string' },
+        render: { type: 'string' },
+        'context-policy': { type: 'string' },
+        'context-tokens': { type: 'string' },
+        chunk: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -144,20 +182,46 @@ function parseCommand(argv: string[]): EvalCommand | 'help' {
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
+  if (values['list-presets']) return 'list-presets';
+  const preset = values.preset === undefined ? null : (findAggregationPreset(values.preset) ?? null);
+  if (values.preset !== undefined && !preset) throw new UsageError(`--preset: unknown preset '${values.preset}' (known: ${AGGREGATION_PRESETS.map((p) => p.id).join(', ')})`);
+  const base = preset ? withAggregationPreset(DEFAULTS, preset) : DEFAULTS;
   const options: EvaluationOptions = {
-    method: setting('method', 'method', values.method),
-    tokenAggregation: setting('token-agg', 'tokenAggregation', values['token-agg']),
-    stepAggregation: setting('step-agg', 'stepAggregation', values['step-agg']),
-    mode: setting('mode', 'mode', values.mode),
-    beta: setting('beta', 'beta', values.beta),
-    k: setting('k', 'k', values.k),
-    unscored: setting('unscored', 'unscored', values.unscored),
-    grouping: setting('group-by', 'grouping', values['group-by']),
+    method: setting('method', 'method', values.method, base),
+    tokenAggregation: setting('token-agg', 'tokenAggregation', values['token-agg'], base),
+    stepAggregation: setting('step-agg', 'stepAggregation', values['step-agg'], base),
+    mode: setting('mode', 'mode', values.mode, base),
+    beta: setting('beta', 'beta', values.beta, base),
+    k: setting('k', 'k', values.k, base),
+    unscored: setting('unscored', 'unscored', values.unscored, base),
+    grouping: setting('group-by', 'grouping', values['group-by'], base),
   };
+  const predictor = choice('predictor', values.predictor, DEFAULT_ANALYSIS_SETTINGS.predictor, FAILURE_PREDICTORS);
+  if (values['sweep-merge']) {
+    if (values.sweep) throw new UsageError('--sweep and --sweep-merge are two studies; run them one at a time');
+    if (values.metric !== undefined) throw new UsageError('--sweep-merge reports every metric; leave out --metric');
+    if (values.policy === undefined || values.reference === undefined) throw new UsageError('--sweep-merge needs --policy MODEL and --reference MODEL (the pair whose reference is merged)');
+    if (positionals.length === 0) throw new UsageError('missing TRAJECTORIES (the files to score)');
+    const scoreArguments = SCORE_OPTIONS.flatMap((name) => (values[name] === undefined ? [] : [`--${name}`, values[name] as string]));
+    const mergeSweep: MergeSweepCommand = {
+      files: positionals,
+      policy: values.policy,
+      reference: values.reference,
+      scoreArguments,
+      alphas: parseAlphas(values.alphas),
+      options,
+      predictor,
+      json: values.json === true,
+      preset: preset?.id ?? null,
+    };
+    return { file: positionals[0], options, json: values.json === true, sweep: null, preset, mergeSweep };
+  }
+  const stray = ['policy', 'reference', 'alphas', ...SCORE_OPTIONS].find((name) => values[name as keyof typeof values] !== undefined);
+  if (stray) throw new UsageError(`--${stray} only applies with --sweep-merge`);
   const sweep = values.sweep
     ? {
         metric: choice('metric', values.metric, 'auroc', SWEEP_METRICS),
-        predictor: choice('predictor', values.predictor, DEFAULT_ANALYSIS_SETTINGS.predictor, FAILURE_PREDICTORS),
+        predictor,
       }
     : null;
   if (!sweep && (values.metric !== undefined || values.predictor !== undefined)) {
@@ -168,13 +232,23 @@ function parseCommand(argv: string[]): EvalCommand | 'help' {
   }
   if (positionals.length === 0) throw new UsageError('missing FILE');
   if (positionals.length > 1) throw new UsageError(`one FILE expected, got ${positionals.length}: ${positionals.join(' ')}`);
-  return { file: positionals[0], options, json: values.json === true, sweep };
+  return { file: positionals[0], options, json: values.json === true, sweep, preset, mergeSweep: null };
+}
+
+/** The preset the options came from, said first. */
+function presetLine(preset: AggregationPreset | null): string {
+  return preset ? `preset ${preset.id}: ${preset.task}, ${preset.modelFamily === 'any' ? 'every model pair' : preset.modelFamily} (${preset.source.file})\n` : '';
 }
 
 export async function run(argv: string[]): Promise<number> {
   const commandLine = parseCommandLine('eval', USAGE, () => parseCommand(argv));
   if ('exit' in commandLine) return commandLine.exit;
-  const { file, options, json, sweep } = commandLine.command;
+  if (commandLine.command === 'list-presets') {
+    printOut(`${AGGREGATION_PRESETS.map(describeAggregationPreset).join('\n')}\n`);
+    return 0;
+  }
+  const { file, options, json, sweep, preset, mergeSweep } = commandLine.command;
+  if (mergeSweep) return runMergeSweep(mergeSweep, runScore);
 
   // Read line by line as a stream (a score file of any size); binary, non-UTF-8 or unreadable
   // files are refused in the words `inspect` and `score` use (src/cli/input.ts).
@@ -192,12 +266,12 @@ export async function run(argv: string[]): Promise<number> {
     const result = sweepAggregations(parsed.records, options, sweep.metric, sweep.predictor, parsed.errors);
     usable = result.n;
     skipped = result.skipped;
-    output = json ? formatJson(sweepJson(result, options)) + '\n' : sweepText(file, result, options);
+    output = json ? formatJson({ ...(preset ? { preset: preset.id } : {}), ...sweepJson(result, options) }) + '\n' : presetLine(preset) + sweepText(file, result, options);
   } else {
     const report = evaluateRecords(parsed.records, options, parsed.errors);
     usable = report.trajectories.length;
     skipped = report.skipped;
-    output = json ? formatJson(reportJson(report)) + '\n' : reportText(file, report);
+    output = json ? formatJson({ ...(preset ? { preset: preset.id } : {}), ...reportJson(report) }) + '\n' : presetLine(preset) + reportText(file, report);
   }
 
   if (usable === 0) {
