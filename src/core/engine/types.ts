@@ -132,7 +132,8 @@ export interface EngineFallback {
    * session), `head-cut` (the LM head runs at every position, not the scored rows only),
    * `kv-cache` (present outputs fed back instead of rows appended in place), `dtype` (another ONNX
    * file than the one asked for), `chunk-size` (chunks shorter than asked), `quantization` (a
-   * dynamic int8 graph left quantizing over each forward pass: figures depend on the chunking),
+   * dynamic int8 graph left quantizing over each forward pass, or a float16 graph's softmax left to
+   * the CPU's float16 path, float32-softmax.ts: figures depend on the chunking, approximate),
    * `trigonometry` (WebGPU: the graph's Cos / Sin run as the device's approximations, exact-trig.ts).
    */
   kind: 'device' | 'reduction' | 'head-cut' | 'kv-cache' | 'dtype' | 'chunk-size' | 'quantization' | 'trigonometry';

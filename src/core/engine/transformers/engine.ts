@@ -17,7 +17,7 @@
  *    `logits: 'gpu-buffer'` at load time does not survive; a pre-allocated output does.)
  *  - anywhere else, or when the model file cannot be read again (a hub model not in the cache, an
  *    opset older than 13): logits come back to the CPU chunk by chunk and are reduced in a second
- *    session; chunks are sized so a chunk's logits stay under `maxLogitsBytesPerChunk`.
+ *    session. Chunks are sized by the logits each pass computes, where they live (chunk-plan.ts).
  *
  * The KV cache between chunks (kv-cache.ts): where the reduction is fused, the graph also gives
  * each run's new cache rows and the engine appends them to one buffer per cache tensor, sized once
@@ -36,7 +36,8 @@ import { disposeTensors, float32DataOf, type GpuDeviceLike, type OrtRuntime, typ
 import { AppendOnlyCache, PresentTensorCache, byteSizeOf, hasNewCacheRows, type CacheLink, type KvCache } from '../kv-cache';
 import { contextNeeded, emptyFigures, throwIfAborted, validateRanges, validateTokenIds } from '../ranges';
 import { ContextLimitError, type EngineFallback, type EngineStats, type ScoreOptions, type SequenceToScore, type TokenFigures, type TokenRange } from '../types';
-import { DEFAULT_MAX_LOGITS_BYTES_PER_CHUNK, type TransformersEngine } from './options';
+import type { TransformersEngine } from './options';
+import { logitsByteBudget, logitsRowBudget, nextChunk, type ChunkLimits } from './chunk-plan';
 import { cacheLinksOf, headsOf, idTypeOf, sequenceInputs } from './graph-io';
 import { DeviceLogitsBuffers } from './device-buffers';
 import {
@@ -44,7 +45,6 @@ import {
   copyPositionFigures,
   positionFigures,
   reusablePrefix,
-  scoredPositionsIn,
   sharedPrefixLength,
   writeRangeFigures,
   type PrefixCache,
@@ -100,9 +100,6 @@ export function engineFromParts(parts: EngineParts): TransformersEngine {
 }
 
 const zeroStats = (): EngineStats => ({ sequences: 0, tokensScored: 0, tokensForwarded: 0, tokensReused: 0, chunks: 0, bytesReadBack: 0, kvBytesReadBack: 0 });
-
-/** Long contexts shorten chunks to fit the attention budget, but not below this (tiny chunks run slowly). */
-const MIN_CHUNK_UNDER_ATTENTION_BUDGET = 64;
 
 /** One chunk's figures and where each chunk position's figures sit in them (−1: not reduced). */
 interface ChunkFigures {
@@ -161,36 +158,28 @@ class TransformersLogprobEngine implements TransformersEngine {
   effectiveChunkSize(requested?: number): number {
     const chunk = requested ?? this.parts.chunkSize;
     if (!Number.isInteger(chunk) || chunk < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunk}`);
-    return this.logitRows === 'scored-only' ? chunk : Math.min(chunk, this.logitsRowBudget());
+    return this.logitRows === 'scored-only' ? chunk : Math.min(chunk, this.scoredRowsPerChunk);
   }
 
-  /** Most scored rows a chunk reduces: the rows of logits that fit the budget. */
+  /** Most rows of logits one pass computes: what fits the budget of the place they live in (chunk-plan.ts). */
   get scoredRowsPerChunk(): number {
-    return this.logitsRowBudget();
+    const bytes = logitsByteBudget({
+      requestedBytes: this.parts.maxLogitsBytesPerChunk,
+      gpuLimits: this.parts.gpuDevice?.limits ?? null,
+      runtimeName: this.parts.runtime.name,
+      reductionInGraph: this.reductionPlacement === 'model-graph',
+    });
+    return logitsRowBudget(bytes, this.vocabSize);
   }
 
-  /** Rows of float32 logits that fit the logits budget (the device's buffer limits on WebGPU). */
-  private logitsRowBudget(): number {
-    const bytesPerPosition = this.vocabSize * FLOAT32_BYTES;
-    let byteLimit = this.parts.maxLogitsBytesPerChunk ?? (this.parts.gpuDevice ? Number.POSITIVE_INFINITY : DEFAULT_MAX_LOGITS_BYTES_PER_CHUNK);
-    if (this.parts.gpuDevice) {
-      const { maxBufferSize, maxStorageBufferBindingSize } = this.parts.gpuDevice.limits;
-      byteLimit = Math.min(byteLimit, maxBufferSize, maxStorageBufferBindingSize);
-    }
-    return Math.max(1, Math.floor(byteLimit / bytesPerPosition));
-  }
-
-  /** The chunk that starts at `position`: `chunkSize`, shortened so its attention scores fit the budget. */
-  private chunkLengthAt(position: number, chunkSize: number, forwardLength: number): number {
-    let length = Math.min(chunkSize, forwardLength - position);
-    const budget = this.parts.maxAttentionBytesPerChunk;
-    if (budget && this.attentionHeads !== null) {
-      // length · (position + length) query-key pairs per head must fit: the positive root of the quadratic.
-      const pairs = budget / (this.attentionHeads * FLOAT32_BYTES);
-      const fitting = Math.floor((-position + Math.sqrt(position * position + 4 * pairs)) / 2);
-      length = Math.min(length, Math.max(MIN_CHUNK_UNDER_ATTENTION_BUDGET, fitting));
-    }
-    return Math.max(1, length);
+  private chunkLimits(chunkSize: number): ChunkLimits {
+    return {
+      chunkSize,
+      logitRowsPerChunk: this.scoredRowsPerChunk,
+      scoredRowsOnly: this.logitRows === 'scored-only',
+      attentionBytes: this.parts.maxAttentionBytesPerChunk ?? null,
+      attentionHeads: this.attentionHeads,
+    };
   }
 
   async score(tokenIds: ArrayLike<number>, ranges: readonly TokenRange[], options: ScoreOptions = {}): Promise<TokenFigures[]> {
@@ -290,17 +279,12 @@ class TransformersLogprobEngine implements TransformersEngine {
     const { session } = this.parts;
     const fused = this.parts.fusedReduction === true;
     const deviceLogits = this.parts.gpuDevice ? new DeviceLogitsBuffers(this.parts.gpuDevice, this.parts.runtime.Tensor, this.vocabSize, this.parts.logitsType) : null;
+    const limits = this.chunkLimits(chunkSize);
     try {
       for (let position = start; position < forwardLength; ) {
         throwIfAborted(options.signal);
         if (this.disposed) throw new Error(`${this.modelId}: the engine was disposed while scoring`);
-        let length = this.chunkLengthAt(position, chunkSize, forwardLength);
-        let scored = scoredPositionsIn(ranges, position, position + length);
-        if (this.logitRows === 'scored-only' && scored.length > this.scoredRowsPerChunk) {
-          // A cut head's logits are [scored rows, V]: the chunk ends before the first row over the budget.
-          length = scored[this.scoredRowsPerChunk] - position;
-          scored = scored.slice(0, this.scoredRowsPerChunk);
-        }
+        const { length, scored } = nextChunk(position, forwardLength, ranges, limits);
         const end = position + length;
         // The last chunk's cache is only needed when it is kept for the next sequence.
         const wantCache = end < forwardLength || reuse;

@@ -6,7 +6,6 @@
 export {
   DEFAULT_CHUNK_SIZE,
   DEFAULT_MAX_ATTENTION_BYTES_PER_CHUNK,
-  DEFAULT_MAX_LOGITS_BYTES_PER_CHUNK,
   type ReductionMode,
   type TransformersEngine,
   type TransformersEngineOptions,
@@ -14,3 +13,4 @@ export {
 export { createTransformersEngine } from './load';
 export { engineFromModel, ortRuntimeOf, withFusedReduction, type EngineFromModelOptions } from './session-setup';
 export { engineFromParts, type EngineParts } from './engine';
+export { NATIVE_IN_GRAPH_LOGITS_BYTES, READ_BACK_LOGITS_BYTES, WASM_IN_GRAPH_LOGITS_BYTES, chunkPlan, logitsByteBudget, logitsRowBudget } from './chunk-plan';

@@ -4,8 +4,6 @@ import type { EngineStats, ScoreOptions, ScoringEngine, SequenceToScore, TokenFi
 import type { HubLocation, ModelFileReader } from '../model-location';
 
 export const DEFAULT_CHUNK_SIZE = 512;
-/** CPU/WASM default: a chunk's float32 logits stay under 64 MiB (≈ 110 positions of a 150k vocabulary). */
-export const DEFAULT_MAX_LOGITS_BYTES_PER_CHUNK = 64 * 1024 * 1024;
 /**
  * A chunk's attention scores ([heads, chunk, past + chunk] floats, a few such tensors per layer)
  * stay under this: at 32k tokens of context, a 512-token chunk of a 4-head model would otherwise
@@ -37,9 +35,14 @@ export interface TransformersEngineOptions {
   dtype: DataType;
   /** `cpu` (Node), `wasm` or `webgpu` (browser), …; transformers.js' default when absent. */
   device?: DeviceType;
-  /** Tokens per forward pass (default 512); lowered further when a chunk's logits would exceed the buffer limit. */
+  /** Tokens per forward pass (default 512); a chunk ends early when the rows of logits it computes would exceed their budget. */
   chunkSize?: number;
-  /** Upper bound on one chunk's float32 logits in bytes (CPU/WASM default 64 MiB; WebGPU default: the device's buffer limits). */
+  /**
+   * Upper bound on the float32 logits one pass computes (rows × vocabulary × 4 bytes; the rows are
+   * the scored ones where the LM head is cut). Default by where they live (chunk-plan.ts): 512 MiB
+   * inside an onnxruntime-node graph, 256 MiB inside the WASM heap, 64 MiB read back to JavaScript;
+   * WebGPU: the device's buffer limits (never above them).
+   */
   maxLogitsBytesPerChunk?: number;
   /** Upper bound on one chunk's attention scores per layer in bytes (default 64 MiB): long contexts get shorter chunks. */
   maxAttentionBytesPerChunk?: number;
@@ -56,7 +59,7 @@ export interface TransformersEngineOptions {
 export interface TransformersEngine extends ScoringEngine {
   /** Counters since creation or `resetStats()` (tokens forwarded, bytes read back, …). */
   readonly stats: EngineStats;
-  /** Most scored rows one chunk reduces (the logits budget over the vocabulary); with a cut head, chunks end there, not at a fixed length. */
+  /** Most rows of logits one pass computes (the logits budget over the vocabulary); with a cut head these are scored rows, and chunks end there, not at a fixed length. */
   readonly scoredRowsPerChunk: number;
   resetStats(): void;
   scoreMany(sequences: readonly SequenceToScore[], options?: Omit<ScoreOptions, 'reusePrefix'>): Promise<TokenFigures[][]>;
