@@ -18,6 +18,8 @@ import { useScoringStore } from '../../state/scoring';
 import { hoverStep, selectStep, selectTokenRange, useAnalysis, useAnalysisStore, useLinkedViewStore } from '../../state/analysis';
 import { useTrajectoryNotes, type SessionNote } from '../../state/notes';
 import { StepNotes } from '../notes/StepNotes';
+import { NotesIndex } from '../notes/NotesIndex';
+import { TranscriptMinimap } from '../search/TranscriptMinimap';
 
 interface TokenTooltip {
   x: number;
@@ -100,6 +102,17 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
     if (!onScreen) virtualizer.scrollToIndex(index, { align: 'start' });
   }, [selected, rows, virtualizer]);
 
+  // A token marked elsewhere (a search hit, a note, the minimap) scrolls its row into view; a click on a token on screen stays put.
+  useEffect(() => {
+    if (!marked) return;
+    const index = rows.findIndex((r) => r.kind === 'tokens' && r.message === marked.message && marked.start >= r.start && marked.start < r.end);
+    if (index < 0) return;
+    const top = virtualizer.scrollOffset ?? 0;
+    const bottom = top + (virtualizer.scrollRect?.height ?? 0);
+    const onScreen = virtualizer.getVirtualItems().some((item) => item.index === index && item.end > top && item.start < bottom);
+    if (!onScreen) virtualizer.scrollToIndex(index, { align: 'center' });
+  }, [marked, rows, virtualizer]);
+
   const [tooltip, setTooltip] = useState<TokenTooltip | null>(null);
   const onMouseOver = (e: MouseEvent) => {
     const token = (e.target as HTMLElement).closest<HTMLElement>('[data-testid="token"]');
@@ -121,6 +134,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   return (
     <section ref={section} className="transcript" data-testid="transcript" data-scores-of={result?.key ?? ''} aria-label={`Transcript of ${t.id}`}>
       <TranscriptHeader trajectory={t} fileName={entry.fileName} evaluation={evaluation} decisive={decisive} predictor={predictor} />
+      <NotesIndex entryKey={entry.key} notes={notes} />
       {result && <AdvantageLegend range={colourRange} fitted={rangeFitted} />}
       {result && <HeatmapExportControls entry={entry} />}
       {result?.stepLevelOnly && (
@@ -134,6 +148,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
           {result.record.chatMapping.changes.join('; ')}.
         </p>
       )}
+      <div className="transcript-body">
       <div ref={scroller} className="transcript-scroller" onMouseOver={onMouseOver} onMouseLeave={() => setTooltip(null)} onClick={onClick}>
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((item) => {
@@ -214,6 +229,8 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
             );
           })}
         </div>
+      </div>
+      {result && !result.stepLevelOnly && <TranscriptMinimap entryKey={entry.key} steps={result.record.steps} beta={options.beta} />}
       </div>
       {tooltip && (
         <div className="token-tooltip" data-testid="token-tooltip" role="tooltip" style={{ left: tooltip.x, top: tooltip.y }}>
