@@ -57,6 +57,14 @@ export function startFakeSglang(options: FakeSglangOptions): Promise<FakeServer>
     {
       get,
       post: {
+        // http_server.py openai_v1_tokenize (also /v1/tokenize): {model, prompt, add_special_tokens} → {tokens, count, max_model_len}.
+        '/tokenize': (raw) => {
+          const body = (raw ?? {}) as { prompt?: unknown };
+          if (!model.oracle.encode) return { status: 404, body: { detail: 'Not Found' } };
+          if (typeof body.prompt !== 'string') return sglangError('prompt must be a string');
+          const tokens = model.oracle.encode(body.prompt);
+          return { status: 200, body: { tokens, count: tokens.length, max_model_len: model.maxModelLen } };
+        },
         '/generate': async (raw) => {
           const body = (raw ?? {}) as GenerateBody;
           if (!Array.isArray(body.input_ids) || !body.input_ids.every((id) => Number.isInteger(id))) return sglangError('Either text, input_ids or input_embeds should be provided.');

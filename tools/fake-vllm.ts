@@ -57,6 +57,16 @@ export function startFakeVllm(options: FakeVllmOptions): Promise<FakeServer> {
         '/health': () => ({ status: 200, body: {} }),
       },
       post: {
+        // vllm/entrypoints/openai/protocol.py TokenizeCompletionRequest / TokenizeResponse.
+        '/tokenize': (raw) => {
+          const body = (raw ?? {}) as { model?: unknown; prompt?: unknown; add_special_tokens?: unknown };
+          const model = options.models[String(body.model)];
+          if (!model) return vllmError(404, `The model \`${String(body.model)}\` does not exist.`, 'NotFoundError', 'model');
+          if (!model.oracle.encode) return { status: 404, body: { detail: 'Not Found' } };
+          if (typeof body.prompt !== 'string') return vllmError(400, 'prompt must be a string', 'BadRequestError', 'prompt');
+          const tokens = model.oracle.encode(body.prompt);
+          return { status: 200, body: { count: tokens.length, max_model_len: model.maxModelLen, tokens, token_strs: null } };
+        },
         '/v1/completions': async (raw) => {
           const body = (raw ?? {}) as CompletionBody;
           const name = String(body.model);

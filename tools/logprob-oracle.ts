@@ -30,6 +30,8 @@ export interface OracleAnswer {
 export interface LogprobOracle {
   promptLogprobs(tokenIds: readonly number[], k: number): Promise<OracleAnswer>;
   decode(id: number): string;
+  /** The model's tokenization of a text, no special tokens (the servers' /tokenize); absent: the fake has no /tokenize. */
+  encode?(text: string): number[];
 }
 
 /** Seeded numbers: deterministic per (position, token), no model. */
@@ -128,6 +130,7 @@ export async function engineOracle(root: string, modelId: string): Promise<Logpr
       return cached;
     },
     decode: (id) => tokenizer.decodeTokens([id])[0] ?? '',
+    encode: (text) => tokenizer.encode(text),
     async dispose() {
       await engine.dispose();
       await session?.release();

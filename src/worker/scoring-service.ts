@@ -20,7 +20,7 @@ import {
 import { SERVER_NAMES, type FetchLike, type ServerKind } from '../core/engine/server';
 import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
 import type { LoadPairRequest, ModelFilesSource, ModelSource, PairStatus, ScoringClient } from './scoring-protocol';
-import { serverDeviceChoice, serverEngineFactory, serverSourcesOf } from './server-engines';
+import { checkServedTokenizers, serverDeviceChoice, serverEngineFactory, serverSourcesOf } from './server-engines';
 
 export interface ScoringServiceHost {
   /** Reads model files back for the in-graph reduction. */
@@ -40,6 +40,8 @@ interface LoadedPair {
   pair: ScoringPair;
   device: DeviceChoice;
   fallback: string | null;
+  /** A served pair's tokenizers that could not be checked against the servers (server-engines.ts). */
+  tokenizerNotice?: string | null;
 }
 
 /** What a load overtaken by a later load or an unload rejects with (the page ignores it). */
@@ -72,11 +74,11 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
     return { ...tokenizer, label: `${tokenizer.label} (the tokenizer of ${SERVER_NAMES[source.engine]} model "${source.model}")` };
   };
   const specOf = (request: LoadPairRequest): PairSpec => ({ policy: locate(request.policy), reference: locate(request.reference), dtype: request.dtype });
-  const statusOf = (p: LoadedPair): PairStatus => ({
-    ...describePair(p.pair, { fallbacks: p.fallback ? [{ kind: 'device', reason: p.fallback }] : [] }),
-    device: p.device,
-    fallback: p.fallback,
-  });
+  const statusOf = (p: LoadedPair): PairStatus => {
+    const described = describePair(p.pair, { fallbacks: p.fallback ? [{ kind: 'device', reason: p.fallback }] : [] });
+    const tokenizerNotice = [described.tokenizerNotice, p.tokenizerNotice].filter(Boolean).join('; ') || null;
+    return { ...described, tokenizerNotice, device: p.device, fallback: p.fallback };
+  };
 
   async function unloadPair(): Promise<void> {
     const p = loaded;
@@ -124,11 +126,20 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
         choice = { device: 'wasm', reason: fallback, adapter: device.adapter };
         engines = await loadPairEngines(spec, 'wasm', engineFactory, onProgress);
       }
+      let tokenizerNotice: string | null = null;
+      if (servers && tokenizers.policyTokenizer) {
+        try {
+          tokenizerNotice = await checkServedTokenizers(servers, { policy: tokenizers.policyTokenizer, reference: tokenizers.referenceTokenizer }, { policy: spec.policy!, reference: spec.reference }, (kind) => host.serverFetch!(kind));
+        } catch (error) {
+          await disposeScoringPair(engines);
+          throw error;
+        }
+      }
       if (overtaken()) {
         await disposeScoringPair(engines);
         throw new Error(LOAD_OVERTAKEN);
       }
-      loaded = { request, pair: { spec, device: choice.device === 'server' ? 'server' : choice.device, ...tokenizers, ...engines }, device: choice, fallback };
+      loaded = { request, pair: { spec, device: choice.device === 'server' ? 'server' : choice.device, ...tokenizers, ...engines }, device: choice, fallback, tokenizerNotice };
       return statusOf(loaded);
     },
 

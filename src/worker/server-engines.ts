@@ -4,9 +4,9 @@
  * time, so each model gets a couple of requests in flight and few retries: a server that is down
  * says so within seconds, not after the CLI's patient backoff.
  */
-import { createServerEngine, DEFAULT_RETRY, SERVER_NAMES, type ClientOptions, type FetchLike, type ServerKind } from '../core/engine/server';
-import { TOP_K } from '../core/engine/types';
-import { ModelLoadError, type EngineFactory } from '../core/scoring';
+import { checkServerTokenizer, createServerEngine, DEFAULT_RETRY, ReplicaPool, SERVER_NAMES, ServerTokenizerMismatchError, type ClientOptions, type FetchLike, type ServerKind } from '../core/engine/server';
+import { TOP_K, type TokenizerLike } from '../core/engine/types';
+import { ModelLoadError, type EngineFactory, type ModelSpec } from '../core/scoring';
 import type { DeviceChoice } from './device';
 import type { LoadPairRequest, ServerModelSource } from './scoring-protocol';
 
@@ -34,6 +34,32 @@ export function serverDeviceChoice(sources: { policy: ServerModelSource; referen
     reason: same ? `Scored by the ${where(sources.policy)} (both models).` : `Scored by servers: policy on ${where(sources.policy)}, reference on ${where(sources.reference)}.`,
     adapter: null,
   };
+}
+
+/**
+ * Each side's tokenizer against its server's own tokenization of the served name (core's
+ * checkServerTokenizer): a tokenizer that is not the model's fails the load; a server without a
+ * tokenize endpoint gives a notice (returned) rather than an assumption.
+ */
+export async function checkServedTokenizers(
+  sources: { policy: ServerModelSource; reference: ServerModelSource },
+  tokenizers: { policy: TokenizerLike; reference: TokenizerLike },
+  specs: { policy: ModelSpec; reference: ModelSpec },
+  fetchFor: (kind: ServerKind) => FetchLike,
+): Promise<string | null> {
+  const notices: string[] = [];
+  for (const side of ['policy', 'reference'] as const) {
+    const source = sources[side];
+    const pool = new ReplicaPool([source.url], { ...APP_SERVER_CLIENT, fetch: fetchFor(source.engine) });
+    try {
+      const check = await checkServerTokenizer(source.engine, source.model, tokenizers[side], pool, specs[side].label);
+      if (check.agrees === null) notices.push(`${side}: ${check.reason}`);
+    } catch (error) {
+      if (error instanceof ServerTokenizerMismatchError) throw new ModelLoadError(`the ${side} model: ${error.message}`);
+      throw new ModelLoadError(`the ${side} model: checking its tokenizer against the server failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return notices.length > 0 ? notices.join('; ') : null;
 }
 
 /** Server engines for the pair: the policy asks the top 20 log-probs per position (the top-20 mean), the reference only the actual token's, as the CLI does. */

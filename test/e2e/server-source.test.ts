@@ -5,7 +5,7 @@
  * hub-style names, whose tokenizers come from the test hub (the served names are the default
  * tokenizer ids). The page asks to allow the new origin (its Content-Security-Policy names only the
  * servers entered), reloads with the session kept, checks the connection (served names and
- * max_model_len shown), loads, and scores a demo episode: the figures equal the CLI's local engine
+ * max_model_len shown), loads (each tokenizer checked against the server's /tokenize), and scores a demo episode: the figures equal the CLI's local engine
  * (`score --preset demo`) within 1e-5. A URL nobody entered is refused by the policy before any
  * request leaves the page. An unreachable server and a server that refuses the page's origin
  * (no CORS headers) give the messages the panel promises, with the session intact.
@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import { TOKENIZER_PROBES } from '../../src/core/engine/server';
 import { parseScoreJsonl, type ScoreRecord } from '../../src/core/scores/format';
 import { collectShownTokens, openAppWithExamples, openBrowser, type BrowserSession } from '../../tools/browser';
 import { startFakeVllm } from '../../tools/fake-vllm';
@@ -131,6 +132,9 @@ describe('the Server model source', () => {
     if ((await page.getByTestId('model-status').textContent()) !== 'ready') throw new Error(`the served pair did not load: ${await page.getByTestId('model-error').textContent()}`);
     expect(await page.getByTestId('model-status').getAttribute('data-device')).toBe('server');
     expect(await page.getByTestId('device-reason').textContent()).toContain(`vLLM at ${allowed.url}`);
+    // Both tokenizers were checked against the server's own /tokenize for the served names, and agree.
+    expect(allowed.requests.filter((r) => r.method === 'POST' && r.path === '/tokenize')).toHaveLength(2 * TOKENIZER_PROBES.length);
+    expect(await page.getByTestId('tokenizer-notice').count()).toBe(0);
 
     await page.getByTestId('filter-search').fill(EPISODE);
     await page.locator(`[data-testid="trajectory-row"][data-id="${EPISODE}"]`).click();

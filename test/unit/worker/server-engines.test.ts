@@ -20,6 +20,7 @@ import { engineOracle, type LogprobOracle } from '../../../tools/logprob-oracle'
 
 const MODELS = resolve(__dirname, '../../../public/models');
 const EXAMPLES = resolve(__dirname, '../../../public/examples/demo-episodes.jsonl');
+const QWEN3_TOKENIZER = resolve(__dirname, '../../../../shared/models/realformat/qwen3-policy');
 
 let oracles: (LogprobOracle & { dispose(): Promise<void> })[] = [];
 let servers: FakeServer[] = [];
@@ -76,6 +77,8 @@ describe('a pair served by SGLang in the scoring worker', () => {
     expect(status.device).toEqual({ device: 'server', reason: `Scored by servers: policy on SGLang at ${servers[0].url}, reference on SGLang at ${servers[1].url}.`, adapter: null });
     expect(status.policy).toMatchObject({ id: 'demo-policy', device: 'server', dtype: 'server', description: `sglang/demo-policy@${servers[0].url}` });
     expect(status.tokenizerMismatch).toBeNull();
+    // Each tokenizer agreed with its server's /tokenize for the served name: nothing to say.
+    expect(status.tokenizerNotice).toBeNull();
     const served = await scoreAll(client, {
       policy: { kind: 'server', engine: 'sglang', url: servers[0].url, model: 'demo-policy', tokenizer: tokenizer('demo-policy') },
       reference: { kind: 'server', engine: 'sglang', url: servers[1].url, model: 'demo-reference', tokenizer: tokenizer('demo-reference') },
@@ -99,6 +102,17 @@ describe('a pair served by SGLang in the scoring worker', () => {
     expect(tokens).toBeGreaterThan(50);
     expect(largest).toBeLessThan(1e-5);
   }, 180_000);
+
+  it('refuses a tokenizer that is not the served model’s', async () => {
+    await expect(
+      service().loadPair({
+        policy: { kind: 'server', engine: 'sglang', url: servers[0].url, model: 'demo-policy', tokenizer: { kind: 'hub', id: QWEN3_TOKENIZER } },
+        reference: { kind: 'server', engine: 'sglang', url: servers[1].url, model: 'demo-reference', tokenizer: tokenizer('demo-reference') },
+        dtype: 'fp32',
+        device: 'auto',
+      }),
+    ).rejects.toThrow(new RegExp(`^the policy model: the tokenizer \\(folder ${QWEN3_TOKENIZER}.*\\) does not tokenize as the SGLang server's "demo-policy" does: `));
+  }, 60_000);
 
   it('refuses a pair of a server and a local model, and says an unknown served name', async () => {
     const client = service();

@@ -6,3 +6,4 @@ export * from './wire';
 export * from './client';
 export * from './connect';
 export * from './engine';
+export * from './tokenizer-check';
