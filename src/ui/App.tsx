@@ -20,6 +20,7 @@ import { useAppStore } from '../state/store';
 import { ShareMenu } from './share/ShareMenu';
 import { SnippetView } from './share/SnippetView';
 import { useSnippetHash } from './share/use-snippet-hash';
+import { SearchPanel } from './search/SearchPanel';
 
 export function App() {
   const snippetHash = useSnippetHash();
@@ -83,6 +84,7 @@ function Inspector() {
               (selected ? (
                 <>
                   <FirstVisitHint entryKey={selected.key} />
+                  <SearchPanel />
                   <StepCurve entryKey={selected.key} />
                   <Transcript entry={selected} />
                 </>
