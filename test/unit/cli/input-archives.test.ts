@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTrajectoryFile } from '../../../src/cli/input';
 import { evalArchiveCounts, gnuTar, inspectSampleCounts, type SampleCounts } from '../core/trajectory/archive/raw-archives';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -102,6 +103,18 @@ describe('inspect', () => {
     expect(status).toBe(0);
     const withPath = (file: string) => raw[file].map((c) => ({ ...c, id: `inspect/${file}:${c.id}` }));
     expect(rowsOf(stdout).map(countsOf)).toEqual([...withPath(EVALS[0]), ...withPath(EVALS[1]), ...withPath(JSON_LOG)]);
+  });
+});
+
+describe('folders without trajectory files', () => {
+  it('an empty folder, or one with only a README, is an error naming it', async () => {
+    const empty = path.join(dir, 'empty');
+    mkdirSync(path.join(empty, 'docs'), { recursive: true });
+    writeFileSync(path.join(empty, 'docs/README.md'), '# notes');
+    expect(await readTrajectoryFile(empty)).toEqual({
+      trajectories: [],
+      errors: [{ file: empty, message: `${empty}: the folder holds no trajectory files (.json, .jsonl, .traj, .eval or archives)` }],
+    });
   });
 });
 

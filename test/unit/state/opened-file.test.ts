@@ -24,6 +24,16 @@ describe('opened files', () => {
     ]);
   });
 
+  it('archives are trajectory files too; macOS resource copies in ZIPs are not', () => {
+    expect(['a/logs.zip', 'a/logs.tar.gz', 'a/logs.tgz', 'a/logs.tar', 'a/r.ndjson', '__MACOSX/a/._x.json', 'a/__MACOSX/x.json', 'a/notes.txt'].filter(isTrajectoryPath)).toEqual([
+      'a/logs.zip',
+      'a/logs.tar.gz',
+      'a/logs.tgz',
+      'a/logs.tar',
+      'a/r.ndjson',
+    ]);
+  });
+
   it('are opened in path order, numbers as numbers', () => {
     const files = ['w/Hand-Crafted/2.json', 'w/Algorithm-Generated/10.json', 'w/Algorithm-Generated/2.json'].map((path) => ({ file: new File([''], 'x'), path }));
     expect(byPath(files).map((f) => f.path)).toEqual(['w/Algorithm-Generated/2.json', 'w/Algorithm-Generated/10.json', 'w/Hand-Crafted/2.json']);

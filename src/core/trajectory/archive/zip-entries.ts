@@ -16,6 +16,8 @@ export type EntryReader = (stream: ReadableStream<Uint8Array>) => Promise<void>;
 export type EntryVisitor = (path: string) => EntryReader | null;
 
 const LOCAL_HEADER = 0x04034b50;
+/** Entry names of archives (an `.eval` log is a ZIP too). */
+const ARCHIVE_NAME = /\.(eval|zip|tar|tgz|gz)$/i;
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 /** The end record (22 bytes) plus the longest comment it may carry. */
 const END_RECORD_SEARCH = 22 + 0xffff;
@@ -72,6 +74,12 @@ export async function readZipEntries(stream: ReadableStream<Uint8Array>, visit: 
   const unzip = new Unzip((file: UnzipFile) => {
     if (failure) return;
     const isFolder = file.name.endsWith('/');
+    if (file.compression === 0 && file.size === undefined && ARCHIVE_NAME.test(file.name)) {
+      // Stored without its size (a data descriptor follows it): a stream reader finds its end only
+      // by looking for the next header, which the archive inside it has too (fflate's Unzip would
+      // read the inner archive's entries as this one's).
+      fail(new ArchiveError(`the ZIP entry ${JSON.stringify(file.name)} is an archive stored uncompressed without its size (a data descriptor), which cannot be read as a stream: re-create the archive with compression`));
+    }
     if (!isFolder) {
       entries += 1;
       budget.countEntry();

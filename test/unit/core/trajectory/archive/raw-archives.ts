@@ -101,3 +101,18 @@ export function gnuTar(files: Record<string, Uint8Array | string>, options: { gz
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A ZIP of `files` written by Info-ZIP's `zip` to a pipe, as streaming writers do: each entry's sizes in a data descriptor after it. */
+export function infoZipStreamed(files: Record<string, Uint8Array | string>, options: { stored: boolean }): Buffer {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pa-zip-'));
+  try {
+    for (const [name, bytes] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      writeFileSync(path.join(dir, name), bytes);
+    }
+    // `zip … -` writes to standard output, here a pipe it cannot seek back in.
+    return execFileSync('zip', ['-q', options.stored ? '-0' : '-6', '-', ...Object.keys(files)], { cwd: dir, maxBuffer: 1 << 28 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { readTrajectoryInput } from '../../../../../src/core/trajectory/archive/read-input';
 import { gzipHoldsTar } from '../../../../../src/core/trajectory/archive/tar-entries';
 import type { Trajectory } from '../../../../../src/core/trajectory/types';
-import { evalArchiveCounts, gnuTar, inspectSampleCounts, rawZipEntries, type SampleCounts } from './raw-archives';
+import { evalArchiveCounts, gnuTar, infoZipStreamed, inspectSampleCounts, rawZipEntries, type SampleCounts } from './raw-archives';
 
 const INSPECT = '/work/shared/fixtures/trajectories/inspect_ai';
 const EVAL_FIXTURES = ['log_formats.eval', 'log_message_deduplication.eval'];
@@ -155,6 +155,18 @@ describe('archives of trajectory files, read like a folder', () => {
     expect(gzipHoldsTar(tgz.subarray(0, 64 * 1024))).toBe(true);
     await check('folder.tar.gz', tgz);
     await check('folder.tar', gnuTar(files, { gzip: false, format: 'pax' }));
+  });
+
+  it('a ZIP written to a pipe (sizes in data descriptors, as Finder and streaming writers write them) the same', async () => {
+    await check('streamed.zip', infoZipStreamed(files, { stored: false }));
+  });
+
+  it('an archive stored uncompressed without its size inside a ZIP is refused (a stream cannot find its end), the files before it kept', async () => {
+    const result = await read('stored.zip', infoZipStreamed({ 'a.json': files[`run/${'deep/'.repeat(30)}10.json`], 'b.eval': evalLog }, { stored: true }));
+    expect(result.trajectories.map((t) => t.id)).toEqual(['a.json:0']);
+    expect(result.errors.map((e) => e.message)).toEqual([
+      'stored.zip: the ZIP entry "b.eval" is an archive stored uncompressed without its size (a data descriptor), which cannot be read as a stream: re-create the archive with compression',
+    ]);
   });
 
   it('a bundle (gzip-compressed JSON) is not taken for a tar archive', async () => {
