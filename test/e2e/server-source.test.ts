@@ -125,6 +125,7 @@ describe('the Server model source', () => {
       [SERVED.reference, '128'],
     ]);
     expect(allowed.requests.some((r) => r.method === 'GET' && r.path === '/v1/models' && r.origin === appOrigin)).toBe(true);
+    await page.getByTestId('server-pair').screenshot({ path: join(REPO, 'test-results/screenshots/server-source-panel.png') });
 
     await page.getByTestId('render-mode').selectOption('chat');
     await page.getByTestId('load-models').click();

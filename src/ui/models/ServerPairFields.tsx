@@ -59,10 +59,11 @@ export function ServerPairFields({ choice, disabled }: { choice: ServerChoice; d
         </label>
       </div>
       {SIDES.map((which) => (
-        <div className="model-row" key={which}>
+        <fieldset className="model-row server-side" key={which}>
+          <legend>{which}</legend>
           <label>
-            {which} URL{' '}
-            <input type="url" placeholder="http://host:8000" data-testid={`server-url-${which}`} value={choice[which].url} disabled={disabled} onChange={(e) => setSide(which, { url: e.currentTarget.value })} />
+            URL{' '}
+            <input type="text" inputMode="url" placeholder="http://host:8000" data-testid={`server-url-${which}`} value={choice[which].url} disabled={disabled} onChange={(e) => setSide(which, { url: e.currentTarget.value })} />
           </label>
           <label>
             model{' '}
@@ -91,7 +92,7 @@ export function ServerPairFields({ choice, disabled }: { choice: ServerChoice; d
             />
             {choice[which].tokenizerFolder && <span className="muted"> {choice[which].tokenizerFolder!.name} ({plural(choice[which].tokenizerFolder!.files.size, 'file')})</span>}
           </label>
-        </div>
+        </fieldset>
       ))}
       {toAllow.length > 0 && (
         <p className="notice" role="status" data-testid="server-origin-notice">
