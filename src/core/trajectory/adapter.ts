@@ -84,6 +84,11 @@ export interface SessionContext {
   fileName: string;
   /** Reports a label a line holds that cannot be read: the trajectory loads without it and the file gets a notice naming `line`. */
   dropLabel(error: FormatError, line: number): void;
+  /**
+   * Reports a part of the file that cannot be read while the rest loads (a trace of an OTLP JSON
+   * Lines file, a span on a line): the ingestion reports it at `file:line` as an error.
+   */
+  refuse(error: FormatError, line: number): void;
 }
 
 /** A trajectory a session reader produced, with the 1-based line it starts at (its errors name it; `metadata.sourceLine`). */

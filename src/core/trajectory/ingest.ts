@@ -172,6 +172,7 @@ function readValue(
 class SessionLines {
   private readonly reader: SessionReader;
   private readonly notices: { line: number; error: FormatError }[] = [];
+  private readonly refusals: { line: number; error: FormatError }[] = [];
   private loaded = 0;
   private refused = 0;
 
@@ -180,7 +181,11 @@ class SessionLines {
     private readonly adapter: SessionAdapter,
     private readonly ids: IdRegistry,
   ) {
-    this.reader = adapter.open({ fileName, dropLabel: (error, line) => this.notices.push({ line, error }) });
+    this.reader = adapter.open({
+      fileName,
+      dropLabel: (error, line) => this.notices.push({ line, error }),
+      refuse: (error, line) => this.refusals.push({ line, error }),
+    });
   }
 
   line(value: unknown, where: { line: number; record: number }, out: ParseResult): void {
@@ -207,6 +212,10 @@ class SessionLines {
   }
 
   private emit(done: SessionTrajectory[], out: ParseResult): void {
+    for (const { line, error } of this.refusals.splice(0)) {
+      this.refused += 1;
+      out.errors.push(fileError(this.fileName, `${this.adapter.name}: ${error.message}`, { line }));
+    }
     for (const { line, error } of this.notices.splice(0)) out.errors.push(labelNotice(this.fileName, `${this.adapter.name}: ${error.message}`, { line }));
     for (const { trajectory, line } of done) {
       const { refusal, dropped } = checkLoadedTrajectory(trajectory);

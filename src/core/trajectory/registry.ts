@@ -11,6 +11,8 @@ import { inspectAiAdapter } from './formats/inspect-ai';
 import { miniSweAgentAdapter } from './formats/mini-swe-agent';
 import { openAiChatAdapter } from './formats/openai-chat';
 import { openHandsAdapter } from './formats/openhands';
+import { otelAdapter } from './formats/otel';
+import { otelLinesAdapter } from './formats/otel-lines';
 import { describeValue } from './formats/shape';
 import { shareGptAdapter } from './formats/sharegpt';
 import { sweAgentAdapter } from './formats/swe-agent';
@@ -27,6 +29,7 @@ export const FORMAT_ADAPTERS: readonly FormatAdapter[] = [
   whoAndWhenAdapter,
   inspectAiAdapter,
   atifAdapter,
+  otelAdapter,
   tauBenchAdapter,
   openHandsAdapter,
   shareGptAdapter,
@@ -42,7 +45,7 @@ export function adapterById(id: FormatId): FormatAdapter | undefined {
  * Formats whose trajectories span many JSON Lines (adapter.ts `SessionAdapter`): a JSON Lines file
  * whose first lines one of them claims is read by it as a whole; otherwise each line is a record.
  */
-export const SESSION_ADAPTERS: readonly SessionAdapter[] = [claudeCodeAdapter, codexAdapter];
+export const SESSION_ADAPTERS: readonly SessionAdapter[] = [claudeCodeAdapter, codexAdapter, otelLinesAdapter];
 
 /** The session adapter that claims a JSON Lines file from its first parsed lines, or undefined. */
 export function detectSession(head: readonly unknown[]): SessionAdapter | undefined {

@@ -40,7 +40,7 @@ describe('registry', () => {
   it('lists each supported format once', () => {
     const ids = FORMAT_ADAPTERS.map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect([...ids].sort()).toEqual(['atif', 'inspect-ai', 'mini-swe-agent', 'openai-chat', 'openhands', 'score-jsonl', 'sharegpt', 'swe-agent', 'tau-bench', 'tau2-bench', 'who-and-when']);
+    expect([...ids].sort()).toEqual(['atif', 'inspect-ai', 'mini-swe-agent', 'openai-chat', 'openhands', 'otel', 'score-jsonl', 'sharegpt', 'swe-agent', 'tau-bench', 'tau2-bench', 'who-and-when']);
   });
 
   it.each([
@@ -58,6 +58,7 @@ describe('registry', () => {
     ['a mini-swe-agent .traj.json', { info: { exit_status: 'Submitted' }, messages: chat, trajectory_format: 'mini-swe-agent-1' }, 'mini-swe-agent'],
     ['an Inspect AI log', { version: 2, eval: { task: 't' }, samples: [{ id: 1, messages: chat }] }, 'inspect-ai'],
     ['an ATIF trajectory', { schema_version: 'ATIF-v1.4', session_id: 's', agent: { name: 'a', version: '1' }, steps: [{ step_id: 1, source: 'user', message: 'hi' }] }, 'atif'],
+    ['an OTLP JSON trace', { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [] }] }] }, 'otel'],
   ])('detects %s', (_what, value, id) => {
     expect(detectFormat(value)?.id).toBe(id);
   });

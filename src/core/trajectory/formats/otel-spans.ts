@@ -1,0 +1,234 @@
+/**
+ * OTLP JSON as OpenTelemetry's exporters write traces (the OTLP/JSON encoding of an
+ * ExportTraceServiceRequest, opentelemetry-proto v1): `{resourceSpans: [{resource: {attributes},
+ * scopeSpans: [{scope, spans: [{traceId, spanId, parentSpanId, name, kind, startTimeUnixNano,
+ * endTimeUnixNano, attributes: [{key, value: AnyValue}], events: [{timeUnixNano, name, attributes}],
+ * status}]}]}]}`. Ids are hex strings, 64-bit integers decimal strings (numbers are accepted too),
+ * an AnyValue one of stringValue / boolValue / intValue / doubleValue / arrayValue / kvlistValue /
+ * bytesValue. This module turns that into plain spans with decoded attributes; which conventions a
+ * span follows is otel-genai.ts' and openinference.ts' business.
+ */
+import { requireJsonTextDepth } from '../json-depth';
+import type { Message, ToolCall } from '../types';
+import { describeValue, FormatError, isObject, pathJoin, requireArray, requireObject, requireString, type JsonObject } from './shape';
+
+export interface OtlpEvent {
+  name: string;
+  timeUnixNano: bigint;
+  attributes: JsonObject;
+}
+
+export interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  startTimeUnixNano: bigint;
+  endTimeUnixNano: bigint;
+  attributes: JsonObject;
+  events: OtlpEvent[];
+  /** The resource's attributes (`service.name`, …), shared by its spans. */
+  resource: JsonObject;
+  /** JSON path of the span in the document, for error messages. */
+  path: string;
+  /** Position of the span among the document's spans (0-based), the index its errors are reported at. */
+  ordinal: number;
+}
+
+/** The JSON value an AnyValue holds; `intValue`s beyond 2^53 stay decimal strings rather than lose digits. */
+export function decodeAnyValue(value: unknown, path: string): unknown {
+  const any = requireObject(value, path, 'an AnyValue {stringValue | boolValue | intValue | doubleValue | arrayValue | kvlistValue | bytesValue}');
+  if ('stringValue' in any) return requireString(any.stringValue, pathJoin(path, 'stringValue'), 'a string');
+  if ('boolValue' in any) {
+    if (typeof any.boolValue !== 'boolean') throw FormatError.at(pathJoin(path, 'boolValue'), 'true or false', any.boolValue);
+    return any.boolValue;
+  }
+  if ('intValue' in any) {
+    const raw = any.intValue;
+    if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
+    if (typeof raw === 'string' && /^-?\d{1,20}$/.test(raw)) return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+    throw FormatError.at(pathJoin(path, 'intValue'), 'an integer (a decimal string or a number)', raw);
+  }
+  if ('doubleValue' in any) {
+    const raw = any.doubleValue;
+    if (typeof raw === 'number') return raw;
+    // The proto3 JSON mapping writes non-finite doubles as strings.
+    if (raw === 'NaN' || raw === 'Infinity' || raw === '-Infinity') return Number(raw);
+    throw FormatError.at(pathJoin(path, 'doubleValue'), 'a number', raw);
+  }
+  if ('arrayValue' in any) {
+    const arrayPath = pathJoin(pathJoin(path, 'arrayValue'), 'values');
+    const array = requireObject(any.arrayValue, pathJoin(path, 'arrayValue'), 'an ArrayValue {values: […]}');
+    if (array.values === undefined) return [];
+    return requireArray(array.values, arrayPath, 'an array of AnyValues').map((item, i) => decodeAnyValue(item, pathJoin(arrayPath, i)));
+  }
+  if ('kvlistValue' in any) {
+    const list = requireObject(any.kvlistValue, pathJoin(path, 'kvlistValue'), 'a KeyValueList {values: […]}');
+    return decodeAttributes(list.values ?? [], pathJoin(pathJoin(path, 'kvlistValue'), 'values'));
+  }
+  if ('bytesValue' in any) return requireString(any.bytesValue, pathJoin(path, 'bytesValue'), 'base64 text (a string)');
+  // An empty AnyValue is OTLP's way of writing an unset value.
+  return null;
+}
+
+/** `[{key, value}]` as an object keyed by attribute name (a repeated key: the last one wins, as in the SDKs). */
+export function decodeAttributes(value: unknown, path: string): JsonObject {
+  if (value === undefined || value === null) return {};
+  const out: JsonObject = {};
+  requireArray(value, path, 'an array of attributes [{key, value}]').forEach((item, i) => {
+    const itemPath = pathJoin(path, i);
+    const kv = requireObject(item, itemPath, 'an attribute {key, value}');
+    const key = requireString(kv.key, pathJoin(itemPath, 'key'), 'the attribute’s name (a string)');
+    out[key] = kv.value === undefined || kv.value === null ? null : decodeAnyValue(kv.value, pathJoin(itemPath, 'value'));
+  });
+  return out;
+}
+
+/** A fixed64 nanosecond time: a decimal string as OTLP/JSON writes it, or a non-negative integer. */
+function readNanos(value: unknown, path: string, expected: string): bigint {
+  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return BigInt(value);
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  throw FormatError.at(path, expected, value);
+}
+
+function readId(value: unknown, path: string, expected: string): string {
+  if (typeof value !== 'string' || value === '') throw FormatError.at(path, expected, value);
+  return value;
+}
+
+function readSpan(value: unknown, path: string, resource: JsonObject, ordinal: number): OtlpSpan {
+  const raw = requireObject(value, path, 'a span {traceId, spanId, name, startTimeUnixNano, attributes}');
+  const span: OtlpSpan = {
+    traceId: readId(raw.traceId, pathJoin(path, 'traceId'), 'the span’s trace id (a hex string)'),
+    spanId: readId(raw.spanId, pathJoin(path, 'spanId'), 'the span’s id (a hex string)'),
+    name: typeof raw.name === 'string' ? raw.name : '',
+    startTimeUnixNano: readNanos(raw.startTimeUnixNano, pathJoin(path, 'startTimeUnixNano'), 'the span’s start time (nanoseconds since the epoch, a decimal string)'),
+    endTimeUnixNano: 0n,
+    attributes: decodeAttributes(raw.attributes, pathJoin(path, 'attributes')),
+    events: [],
+    resource,
+    path,
+    ordinal,
+  };
+  span.endTimeUnixNano =
+    raw.endTimeUnixNano === undefined ? span.startTimeUnixNano : readNanos(raw.endTimeUnixNano, pathJoin(path, 'endTimeUnixNano'), 'the span’s end time (nanoseconds since the epoch, a decimal string)');
+  // An empty parentSpanId is how OTLP/JSON writes a root span.
+  if (typeof raw.parentSpanId === 'string' && raw.parentSpanId !== '') span.parentSpanId = raw.parentSpanId;
+  if (raw.events !== undefined && raw.events !== null) {
+    const eventsPath = pathJoin(path, 'events');
+    span.events = requireArray(raw.events, eventsPath, 'an array of span events').map((item, i) => {
+      const eventPath = pathJoin(eventsPath, i);
+      const event = requireObject(item, eventPath, 'a span event {timeUnixNano, name, attributes}');
+      return {
+        name: requireString(event.name, pathJoin(eventPath, 'name'), 'the event’s name (a string)'),
+        timeUnixNano: event.timeUnixNano === undefined ? span.startTimeUnixNano : readNanos(event.timeUnixNano, pathJoin(eventPath, 'timeUnixNano'), 'the event’s time (nanoseconds since the epoch, a decimal string)'),
+        attributes: decodeAttributes(event.attributes, pathJoin(eventPath, 'attributes')),
+      };
+    });
+  }
+  return span;
+}
+
+/** Signature check: `resourceSpans` is an array whose first entry holds `scopeSpans` (an array). */
+export function probeOtlp(value: unknown): { score: number; path: string; expected: string; found: string } | null {
+  if (!isObject(value)) return { score: 0, path: '', expected: 'an object {resourceSpans: […]}', found: describeValue(value) };
+  if (!Array.isArray(value.resourceSpans)) return { score: 0, path: 'resourceSpans', expected: 'the OTLP resource spans (an array)', found: describeValue(value.resourceSpans) };
+  const first = value.resourceSpans[0];
+  if (first === undefined) return null;
+  if (!isObject(first) || !Array.isArray(first.scopeSpans)) {
+    return { score: 2, path: 'resourceSpans[0].scopeSpans', expected: 'the resource’s scope spans (an array)', found: describeValue(isObject(first) ? first.scopeSpans : first) };
+  }
+  return null;
+}
+
+/**
+ * Every span of the document, in document order, numbered from `firstOrdinal`. A span that cannot
+ * be read (no trace id, a broken attribute) is reported through `skip` with its ordinal and left
+ * out; the document's structure above the spans must hold, or the whole document is refused.
+ */
+export function readOtlpSpans(value: unknown, skip: (ordinal: number, error: FormatError) => void, firstOrdinal = 0): OtlpSpan[] {
+  const root = requireObject(value, '', 'an object {resourceSpans: […]}');
+  const spans: OtlpSpan[] = [];
+  let ordinal = firstOrdinal;
+  requireArray(root.resourceSpans, 'resourceSpans', 'the OTLP resource spans (an array)').forEach((item, r) => {
+    const rsPath = pathJoin('resourceSpans', r);
+    const rs = requireObject(item, rsPath, 'resource spans {resource, scopeSpans}');
+    const resource = isObject(rs.resource) ? decodeAttributes(rs.resource.attributes, pathJoin(pathJoin(rsPath, 'resource'), 'attributes')) : {};
+    const scopesPath = pathJoin(rsPath, 'scopeSpans');
+    requireArray(rs.scopeSpans, scopesPath, 'the resource’s scope spans (an array)').forEach((scopeItem, s) => {
+      const scopePath = pathJoin(scopesPath, s);
+      const scope = requireObject(scopeItem, scopePath, 'scope spans {scope, spans}');
+      if (scope.spans === undefined || scope.spans === null) return;
+      const spansPath = pathJoin(scopePath, 'spans');
+      requireArray(scope.spans, spansPath, 'the scope’s spans (an array)').forEach((spanItem, k) => {
+        const index = ordinal++;
+        try {
+          spans.push(readSpan(spanItem, pathJoin(spansPath, k), resource, index));
+        } catch (error) {
+          if (!(error instanceof FormatError)) throw error;
+          // The rest of its trace still loads: say so, as a refused trace's error says what is lost.
+          error.message = `a span left out: ${error.message}`;
+          skip(index, error);
+        }
+      });
+    });
+  });
+  return spans;
+}
+
+/** Start time, then end time, then document order: the order a trace's spans happened in. */
+export function compareSpans(a: OtlpSpan, b: OtlpSpan): number {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
+  if (a.endTimeUnixNano !== b.endTimeUnixNano) return a.endTimeUnixNano < b.endTimeUnixNano ? -1 : 1;
+  return a.ordinal - b.ordinal;
+}
+
+/** The semantic conventions a span was read by. */
+export type Convention = 'gen_ai' | 'openinference';
+
+/** What one span says about the conversation: a model call (its input and output) or a tool run. */
+export type SpanTurn =
+  | {
+      kind: 'chat';
+      span: OtlpSpan;
+      convention: Convention;
+      /** The messages the model was sent, as the span records them (the history up to this call). */
+      input: Message[];
+      /** The messages it returned, one per choice. */
+      output: Message[];
+      model?: string;
+    }
+  | {
+      kind: 'tool';
+      span: OtlpSpan;
+      convention: Convention;
+      call: ToolCall;
+      /** The tool's result as text; undefined when the span does not record it. */
+      result?: string;
+    };
+
+/** A value recorded either structured or as a JSON string (GenAI allows both for message attributes). */
+export function structuredAttribute(span: OtlpSpan, key: string, expected: string): unknown {
+  const value = span.attributes[key];
+  if (typeof value !== 'string') return value;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value) as unknown;
+  } catch {
+    throw new FormatError(attributePath(span, key), `${expected} as JSON text`, `${describeValue(value)}, which is not valid JSON`);
+  }
+  // A JSON string inside the file may nest no deeper than the file itself may (json-depth.ts).
+  requireJsonTextDepth(parsed, attributePath(span, key));
+  return parsed;
+}
+
+/** The JSON path of a span's attribute, named by its key: `resourceSpans[0]…spans[2].attributes["gen_ai.input.messages"]`. */
+export function attributePath(span: OtlpSpan, key: string): string {
+  return pathJoin(pathJoin(span.path, 'attributes'), key);
+}
+
+/** A tool's result or an argument value as text: strings as they are, anything else as JSON. */
+export function asText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

@@ -1,0 +1,207 @@
+/**
+ * OpenTelemetry traces (src/core/trajectory/formats/otel*.ts, openinference.ts) on the hand-written
+ * OTLP JSON fixtures in test/fixtures/formats, read through the ingestion path. The expectations
+ * are worked out here from the raw spans another way than the adapter does: the last model call of
+ * a trace is sent the whole conversation, so the trajectory is that call's input and output, plus
+ * the tool runs no message mentions.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseTrajectoryBytes, parseTrajectoryText } from '../../../../../src/core/trajectory/ingest';
+import type { Trajectory } from '../../../../../src/core/trajectory/types';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const FIXTURES = path.resolve(here, '../../../../fixtures/formats');
+
+interface RawSpan {
+  traceId: string;
+  spanId: string;
+  name: string;
+  startTimeUnixNano: string;
+  attributes: { key: string; value: { stringValue?: string; intValue?: string } }[];
+  events?: { name: string; attributes: { key: string; value: { stringValue?: string } }[] }[];
+}
+interface RawDoc {
+  resourceSpans: { scopeSpans: { spans: RawSpan[] }[] }[];
+}
+
+function load(name: string): { spans: RawSpan[]; trajectories: Trajectory[] } {
+  const bytes = readFileSync(path.join(FIXTURES, name));
+  const result = parseTrajectoryBytes(name, bytes);
+  expect(result.errors).toEqual([]);
+  const raw = JSON.parse(bytes.toString('utf8')) as RawDoc;
+  return { spans: raw.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)), trajectories: result.trajectories };
+}
+
+const attributesOf = (span: RawSpan): Record<string, string> =>
+  Object.fromEntries(span.attributes.map((a) => [a.key, a.value.stringValue ?? a.value.intValue ?? '']));
+const byStart = (a: RawSpan, b: RawSpan) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1);
+
+interface Expected {
+  roles: string[];
+  toolCalls: number;
+}
+
+/** GenAI v1.37: the last chat span's system instructions, input and output messages; tool spans whose call id no message part names. */
+function expectedGenAi(spans: RawSpan[]): Expected {
+  const chats = spans.filter((s) => attributesOf(s)['gen_ai.operation.name'] === 'chat').sort(byStart);
+  const last = attributesOf(chats[chats.length - 1]);
+  type Part = { type: string; id?: string };
+  const input = JSON.parse(last['gen_ai.input.messages']) as { role: string; parts: Part[] }[];
+  const output = JSON.parse(last['gen_ai.output.messages']) as { role: string; parts: Part[] }[];
+  const conversation = [...input, output[0]];
+  const ids = new Set(conversation.flatMap((m) => m.parts.flatMap((p) => (p.id ? [p.id] : []))));
+  const strayTools = spans.filter((s) => attributesOf(s)['gen_ai.operation.name'] === 'execute_tool' && !ids.has(attributesOf(s)['gen_ai.tool.call.id']));
+  return {
+    roles: [...(last['gen_ai.system_instructions'] ? ['system'] : []), ...conversation.map((m) => m.role), ...strayTools.map(() => 'tool')],
+    toolCalls: conversation.flatMap((m) => m.parts.filter((p) => p.type === 'tool_call')).length + strayTools.length,
+  };
+}
+
+/** OpenInference: the last LLM span's flattened messages, read from the attribute keys. */
+function expectedOpenInference(spans: RawSpan[]): Expected {
+  const llms = spans.filter((s) => attributesOf(s)['openinference.span.kind'] === 'LLM').sort(byStart);
+  const last = attributesOf(llms[llms.length - 1]);
+  const roles = (list: string) =>
+    Object.keys(last)
+      .map((k) => new RegExp(`^llm\\.${list}\\.(\\d+)\\.message\\.role$`).exec(k))
+      .filter((m) => m !== null)
+      .sort((a, b) => Number(a[1]) - Number(b[1]))
+      .map((m) => last[m[0]]);
+  const calls = new Set(Object.keys(last).flatMap((k) => /^llm\.(input|output)_messages\.(\d+)\.message\.tool_calls\.(\d+)\./.exec(k)?.slice(1).join('.') ?? []));
+  return { roles: [...roles('input_messages'), roles('output_messages')[0]], toolCalls: calls.size };
+}
+
+function expectCounts(t: Trajectory, expected: Expected): void {
+  expect(t.messages.map((m) => m.role)).toEqual(expected.roles);
+  expect(t.actionSteps).toEqual(expected.roles.flatMap((role, i) => (role === 'assistant' ? [i] : [])));
+  expect(t.messages.flatMap((m) => m.toolCalls ?? [])).toHaveLength(expected.toolCalls);
+  expect(t.labels).toEqual({});
+}
+
+describe('OpenTelemetry GenAI spans (semconv v1.37 attributes, v1.28–v1.36 events)', () => {
+  it('one trajectory per trace with GenAI spans, in document order; a trace of HTTP spans only is not one', () => {
+    const { spans, trajectories } = load('otel-genai-semconv-1.37.json');
+    const genAiTraces = [...new Set(spans.filter((s) => s.attributes.some((a) => a.key.startsWith('gen_ai.'))).map((s) => s.traceId))];
+    expect(trajectories.map((t) => [t.id, t.format])).toEqual(genAiTraces.map((id) => [id, 'otel']));
+  });
+
+  it('v1.37 attributes: the conversation of the last model call, tool results by call id, a tool run no call made', () => {
+    const { spans, trajectories } = load('otel-genai-semconv-1.37.json');
+    const [agent] = trajectories;
+    expectCounts(agent, expectedGenAi(spans.filter((s) => s.traceId === agent.id)));
+    expect(agent.messages[0].content).toBe('You are a weather assistant. Use the tools.');
+    expect(agent.messages[2].toolCalls).toEqual([
+      { id: 'call_paris', name: 'get_weather', arguments: { city: 'Paris' } },
+      { id: 'call_oslo', name: 'get_weather', arguments: { city: 'Oslo' } },
+    ]);
+    // Results from the second call's input; the tool spans name their tool.
+    expect(agent.messages.slice(3, 5)).toEqual([
+      { role: 'tool', sourceRole: 'tool', content: '18 °C, sunny', toolCallId: 'call_paris', toolName: 'get_weather' },
+      { role: 'tool', sourceRole: 'tool', content: JSON.stringify({ temp_c: 9, sky: 'rain' }), toolCallId: 'call_oslo', toolName: 'get_weather' },
+    ]);
+    // Reasoning parts come first in the text, as Inspect AI's do.
+    expect(agent.messages[5].content).toBe('Both results are in.\nParis: 18 °C and sunny. Oslo: 9 °C with rain.');
+    expect(agent.messages[6]).toEqual({
+      role: 'tool',
+      sourceRole: 'tool',
+      content: 'queued',
+      toolCallId: 'app-notify-1',
+      toolName: 'send_notification',
+      toolCalls: [{ id: 'app-notify-1', name: 'send_notification', arguments: { to: 'user-12', text: 'Forecast ready' }, rawArguments: '{"to": "user-12", "text": "Forecast ready"}' }],
+    });
+    expect(agent.metadata).toMatchObject({ model: 'gpt-4.1-mini-2025-04-14', agent: 'weather-agent', service: 'weather-agent', modelCalls: 3, duplicateModelCalls: 1, conventions: ['gen_ai'] });
+    expect(agent.metadata.historyRewrites).toBeUndefined();
+  });
+
+  it('v1.28–v1.36 events: system and user message events, the choice event as the answer', () => {
+    const { trajectories } = load('otel-genai-semconv-1.37.json');
+    const qa = trajectories[1];
+    expectCounts(qa, { roles: ['system', 'user', 'assistant'], toolCalls: 0 });
+    expect(qa.messages.map((m) => [m.sourceRole, m.content])).toEqual([
+      ['gen_ai.system.message', 'Answer in one sentence.'],
+      ['gen_ai.user.message', 'What is the capital of Australia?'],
+      ['gen_ai.choice', 'The capital of Australia is Canberra.'],
+    ]);
+    expect(qa.metadata).toMatchObject({ rootSpan: 'POST /ask', model: 'claude-sonnet-4', service: 'qa-api' });
+  });
+});
+
+describe('OTLP JSON Lines (one export request per line)', () => {
+  it('a trace spread over two batches reads as the same trajectory as in one document; it names its first line', () => {
+    const { trajectories: whole } = load('otel-genai-semconv-1.37.json');
+    const name = 'otel-genai-batches.jsonl';
+    const text = readFileSync(path.join(FIXTURES, name), 'utf8');
+    const result = parseTrajectoryText(name, text);
+    expect(result.errors).toEqual([]);
+    const lines = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as RawDoc);
+    const firstLine = (traceId: string) => 1 + lines.findIndex((doc) => doc.resourceSpans.some((r) => r.scopeSpans.some((s) => s.spans.some((span) => span.traceId === traceId))));
+    expect(result.trajectories.map((t) => [t.id, t.metadata.sourceLine])).toEqual(whole.map((t) => [t.id, firstLine(t.id)]));
+    result.trajectories.forEach((t, i) => {
+      expect(t.messages).toEqual(whole[i].messages);
+      expect(t.actionSteps).toEqual(whole[i].actionSteps);
+      expect(t.labels).toEqual(whole[i].labels);
+    });
+  });
+});
+
+describe('OpenInference spans', () => {
+  it('LLM spans’ flattened messages, a TOOL span without a call id matched by tool and arguments', () => {
+    const { spans, trajectories } = load('otel-openinference.json');
+    expect(trajectories).toHaveLength(1);
+    const [t] = trajectories;
+    expectCounts(t, expectedOpenInference(spans));
+    expect(t.messages[2].toolCalls).toEqual([
+      { id: 'toolu_01', name: 'bash', arguments: { command: "find src -name '*.py' | wc -l" }, rawArguments: '{"command": "find src -name \'*.py\' | wc -l"}' },
+    ]);
+    expect(t.messages[3]).toEqual({ role: 'tool', sourceRole: 'tool', content: '42', toolCallId: 'toolu_01', toolName: 'bash' });
+    expect(t.messages[4].content).toBe('wc printed 42.\nThere are 42 Python files in src/.');
+    expect(t.metadata).toMatchObject({ model: 'claude-3-7-sonnet-20250219', agent: 'coding-agent', modelCalls: 2, toolSpans: 1, conventions: ['openinference'] });
+  });
+});
+
+describe('assembly', () => {
+  const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
+  const chatSpan = (id: string, start: number, input: unknown[], output: unknown[]) => ({
+    traceId: 't1',
+    spanId: id,
+    name: 'chat',
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: String(start + 1),
+    attributes: [attr('gen_ai.operation.name', 'chat'), attr('gen_ai.input.messages', JSON.stringify(input)), attr('gen_ai.output.messages', JSON.stringify(output))],
+  });
+  const msg = (role: string, text: string) => ({ role, parts: [{ type: 'text', content: text }] });
+  const doc = (spans: unknown[]) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
+
+  it('a call whose history was rewritten (summarised) is counted and its new messages kept', () => {
+    const result = parseTrajectoryText('t.json', doc([
+      chatSpan('s2', 20, [msg('user', 'task'), msg('assistant', 'step 1'), msg('user', 'go on')], [msg('assistant', 'step 2')]),
+      chatSpan('s1', 10, [msg('user', 'task')], [msg('assistant', 'step 1')]),
+      chatSpan('s3', 30, [msg('user', 'task'), msg('user', 'summary: did step 1 and 2')], [msg('assistant', 'done')]),
+    ]));
+    expect(result.errors).toEqual([]);
+    const [t] = result.trajectories;
+    // Spans are read in start order whatever their order in the file.
+    expect(t.messages.map((m) => m.content)).toEqual(['task', 'step 1', 'go on', 'step 2', 'summary: did step 1 and 2', 'done']);
+    expect(t.actionSteps).toEqual([1, 3, 5]);
+    expect(t.metadata.historyRewrites).toBe(1);
+  });
+
+  it('model calls without recorded content: the trace is refused with the span, other traces load', () => {
+    const bare = { traceId: 't2', spanId: 'x', name: 'chat gpt-4o', startTimeUnixNano: '5', attributes: [attr('gen_ai.operation.name', 'chat'), attr('gen_ai.request.model', 'gpt-4o')] };
+    const result = parseTrajectoryText('t.json', doc([chatSpan('s1', 10, [msg('user', 'hi')], [msg('assistant', 'hello')]), bare]));
+    expect(result.trajectories.map((t) => t.id)).toEqual(['t1']);
+    expect(result.errors.map((e) => e.message)).toEqual([
+      't.json: OpenTelemetry traces (OTLP JSON): trace "t2" not loaded: at resourceSpans[0].scopeSpans[0].spans[1]: expected the messages of the trace’s model calls (gen_ai.input.messages / gen_ai.output.messages, the gen_ai message events, or llm.input_messages / llm.output_messages); the instrumentation may have been told not to record content, found 1 model call span without any',
+    ]);
+  });
+
+  it('a document without GenAI or OpenInference spans says so', () => {
+    const result = parseTrajectoryText('t.json', doc([{ traceId: 'a', spanId: 'b', name: 'GET /', startTimeUnixNano: '1', attributes: [attr('http.request.method', 'GET')] }]));
+    expect(result.errors.map((e) => e.message)).toEqual([
+      't.json: OpenTelemetry traces (OTLP JSON): at resourceSpans: expected spans following the GenAI semantic conventions (gen_ai.operation.name) or OpenInference (openinference.span.kind), found 1 span in 1 trace, none of them',
+    ]);
+  });
+});
