@@ -22,7 +22,7 @@ export function TranscriptMinimap({ entryKey, steps, beta }: { entryKey: string;
     selectTokenRange({ key: entryKey, message: mark.message, start: mark.index, end: mark.index + 1 });
   };
   const marks = (list: readonly MinimapMark[], sign: 'negative' | 'positive') =>
-    list.map((mark) => (
+    list.map((mark, rank) => (
       <button
         key={`${sign}-${mark.message}-${mark.index}`}
         type="button"
@@ -32,7 +32,8 @@ export function TranscriptMinimap({ entryKey, steps, beta }: { entryKey: string;
         data-message={mark.message}
         data-index={mark.index}
         data-advantage={mark.A}
-        style={{ top: `${(mark.position * 100).toFixed(3)}%` }}
+        // Neighbouring tokens overlap: the stronger mark lies on top, where a click reaches it.
+        style={{ top: `${(mark.position * 100).toFixed(3)}%`, zIndex: MINIMAP_MARKS - rank }}
         title={`A = ${mark.A.toFixed(3)}: message ${mark.message}, token ${mark.index + 1}`}
         aria-label={`${sign === 'negative' ? 'strong loss' : 'strong gain'}, A = ${mark.A.toFixed(3)}, message ${mark.message}, token ${mark.index + 1}`}
         onClick={() => show(mark)}
