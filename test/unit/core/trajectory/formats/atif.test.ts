@@ -3,6 +3,7 @@
  * read through the ingestion path. Every expected count is worked out here from the raw JSON, as the
  * RFC describes it, independently of the adapter.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import type { Trajectory } from '../../../../../src/core/trajectory/types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(here, '../../../../fixtures/formats');
+const ROOT = path.resolve(here, '../../../../..');
 
 interface RawStep {
   step_id: number;
@@ -124,5 +126,20 @@ describe('ATIF', () => {
       expect.stringMatching(/^x\.json: not a known trajectory format; closest is ATIF trajectory: at steps: expected the trajectory’s steps \(an array\), found the string "none"/),
     ]);
   });
-});
 
+  it('the CLI reads the same: inspect --json lists each fixture with the counts from its raw file', () => {
+    const names = ['atif-v1.4-terminal-task.json', 'atif-v1.6-content-parts.json'];
+    const files = names.map((name) => path.relative(ROOT, path.join(FIXTURES, name)));
+    const result = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', 'inspect', '--json', ...files], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(rows.map((r) => [r.file, r.format, r.id, r.messages, r.actionSteps, r.toolCalls, r.reward, r.success])).toEqual(
+      names.map((name, i) => {
+        const raw = JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')) as RawAtif;
+        const expected = expectedFromRaw(raw);
+        return [files[i], 'atif', raw.session_id, expected.roles.length, expected.actionSteps, expected.toolCalls, expected.reward, expected.reward! >= 1];
+      }),
+    );
+  });
+});

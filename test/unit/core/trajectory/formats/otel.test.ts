@@ -5,6 +5,7 @@
  * a trace is sent the whole conversation, so the trajectory is that call's input and output, plus
  * the tool runs no message mentions.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ import type { Trajectory } from '../../../../../src/core/trajectory/types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURES = path.resolve(here, '../../../../fixtures/formats');
+const ROOT = path.resolve(here, '../../../../..');
 
 interface RawSpan {
   traceId: string;
@@ -202,6 +204,32 @@ describe('assembly', () => {
     const result = parseTrajectoryText('t.json', doc([{ traceId: 'a', spanId: 'b', name: 'GET /', startTimeUnixNano: '1', attributes: [attr('http.request.method', 'GET')] }]));
     expect(result.errors.map((e) => e.message)).toEqual([
       't.json: OpenTelemetry traces (OTLP JSON): at resourceSpans: expected spans following the GenAI semantic conventions (gen_ai.operation.name) or OpenInference (openinference.span.kind), found 1 span in 1 trace, none of them',
+    ]);
+  });
+});
+
+describe('the CLI reads the same', () => {
+  it('inspect --json lists every trace of the fixtures with the counts worked out from the raw spans', () => {
+    const names = ['otel-genai-semconv-1.37.json', 'otel-genai-batches.jsonl', 'otel-openinference.json'];
+    const files = names.map((name) => path.relative(ROOT, path.join(FIXTURES, name)));
+    const result = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', 'inspect', '--json', ...files], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const rows = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { spans: genAi } = load(names[0]);
+    const { spans: openInference } = load(names[2]);
+    const agentTrace = genAi[0].traceId;
+    const qaTrace = genAi.find((s) => s.name.startsWith('POST'))!.traceId;
+    const agent = expectedGenAi(genAi.filter((s) => s.traceId === agentTrace));
+    const qa: Expected = { roles: ['system', 'user', 'assistant'], toolCalls: 0 };
+    const oi = expectedOpenInference(openInference);
+    const row = (file: string, id: string, e: Expected) => [file, 'otel', id, e.roles.length, e.roles.flatMap((r, i) => (r === 'assistant' ? [i] : [])), e.toolCalls, null, null];
+    expect(rows.map((r) => [r.file, r.format, r.id, r.messages, r.actionSteps, r.toolCalls, r.reward, r.success])).toEqual([
+      row(files[0], agentTrace, agent),
+      row(files[0], qaTrace, qa),
+      row(files[1], agentTrace, agent),
+      row(files[1], qaTrace, qa),
+      row(files[2], openInference[0].traceId, oi),
     ]);
   });
 });
