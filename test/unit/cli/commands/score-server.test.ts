@@ -6,7 +6,8 @@
  * connections, 503 then recovery, malformed JSON, a slow replica (timeouts), a replica that dies
  * mid-job (the others finish it; alone, `--resume` after a restart scores only what is missing),
  * vLLM's 400 for a prompt over the context and for prompt_logprobs above the cap (never retried,
- * reported with what to change), an unknown model and an unreachable server.
+ * reported with what to change), SGLang's limit read from the server (steps beyond it unscored) and
+ * its 400 when it enforces less than it says, an unknown model and an unreachable server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
@@ -193,6 +194,40 @@ describe('score --engine vllm | sglang', () => {
     const failed = (result.stderr.match(/^score: failed: /gm) ?? []).length;
     expect(failed).toBeGreaterThan(0);
     expect((await readFile(out, 'utf8')).trim().split('\n').filter(Boolean).length).toBe(COUNT - failed);
+  }, 120_000);
+
+  it('SGLang: the limit read from the server (its KV pool below the context) leaves the steps beyond it unscored, named, without a request over it', async () => {
+    // max_req_input_len = min(128 − 1, 54 − 1) − 5 = 48: prompts up to 47 tokens, sequences scored up to token 46.
+    const policy = await startFakeSglang({ modelPath: POLICY_DIR, model: served(oracles.policy) });
+    const reference = await startFakeSglang({ modelPath: REFERENCE_DIR, model: served(oracles.reference), kvPoolTokens: 54 });
+    servers.push(policy, reference);
+    const out = join(work, 'sglang-limit.jsonl');
+    const result = await runCli(['score', '--engine', 'sglang', '--policy-url', policy.url, '--reference-url', reference.url, '--render', 'chat', '--out', out, episodes]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/reference: SGLang .* context 128 tokens \(sequences up to 47\)/);
+    expect(result.stderr).toMatch(/not scored: .*#\d+ ".+": message \d+ \(context-limit, reference\): message \d+ ends at token \d+: scoring it needs \d+ tokens of context, but the reference model \(sglang\/.+\) takes 46/);
+    expect(reference.answeredPrompts.every((prompt) => prompt.length <= 47)).toBe(true);
+    expect(reference.counts.received).toBe(reference.counts.answered);
+    expect(records(await readFile(out, 'utf8')).size).toBe(COUNT);
+  }, 120_000);
+
+  it("SGLang, a prompt over what the server enforces but does not say: its 400 with the trajectory and what to change, never retried; the rest is scored", async () => {
+    // No /get_server_info (a proxy forwarding the model routes only): the client knows the context (128), the scheduler refuses prompts of 48 or more.
+    const policy = await startFakeSglang({ modelPath: POLICY_DIR, model: served(oracles.policy) });
+    const reference = await startFakeSglang({ modelPath: REFERENCE_DIR, model: served(oracles.reference), kvPoolTokens: 54, advertisedMaxReqInputLen: null });
+    servers.push(policy, reference);
+    const out = join(work, 'sglang-context.jsonl');
+    const result = await runCli(['score', '--engine', 'sglang', '--policy-url', policy.url, '--reference-url', reference.url, '--render', 'chat', '--retries', '3', '--out', out, episodes]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /error: \S+episodes\.jsonl#\d+ ".+": http:\/\/127\.0\.0\.1:\d+\/generate answered 400: Input length \(\d+ tokens\) exceeds the maximum allowed length \(48 tokens\)\. Use a shorter input or enable --allow-auto-truncate\. \(the sequence is longer than the server takes \(its context or KV cache pool\): serve the model with more KV cache memory \(--mem-fraction-static\) or a larger --context-length, or score with --context-policy reference --context-tokens N\)/,
+    );
+    expect(result.stderr).not.toMatch(/retry/);
+    const failed = (result.stderr.match(/^score: failed: /gm) ?? []).length;
+    expect(failed).toBeGreaterThan(0);
+    expect(reference.counts.received - reference.counts.answered).toBe(failed);
+    expect((await readFile(out, 'utf8')).trim().split('\n').filter(Boolean).length).toBe(COUNT - failed);
+    expect(result.stderr).toMatch(new RegExp(`${COUNT - failed} scored, 0 skipped \\(already in the output\\), ${failed} failed of ${COUNT} trajectories`));
   }, 120_000);
 
   it('prompt_logprobs above the server cap: reported with what to change; --top-logprobs 0 scores without the top-20 mean', async () => {
