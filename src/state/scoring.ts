@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { create } from 'zustand';
 import { scoringClient, type JobProgress, type LoadPairRequest, type LoadProgress, type PairStatus, type ScoredTrajectory } from '../worker/scoring-client';
+import { mergedReferenceLabel } from '../core/onnx/merge-label';
 import { DEFAULT_MODEL_SETTINGS, modelSettingsSchema, type DevicePreference, type ModelDtype, type RenderMode, type SavedModelChoice } from '../core/settings';
 import { persist } from './persisted';
 import { useAppStore } from './store';
@@ -41,6 +42,8 @@ export interface ModelSlice {
   dtype: ModelDtype;
   devicePreference: DevicePreference;
   render: RenderMode;
+  /** The merged reference's α for the next load (ONNX pairs only), or null: the reference itself. */
+  referenceMerge: number | null;
   modelState: 'idle' | 'loading' | 'ready' | 'error';
   pairStatus: PairStatus | null;
   loadedPair: LoadedPair | null;
@@ -82,6 +85,7 @@ export const INITIAL_SCORING_STATE: ScoringState = {
   dtype: DEFAULT_MODEL_SETTINGS.dtype,
   devicePreference: DEFAULT_MODEL_SETTINGS.devicePreference,
   render: DEFAULT_MODEL_SETTINGS.render,
+  referenceMerge: DEFAULT_MODEL_SETTINGS.referenceMerge,
   modelState: 'idle',
   pairStatus: null,
   loadedPair: null,
@@ -129,9 +133,9 @@ export const modelPersistence = persist({
   /** `resultsPairKey`: `pairKey|dtype` of the pair that produced the results (null: none, or precomputed only). */
   /** `pairLoaded`: the pair was loaded when the session was saved (a reload loads it again where it can: demo, hub). */
   fields: { model: modelSettingsSchema, resultsPairKey: z.string().nullable(), pairLoaded: z.boolean().default(false) },
-  watch: ['choice', 'rememberedFolders', 'dtype', 'devicePreference', 'render', 'resultsPairKey', 'modelState'],
+  watch: ['choice', 'rememberedFolders', 'dtype', 'devicePreference', 'render', 'referenceMerge', 'resultsPairKey', 'modelState'],
   live: (s: ScoringState) => ({
-    model: { choice: s.choice, rememberedFolders: s.rememberedFolders, dtype: s.dtype, devicePreference: s.devicePreference, render: s.render },
+    model: { choice: s.choice, rememberedFolders: s.rememberedFolders, dtype: s.dtype, devicePreference: s.devicePreference, render: s.render, referenceMerge: s.referenceMerge },
     resultsPairKey: s.resultsPairKey,
     pairLoaded: s.modelState === 'ready',
   }),
@@ -160,7 +164,7 @@ export async function reloadRestoredPair(): Promise<void> {
   useScoringStore.setState((s) => (s.autoDemo === 'loading' ? { autoDemo: null } : s));
 }
 
-export function setModelOptions(patch: Partial<Pick<ModelSlice, 'choice' | 'dtype' | 'devicePreference' | 'render'>>): void {
+export function setModelOptions(patch: Partial<Pick<ModelSlice, 'choice' | 'dtype' | 'devicePreference' | 'render' | 'referenceMerge'>>): void {
   // The user's own choice: the first visit's demo stops where it is.
   supersedeAutoDemo();
   useScoringStore.setState(patch);
@@ -201,16 +205,21 @@ export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFa
   const generation = ++loadGeneration;
   const current = () => generation === loadGeneration;
   const { choice, dtype, devicePreference } = useScoringStore.getState();
+  // A merged reference is made of two ONNX models' weights: a served pair has none here.
+  const referenceMerge = choice.kind === 'server' ? null : useScoringStore.getState().referenceMerge;
   useScoringStore.setState({ modelState: 'loading', modelError: null, loadProgress: {}, pairStatus: null, loadedPair: null });
   try {
     const sources = await sourcesFor(choice);
-    const status = await scoringClient().loadPair({ policy: sources.policy, reference: sources.reference, dtype, device: devicePreference, ...extra }, (p: LoadProgress) => {
+    const status = await scoringClient().loadPair({ policy: sources.policy, reference: sources.reference, dtype, device: devicePreference, referenceMerge, ...extra }, (p: LoadProgress) => {
       if (current()) useScoringStore.setState((s) => ({ loadProgress: { ...s.loadProgress, [`${p.model}:${p.file}`]: p } }));
     });
     // Overtaken by a later load (or dropped): that one's outcome is the page's.
     if (!current()) return;
-    const key = pairKeyOf(modelIdentity(sources.identity.policy, status.policy), modelIdentity(sources.identity.reference, status.reference));
-    const loadedPair: LoadedPair = { key, dtype, label: sources.label, models: sources.models };
+    // A merged reference is another reference: its scores are cached apart, its records name it.
+    const pairKey = pairKeyOf(modelIdentity(sources.identity.policy, status.policy), modelIdentity(sources.identity.reference, status.reference));
+    const key = referenceMerge === null ? pairKey : `${pairKey}|merge${referenceMerge}`;
+    const models = referenceMerge === null ? sources.models : { ...sources.models, reference: mergedReferenceLabel(sources.models.reference, sources.models.policy, referenceMerge) };
+    const loadedPair: LoadedPair = { key, dtype, label: referenceMerge === null ? sources.label : `${sources.label} (reference merged, α = ${referenceMerge})`, models };
     useScoringStore.setState((s) => {
       const samePair = s.resultsPairKey === `${key}|${dtype}`;
       return {

@@ -44,6 +44,8 @@ export interface LoadPairRequest {
   device: DevicePreference;
   /** Testing aid: make the next WebGPU load or forward pass fail as a lost device would. */
   injectWebGpuFailure?: 'load' | 'run';
+  /** Score with the merged reference π_ref + α·(π_θ − π_ref) (worker/merged-reference.ts); absent or null: the reference itself. */
+  referenceMerge?: number | null;
 }
 
 export interface PairStatus extends PairDescription {

@@ -21,6 +21,7 @@ import { SERVER_NAMES, type FetchLike, type ServerKind } from '../core/engine/se
 import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
 import type { LoadPairRequest, ModelFilesSource, ModelSource, PairStatus, ScoringClient } from './scoring-protocol';
 import { checkServedTokenizers, serverDeviceChoice, serverEngineFactory, serverSourcesOf } from './server-engines';
+import { mergedReferenceOf } from './merged-reference';
 
 export interface ScoringServiceHost {
   /** Reads model files back for the in-graph reduction. */
@@ -58,13 +59,15 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
   // Each load (and each unload) takes a new number: a load overtaken by a later one (the page's
   // first-visit demo, then the user's own choice) disposes what it loaded instead of installing it.
   let loadGeneration = 0;
+  // The loaded pair's merged reference (the model panel's α), which the reference engine loads instead.
+  let mergedReference: ModelSpec | null = null;
 
   const engineFactory: EngineFactory = (request) => {
     if (request.device === 'webgpu' && injectedFailure === 'load') {
       injectedFailure = undefined;
       return Promise.reject(new Error('injected WebGPU failure at load'));
     }
-    return baseFactory(request);
+    return baseFactory(request.side === 'reference' && mergedReference ? { ...request, model: mergedReference } : request);
   };
 
   // A served model's files are its tokenizer's (the server computes the log-probs).
@@ -112,6 +115,7 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
       // A served pair's files are its tokenizers only; its "dtype" is whatever the servers run.
       const spec = servers ? { ...specOf(request), dtype: 'server' } : specOf(request);
       const tokenizers = await loadPairTokenizers(spec);
+      mergedReference = await mergedReferenceOf(request, spec, host);
       if (overtaken()) throw new Error(LOAD_OVERTAKEN);
       let choice = device;
       let fallback: string | null = null;

@@ -10,8 +10,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { env } from '@huggingface/transformers';
-import { HUGGING_FACE_HUB, hubFileUrl, onnxFileOf } from '../../core/engine/model-location';
-import { OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeSource } from '../../core/onnx';
+import { HUGGING_FACE_HUB, hubFileUrl } from '../../core/engine/model-location';
+import { mergedReferenceFolder, mergedReferenceLabel } from '../../core/onnx';
 import type { EngineFactory, ModelSpec } from '../../core/scoring';
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
 import { UsageError } from '../usage';
@@ -44,11 +44,6 @@ export function parseMergeAlpha(value: string | undefined): number | null {
   return alpha;
 }
 
-/** How the records name a merged reference. */
-export function mergedReferenceLabel(provenance: ReferenceMergeProvenance): string {
-  return `${provenance.reference} merged with ${provenance.policy} (α = ${provenance.alpha}: π_ref + α·(π_θ − π_ref), linear, in weight space)`;
-}
-
 /** A model file where the host has it; a hub model's is fetched when it is not in the cache yet. */
 async function readModelFile(model: ModelSpec, path: string): Promise<Uint8Array | null> {
   const local = await nodeModelFiles.readModelFile(model.location, path);
@@ -57,51 +52,27 @@ async function readModelFile(model: ModelSpec, path: string): Promise<Uint8Array
   return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
 }
 
-async function mergeSource(side: 'policy' | 'reference', model: ModelSpec, onnxFile: string): Promise<MergeSource> {
-  const label = `${side} ${onnxFile} (${model.label})`;
-  const bytes = await readModelFile(model, onnxFile);
-  if (!bytes) throw new OnnxMergeError(`cannot merge: the ${side} has no ${onnxFile} (${model.label}); the merge needs both models as ONNX files of the same dtype`);
-  const externalData = new Map<string, Uint8Array>();
-  for (const location of externalDataLocations(bytes)) {
-    // External data files sit beside the model (onnx/), named by the model itself.
-    if (location.includes('/') || location.includes('\\') || location === '..') throw new OnnxMergeError(`${label}: names external data outside its folder (${location})`);
-    const data = await readModelFile(model, join(dirname(onnxFile), location));
-    if (!data) throw new OnnxMergeError(`${label}: its external data file ${dirname(onnxFile)}/${location} was not found`);
-    externalData.set(location, data);
-  }
-  return { label, model: bytes, externalData };
-}
-
 /** Merges the two models' `dtype` files and writes the merged reference's folder. */
 export async function prepareMergedReference(policy: ModelSpec & { spec: string }, reference: ModelSpec & { spec: string }, dtype: string, alpha: number): Promise<MergedReference> {
-  const onnxFile = onnxFileOf(dtype);
-  if (onnxFile === null) throw new OnnxMergeError(`cannot merge: no ONNX file name for dtype ${dtype}`);
-  const merged = mergeOnnxWeights(await mergeSource('reference', reference, onnxFile), await mergeSource('policy', policy, onnxFile), alpha);
-  const config = await readModelFile(reference, 'config.json');
-  if (!config) throw new OnnxMergeError(`cannot merge: the reference has no config.json (${reference.label})`);
-
+  const models = { policy, reference };
+  const merged = await mergedReferenceFolder((side, path) => readModelFile(models[side], path), { policy: policy.label, reference: reference.label }, dtype, alpha);
   const root = await mkdtemp(join(tmpdir(), 'progress-advantage-merge-'));
   const folder = join(root, 'merged-reference');
   try {
-    await mkdir(join(folder, dirname(onnxFile)), { recursive: true });
-    await writeFile(join(folder, 'config.json'), config);
-    const generation = await readModelFile(reference, 'generation_config.json');
-    if (generation) await writeFile(join(folder, 'generation_config.json'), generation);
-    await writeFile(join(folder, onnxFile), merged.model);
-    for (const [location, data] of merged.externalData) await writeFile(join(folder, dirname(onnxFile), location), data);
+    for (const [path, bytes] of merged.files) {
+      await mkdir(dirname(join(folder, path)), { recursive: true });
+      await writeFile(join(folder, path), bytes);
+    }
   } catch (error) {
     await rm(root, { recursive: true, force: true });
     throw error;
   }
   const provenance: ReferenceMergeProvenance = { method: 'linear', alpha, reference: reference.spec, policy: policy.spec };
-  const label = mergedReferenceLabel(provenance);
-  const types = merged.floatTypes.join(', ');
-  const rounding = merged.floatTypes.some((type) => type === 'float16' || type === 'bfloat16') ? '; float16 / bfloat16 weights computed in float32 and rounded back' : '';
   return {
     model: { location: folderLocation(folder), label: `merged reference (α = ${alpha}, folder ${folder})`, remote: false },
     provenance,
-    label,
-    summary: `reference merged with the policy in weight space, α = ${alpha} (${onnxFile}): ${merged.mergedTensors} ${types} initializers (${merged.mergedElements} weights) interpolated, ${merged.copiedTensors} other initializers copied${merged.externalData.size > 0 ? `, external data in ${[...merged.externalData.keys()].join(', ')}` : ''}${rounding}`,
+    label: mergedReferenceLabel(reference.spec, policy.spec, alpha),
+    summary: merged.summary,
     remove: () => rm(root, { recursive: true, force: true }),
   };
 }

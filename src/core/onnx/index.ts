@@ -31,3 +31,4 @@ export {
 } from './onnx-graph-builder';
 export { float16BitsToNumber, float32ToFloat16Bits, littleEndianBytes, toFloat16Bits } from './tensor-bytes';
 export { OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeSource, type MergedModel } from './merge';
+export { mergedReferenceFolder, mergedReferenceLabel, type MergeFileReader, type MergeSide, type MergedReferenceFolder } from './merge-folder';

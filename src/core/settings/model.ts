@@ -1,6 +1,6 @@
 /**
- * The model settings a session keeps (the model panel's dtype, device and render mode, and the
- * pair it names), declared once with their defaults. Dropped folders are kept by name only: their
+ * The model settings a session keeps (the model panel's dtype, device, render mode and merged
+ * reference, and the pair it names), declared once with their defaults. Dropped folders are kept by name only: their
  * files are not stored, the page asks for them again.
  */
 import { z } from 'zod';
@@ -24,6 +24,8 @@ export const modelSettingsSchema = z.object({
   devicePreference: z.enum(DEVICE_PREFERENCES).default('auto'),
   // The default pair is the demo pair, which was trained on its chat template (see MODEL_PRESETS).
   render: z.enum(RENDER_MODES).default('chat'),
+  /** The merged reference's α (π_ref + α·(π_θ − π_ref), ONNX pairs only: src/core/onnx/merge.ts); null: the reference itself. */
+  referenceMerge: z.number().gte(0).lte(1).nullable().default(null),
 });
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
 

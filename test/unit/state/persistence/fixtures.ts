@@ -56,7 +56,7 @@ export function sessionSnapshot(files: readonly LoadedFile[], patch: Partial<Ses
     tokenRange: null,
     analysis: DEFAULT_ANALYSIS_SETTINGS,
     listFilters: DEFAULT_LIST_FILTERS,
-    model: { choice: { kind: 'demo' }, rememberedFolders: null, dtype: 'fp32', devicePreference: 'wasm', render: 'plain' },
+    model: { choice: { kind: 'demo' }, rememberedFolders: null, dtype: 'fp32', devicePreference: 'wasm', render: 'plain', referenceMerge: null },
     resultsPairKey: null,
     pairLoaded: false,
     ...patch,

@@ -1,0 +1,25 @@
+/**
+ * The model panel's merged reference in the scoring worker: when a load asks for
+ * `referenceMerge: α`, both models' ONNX files of the dtype are read through the host's file reader,
+ * merged in weight space (src/core/onnx/merge-folder.ts), and registered as a dropped folder; the
+ * reference engine then loads that folder (the tokenizer stays the reference's own). ONNX pairs
+ * only: a served pair has no weights here to merge.
+ */
+import { mergedReferenceFolder } from '../core/onnx';
+import type { ModelSpec, PairSpec } from '../core/scoring';
+import type { LoadPairRequest } from './scoring-protocol';
+import type { ScoringServiceHost } from './scoring-service';
+
+/** The merged reference's model, or null when the load does not ask for one. */
+export async function mergedReferenceOf(request: LoadPairRequest, spec: PairSpec, host: Pick<ScoringServiceHost, 'files' | 'locate' | 'registerFolder'>): Promise<ModelSpec | null> {
+  const alpha = request.referenceMerge;
+  if (alpha === undefined || alpha === null) return null;
+  if (request.policy.kind === 'server' || request.reference.kind === 'server' || !spec.policy) {
+    throw new Error('a merged reference needs both models as ONNX files: a served pair cannot be merged');
+  }
+  const models = { policy: spec.policy, reference: spec.reference };
+  const folder = await mergedReferenceFolder((side, path) => host.files.readModelFile(models[side].location, path), { policy: spec.policy.label, reference: spec.reference.label }, request.dtype, alpha);
+  const blobs = new Map([...folder.files].map(([path, bytes]) => [path, new Blob([bytes as Uint8Array<ArrayBuffer>])] as const));
+  const id = host.registerFolder(`merged-reference-${alpha}`, blobs);
+  return { ...host.locate({ kind: 'dropped', id }), label: `${spec.reference.label} merged with the policy (α = ${alpha}): ${folder.summary}` };
+}
