@@ -9,7 +9,7 @@
  * observation{results[{source_call_id, content, subagent_trajectory_ref}]}, metrics, extra}`.
  *
  * Each step is one message (system, user, assistant for `agent`; an agent's `reasoning_content`
- * comes first in its text, a newline before the message); its observation's results follow it as tool messages, answering the call named by `source_call_id`. The agent steps are the action
+ * comes first in its text as `<think>…</think>`, a newline before the message); its observation's results follow it as tool messages, answering the call named by `source_call_id`. The agent steps are the action
  * steps. `metrics.logprobs` (one per completion token, aligned with `completion_token_ids` when both
  * are given) are kept on the agent's message as precomputed figures, as Inspect AI's are.
  * The format has no outcome field: the reward is read from the root `extra.reward`, or from
@@ -136,12 +136,14 @@ function readStep(value: unknown, path: string): StepReading & { source: StepSou
   if (!(SOURCES as readonly string[]).includes(source)) throw FormatError.at(sourcePath, `the step’s source (one of ${SOURCES.join(', ')})`, source);
   const stepSource = source as StepSource;
   const text = readContent(step.message, pathJoin(path, 'message'), 'the step’s message (a string, or an array of content parts)');
-  // Reasoning is text the agent generated before its reply: kept in place, as Inspect AI's reasoning parts are.
+  // Reasoning is text the agent generated before its reply: kept first, as `<think>…</think>` (the
+  // convention of reasoning models' templates, as the Claude Code and Codex adapters keep theirs).
   const reasoning = optionalString(step.reasoning_content, pathJoin(path, 'reasoning_content'));
+  const thought = reasoning ? `<think>\n${reasoning}\n</think>` : '';
   const message: Message = {
     role: SOURCE_ROLES[stepSource],
     sourceRole: source,
-    content: reasoning ? (text === '' ? reasoning : `${reasoning}\n${text}`) : text,
+    content: thought === '' ? text : text === '' ? thought : `${thought}\n${text}`,
   };
 
   let calls: ToolCall[] = [];

@@ -61,11 +61,11 @@ function readMessage(span: OtlpSpan, key: string, item: JsonObject): Message {
   } else if (raw.content !== undefined && raw.content !== null) {
     throw FormatError.at(at('content'), 'the message’s text (a string)', raw.content);
   } else {
-    // Reasoning is text the model generated, kept in place as Inspect AI's reasoning parts are.
+    // Reasoning is text the model generated: kept in place as `<think>…</think>` (see atif.ts).
     content = indexed(raw.contents)
       .map(({ item: part }) => (isObject(part) && isObject(part.message_content) ? part.message_content : {}))
       .filter((part) => (part.type === 'text' || part.type === 'reasoning') && typeof part.text === 'string')
-      .map((part) => part.text as string)
+      .map((part) => (part.type === 'reasoning' ? `<think>\n${part.text as string}\n</think>` : (part.text as string)))
       .join('\n');
   }
   const message: Message = { role, sourceRole, content };

@@ -46,8 +46,9 @@ function readPartsMessage(value: unknown, path: string): Message[] {
     const part = requireObject(item, partPath, 'a part {type, …}');
     const type = requireString(part.type, pathJoin(partPath, 'type'), 'the part’s type (a string)');
     if (type === 'text' || type === 'reasoning') {
-      // Reasoning is text the model generated, kept in place as Inspect AI's reasoning parts are.
-      texts.push(requireString(part.content, pathJoin(partPath, 'content'), 'the part’s text (a string)'));
+      const text = requireString(part.content, pathJoin(partPath, 'content'), 'the part’s text (a string)');
+      // Reasoning is text the model generated: kept in place as `<think>…</think>` (see atif.ts).
+      texts.push(type === 'reasoning' ? `<think>\n${text}\n</think>` : text);
     } else if (type === 'tool_call') {
       const call: ToolCall = {
         name: requireString(part.name, pathJoin(partPath, 'name'), 'the tool’s name (a string)'),

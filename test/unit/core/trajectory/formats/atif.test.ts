@@ -72,11 +72,12 @@ describe('ATIF', () => {
     expect(trajectory.messages.flatMap((m) => m.toolCalls ?? [])).toHaveLength(expected.toolCalls);
     expect(trajectory.labels).toEqual({ reward: expected.reward, success: expected.reward! >= 1 });
     expect(trajectory.metadata.model).toBe(raw.agent.model_name);
-    // Each agent step's text: its reasoning, a newline, its message (either alone when the other is empty).
+    // Each agent step's text: its reasoning in <think>…</think>, a newline, its message (either alone when the other is empty).
     raw.steps.forEach((step, i) => {
       const message = trajectory.messages[expected.stepMessages[i]];
       const text = partsText(step.message);
-      const full = step.reasoning_content ? (text === '' ? step.reasoning_content : `${step.reasoning_content}\n${text}`) : text;
+      const thought = step.reasoning_content ? `<think>\n${step.reasoning_content}\n</think>` : '';
+      const full = [thought, text].filter((t) => t !== '').join('\n');
       expect(message.content).toBe(full);
       expect(message.sourceRole).toBe(step.source);
     });

@@ -104,8 +104,8 @@ describe('OpenTelemetry GenAI spans (semconv v1.37 attributes, v1.28–v1.36 eve
       { role: 'tool', sourceRole: 'tool', content: '18 °C, sunny', toolCallId: 'call_paris', toolName: 'get_weather' },
       { role: 'tool', sourceRole: 'tool', content: JSON.stringify({ temp_c: 9, sky: 'rain' }), toolCallId: 'call_oslo', toolName: 'get_weather' },
     ]);
-    // Reasoning parts come first in the text, as Inspect AI's do.
-    expect(agent.messages[5].content).toBe('Both results are in.\nParis: 18 °C and sunny. Oslo: 9 °C with rain.');
+    // Reasoning parts stay in place as <think>…</think>, as the Claude Code and Codex adapters keep thinking.
+    expect(agent.messages[5].content).toBe('<think>\nBoth results are in.\n</think>\nParis: 18 °C and sunny. Oslo: 9 °C with rain.');
     expect(agent.messages[6]).toEqual({
       role: 'tool',
       sourceRole: 'tool',
@@ -159,7 +159,7 @@ describe('OpenInference spans', () => {
       { id: 'toolu_01', name: 'bash', arguments: { command: "find src -name '*.py' | wc -l" }, rawArguments: '{"command": "find src -name \'*.py\' | wc -l"}' },
     ]);
     expect(t.messages[3]).toEqual({ role: 'tool', sourceRole: 'tool', content: '42', toolCallId: 'toolu_01', toolName: 'bash' });
-    expect(t.messages[4].content).toBe('wc printed 42.\nThere are 42 Python files in src/.');
+    expect(t.messages[4].content).toBe('<think>\nwc printed 42.\n</think>\nThere are 42 Python files in src/.');
     expect(t.metadata).toMatchObject({ model: 'claude-3-7-sonnet-20250219', agent: 'coding-agent', modelCalls: 2, toolSpans: 1, conventions: ['openinference'] });
   });
 });
