@@ -7,11 +7,18 @@
  */
 import { mergedReferenceFolder } from '../core/onnx';
 import type { ModelSpec, PairSpec } from '../core/scoring';
-import type { LoadPairRequest } from './scoring-protocol';
-import type { ScoringServiceHost } from './scoring-service';
+import type { ModelFileReader } from '../core/engine/model-location';
+import type { LoadPairRequest, ModelFilesSource } from './scoring-protocol';
+
+/** What of the scoring service's host the merge uses (scoring-service.ts ScoringServiceHost). */
+interface MergeHost {
+  files: ModelFileReader;
+  locate(source: ModelFilesSource): ModelSpec;
+  registerFolder(name: string, files: ReadonlyMap<string, Blob>): string;
+}
 
 /** The merged reference's model, or null when the load does not ask for one. */
-export async function mergedReferenceOf(request: LoadPairRequest, spec: PairSpec, host: Pick<ScoringServiceHost, 'files' | 'locate' | 'registerFolder'>): Promise<ModelSpec | null> {
+export async function mergedReferenceOf(request: LoadPairRequest, spec: PairSpec, host: MergeHost): Promise<ModelSpec | null> {
   const alpha = request.referenceMerge;
   if (alpha === undefined || alpha === null) return null;
   if (request.policy.kind === 'server' || request.reference.kind === 'server' || !spec.policy) {
