@@ -10,7 +10,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { readTrajectoryFile } from '../../../src/cli/input';
+import { writeAgentRecordsFile } from '../../../tools/generated';
 import { evalArchiveCounts, gnuTar, inspectSampleCounts, type SampleCounts } from '../core/trajectory/archive/raw-archives';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,8 +21,8 @@ const INSPECT = '/work/shared/fixtures/trajectories/inspect_ai';
 const EVALS = ['log_formats.eval', 'log_message_deduplication.eval'];
 const JSON_LOG = 'log_tool_call_error.json';
 
-function cli(args: readonly string[]) {
-  const result = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, ...env } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -127,4 +129,20 @@ describe('score', () => {
     expect(stderr).toContain(`${zip}: 3 trajectories`);
     expect(stderr).toContain(`error: ${path.join(folder, 'nested/broken.json')}:1:15: invalid JSON`);
   });
+});
+
+describe('archives are read as streams', () => {
+  it('inspect --json reads a 150 MB JSON Lines file zipped, in a 64 MB JavaScript heap (neither the archive nor the file is held)', async () => {
+    const big = path.join(dir, 'big');
+    mkdirSync(big);
+    const records = await writeAgentRecordsFile(path.join(big, 'large.jsonl'), 150 * 1024 * 1024);
+    execFileSync('zip', ['-q', '-1', 'large.zip', 'large.jsonl'], { cwd: big });
+    rmSync(path.join(big, 'large.jsonl'));
+    const { status, stdout, stderr } = cli(['inspect', '--json', path.join(big, 'large.zip')], { NODE_OPTIONS: '--max-old-space-size=64' });
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(records);
+    expect(JSON.parse(lines[records - 1])).toMatchObject({ index: records - 1, id: `large.jsonl:run-${records - 1}` });
+  }, 180_000);
 });

@@ -11,6 +11,7 @@
  */
 import { parseTrajectoryStream, type FileError, type ParseResult, type StreamOptions } from '../ingest';
 import { ArchiveBudget, ArchiveError, type ArchiveLimits } from './archive-limits';
+import { appendAll } from '../../arrays';
 import { isTrajectoryPath } from './entry-names';
 import { InspectEvalLog, isInspectLogEntry } from './inspect-eval';
 import { peekStream } from './pushed-stream';
@@ -73,24 +74,52 @@ function withinArchive(archive: string, error: FileError): FileError {
   return { ...error, file: archive, entry, message: `${archive}: ${error.message}` };
 }
 
+/**
+ * Reads an archive's entries. Files inside are read one after another in archive order, and with
+ * `onPartial` what each yields is handed over as it is parsed (JSON Lines in an archive stream as
+ * they do alone); an Inspect log's samples wait for its header, which comes last.
+ */
 async function readArchive(name: string, stream: ReadableStream<Uint8Array>, kind: ArchiveKind, options: StreamOptions, budget: ArchiveBudget, depth: number): Promise<ParseResult> {
   const inspectLog = new InspectEvalLog(name);
-  const files: { entry: string; result: ParseResult | null }[] = [];
+  const collected: ParseResult = { trajectories: [], errors: [] };
+  /** A file's trajectories and errors, said as the archive's: ids and messages get the entry's path. */
+  const deliver = (entry: string, part: ParseResult) => {
+    for (const trajectory of part.trajectories) {
+      trajectory.id = `${entry}:${trajectory.id}`;
+      const inner = trajectory.metadata.archiveEntry;
+      trajectory.metadata.archiveEntry = typeof inner === 'string' ? `${entry}: ${inner}` : entry;
+    }
+    const within: ParseResult = { trajectories: part.trajectories, errors: part.errors.map((error) => withinArchive(name, error)) };
+    if (options.onPartial) {
+      if (within.trajectories.length > 0 || within.errors.length > 0) options.onPartial(within);
+      return;
+    }
+    appendAll(collected.trajectories, within.trajectories);
+    appendAll(collected.errors, within.errors);
+  };
+  let files = 0;
   let skipped = 0;
+  // Each file's reader starts when the one before it has finished, so files arrive in archive order.
+  let previous: Promise<void> = Promise.resolve();
   const visit: EntryVisitor = (path) => {
     if (kind === 'zip' && isInspectLogEntry(path)) return inspectLog.reader(path);
     if (!isTrajectoryPath(path)) {
       skipped += 1;
       return null;
     }
-    const slot: { entry: string; result: ParseResult | null } = { entry: path, result: null };
-    files.push(slot);
+    files += 1;
+    const after = previous;
+    let finished!: () => void;
+    previous = new Promise((resolve) => (finished = resolve));
     return async (entryStream) => {
       try {
-        slot.result = await readInput(path, entryStream, { signal: options.signal }, budget, depth + 1);
+        await after;
+        deliver(path, await readInput(path, entryStream, { signal: options.signal, onPartial: (part) => deliver(path, part) }, budget, depth + 1));
       } catch (error) {
         // The archive broke off inside this entry: the archive's own error says so.
         if (!(error instanceof ArchiveError)) throw error;
+      } finally {
+        finished();
       }
     };
   };
@@ -104,18 +133,10 @@ async function readArchive(name: string, stream: ReadableStream<Uint8Array>, kin
   }
 
   const out: ParseResult = inspectLog.seen ? inspectLog.finish(failure !== null) : { trajectories: [], errors: [] };
-  for (const { entry, result } of files) {
-    if (!result) continue;
-    for (const trajectory of result.trajectories) {
-      trajectory.id = `${entry}:${trajectory.id}`;
-      const inner = trajectory.metadata.archiveEntry;
-      trajectory.metadata.archiveEntry = typeof inner === 'string' ? `${entry}: ${inner}` : entry;
-      out.trajectories.push(trajectory);
-    }
-    for (const error of result.errors) out.errors.push(withinArchive(name, error));
-  }
+  appendAll(out.trajectories, collected.trajectories);
+  appendAll(out.errors, collected.errors);
   if (failure) out.errors.push(failure);
-  else if (!inspectLog.seen && files.length === 0) {
+  else if (!inspectLog.seen && files === 0) {
     const left = skipped === 0 ? 'it is empty' : `${skipped} ${skipped === 1 ? 'entry was' : 'entries were'} left out by name`;
     out.errors.push({ file: name, message: `${name}: the ${KIND_NAMES[kind]} holds no trajectory files (.json, .jsonl, .traj, .eval or archives; ${left})` });
   }

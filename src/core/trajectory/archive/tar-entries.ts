@@ -5,6 +5,7 @@
  * on npm runs in a browser worker without Node's built-ins; the format is small enough to read here.
  */
 import { Gunzip } from 'fflate';
+import { crc32 } from '../../bundle';
 import { ArchiveError, type ArchiveBudget } from './archive-limits';
 import { feedStream, PushedStream } from './pushed-stream';
 import type { EntryVisitor } from './zip-entries';
@@ -173,19 +174,56 @@ class TarReader {
   }
 }
 
+/** Keeps the last bytes seen in `into` (gzip's 8-byte trailer). */
+function keepLast(into: Uint8Array, chunk: Uint8Array): void {
+  if (chunk.length >= into.length) {
+    into.set(chunk.subarray(chunk.length - into.length));
+    return;
+  }
+  into.copyWithin(0, chunk.length);
+  into.set(chunk, into.length - chunk.length);
+}
+
 /** Reads every entry of a tar archive (gzip-compressed when `gzipped`); throws ArchiveError as readZipEntries does. */
 export async function readTarEntries(stream: ReadableStream<Uint8Array>, gzipped: boolean, visit: EntryVisitor, budget: ArchiveBudget): Promise<number> {
   const tar = new TarReader(visit, budget);
-  const gunzip = gzipped ? new Gunzip((chunk) => tar.push(chunk)) : null;
+  // fflate leaves gzip's trailer (CRC-32 and length of the last member) unchecked: checked here, so
+  // that a cut that happens to fall between two deflate blocks is still found.
+  let crc = 0;
+  let length = 0;
+  const trailer = new Uint8Array(8);
+  const gunzip = gzipped
+    ? new Gunzip((chunk) => {
+        crc = crc32(chunk, crc);
+        length += chunk.length;
+        tar.push(chunk);
+      })
+    : null;
+  if (gunzip) {
+    gunzip.onmember = () => {
+      crc = 0;
+      length = 0;
+    };
+  }
   const what = gzipped ? 'the gzip-compressed tar archive' : 'the tar archive';
   try {
     await feedStream(
       stream,
-      (slice, final) => (gunzip ? gunzip.push(slice, final) : tar.push(slice)),
+      (slice, final) => {
+        if (!gunzip) return tar.push(slice);
+        keepLast(trailer, slice);
+        gunzip.push(slice, final);
+      },
       async () => {
         await tar.current?.ready();
       },
     );
+    if (gunzip) {
+      const view = new DataView(trailer.buffer);
+      if (view.getUint32(0, true) !== crc || view.getUint32(4, true) !== length % 2 ** 32) {
+        throw new ArchiveError(`${what} is truncated or damaged (its gzip checksum or length does not match)`);
+      }
+    }
     tar.end();
   } catch (error) {
     const archiveError = error instanceof ArchiveError ? error : new ArchiveError(`${what} is truncated or damaged (${error instanceof Error ? error.message : String(error)})`);

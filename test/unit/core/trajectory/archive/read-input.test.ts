@@ -190,6 +190,12 @@ describe('broken and oversized archives', () => {
     const tgz = gnuTar({ 'a.json': strToU8(JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] })) }, { gzip: true });
     const result = await read('cut.tar.gz', tgz.subarray(0, tgz.length - 20));
     expect(result.errors.map((e) => e.message)).toEqual(['cut.tar.gz: the gzip-compressed tar archive is truncated or damaged (unexpected EOF)']);
+    // A damaged trailer (or a cut between two deflate blocks, which inflates without complaint) fails gzip's own check.
+    const damaged = Uint8Array.from(tgz);
+    damaged[damaged.length - 8] ^= 0xff;
+    expect((await read('damaged.tar.gz', damaged)).errors.map((e) => e.message)).toEqual([
+      'damaged.tar.gz: the gzip-compressed tar archive is truncated or damaged (its gzip checksum or length does not match)',
+    ]);
   });
 
   it('gzip data that is no tar archive, and an archive without trajectory files', async () => {
