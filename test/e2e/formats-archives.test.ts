@@ -4,7 +4,7 @@
  * picked with "Open folder…", and a `.zip` and a `.tar.gz` built here from the fixtures, dropped.
  * Every count is worked out from the raw files (raw-archives.ts reads the ZIPs through their
  * central directory with node:zlib), and a broken file inside an archive is listed with its
- * reason while the rest load.
+ * reason while the rest load, as is a broken sample of an `.eval` log (the corpus's pinned text).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { evalArchiveCounts, gnuTar, inspectSampleCounts, type SampleCounts } fro
 
 const baseUrl = inject('baseUrl');
 const INSPECT = resolve(__dirname, '../../../shared/fixtures/trajectories/inspect_ai');
+const BAD = resolve(__dirname, '../corpus/bad');
 const EVALS = ['log_formats.eval', 'log_message_deduplication.eval'];
 const JSON_LOG = 'log_tool_call_error.json';
 const BROKEN = 'run/broken.json';
@@ -170,6 +171,14 @@ describe('Inspect .eval logs and archives in the browser', () => {
         `${archive}: ${BROKEN}:1:15: invalid JSON: unexpected end of input: expected a value (object, array, string, number, true, false or null)`,
       ]);
     }
+    // An .eval log with a broken sample entry: the corpus's pinned error, naming archive, entry and line:column; the other sample loads.
+    const badEval = 'eval-sample-bad-json.eval';
+    const pinned = (JSON.parse(readFileSync(join(BAD, 'expected.json'), 'utf8')) as Record<string, { trajectories: string[]; errors: { message: string }[] }>)[badEval];
+    await dropFiles(page, [{ name: badEval, bytes: new Uint8Array(readFileSync(join(BAD, badEval))) }]);
+    await waitForFiles(page, [badEval]);
+    expect(await fileItem(page, badEval).getByTestId('file-error').allTextContents()).toEqual(pinned.errors.map((e) => e.message));
+    expect((await rowsOf(page, badEval)).map((r) => r.id)).toEqual(pinned.trajectories);
+
     // A sample inside the zip opens with the raw counts.
     const [sample] = rawCounts(EVALS[1]);
     await page.getByTestId('filter-file').selectOption({ label: 'logs.zip' });
