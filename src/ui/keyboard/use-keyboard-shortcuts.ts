@@ -10,6 +10,9 @@ export const SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: 'j / k', action: 'next / previous action step of the open trajectory' },
   { keys: 'n / p', action: 'next / previous trajectory in the list (filters and sort apply)' },
   { keys: '↑ / ↓, Home / End', action: 'move in the focused list' },
+  { keys: 'Enter / Shift+Enter', action: 'next / previous search hit (in the search box)' },
+  { keys: 'n / N', action: 'next / previous search hit (in the focused search results)' },
+  { keys: 'Ctrl+Enter, Esc', action: 'save, or cancel, the note being written' },
   { keys: '?', action: 'show or hide this help' },
   { keys: 'Esc', action: 'close the help' },
 ];
