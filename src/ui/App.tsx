@@ -21,6 +21,8 @@ import { ShareMenu } from './share/ShareMenu';
 import { SnippetView } from './share/SnippetView';
 import { useSnippetHash } from './share/use-snippet-hash';
 import { SearchPanel } from './search/SearchPanel';
+import { ScoringComparison } from './compare/ScoringComparison';
+import { useCompareStore } from '../state/compare';
 
 export function App() {
   const snippetHash = useSnippetHash();
@@ -42,6 +44,8 @@ function Inspector() {
   const closeHelp = useCallback(() => setHelpOpen(false), []);
   useKeyboardShortcuts(toggleHelp, closeHelp);
   const taskId = selected?.trajectory.taskId;
+  // "Compare scorings…" (src/ui/compare) takes the place of the curve and transcript of the trajectory it compares.
+  const comparing = useCompareStore((s) => s.scorings !== null && s.scorings.key === selected?.key);
 
   return (
     <DropZone>
@@ -84,9 +88,15 @@ function Inspector() {
               (selected ? (
                 <>
                   <FirstVisitHint entryKey={selected.key} />
-                  <SearchPanel />
-                  <StepCurve entryKey={selected.key} />
-                  <Transcript entry={selected} />
+                  {comparing ? (
+                    <ScoringComparison />
+                  ) : (
+                    <>
+                      <SearchPanel />
+                      <StepCurve entryKey={selected.key} />
+                      <Transcript entry={selected} />
+                    </>
+                  )}
                 </>
               ) : (
                 <EmptyState />

@@ -3,7 +3,7 @@
  * one best-of-N keeps (the core's choice: the highest score, ties to the first in list order), where
  * each parts ways with the chosen one, and each one's running advantage.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useAppStore } from '../../state/store';
 import { groupKeyOfEntry, useAnalysis, useAnalysisStore } from '../../state/analysis';
 import { isSuccess, taskGroupKey } from '../../core/metrics/best-of-n';
@@ -12,6 +12,8 @@ import type { Message } from '../../core/trajectory/types';
 import { firstDivergence } from './divergence';
 import { buildSparkline } from './sparkline';
 import { formatSigned } from '../dataset/format-metric';
+import { openTrajectoryComparison, useCompareStore } from '../../state/compare';
+import { TrajectoryComparison } from '../compare/TrajectoryComparison';
 import '../curve/chart-theme.css';
 import './group.css';
 
@@ -63,6 +65,12 @@ export function GroupView({ taskId }: { taskId: string }) {
   const referenceName = chosen ? 'the chosen' : reference ? reference.id : '';
   const successes = members.filter((m) => m.evaluation.record.reward != null && isSuccess(m.evaluation.record.reward)).length;
   const rewarded = members.filter((m) => m.evaluation.record.reward != null).length;
+  // Two members picked for the side-by-side reading (src/ui/compare/TrajectoryComparison.tsx); a third pick drops the older one.
+  const [picked, setPicked] = useState<string[]>([]);
+  const pickedHere = picked.filter((k) => members.some((m) => m.key === k));
+  const togglePick = (key: string) => setPicked((p) => (p.includes(key) ? p.filter((k) => k !== key) : [...p.filter((k) => members.some((m) => m.key === k)), key].slice(-2)));
+  const comparedPair = useCompareStore((s) => s.trajectories);
+  const showsComparison = comparedPair !== null && members.some((m) => m.key === comparedPair.a) && members.some((m) => m.key === comparedPair.b);
 
   return (
     <section className="group-view" data-testid="group-view" data-task={taskId} data-files={files.length} aria-label={`Best-of-N group of task ${taskId}`}>
@@ -84,6 +92,14 @@ export function GroupView({ taskId }: { taskId: string }) {
           )}
         </p>
         {members.length > 0 && !choice && <p className="muted">Best-of-N needs rewards: no scored trajectory of this task has one. Divergence is measured from the first one.</p>}
+        {members.length > 1 && (
+          <p className="muted" data-testid="group-compare">
+            Tick two trajectories to read them side by side from where they part ways.{' '}
+            <button type="button" data-testid="group-compare-open" disabled={pickedHere.length !== 2} onClick={() => openTrajectoryComparison(pickedHere[0], pickedHere[1])}>
+              Compare the two ticked
+            </button>
+          </p>
+        )}
         {unscored.length > 0 && (
           <p className="muted">
             Not scored yet: {unscored.length} ({unscored.slice(0, 5).join(', ')}
@@ -91,6 +107,7 @@ export function GroupView({ taskId }: { taskId: string }) {
           </p>
         )}
       </header>
+      {showsComparison && <TrajectoryComparison />}
       {members.length === 0 ? (
         <p className="empty-state">Score the trajectories of this task to compare them.</p>
       ) : (
@@ -108,6 +125,8 @@ export function GroupView({ taskId }: { taskId: string }) {
                 referenceName={referenceName}
                 divergence={divergence}
                 decisiveMessage={member.evaluation.predicted[predictor]}
+                picked={pickedHere.includes(member.key)}
+                onPick={() => togglePick(member.key)}
               />
             );
           })}
@@ -125,6 +144,8 @@ function MemberCard({
   referenceName,
   divergence,
   decisiveMessage,
+  picked,
+  onPick,
 }: {
   member: GroupMember;
   isChosen: boolean;
@@ -133,6 +154,9 @@ function MemberCard({
   referenceName: string;
   divergence: number | null;
   decisiveMessage: number | null;
+  /** Ticked for the side-by-side comparison. */
+  picked: boolean;
+  onPick: () => void;
 }) {
   const { evaluation } = member;
   const reward = evaluation.record.reward;
@@ -169,6 +193,9 @@ function MemberCard({
           {member.fileName}
         </span>
         {isChosen && <span className="badge member-chosen-badge">best-of-N choice</span>}
+        <label className="member-pick muted" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+          <input type="checkbox" data-testid="group-compare-pick" checked={picked} onChange={onPick} /> compare
+        </label>
       </div>
       <dl className="member-facts">
         <dt>score</dt>

@@ -133,7 +133,7 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
 
   return (
     <section ref={section} className="transcript" data-testid="transcript" data-scores-of={result?.key ?? ''} aria-label={`Transcript of ${t.id}`}>
-      <TranscriptHeader trajectory={t} fileName={entry.fileName} evaluation={evaluation} decisive={decisive} predictor={predictor} />
+      <TranscriptHeader entryKey={entry.key} trajectory={t} fileName={entry.fileName} evaluation={evaluation} decisive={decisive} predictor={predictor} />
       <NotesIndex entryKey={entry.key} notes={notes} />
       {result && <AdvantageLegend range={colourRange} fitted={rangeFitted} />}
       {result && <HeatmapExportControls entry={entry} />}

@@ -3,15 +3,19 @@ import type { Trajectory } from '../../core/trajectory/types';
 import type { TrajectoryEvaluation } from '../../core/scores/evaluate';
 import { describeTrajectory } from '../../core/trajectory/describe';
 import { formatReward } from '../format';
+import { openScoringComparison } from '../../state/compare';
 
 /** The header of a transcript: what the file says about the trajectory, its task and its label, and its scores. */
 export function TranscriptHeader({
+  entryKey,
   trajectory: t,
   fileName,
   evaluation,
   decisive,
   predictor,
 }: {
+  /** The trajectory's key: "Compare scorings…" opens the comparison of its scorings (src/ui/compare). */
+  entryKey?: string;
   trajectory: Trajectory;
   fileName: string;
   evaluation: TrajectoryEvaluation | undefined;
@@ -23,6 +27,11 @@ export function TranscriptHeader({
   return (
     <header className="transcript-header">
       <h2 className="pane-title">{t.id}</h2>
+      {entryKey !== undefined && evaluation && (
+        <button type="button" className="link-button" data-testid="compare-scorings" title="Compare two scorings of this trajectory side by side" onClick={() => void openScoringComparison(entryKey)}>
+          Compare scorings…
+        </button>
+      )}
       <dl className="facts">
         <Fact label="file">{fileName}</Fact>
         <Fact label="format">{t.format}</Fact>
