@@ -10,7 +10,9 @@
  *
  * Each step is one message (system, user, assistant for `agent`; an agent's `reasoning_content`
  * comes first in its text as `<think>…</think>`, a newline before the message); its observation's results follow it as tool messages, answering the call named by `source_call_id`. The agent steps are the action
- * steps. `metrics.logprobs` (one per completion token, aligned with `completion_token_ids` when both
+ * steps, except those marked `is_copied_context` (written by later versions: context a continuation
+ * copied from the trajectory it continues, kept as messages, counted in the metadata, not scored
+ * again here). `metrics.logprobs` (one per completion token, aligned with `completion_token_ids` when both
  * are given) are kept on the agent's message as precomputed figures, as Inspect AI's are.
  * The format has no outcome field: the reward is read from the root `extra.reward`, or from
  * `extra.verifier_result.rewards.reward` (the shape of Harbor's verifier result) when present.
@@ -127,7 +129,7 @@ function readObservation(value: unknown, path: string, calls: readonly ToolCall[
   return reading;
 }
 
-function readStep(value: unknown, path: string): StepReading & { source: StepSource } {
+function readStep(value: unknown, path: string): StepReading & { source: StepSource; copied: boolean } {
   const step = requireObject(value, path, 'a step {step_id, source, message}');
   const stepId = step.step_id;
   if (typeof stepId !== 'number' || !Number.isSafeInteger(stepId)) throw FormatError.at(pathJoin(path, 'step_id'), 'the step’s ordinal (an integer)', stepId);
@@ -163,7 +165,8 @@ function readStep(value: unknown, path: string): StepReading & { source: StepSou
     for (const result of observed.messages) reading.messages.push(result);
     reading.subagents = observed.subagents;
   }
-  return { ...reading, source: stepSource };
+  // Later versions mark the steps a continuation copied from the trajectory it continues.
+  return { ...reading, source: stepSource, copied: step.is_copied_context === true };
 }
 
 /** The reward the root `extra` carries, as `reward` or as Harbor's `verifier_result.rewards.reward`. */
@@ -189,9 +192,11 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
   const messages: Message[] = [];
   const actionSteps: number[] = [];
   const subagents: JsonObject[] = [];
+  let copied = 0;
   steps.forEach((item, i) => {
     const step = readStep(item, pathJoin('steps', i));
-    if (step.source === 'agent') actionSteps.push(messages.length);
+    if (step.copied) copied += 1;
+    else if (step.source === 'agent') actionSteps.push(messages.length);
     for (const message of step.messages) messages.push(message);
     for (const ref of step.subagents) subagents.push(ref);
   });
@@ -204,6 +209,8 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
   if (root.final_metrics !== undefined) metadata.finalMetrics = root.final_metrics;
   if (extra) metadata.extra = extra;
   if (subagents.length > 0) metadata.subagentTrajectories = subagents;
+  if (copied > 0) metadata.copiedContextSteps = copied;
+  if (root.continued_trajectory_ref !== undefined) metadata.continuedTrajectory = root.continued_trajectory_ref;
   const trajectory: Trajectory = {
     id: sessionId,
     format: 'atif',

@@ -169,7 +169,9 @@ export function readGenAiSpan(span: OtlpSpan): SpanTurn | null {
   if (operation === 'execute_tool') return readToolSpan(span);
   const hasMessages = 'gen_ai.input.messages' in span.attributes || 'gen_ai.output.messages' in span.attributes;
   const hasEvents = span.events.some((e) => e.name in MESSAGE_EVENTS || e.name === 'gen_ai.choice');
-  if (!(typeof operation === 'string' && CHAT_OPERATIONS.has(operation)) && !hasMessages && !hasEvents) return null;
+  // invoke_agent and other operations may record messages too (the agent's own input and output):
+  // only model calls are turns of the conversation.
+  if (typeof operation === 'string' ? !CHAT_OPERATIONS.has(operation) : !hasMessages && !hasEvents) return null;
   let input: Message[];
   let output: Message[];
   if (hasMessages) {

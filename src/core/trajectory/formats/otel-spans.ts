@@ -87,7 +87,8 @@ export function decodeAttributes(value: unknown, path: string): JsonObject {
 /** A fixed64 nanosecond time: a decimal string as OTLP/JSON writes it, or a non-negative integer. */
 function readNanos(value: unknown, path: string, expected: string): bigint {
   if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return BigInt(value);
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  // A JSON number this large is already rounded to a double; its order is what matters here.
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return BigInt(Math.trunc(value));
   throw FormatError.at(path, expected, value);
 }
 

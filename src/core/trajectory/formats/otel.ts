@@ -8,9 +8,10 @@
  * with the conversation built from the calls before it: the longest common prefix (same role,
  * text, tool calls and call id) is already there and is skipped, the rest of the input (tool
  * results, a new user turn) is appended, then the call's output (its first choice; the number of
- * choices is kept). A call whose input does not extend the conversation (a history rewritten or
- * summarised, another agent's conversation) is counted in `metadata.historyRewrites` and its
- * differing messages appended after the conversation so far, so nothing is lost. A call recorded
+ * choices is kept). A call whose input does not hold the whole conversation so far (a history
+ * rewritten or summarised, a retry, another agent's conversation) is counted in
+ * `metadata.historyRewrites` and its differing messages appended after the conversation so far,
+ * so nothing is lost. A call recorded
  * twice (a framework span and the provider's span around the same request) counts once.
  *
  * Tool spans add what the model calls do not show: a result whose call (by id, or for a span without
@@ -58,18 +59,27 @@ interface Assembly {
 function assembleChats(turns: readonly Extract<SpanTurn, { kind: 'chat' }>[]): Assembly {
   const out: Assembly = { timeline: [], historyRewrites: 0, duplicateCalls: 0, extraChoices: 0 };
   const seenCalls = new Set<string>();
+  /** The timeline's message keys, computed once: each call's input repeats the whole history. */
+  const keys: string[] = [];
+  const append = (message: Message, time: bigint, key: string) => {
+    out.timeline.push({ message, time });
+    keys.push(key);
+  };
   for (const turn of turns) {
-    const signature = `${turn.input.map(messageKey).join('\n')}\n->\n${turn.output.map(messageKey).join('\n')}`;
+    const inputKeys = turn.input.map(messageKey);
+    const outputKeys = turn.output.map(messageKey);
+    const signature = `${inputKeys.join('\n')}\n->\n${outputKeys.join('\n')}`;
     if (seenCalls.has(signature)) {
       out.duplicateCalls += 1;
       continue;
     }
     seenCalls.add(signature);
     let common = 0;
-    while (common < turn.input.length && common < out.timeline.length && messageKey(turn.input[common]) === messageKey(out.timeline[common].message)) common++;
-    if (common < out.timeline.length && common < turn.input.length) out.historyRewrites += 1;
-    for (const message of turn.input.slice(common)) out.timeline.push({ message, time: turn.span.startTimeUnixNano });
-    if (turn.output.length > 0) out.timeline.push({ message: turn.output[0], time: turn.span.endTimeUnixNano });
+    while (common < inputKeys.length && common < keys.length && inputKeys[common] === keys[common]) common++;
+    // The call did not see the whole conversation so far: a rewritten history, a retry, another agent.
+    if (common < keys.length) out.historyRewrites += 1;
+    for (let i = common; i < turn.input.length; i++) append(turn.input[i], turn.span.startTimeUnixNano, inputKeys[i]);
+    if (turn.output.length > 0) append(turn.output[0], turn.span.endTimeUnixNano, outputKeys[0]);
     out.extraChoices += Math.max(0, turn.output.length - 1);
   }
   return out;
@@ -141,7 +151,7 @@ function readTrace(traceId: string, spans: OtlpSpan[]): { trajectory: Trajectory
       failedAt: span,
       error: new FormatError(
         span.path,
-        'the messages of the trace’s model calls (gen_ai.input.messages / gen_ai.output.messages, the gen_ai message events, or llm.input_messages / llm.output_messages); the instrumentation may have been told not to record content',
+        'the messages of the trace’s model calls (gen_ai.input.messages / gen_ai.output.messages, the gen_ai message events, or llm.input_messages / llm.output_messages): content may not have been recorded, or was recorded as log events, which a trace file does not hold',
         `${chats.length} model call span${chats.length === 1 ? '' : 's'} without any`,
       ),
     };

@@ -121,6 +121,22 @@ describe('ATIF', () => {
     expect(trajectory.messages[4]).toEqual({ role: 'tool', sourceRole: 'observation', content: '' });
   });
 
+  it('a continuation’s copied context (is_copied_context) is kept as messages but not scored again as action steps', () => {
+    const steps = [
+      { step_id: 1, source: 'user', message: 'old request', is_copied_context: true },
+      { step_id: 2, source: 'agent', message: 'old response', is_copied_context: true },
+      { step_id: 3, source: 'user', message: 'continue' },
+      { step_id: 4, source: 'agent', message: 'new response' },
+    ];
+    const ref = { session_id: 'run-1', trajectory_path: 'trajectory.json' };
+    const result = parseTrajectoryText('cont.json', JSON.stringify({ schema_version: 'ATIF-v1.7', session_id: 'run-1-cont-1', agent: { name: 'a', version: '1' }, steps, continued_trajectory_ref: ref }));
+    expect(result.errors).toEqual([]);
+    const [t] = result.trajectories;
+    expect(t.messages.map((m) => m.content)).toEqual(steps.map((s) => s.message));
+    expect(t.actionSteps).toEqual([3]);
+    expect(t.metadata).toMatchObject({ copiedContextSteps: 2, continuedTrajectory: ref });
+  });
+
   it('is told from other formats by its schema_version; a near miss names the place', () => {
     const result = parseTrajectoryText('x.json', JSON.stringify({ schema_version: 'ATIF-v1.4', session_id: 's', agent: { name: 'a' }, steps: 'none' }));
     expect(result.errors.map((e) => e.message)).toEqual([

@@ -196,8 +196,16 @@ describe('assembly', () => {
     const result = parseTrajectoryText('t.json', doc([chatSpan('s1', 10, [msg('user', 'hi')], [msg('assistant', 'hello')]), bare]));
     expect(result.trajectories.map((t) => t.id)).toEqual(['t1']);
     expect(result.errors.map((e) => e.message)).toEqual([
-      't.json: OpenTelemetry traces (OTLP JSON): trace "t2" not loaded: at resourceSpans[0].scopeSpans[0].spans[1]: expected the messages of the trace’s model calls (gen_ai.input.messages / gen_ai.output.messages, the gen_ai message events, or llm.input_messages / llm.output_messages); the instrumentation may have been told not to record content, found 1 model call span without any',
+      't.json: OpenTelemetry traces (OTLP JSON): trace "t2" not loaded: at resourceSpans[0].scopeSpans[0].spans[1]: expected the messages of the trace’s model calls (gen_ai.input.messages / gen_ai.output.messages, the gen_ai message events, or llm.input_messages / llm.output_messages): content may not have been recorded, or was recorded as log events, which a trace file does not hold, found 1 model call span without any',
     ]);
+  });
+
+  it('start times written as JSON numbers (rounded past 2^53) still order the calls', () => {
+    const span = (id: string, start: number, text: string) => ({ ...chatSpan(id, 0, [msg('user', 'q')], [msg('assistant', text)]), startTimeUnixNano: start, endTimeUnixNano: start + 1e6 });
+    const result = parseTrajectoryText('t.json', doc([span('late', 1772442000200000000, 'second'), span('early', 1772442000100000000, 'first')]));
+    expect(result.errors).toEqual([]);
+    expect(result.trajectories[0].messages.map((m) => m.content)).toEqual(['q', 'first', 'second']);
+    expect(result.trajectories[0].metadata.historyRewrites).toBe(1);
   });
 
   it('a document without GenAI or OpenInference spans says so', () => {
