@@ -186,6 +186,13 @@ describe('broken and oversized archives', () => {
     expect(beforeEnd.errors).toEqual([{ file: 'cut.eval', message: 'cut.eval: the ZIP archive is truncated (it has no end-of-central-directory record)' }]);
   });
 
+  it('an entry compressed with a method other than stored or DEFLATE: refused naming it', async () => {
+    const zip = zipSync({ 'a.json': strToU8('{"messages": [{"role": "user", "content": "hi"}]}') }, { level: 6 });
+    const bzip2 = Uint8Array.from(zip);
+    bzip2[8] = 12; // the local header's method: bzip2
+    expect((await read('bz.zip', bzip2)).errors.map((e) => e.message)).toEqual(['bz.zip: the ZIP entry "a.json" cannot be read (unknown compression type 12)']);
+  });
+
   it('a tar.gz cut short', async () => {
     const tgz = gnuTar({ 'a.json': strToU8(JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] })) }, { gzip: true });
     const result = await read('cut.tar.gz', tgz.subarray(0, tgz.length - 20));
