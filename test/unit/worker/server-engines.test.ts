@@ -26,6 +26,20 @@ let oracles: (LogprobOracle & { dispose(): Promise<void> })[] = [];
 let servers: FakeServer[] = [];
 let items: TrajectoryToScore[];
 
+/**
+ * Node's fetch, sending a request once more when the kept-alive connection it reused was closed by
+ * the server meanwhile (its 5 s keep-alive ran out while a tokenizer loaded), as browsers do.
+ */
+async function fetchLikeABrowser(url: string, init: Parameters<typeof fetch>[1] & { signal: AbortSignal }) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (init.signal.aborted || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw error;
+    return fetch(url, init);
+  }
+}
+
 function service(): ScoringClient {
   return createScoringService({
     files: nodeModelFiles,
@@ -35,7 +49,7 @@ function service(): ScoringClient {
       throw new Error('not used');
     },
     engineFactory: (request) => transformersEngineFactory(nodeModelFiles)({ ...request, device: 'cpu' }),
-    serverFetch: () => (url, init) => fetch(url, init),
+    serverFetch: () => fetchLikeABrowser,
   });
 }
 
