@@ -1,8 +1,8 @@
 /**
  * Test support: a Node HTTP server on 127.0.0.1 that the wire-format fakes (fake-vllm.ts,
  * fake-sglang.ts) plug their routes into, with the faults the server engine's client must survive:
- * dropped connections, 503s, malformed JSON, slowness, dying mid-job and coming back on the same
- * port. Faults are changed while it runs (`server.faults`), and it counts what it was asked.
+ * dropped connections, 503s, 429s, 500s, malformed JSON, slowness, dying mid-job and coming back on
+ * the same port. Faults are changed while it runs (`server.faults`), and it counts what it was asked.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -12,6 +12,10 @@ export interface Faults {
   drop: number;
   /** The next N scoring requests are answered 503. */
   unavailable: number;
+  /** The next N scoring requests are answered 429 (a rate-limiting proxy in front of the server). */
+  rateLimited: number;
+  /** The next N scoring requests are answered 500 (the engine failed on them). */
+  internalError: number;
   /** The next N scoring requests are answered 200 with a body cut short (not JSON). */
   malformed: number;
   /** Every scoring request waits this long before it is answered. */
@@ -51,7 +55,7 @@ export interface FakeServer {
   readonly listening: boolean;
 }
 
-export const NO_FAULTS: Faults = { drop: 0, unavailable: 0, malformed: 0, delayMs: 0, dieAfter: null };
+export const NO_FAULTS: Faults = { drop: 0, unavailable: 0, rateLimited: 0, internalError: 0, malformed: 0, delayMs: 0, dieAfter: null };
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
@@ -145,6 +149,14 @@ export async function startFakeServer(routes: FakeRoutes, options: FakeServerOpt
     if (faults.unavailable > 0) {
       faults.unavailable--;
       return send(response, { status: 503, body: { error: { message: 'Service Unavailable', type: 'ServiceUnavailableError', param: null, code: 503 } } });
+    }
+    if (faults.rateLimited > 0) {
+      faults.rateLimited--;
+      return send(response, { status: 429, body: { error: { message: 'Too Many Requests', type: 'RateLimitError', param: null, code: 429 } } });
+    }
+    if (faults.internalError > 0) {
+      faults.internalError--;
+      return send(response, { status: 500, body: { error: { message: 'EngineCore encountered an issue', type: 'InternalServerError', param: null, code: 500 } } });
     }
     if (faults.malformed > 0) {
       faults.malformed--;

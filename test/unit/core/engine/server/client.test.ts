@@ -1,8 +1,8 @@
 /**
  * The replica client and the wire readers, against the vLLM-format test server with seeded numbers
  * (no model): per-replica slots are never exceeded and work spreads over replicas; a 4xx is thrown
- * at once with the server's words and a hint; connection errors, 503 and malformed JSON are retried
- * with backoff no longer than the policy allows, and give up after the last attempt; answers that
+ * at once with the server's words and a hint; connection errors, 429, 500, 503 and malformed JSON
+ * are retried with a full-jitter backoff no longer than the policy allows, and give up after the last attempt; answers that
  * are JSON but not what was asked (wrong length, missing actual token, −9999) are refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -90,6 +90,17 @@ describe('ReplicaPool', () => {
     ]);
     // random() = 0.999: just under min(max, base · 2^attempt) = 100, 200, 400.
     expect(settings.delays).toEqual([100, 200, 400]);
+  });
+
+  it('retries 429 and 500 too, each wait drawn uniformly below the doubling cap (full jitter)', async () => {
+    const limited = await server({ rateLimited: 1, internalError: 1 });
+    const settings = options({ random: () => 0.25 });
+    const answer = await score(new ReplicaPool([limited.url], settings));
+    expect(answer.logprob).toHaveLength(prompt.length - 1);
+    expect(settings.retries.map((event) => event.reason)).toEqual([expect.stringMatching(/answered 429: Too Many Requests/), expect.stringMatching(/answered 500: EngineCore/)]);
+    // random() = 0.25 of the caps 100, 200: the wait scales with the draw, so replicas retrying together spread out.
+    expect(settings.delays).toEqual([25, 50]);
+    expect(limited.counts).toEqual({ received: 3, answered: 1 });
   });
 
   it('gives up after the last retry with the last reason', async () => {
