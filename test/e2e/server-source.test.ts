@@ -8,7 +8,8 @@
  * max_model_len shown), loads (each tokenizer checked against the server's /tokenize), and scores a demo episode: the figures equal the CLI's local engine
  * (`score --preset demo`) within 1e-5. A URL nobody entered is refused by the policy before any
  * request leaves the page. An unreachable server and a server that refuses the page's origin
- * (no CORS headers) give the messages the panel promises, with the session intact.
+ * (no CORS headers) give the messages the panel promises, with the session intact; back on the
+ * first server, the episode's scores come from the score cache.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -206,6 +207,20 @@ describe('the Server model source', () => {
     await page.locator(`[data-testid="trajectory-row"][data-id="${EPISODE}"]`).click();
     const tokens = expected.steps.reduce((sum, step) => sum + step.policy.length, 0);
     expect((await collectShownTokens(page, tokens)).length).toBe(tokens);
+
+    // Back to the server that scored the episode: its scores come from the score cache, the server is not asked again.
+    await page.getByTestId('server-url-policy').fill(allowed.url);
+    await page.getByTestId('server-url-reference').fill(allowed.url);
+    expect(await page.getByTestId('server-origin-notice').count()).toBe(0);
+    await page.getByTestId('load-models').click();
+    await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 }).toBe('ready');
+    const answered = allowed.counts.answered;
+    await page.getByTestId('score-selected').click();
+    const progress = page.getByTestId('scoring-progress');
+    await expect.poll(async () => `${await progress.getAttribute('data-running')} ${await progress.getAttribute('data-reused')}`, { timeout: 60_000 }).toBe('false 1');
+    expect(allowed.counts.answered).toBe(answered);
+    expect((await collectShownTokens(page, tokens)).length).toBe(tokens);
+
     // The only errors the page logged are the browser's own lines for the refused requests.
     const unexpected = session.pageErrors.filter((line) => !/blocked by CORS policy|Failed to load resource|Refused to connect|Content Security Policy/.test(line));
     expect(unexpected).toEqual([]);
