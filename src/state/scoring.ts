@@ -33,6 +33,8 @@ export interface LoadedPair {
   label: string;
   /** The models by name (hub ids, folder names, the demo pair and its build): what exports name. */
   models: PairModels;
+  /** The merged reference's α it was loaded with (null: the reference itself). */
+  referenceMerge?: number | null;
 }
 
 export interface ModelSlice {
@@ -219,7 +221,7 @@ export async function loadModelPair(extra: Pick<LoadPairRequest, 'injectWebGpuFa
     const pairKey = pairKeyOf(modelIdentity(sources.identity.policy, status.policy), modelIdentity(sources.identity.reference, status.reference));
     const key = referenceMerge === null ? pairKey : `${pairKey}|merge${referenceMerge}`;
     const models = referenceMerge === null ? sources.models : { ...sources.models, reference: mergedReferenceLabel(sources.models.reference, sources.models.policy, referenceMerge) };
-    const loadedPair: LoadedPair = { key, dtype, label: referenceMerge === null ? sources.label : `${sources.label} (reference merged, α = ${referenceMerge})`, models };
+    const loadedPair: LoadedPair = { key, dtype, label: referenceMerge === null ? sources.label : `${sources.label} (reference merged, α = ${referenceMerge})`, models, referenceMerge };
     useScoringStore.setState((s) => {
       const samePair = s.resultsPairKey === `${key}|${dtype}`;
       return {

@@ -12,6 +12,7 @@ import type { PairModels } from '../../state/model-pair';
 import { ModelRuns } from './ModelRuns';
 import { PairMemoryEstimate } from './PairMemoryEstimate';
 import { ServerPairFields, folderFromInput } from './ServerPairFields';
+import { ReferenceMergeControl } from './ReferenceMergeControl';
 
 const HUB_PRESETS = MODEL_PRESETS.filter((p) => p.source === 'hub');
 const DEMO_PRESET = MODEL_PRESETS.find((p) => p.id === 'demo');
@@ -122,6 +123,7 @@ export function ModelPanel() {
         </div>
       )}
       {choice.kind === 'server' && <ServerPairFields choice={choice} disabled={loading} />}
+      <ReferenceMergeControl disabled={loading} />
       {choice.kind === 'hub' && (
         <div className="model-row">
           {(['policy', 'reference'] as const).map((which) => (

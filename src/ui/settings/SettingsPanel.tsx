@@ -21,12 +21,14 @@ import {
 } from '../../core/settings';
 import { setAnalysisSettings, setEvaluationOptions, useAnalysisStore } from '../../state/analysis';
 import { NumberSetting } from './NumberSetting';
+import { AggregationPresetSelect } from './AggregationPresetSelect';
 
 /** One place for every aggregation choice: changing one updates the list, transcript, curve and dataset views at once. */
 export function SettingsPanel() {
   const { evaluation, predictor, colourRangeMode, colourRange, showWhitespace, contextPolicy, contextTokens } = useAnalysisStore();
   return (
     <section className="settings-panel" aria-label="Analysis settings" data-testid="settings-panel">
+      <AggregationPresetSelect />
       <label title="How a step's token values become one step score">
         token → step{' '}
         <select data-testid="setting-token-agg" value={evaluation.tokenAggregation} onChange={(e) => setEvaluationOptions({ tokenAggregation: e.currentTarget.value as TokenAggregation })}>
