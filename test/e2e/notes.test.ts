@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Download, Page } from 'playwright-core';
 import { clearSavedSession, openBrowser, type BrowserSession } from '../../tools/browser';
@@ -17,6 +17,7 @@ import { sessionReady, waitForFirstVisitDemo } from './session-helpers';
 import { decodeSnippet } from '../../src/core/snippet';
 
 const baseUrl = inject('baseUrl');
+const SCREENSHOTS = resolve(__dirname, '../../test-results/screenshots');
 const PAYLOAD = '<img src=x onerror=window.__pwned=1>';
 const RANGE_TEXT = `The agent gave up here ${PAYLOAD}`;
 const STEP_TEXT = 'Recovered: the policy knew';
@@ -135,6 +136,10 @@ describe('notes on spans', () => {
       { message: stepMessage, start: '', end: '', tags: ['recovery'], text: STEP_TEXT },
     ]);
     expect(await stepNotes.getByTestId('note-text').textContent()).toBe(STEP_TEXT);
+    await page.setViewportSize({ width: 1280, height: 1600 });
+    await stepNotesOf(page, rangeMessage);
+    await page.screenshot({ path: join(SCREENSHOTS, 'notes.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(await page.locator('[data-testid="curve-note-mark"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-message'))))).toEqual([rangeMessage, stepMessage].sort((a, b) => a - b));
     expect(await row.getByTestId('row-notes').getAttribute('data-count')).toBe('2');
     // The list's filter: with notes, and by tag.

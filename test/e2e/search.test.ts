@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { clearSavedSession, openBrowser, type BrowserSession } from '../../tools/browser';
@@ -18,6 +18,7 @@ import { encodeBundle } from '../../src/core/bundle';
 import { payloadBundle, payloadScore, payloadTrajectory } from '../unit/core/bundle/fixtures';
 
 const baseUrl = inject('baseUrl');
+const SCREENSHOTS = resolve(__dirname, '../../test-results/screenshots');
 
 interface Step {
   message: number;
@@ -142,6 +143,7 @@ describe('search that knows the signal', () => {
     await page.keyboard.press('Shift+N');
     await expect.poll(() => markedToken(page)).toBe(hits[hits.length - 1]);
     expect(await page.getByTestId('search-summary').getAttribute('data-at')).toBe(String(hits.length - 1));
+    await page.screenshot({ path: join(SCREENSHOTS, 'search-tokens.png') });
   });
 
   it('refuses a bad query with its exact error', async () => {
@@ -212,6 +214,7 @@ describe('search that knows the signal', () => {
     expect(await shown('positive')).toEqual(positive.map((t) => `${t.message}|${t.index}|${t.A}`));
     await marks.first().click();
     await expect.poll(() => markedToken(page)).toBe(`${id}|${negative[0].message}|${negative[0].index}`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'search-minimap.png') });
     await page.locator('[data-testid="minimap-mark"][data-sign="positive"]').first().click();
     await expect.poll(() => markedToken(page)).toBe(`${id}|${positive[0].message}|${positive[0].index}`);
     expect(session.pageErrors).toEqual([]);

@@ -36,11 +36,11 @@ export function StepNotes({
         <div className="note-actions">
           {markedRange && (
             <button type="button" className="link-button" data-testid="add-note-range" onClick={() => start(markedRange)}>
-              ＋ note on {describeNoteSpan({ message, tokens: markedRange }).replace(/^message \d+, /, '')}
+              + note on {describeNoteSpan({ message, tokens: markedRange }).replace(/^message \d+, /, '')}
             </button>
           )}
           <button type="button" className="link-button" data-testid="add-note-step" onClick={() => start(null)}>
-            ＋ note on this step
+            + note on this step
           </button>
         </div>
       )}
