@@ -37,6 +37,25 @@ export function saveServerOrigins(origins: readonly string[], storage: Pick<Stor
   return next;
 }
 
+/** The server origins the page's policy allows now (none when the connect policy script did not run). */
+export function allowedServerOrigins(): readonly string[] {
+  return connectOriginsInForce() ?? [];
+}
+
+/** Removes the origins from the saved list. */
+export function removeServerOrigins(origins: readonly string[], storage: Pick<Storage, 'getItem' | 'setItem'> = localStorage): string[] {
+  const next = savedServerOrigins(storage).filter((origin) => !origins.includes(origin));
+  storage.setItem(SERVER_ORIGINS_STORAGE_KEY, JSON.stringify(next));
+  return next;
+}
+
+/** Stops allowing the origins: removes them, saves the session, reloads (the policy in force still names them until then). */
+export async function forgetServerOriginsAndReload(origins: readonly string[]): Promise<void> {
+  removeServerOrigins(origins);
+  await saveSessionNow();
+  globalThis.location.reload();
+}
+
 /** Allows the origins from the next page load on: saves them and the session, then reloads. */
 export async function allowServerOriginsAndReload(origins: readonly string[]): Promise<void> {
   saveServerOrigins(origins);

@@ -221,6 +221,12 @@ describe('the Server model source', () => {
     expect(allowed.counts.answered).toBe(answered);
     expect((await collectShownTokens(page, tokens)).length).toBe(tokens);
 
+    // Forgetting a server takes its origin out of the policy from the reload on.
+    await Promise.all([page.waitForEvent('load'), page.locator(`[data-testid="forget-server-origin"][data-origin="${refusing.url}"]`).click()]);
+    await page.waitForFunction(() => document.querySelector('[data-testid="server-pair"]') !== null, undefined, { timeout: 30_000 });
+    expect(await page.evaluate(() => (window as unknown as { progressAdvantageConnectOrigins: string[] }).progressAdvantageConnectOrigins)).toEqual([allowed.url, unreachableUrl]);
+    expect(await trajectoryCount(page)).toBe(trajectories);
+
     // The only errors the page logged are the browser's own lines for the refused requests.
     const unexpected = session.pageErrors.filter((line) => !/blocked by CORS policy|Failed to load resource|Refused to connect|Content Security Policy/.test(line));
     expect(unexpected).toEqual([]);

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { setModelOptions, type FolderPick } from '../../state/scoring';
 import type { ServerChoice, ServerModelChoice } from '../../state/model-sources';
 import { checkServerChoice, type ServerCheck } from '../../state/server-connection';
-import { allowServerOriginsAndReload, originsToAllow } from '../../state/server-origins';
+import { allowServerOriginsAndReload, allowedServerOrigins, forgetServerOriginsAndReload, originsToAllow } from '../../state/server-origins';
 import { plural } from '../plural';
 
 const SIDES = ['policy', 'reference'] as const;
@@ -101,6 +101,20 @@ export function ServerPairFields({ choice, disabled }: { choice: ServerChoice; d
             Allow and reload
           </button>{' '}
           <span className="muted">(the session is kept)</span>
+        </p>
+      )}
+      {allowedServerOrigins().length > 0 && (
+        <p className="muted" data-testid="allowed-server-origins">
+          This page may connect to{' '}
+          {allowedServerOrigins().map((origin, index) => (
+            <span key={origin}>
+              {index > 0 ? ', ' : ''}
+              {origin}{' '}
+              <button type="button" className="link-button" data-testid="forget-server-origin" data-origin={origin} disabled={disabled} onClick={() => void forgetServerOriginsAndReload([origin])}>
+                forget
+              </button>
+            </span>
+          ))}
         </p>
       )}
       <div className="model-row">

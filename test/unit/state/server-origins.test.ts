@@ -15,7 +15,7 @@ import {
   connectPolicyScript,
   staticHostHeadersFile,
 } from '../../../vite.config';
-import { SERVER_ORIGINS_STORAGE_KEY, saveServerOrigins, savedServerOrigins } from '../../../src/state/server-origins';
+import { SERVER_ORIGINS_STORAGE_KEY, removeServerOrigins, saveServerOrigins, savedServerOrigins } from '../../../src/state/server-origins';
 
 function memoryStorage(initial: Record<string, string> = {}): Storage {
   const items = new Map(Object.entries(initial));
@@ -73,6 +73,8 @@ describe('saved server origins', () => {
     expect(savedServerOrigins(memoryStorage({ [CONFIG_KEY]: JSON.stringify(['http://x.example', 'javascript:alert(1)']) }))).toEqual(['http://x.example']);
     const { origins } = runScript(storage.getItem(CONFIG_KEY));
     expect(origins).toEqual(['http://127.0.0.1:8000', 'https://gpu.example']);
+    expect(removeServerOrigins(['http://127.0.0.1:8000'], storage)).toEqual(['https://gpu.example']);
+    expect(runScript(storage.getItem(CONFIG_KEY)).origins).toEqual(['https://gpu.example']);
     expect(new RegExp(BARE_ORIGIN_PATTERN).test('http://[::1]:8000')).toBe(true);
   });
 });
