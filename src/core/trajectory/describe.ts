@@ -1,7 +1,8 @@
 /**
  * What a trajectory's file says about its task and its label, in words a person recognises: the
  * task (Who&When's question, τ²-bench's task purpose, the first user words otherwise) and the facts
- * behind the label (Who&When's mistake reason, τ²-bench's reward breakdown, SWE-agent's exit status).
+ * behind the label (Who&When's mistake reason, τ²-bench's reward breakdown, SWE-agent's exit status),
+ * and where a run or trace came from (ATIF's agent and totals, an OpenTelemetry trace's service and spans).
  * Read from `trajectory.metadata`, which the adapters fill with the file's own fields. Pure.
  */
 import type { Trajectory } from './types';
@@ -91,6 +92,45 @@ function sweAgentFacts(m: Json): TrajectoryFact[] {
   return facts;
 }
 
+const plural = (n: unknown, noun: string): string => `${number(n) ?? '?'} ${noun}${n === 1 ? '' : 's'}`;
+const calls = (n: unknown): string => plural(n, 'model call');
+
+/** ATIF (formats/atif.ts): the agent, its model, the run's totals, copied context and subagents. */
+function atifFacts(m: Json): TrajectoryFact[] {
+  const facts: TrajectoryFact[] = [];
+  const add = (key: string, label: string, value: string | undefined) => value !== undefined && value !== '' && facts.push({ key, label, value });
+  const agent = isObject(m.agent) ? m.agent : {};
+  add('agent', 'agent', [text(agent.name), text(agent.version)].filter((v) => v !== undefined).join(' '));
+  add('model', 'model', text(m.model));
+  const totals = isObject(m.finalMetrics) ? m.finalMetrics : {};
+  const tokens = [
+    totals.total_prompt_tokens !== undefined ? `${number(totals.total_prompt_tokens)} prompt` : undefined,
+    totals.total_completion_tokens !== undefined ? `${number(totals.total_completion_tokens)} completion` : undefined,
+  ].filter((v) => v !== undefined);
+  add('tokens', 'tokens', tokens.join(' · '));
+  if (typeof totals.total_cost_usd === 'number' && totals.total_cost_usd > 0) add('cost', 'cost', `$${number(totals.total_cost_usd)}`);
+  if (typeof m.copiedContextSteps === 'number') add('copied-context', 'copied context', `${plural(m.copiedContextSteps, 'step')} from the trajectory this one continues (not action steps)`);
+  if (Array.isArray(m.subagentTrajectories)) add('subagents', 'subagents', m.subagentTrajectories.map((r) => (isObject(r) ? (text(r.session_id) ?? '?') : '?')).join(', '));
+  const notes = text(m.notes);
+  if (notes !== undefined) add('notes', 'notes', firstWords(notes, 200));
+  return facts;
+}
+
+/** OpenTelemetry traces (formats/otel.ts): where the trace comes from and how its spans were read. */
+function otelFacts(m: Json): TrajectoryFact[] {
+  const facts: TrajectoryFact[] = [];
+  const add = (key: string, label: string, value: string | undefined) => value !== undefined && value !== '' && facts.push({ key, label, value });
+  add('service', 'service', text(m.service));
+  add('agent', 'agent', text(m.agent));
+  add('model', 'model', Array.isArray(m.model) ? m.model.map((v) => text(v) ?? '?').join(', ') : text(m.model));
+  add('trace-start', 'started', text(m.start));
+  if (typeof m.spans === 'number') add('spans', 'spans', `${calls(m.modelCalls)}, ${plural(m.toolSpans, 'tool run')} of ${plural(m.spans, 'span')}`);
+  if (typeof m.historyRewrites === 'number') add('history-rewrites', 'history rewrites', `${calls(m.historyRewrites)} did not see the whole conversation so far; their new messages follow it`);
+  if (typeof m.duplicateModelCalls === 'number') add('duplicate-calls', 'recorded twice', `${calls(m.duplicateModelCalls)} (read once)`);
+  if (typeof m.choicesLeftOut === 'number') add('choices-left-out', 'other choices', `${m.choicesLeftOut} left out (the first choice continues the conversation)`);
+  return facts;
+}
+
 /** The task, the first user words and the file's facts about the task and the label. */
 export function describeTrajectory(t: Trajectory): TrajectoryDescription {
   const m = t.metadata;
@@ -106,6 +146,10 @@ export function describeTrajectory(t: Trajectory): TrajectoryDescription {
     task = facts.find((f) => f.key === 'task-purpose')?.value ?? facts.find((f) => f.key === 'reason-for-call')?.value;
   } else if (t.format === 'swe-agent' || t.format === 'mini-swe-agent') {
     facts = sweAgentFacts(m);
+  } else if (t.format === 'atif') {
+    facts = atifFacts(m);
+  } else if (t.format === 'otel') {
+    facts = otelFacts(m);
   }
   return { task: task === undefined ? undefined : firstWords(task), firstUserWords, facts };
 }

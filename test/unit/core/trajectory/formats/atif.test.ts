@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { precomputedFromTrajectory } from '../../../../../src/core/engine';
+import { describeTrajectory } from '../../../../../src/core/trajectory/describe';
 import { parseTrajectoryBytes, parseTrajectoryText } from '../../../../../src/core/trajectory/ingest';
 import type { Trajectory } from '../../../../../src/core/trajectory/types';
 
@@ -107,6 +108,20 @@ describe('ATIF', () => {
     expect(figures.tokens).toBeNull();
     // Steps without log-probs have none to score from.
     expect(precomputedFromTrajectory(trajectory).stepFigures(2)).toBeNull();
+  });
+
+  it('the transcript header shows the agent, model, totals and notes the file gives', () => {
+    const { raw, trajectory } = load('atif-v1.4-terminal-task.json');
+    const file = raw as unknown as { agent: { name: string; version: string; model_name: string }; notes: string; final_metrics: { total_prompt_tokens: number; total_completion_tokens: number } };
+    const facts = Object.fromEntries(describeTrajectory(trajectory).facts.map((f) => [f.key, f.value]));
+    expect(facts).toEqual({
+      agent: `${file.agent.name} ${file.agent.version}`,
+      model: file.agent.model_name,
+      tokens: `${file.final_metrics.total_prompt_tokens} prompt · ${file.final_metrics.total_completion_tokens} completion`,
+      notes: expect.stringMatching(/^Hand-written for the inspector's tests/),
+    });
+    const { trajectory: v16 } = load('atif-v1.6-content-parts.json');
+    expect(describeTrajectory(v16).facts.find((f) => f.key === 'subagents')?.value).toBe('run-0042-summary-1');
   });
 
   it('a null log-prob is probability 0 (-Infinity): kept, and the step is not scored from it', () => {

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { describeTrajectory } from '../../../../../src/core/trajectory/describe';
 import { parseTrajectoryBytes, parseTrajectoryText } from '../../../../../src/core/trajectory/ingest';
 import type { Trajectory } from '../../../../../src/core/trajectory/types';
 
@@ -116,6 +117,17 @@ describe('OpenTelemetry GenAI spans (semconv v1.37 attributes, v1.28–v1.36 eve
     });
     expect(agent.metadata).toMatchObject({ model: 'gpt-4.1-mini-2025-04-14', agent: 'weather-agent', service: 'weather-agent', modelCalls: 3, duplicateModelCalls: 1, conventions: ['gen_ai'] });
     expect(agent.metadata.historyRewrites).toBeUndefined();
+    const chats = spans.filter((s) => s.traceId === agent.id && attributesOf(s)['gen_ai.operation.name'] === 'chat').length;
+    const tools = spans.filter((s) => s.traceId === agent.id && attributesOf(s)['gen_ai.operation.name'] === 'execute_tool').length;
+    const first = spans.filter((s) => s.traceId === agent.id).sort(byStart)[0];
+    expect(Object.fromEntries(describeTrajectory(agent).facts.map((f) => [f.key, f.value]))).toEqual({
+      service: 'weather-agent',
+      agent: 'weather-agent',
+      model: 'gpt-4.1-mini-2025-04-14',
+      'trace-start': new Date(Number(BigInt(first.startTimeUnixNano) / 1_000_000n)).toISOString(),
+      spans: `${chats} model calls, ${tools} tool runs of ${spans.filter((s) => s.traceId === agent.id).length} spans`,
+      'duplicate-calls': '1 model call (read once)',
+    });
   });
 
   it('v1.28–v1.36 events: system and user message events, the choice event as the answer', () => {
