@@ -10,7 +10,8 @@
  * Samples are read as they come out of the archive, one at a time (the entry's text, parsed, then
  * dropped), by the `.json` adapter's own sample reader (formats/inspect-ai.ts): one trajectory per
  * sample and epoch. The header comes last in the archive, so the log's task, model and status are
- * set on the trajectories at the end.
+ * set on the trajectories at the end, and samples are put in Inspect's own order (the `.json`
+ * form's), whatever order they were written in.
  */
 import type { FileError, ParseResult } from '../ingest';
 import { readInspectSample } from '../formats/inspect-ai';
@@ -70,6 +71,30 @@ function entryJson(archive: string, entry: string, text: string): { value: unkno
   }
 }
 
+interface SampleSlot {
+  entry: string;
+  trajectories: Trajectory[];
+  errors: FileError[];
+  /** Where Inspect sorts the sample; null when its entry could not be parsed. */
+  order: [number, string] | null;
+}
+
+/**
+ * Inspect's sample order (inspect_ai/log/_log.py, `sort_samples`): by epoch, then by id, a number
+ * compared as its decimal text zero-filled to 20 places, so that 2 comes before 10.
+ */
+function sampleOrder(value: unknown): [number, string] {
+  const sample = isObject(value) ? value : {};
+  const epoch = typeof sample.epoch === 'number' ? sample.epoch : 0;
+  const id = typeof sample.id === 'string' ? sample.id : String(sample.id).padStart(20, '0');
+  return [epoch, id];
+}
+
+function compareOrder(a: [number, string], b: [number, string]): number {
+  if (a[0] !== b[0]) return a[0] - b[0];
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
 /** An entry's reader that stops quietly when the archive breaks off inside the entry (the archive's own error says so). */
 function untilArchiveBreaks(read: EntryReader): EntryReader {
   return async (stream) => {
@@ -84,7 +109,7 @@ function untilArchiveBreaks(read: EntryReader): EntryReader {
 /** Collects an Inspect `.eval` archive's entries into trajectories and errors. */
 export class InspectEvalLog {
   private readonly headers = new Map<string, JsonObject>();
-  private readonly samples: { entry: string; trajectories: Trajectory[]; errors: FileError[] }[] = [];
+  private readonly samples: SampleSlot[] = [];
   private readonly errors: FileError[] = [];
   private sampleEntries = 0;
   private entriesSeen = 0;
@@ -101,7 +126,7 @@ export class InspectEvalLog {
     this.entriesSeen += 1;
     if (SAMPLE_ENTRY.test(entry)) {
       this.sampleEntries += 1;
-      const slot = { entry, trajectories: [] as Trajectory[], errors: [] as FileError[] };
+      const slot: SampleSlot = { entry, trajectories: [], errors: [], order: null };
       this.samples.push(slot);
       return untilArchiveBreaks((stream) => this.readSample(slot, stream));
     }
@@ -121,7 +146,7 @@ export class InspectEvalLog {
     else this.headers.set(entry, parsed.value);
   }
 
-  private async readSample(slot: { entry: string; trajectories: Trajectory[]; errors: FileError[] }, stream: ReadableStream<Uint8Array>): Promise<void> {
+  private async readSample(slot: SampleSlot, stream: ReadableStream<Uint8Array>): Promise<void> {
     const { entry } = slot;
     const text = await entryText(this.archive, entry, stream);
     if (typeof text !== 'string') {
@@ -133,6 +158,7 @@ export class InspectEvalLog {
       slot.errors.push(parsed.error);
       return;
     }
+    slot.order = sampleOrder(parsed.value);
     const tooDeep = DepthCheck.of(parsed.value)?.remainingProblem();
     if (tooDeep) {
       slot.errors.push(entryError(this.archive, entry, `${ADAPTER_NAME}: ${tooDeep.message}`));
@@ -191,7 +217,9 @@ export class InspectEvalLog {
     // A log without header.json is still being written (or was cut off): Inspect calls it "started".
     const status = header?.status ?? results?.status ?? 'started';
     const seen = new Set<string>();
-    for (const slot of this.samples) {
+    // Samples in Inspect's own order (the .json form's), whatever order they were written in.
+    const ordered = this.samples.filter((slot) => slot.order !== null).sort((a, b) => compareOrder(a.order!, b.order!));
+    for (const slot of [...ordered, ...this.samples.filter((slot) => slot.order === null)]) {
       for (const trajectory of slot.trajectories) {
         trajectory.metadata.task = evalSpec.task;
         trajectory.metadata.model = evalSpec.model;

@@ -87,7 +87,7 @@ export function evalArchiveCounts(zip: Uint8Array): SampleCounts[] {
     .map(([, bytes]) => inspectSampleCounts(parsePythonJson(bytes.toString('utf8')) as Json));
 }
 
-/** A tar archive of `files` (path → bytes) written by GNU tar; `gzip` adds -z. */
+/** A tar archive of `files` (path → bytes, in this order) written by GNU tar; `gzip` adds -z. */
 export function gnuTar(files: Record<string, Uint8Array | string>, options: { gzip: boolean; format?: 'gnu' | 'pax' }): Buffer {
   const dir = mkdtempSync(path.join(tmpdir(), 'pa-tar-'));
   try {
@@ -95,7 +95,8 @@ export function gnuTar(files: Record<string, Uint8Array | string>, options: { gz
       mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
       writeFileSync(path.join(dir, name), bytes);
     }
-    const args = [options.gzip ? '-cz' : '-c', `--format=${options.format ?? 'gnu'}`, '-f', '-', '-C', dir, '--sort=name', ...Object.keys(files)];
+    // Fixed times and owners: the same files give the same bytes on every run.
+    const args = [options.gzip ? '-cz' : '-c', `--format=${options.format ?? 'gnu'}`, '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-f', '-', '-C', dir, ...Object.keys(files)];
     return execFileSync('tar', args, { maxBuffer: 1 << 28 });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -110,6 +110,18 @@ describe('Inspect .eval logs', () => {
   });
 });
 
+describe('Inspect .eval sample order', () => {
+  it('samples come in Inspect’s own order (epoch, then id; numbers as numbers), not the order they were written in', async () => {
+    const sampleText = (id: number | string, epoch: number) => JSON.stringify({ id, epoch, messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] });
+    const written: [number | string, number][] = [[10, 1], [1, 2], ['b', 1], [2, 1], ['a', 1]];
+    const log: Zippable = { '_journal/start.json': strToU8('{"version": 2, "eval": {"task": "t", "model": "m"}}') };
+    for (const [id, epoch] of written) log[`samples/${id}_epoch_${epoch}.json`] = strToU8(sampleText(id, epoch));
+    const result = await read('order.eval', zipSync(log));
+    // Inspect's sort_samples: numbers as 20-digit zero-filled text, which sorts before letters.
+    expect(result.trajectories.map((t) => t.id)).toEqual(['2#1', '10#1', 'a#1', 'b#1', '1#2']);
+  });
+});
+
 describe('archives of trajectory files, read like a folder', () => {
   const evalLog = fixture('log_message_deduplication.eval');
   const files: Record<string, Uint8Array> = {
