@@ -100,26 +100,36 @@ function readSystemInstructions(span: OtlpSpan): Message | undefined {
   return { role: 'system', sourceRole: 'system', content: texts.join('\n') };
 }
 
-/** An event's body: the JSON in `gen_ai.event.content`, or else its attributes. */
-function eventBody(event: OtlpEvent, path: string): JsonObject {
+/** An event's body and its path: the JSON in `gen_ai.event.content`, or else its attributes. */
+function eventBody(event: OtlpEvent, eventPath: string): { body: JsonObject; path: string } {
+  const attributesPath = pathJoin(eventPath, 'attributes');
   const content = event.attributes['gen_ai.event.content'];
-  if (typeof content !== 'string') return event.attributes;
-  const bodyPath = pathJoin(pathJoin(path, 'attributes'), 'gen_ai.event.content');
-  let body: unknown;
+  if (typeof content !== 'string') return { body: event.attributes, path: attributesPath };
+  const path = pathJoin(attributesPath, 'gen_ai.event.content');
+  return { body: requireObject(parseJsonString(content, path, 'the event’s body'), path, 'the event’s body (a JSON object)'), path };
+}
+
+function parseJsonString(value: string, path: string, what: string): unknown {
   try {
-    body = JSON.parse(content) as unknown;
+    return JSON.parse(value) as unknown;
   } catch {
-    throw new FormatError(bodyPath, 'the event’s body as JSON text', `${describeValue(content)}, which is not valid JSON`);
+    throw new FormatError(path, `${what} as JSON text`, `${describeValue(value)}, which is not valid JSON`);
   }
-  return requireObject(body, bodyPath, 'the event’s body (a JSON object)');
+}
+
+/** A body field that an attribute can only hold as a JSON string (`tool_calls`, a choice's `message`). */
+function structuredField(body: JsonObject, key: string, path: string): unknown {
+  const value = body[key];
+  return typeof value === 'string' ? parseJsonString(value, pathJoin(path, key), key) : value;
 }
 
 /** An OpenAI-shaped message body `{content, tool_calls, id}` of role `role`. */
 function readEventMessage(body: JsonObject, role: Message['role'], sourceRole: string, path: string): Message {
   const message: Message = { role, sourceRole, content: textFromContent(body.content, pathJoin(path, 'content')) };
-  if (body.tool_calls !== undefined && body.tool_calls !== null) {
+  const toolCalls = structuredField(body, 'tool_calls', path);
+  if (toolCalls !== undefined && toolCalls !== null) {
     const callsPath = pathJoin(path, 'tool_calls');
-    const calls = requireArray(body.tool_calls, callsPath, 'an array of tool calls').map((call, i) => readToolCall(call, pathJoin(callsPath, i)));
+    const calls = requireArray(toolCalls, callsPath, 'an array of tool calls').map((call, i) => readToolCall(call, pathJoin(callsPath, i)));
     if (calls.length > 0) message.toolCalls = calls;
   }
   if (role === 'tool') {
@@ -137,12 +147,14 @@ function readMessageEvents(span: OtlpSpan): { input: Message[]; output: Message[
     const eventPath = pathJoin(pathJoin(span.path, 'events'), i);
     const role = MESSAGE_EVENTS[event.name];
     if (role) {
-      input.push(readEventMessage(eventBody(event, eventPath), role, event.name, eventPath));
+      const { body, path } = eventBody(event, eventPath);
+      input.push(readEventMessage(body, role, event.name, path));
     } else if (event.name === 'gen_ai.choice') {
-      const body = eventBody(event, eventPath);
-      const message = isObject(body.message) ? body.message : body;
-      const index = typeof body.index === 'number' ? body.index : choices.length;
-      choices.push({ index, message: readEventMessage(message, 'assistant', event.name, eventPath) });
+      const { body, path } = eventBody(event, eventPath);
+      const inner = structuredField(body, 'message', path);
+      const message = isObject(inner) ? { body: inner, path: pathJoin(path, 'message') } : { body, path };
+      const index = typeof body.index === 'number' ? body.index : Number.isSafeInteger(Number(body.index)) ? Number(body.index) : choices.length;
+      choices.push({ index, message: readEventMessage(message.body, 'assistant', event.name, message.path) });
     }
   });
   choices.sort((a, b) => a.index - b.index);

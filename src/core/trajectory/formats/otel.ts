@@ -76,8 +76,9 @@ function assembleChats(turns: readonly Extract<SpanTurn, { kind: 'chat' }>[]): A
     seenCalls.add(signature);
     let common = 0;
     while (common < inputKeys.length && common < keys.length && inputKeys[common] === keys[common]) common++;
-    // The call did not see the whole conversation so far: a rewritten history, a retry, another agent.
-    if (common < keys.length) out.historyRewrites += 1;
+    // The call did not see the whole conversation so far: a rewritten history, a retry, another agent
+    // (a call whose input was not recorded says nothing about it).
+    if (common < keys.length && inputKeys.length > 0) out.historyRewrites += 1;
     for (let i = common; i < turn.input.length; i++) append(turn.input[i], turn.span.startTimeUnixNano, inputKeys[i]);
     if (turn.output.length > 0) append(turn.output[0], turn.span.endTimeUnixNano, outputKeys[0]);
     out.extraChoices += Math.max(0, turn.output.length - 1);

@@ -220,6 +220,53 @@ describe('assembly', () => {
     expect(result.trajectories[0].metadata.historyRewrites).toBe(1);
   });
 
+  it('messages recorded structured (arrayValue / kvlistValue) read as their JSON-string form does', () => {
+    const kv = (value: Record<string, unknown>): unknown => ({ kvlistValue: { values: Object.entries(value).map(([key, v]) => ({ key, value: any(v) })) } });
+    const any = (v: unknown): unknown =>
+      typeof v === 'string' ? { stringValue: v } : Array.isArray(v) ? { arrayValue: { values: v.map(any) } } : kv(v as Record<string, unknown>);
+    const input = [msg('user', 'hi')];
+    const output = [{ role: 'assistant', parts: [{ type: 'tool_call', id: 'c1', name: 'look', arguments: { q: 'x' } }] }];
+    const structured = { ...chatSpan('s1', 10, [], []), attributes: [attr('gen_ai.operation.name', 'chat'), { key: 'gen_ai.input.messages', value: any(input) }, { key: 'gen_ai.output.messages', value: any(output) }] };
+    const asStructured = parseTrajectoryText('a.json', doc([structured]));
+    const asStrings = parseTrajectoryText('b.json', doc([chatSpan('s1', 10, input, output)]));
+    expect(asStructured.errors).toEqual([]);
+    expect(asStructured.trajectories[0].messages).toEqual(asStrings.trajectories[0].messages);
+    expect(asStructured.trajectories[0].messages[1].toolCalls).toEqual([{ id: 'c1', name: 'look', arguments: { q: 'x' } }]);
+  });
+
+  it('v1.28–v1.36 events with the body in the event’s own attributes; a tool message answers its call by id', () => {
+    const event = (name: string, attributes: { key: string; value: unknown }[]) => ({ timeUnixNano: '10', name, attributes });
+    const span = {
+      traceId: 't1',
+      spanId: 's1',
+      name: 'chat',
+      startTimeUnixNano: '10',
+      attributes: [attr('gen_ai.operation.name', 'chat')],
+      events: [
+        event('gen_ai.user.message', [attr('content', 'weather?')]),
+        event('gen_ai.assistant.message', [attr('tool_calls', JSON.stringify([{ id: 'w1', type: 'function', function: { name: 'weather', arguments: '{}' } }]))]),
+        event('gen_ai.tool.message', [attr('content', 'rain'), attr('id', 'w1')]),
+        event('gen_ai.choice', [attr('index', '0'), attr('finish_reason', 'stop'), { key: 'message', value: { kvlistValue: { values: [{ key: 'content', value: { stringValue: 'Take an umbrella.' } }] } } }]),
+      ],
+    };
+    const result = parseTrajectoryText('t.json', doc([span]));
+    expect(result.errors).toEqual([]);
+    const [t] = result.trajectories;
+    expect(t.messages.map((m) => [m.role, m.content, m.toolCallId])).toEqual([
+      ['user', 'weather?', undefined],
+      ['assistant', '', undefined],
+      ['tool', 'rain', 'w1'],
+      ['assistant', 'Take an umbrella.', undefined],
+    ]);
+  });
+
+  it('OTLP JSON Lines named .json (the Collector writes whatever name it is given) read the same', () => {
+    const text = readFileSync(path.join(FIXTURES, 'otel-genai-batches.jsonl'), 'utf8');
+    const asJson = parseTrajectoryText('traces.json', text);
+    expect(asJson.errors).toEqual([]);
+    expect(asJson.trajectories.map((t) => [t.id, t.messages.length])).toEqual(parseTrajectoryText('traces.jsonl', text).trajectories.map((t) => [t.id, t.messages.length]));
+  });
+
   it('a document without GenAI or OpenInference spans says so', () => {
     const result = parseTrajectoryText('t.json', doc([{ traceId: 'a', spanId: 'b', name: 'GET /', startTimeUnixNano: '1', attributes: [attr('http.request.method', 'GET')] }]));
     expect(result.errors.map((e) => e.message)).toEqual([
