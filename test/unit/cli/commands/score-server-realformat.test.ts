@@ -6,8 +6,10 @@
  * product's own ONNX engine on the same pair (fp32, tools/logprob-oracle.ts). In plain and chat
  * render modes, every record equals the local engine's (`score --policy … --reference …`) within
  * 1e-5 — token ids, policy and reference log-probs, the top-20 mean — and `eval` reads the file and
- * gives the local file's figures. The trajectories are the pack's τ² simulations cut to their first
- * messages (a tool call and its result included), so the run stays short.
+ * gives the local file's figures. With two tokenizers (Qwen3 policy, Llama 3 reference) the server
+ * run scores at step level, each side in its own tokens, as the local run does. The trajectories
+ * are the pack's τ² simulations cut to their first messages (a tool call and its result included),
+ * so the run stays short.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -177,4 +179,52 @@ describe.skipIf(!realformatAvailable).each(['qwen3', 'llama3'] as RealformatArch
       for (const evaluation of serverEvaluations) expectSameEvaluation(evaluation, localEvaluation, 1e-4);
     }, 180_000);
   }
+});
+
+describe.skipIf(!realformatAvailable)('score --engine vllm with two tokenizers (Qwen3 policy, Llama 3 reference)', () => {
+  let oracles: { policy: LogprobOracle & { dispose(): Promise<void> }; reference: LogprobOracle & { dispose(): Promise<void> } };
+  let vllm: FakeServer;
+
+  beforeAll(async () => {
+    oracles = { policy: await engineOracle(REALFORMAT_ROOT, 'qwen3-policy'), reference: await engineOracle(REALFORMAT_ROOT, 'llama3-reference') };
+    vllm = await startFakeVllm({ models: { 'qwen3-policy': { oracle: oracles.policy, maxModelLen: CONTEXT }, 'llama3-reference': { oracle: oracles.reference, maxModelLen: CONTEXT } } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await vllm?.close();
+    await Promise.all([oracles?.policy.dispose(), oracles?.reference.dispose()]);
+  });
+
+  it('scores at step level, each side in its own tokens, as the local engine does (within 1e-5)', async () => {
+    const folders = { policy: join(REALFORMAT_ROOT, 'qwen3-policy'), reference: join(REALFORMAT_ROOT, 'llama3-reference') };
+    const out = (name: string) => join(work, `cross-${name}.jsonl`);
+    const local = await runCli(['score', '--policy', folders.policy, '--reference', folders.reference, '--render', 'plain', '--out', out('local'), '--quiet', episodes]);
+    expect(local.status, local.stderr).toBe(0);
+    const viaVllm = await runCli([
+      'score', '--engine', 'vllm', '--policy-url', vllm.url, '--reference-url', vllm.url, '--policy-model', 'qwen3-policy', '--reference-model', 'llama3-reference',
+      '--policy-tokenizer', folders.policy, '--reference-tokenizer', folders.reference, '--render', 'plain', '--out', out('vllm'), '--quiet', episodes,
+    ]);
+    expect(viaVllm.status, viaVllm.stderr).toBe(0);
+    const expected = records(await readFile(out('local'), 'utf8'));
+    const scored = records(await readFile(out('vllm'), 'utf8'));
+    for (const record of [...expected.values(), ...scored.values()]) expect((record as Record<string, unknown>).scoreLevel).toBe('step');
+    expect([...scored.keys()].sort()).toEqual([...expected.keys()].sort());
+    let differing = 0;
+    for (const [id, record] of scored) {
+      const want = expected.get(id)!;
+      const counts = (record as Record<string, unknown>).stepTokenCounts as { message: number; policy: number; reference: number }[];
+      expect(counts).toEqual((want as Record<string, unknown>).stepTokenCounts);
+      differing += counts.filter((count) => count.policy !== count.reference).length;
+      expect(record.steps.map((step) => step.message)).toEqual(want.steps.map((step) => step.message));
+      record.steps.forEach((step, index) => {
+        // One summed log-likelihood per step and side, over that side's own tokens.
+        expect(step.policy).toHaveLength(1);
+        expect(step.reference).toHaveLength(1);
+        expect(Math.abs(step.policy[0] - want.steps[index].policy[0]), `${id} step ${step.message} policy`).toBeLessThan(1e-5 * counts[index].policy);
+        expect(Math.abs(step.reference[0] - want.steps[index].reference[0]), `${id} step ${step.message} reference`).toBeLessThan(1e-5 * counts[index].reference);
+      });
+    }
+    // The two tokenizations differ on real text.
+    expect(differing).toBeGreaterThan(0);
+  }, 180_000);
 });
