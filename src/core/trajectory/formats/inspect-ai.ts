@@ -6,7 +6,8 @@
  * `output.choices[0].message`, the sample's final assistant message, and are kept on it.
  * A score value of 1 / 'C' (correct) / true is success; a numeric value is also the reward.
  * Reasoning parts (`{type: "reasoning", reasoning}`) are kept as text of their message, in order;
- * redacted ones (no readable text) are left out. The binary `.eval` form of the same log is read
+ * redacted ones (no readable text) are left out. A tool message with an `error` reads as the
+ * model read it: `Error: <message>`. The binary `.eval` form of the same log is read
  * sample by sample with `readInspectSample` (core/trajectory/archive/inspect-eval.ts).
  */
 import type { FormatAdapter, Mismatch, ParseContext } from '../adapter';
@@ -70,6 +71,12 @@ function readMessage(value: unknown, path: string, attachments: JsonObject): Mes
   const toolCalls = readToolCalls(raw.tool_calls, pathJoin(path, 'tool_calls'));
   if (toolCalls) message.toolCalls = toolCalls;
   if (role === 'tool') {
+    // A failed call: Inspect's model providers send `Error: <message>` in place of the content
+    // (inspect_ai/model/_providers/openai.py and the others), so that is what the model read.
+    if (isObject(raw.error)) {
+      const reason = requireString(raw.error.message, pathJoin(pathJoin(path, 'error'), 'message'), 'the tool error’s message (a string)');
+      message.content = `Error: ${reason}`;
+    }
     const callId = optionalId(raw.tool_call_id, pathJoin(path, 'tool_call_id'));
     if (callId !== undefined) message.toolCallId = callId;
     const fn = optionalString(raw.function, pathJoin(path, 'function'));

@@ -79,6 +79,15 @@ describe('Inspect .eval logs', () => {
     );
   });
 
+  it('a failed tool call reads as the model read it: `Error: <message>` (Inspect’s providers send that in place of the content)', async () => {
+    const json = readFileSync(`${INSPECT}/log_tool_call_error.json`, 'utf8');
+    const raw = (JSON.parse(json) as { samples: { messages: { role: string; error?: { message: string } }[] }[] }).samples[0].messages;
+    const [t] = (await read('log.json', strToU8(json))).trajectories;
+    const failed = raw.flatMap((m, i) => (m.error ? [i] : []));
+    expect(failed.length).toBeGreaterThan(5);
+    for (const i of failed) expect(t.messages[i]).toMatchObject({ role: 'tool', content: `Error: ${raw[i].error!.message}` });
+  });
+
   /** A log still being written: stored (uncompressed) entries, no header.json yet, Python's NaN, reasoning and log-probs. */
   const sample = (id: number, value: string) =>
     `{"id": ${id}, "epoch": 2, "messages": [{"role": "user", "content": "2+2?"}, {"id": "a${id}", "role": "assistant", "content": [{"type": "reasoning", "reasoning": "add them"}, {"type": "reasoning", "reasoning": "opaque", "redacted": true}, {"type": "text", "text": "4"}]}],
