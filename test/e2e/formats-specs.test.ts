@@ -24,6 +24,8 @@ interface Counts {
   messages: number;
   steps: number;
   toolCalls: number;
+  /** The model the raw file names, where it names one. */
+  model?: string;
 }
 
 /** ATIF, counted by hand: one message per step and per observation result; the agent's steps are the action steps. */
@@ -35,6 +37,7 @@ function atifCounts(name: string): Counts {
     messages: steps.reduce((n, s) => n + 1 + (s.observation?.results.length ?? 0), 0),
     steps: steps.filter((s) => s.source === 'agent').length,
     toolCalls: steps.reduce((n, s) => n + (s.tool_calls?.length ?? 0), 0),
+    model: (raw.agent as { model_name?: string }).model_name,
   };
 }
 
@@ -60,9 +63,10 @@ function genAiCounts(name: string): Counts[] {
   return traces.map((id) => {
     const trace = spans.filter((s) => s.traceId === id);
     const last = lastBy(trace, (s) => attr(s, 'gen_ai.operation.name') === 'chat');
+    const model = attr(last, 'gen_ai.response.model') ?? attr(last, 'gen_ai.request.model');
     if (!attr(last, 'gen_ai.input.messages')) {
       const events = last.events!.filter((e) => e.name.startsWith('gen_ai.'));
-      return { id, messages: events.length, steps: events.filter((e) => e.name === 'gen_ai.choice').length, toolCalls: 0 };
+      return { id, messages: events.length, steps: events.filter((e) => e.name === 'gen_ai.choice').length, toolCalls: 0, model };
     }
     type Message = { role: string; parts: { type: string; id?: string }[] };
     const conversation = [...(JSON.parse(attr(last, 'gen_ai.input.messages')!) as Message[]), (JSON.parse(attr(last, 'gen_ai.output.messages')!) as Message[])[0]];
@@ -73,6 +77,7 @@ function genAiCounts(name: string): Counts[] {
       messages: (attr(last, 'gen_ai.system_instructions') ? 1 : 0) + conversation.length + stray.length,
       steps: conversation.filter((m) => m.role === 'assistant').length,
       toolCalls: conversation.flatMap((m) => m.parts).filter((p) => p.type === 'tool_call').length + stray.length,
+      model,
     };
   });
 }
@@ -84,7 +89,7 @@ function openInferenceCounts(name: string): Counts {
   const roles = (list: string) => last.attributes.filter((a) => new RegExp(`^llm\\.${list}\\.\\d+\\.message\\.role$`).test(a.key)).map((a) => a.value.stringValue);
   const all = [...roles('input_messages'), roles('output_messages')[0]];
   const calls = new Set(last.attributes.flatMap((a) => /^llm\.\w+_messages\.\d+\.message\.tool_calls\.\d+\./.exec(a.key)?.[0] ?? []));
-  return { id: last.traceId, messages: all.length, steps: all.filter((r) => r === 'assistant').length, toolCalls: calls.size };
+  return { id: last.traceId, messages: all.length, steps: all.filter((r) => r === 'assistant').length, toolCalls: calls.size, model: attr(last, 'llm.model_name') };
 }
 
 /** Every message of the open transcript (it is virtualized: scrolled through): whether it is an action step, and its tool calls. */
@@ -154,6 +159,8 @@ describe('ATIF and OpenTelemetry in the browser', () => {
         expect(shown.map((m) => m.index), `${file} ${counts.id}`).toEqual(Array.from({ length: counts.messages }, (_, i) => i));
         expect(shown.filter((m) => m.action)).toHaveLength(counts.steps);
         expect(shown.reduce((sum, m) => sum + m.toolCalls, 0)).toBe(counts.toolCalls);
+        // The header names the model the file records (ATIF's agent.model_name; the trace's model call spans).
+        if (counts.model !== undefined) await expect.poll(async () => page.locator('[data-testid="trajectory-fact"][data-fact="model"]').textContent()).toBe(counts.model);
       }
     }
   });
