@@ -15,6 +15,12 @@ export function CompareStepChart({ series, decisiveA, decisiveB }: { series: rea
       <div ref={ref} className="compare-chart-frame">
         <svg width={chart.width} height={chart.height} role="img" aria-label={`Step scores from ${chart.min.toFixed(3)} to ${chart.max.toFixed(3)}`}>
           <line className="compare-zero" x1={0} x2={chart.width} y1={chart.zeroY} y2={chart.zeroY} />
+          <text className="compare-axis-label" x={2} y={10}>
+            {chart.max.toFixed(3)}
+          </text>
+          <text className="compare-axis-label" x={2} y={chart.height - 2}>
+            {chart.min.toFixed(3)}
+          </text>
           {chart.ticks.map((t) => (
             <line key={t.message} className="compare-tick" x1={t.x} x2={t.x} y1={chart.zeroY - 3} y2={chart.zeroY + 3} />
           ))}

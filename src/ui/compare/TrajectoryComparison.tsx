@@ -73,7 +73,7 @@ export function TrajectoryComparison() {
       </p>
       {(resultA || resultB) && <AdvantageLegend range={range} />}
       <div data-testid="trajectory-compare-shared">
-        {alignment.rows.map((row) => (row.kind === 'shared' ? <SideMessage key={row.message} side={a} label="A" index={row.message} range={range} showWhitespace={showWhitespace} /> : null))}
+        {alignment.rows.map((row) => (row.kind === 'shared' ? <SideMessage key={row.message} side={a} label="A" index={row.message} range={range} showWhitespace={showWhitespace} decisiveOfB={b.decisive === row.message} /> : null))}
       </div>
       {branchRows.length > 0 && (
         <>
@@ -98,13 +98,14 @@ export function TrajectoryComparison() {
   );
 }
 
-function SideMessage({ side, label, index, range, showWhitespace }: { side: Side; label: 'A' | 'B'; index: number; range: number; showWhitespace: boolean }) {
+/** A message of one side; a shared message (shown once, with A's figures) also says when it is B's decisive step. */
+function SideMessage({ side, label, index, range, showWhitespace, decisiveOfB = false }: { side: Side; label: 'A' | 'B'; index: number; range: number; showWhitespace: boolean; decisiveOfB?: boolean }) {
   const message: Message = side.entry.trajectory.messages[index];
   const step = side.steps.get(index);
-  if (!step || (step.texts?.length ?? step.advantages?.length ?? 0) === 0) return <PlainMessage index={index} message={message} />;
+  if (!step || (step.texts?.length ?? step.advantages?.length ?? 0) === 0) return <PlainMessage index={index} message={message} note={decisiveOfB ? '◆ B’s decisive step' : undefined} />;
   const score = side.stepScoreOf.get(index);
   return (
-    <article className={`message role-${message.role}${side.decisive === index ? ' decisive' : ''}`} data-testid="compare-message" data-message={index} data-scored="true">
+    <article className={`message role-${message.role}${side.decisive === index || decisiveOfB ? ' decisive' : ''}`} data-testid="compare-message" data-message={index} data-scored="true">
       <header className="message-header">
         <span className="message-index">#{index}</span>
         <span className={`role-badge role-badge-${message.role}`}>{message.role}</span>
@@ -115,7 +116,8 @@ function SideMessage({ side, label, index, range, showWhitespace }: { side: Side
             {score.toFixed(3)}
           </span>
         )}
-        {side.decisive === index && <span className="decisive-badge">◆ decisive step</span>}
+        {side.decisive === index && <span className="decisive-badge">{decisiveOfB ? '◆ decisive step of A and B' : `◆ ${label}’s decisive step`}</span>}
+        {decisiveOfB && side.decisive !== index && <span className="decisive-badge">◆ B’s decisive step</span>}
       </header>
       <ScoredTokenLine side={label} step={step} range={range} showWhitespace={showWhitespace} />
     </article>

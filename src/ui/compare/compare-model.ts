@@ -86,6 +86,8 @@ export interface StepChartGeometry {
 }
 
 const MARGIN = 12;
+/** Room on the left for the y axis' labels. */
+const LEFT = 44;
 
 /** Both step series on one pair of axes: x is the step's place in the union of both sides' steps, y its score. */
 export function stepChartGeometry(series: readonly PairedStep[], width: number, height: number): StepChartGeometry {
@@ -93,8 +95,8 @@ export function stepChartGeometry(series: readonly PairedStep[], width: number, 
   const min = Math.min(0, minOf(values, 0));
   const max = Math.max(0, maxOf(values, 0));
   const span = max - min || 1;
-  const step = series.length > 1 ? (width - 2 * MARGIN) / (series.length - 1) : 0;
-  const xOf = (i: number) => (series.length > 1 ? MARGIN + i * step : width / 2);
+  const step = series.length > 1 ? (width - LEFT - MARGIN) / (series.length - 1) : 0;
+  const xOf = (i: number) => (series.length > 1 ? LEFT + i * step : (width + LEFT - MARGIN) / 2);
   const yOf = (v: number) => MARGIN + ((max - v) / span) * (height - 2 * MARGIN);
   const line = (pick: (s: PairedStep) => number | null) => {
     const points: ChartPoint[] = [];

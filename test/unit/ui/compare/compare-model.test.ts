@@ -65,16 +65,16 @@ describe('stepChartGeometry', () => {
         { message: 4, a: null, b: 0, difference: null },
         { message: 6, a: 0, b: 1, difference: -1 },
       ],
-      224,
+      256,
       124,
     );
-    // x: 12, 112, 212; y: 12 + (1 − v)/2 · 100.
+    // x: 44, 144, 244 (44 px for the axis labels, 12 on the right); y: 12 + (1 − v)/2 · 100.
     expect(chart.pointsA.map((p) => [p.x, p.y])).toEqual([
-      [12, 12],
-      [212, 62],
+      [44, 12],
+      [244, 62],
     ]);
-    expect(chart.pathA).toBe('M12.00,12.00M212.00,62.00');
-    expect(chart.pathB).toBe('M12.00,112.00L112.00,62.00L212.00,12.00');
+    expect(chart.pathA).toBe('M44.00,12.00M244.00,62.00');
+    expect(chart.pathB).toBe('M44.00,112.00L144.00,62.00L244.00,12.00');
     expect(chart.zeroY).toBe(62);
   });
 });
