@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { trajectorySchema } from '../../../../../src/core/bundle';
 import { precomputedFromTrajectory } from '../../../../../src/core/engine';
 import { describeTrajectory } from '../../../../../src/core/trajectory/describe';
 import { parseTrajectoryBytes, parseTrajectoryText } from '../../../../../src/core/trajectory/ingest';
@@ -128,6 +129,15 @@ describe('ATIF', () => {
     const { trajectory } = load('atif-v1.6-content-parts.json');
     expect(trajectory.messages[1].logprobs?.map((l) => l.logprob)).toEqual([-0.02, Number.NEGATIVE_INFINITY, -0.5]);
     expect(precomputedFromTrajectory(trajectory).stepFigures(1)).toBeNull();
+  });
+
+  it('an ATIF trajectory with bare log-probs and token ids goes into a bundle and comes back the same', () => {
+    for (const name of ['atif-v1.4-terminal-task.json', 'atif-v1.6-content-parts.json']) {
+      const { trajectory } = load(name);
+      // Through JSON as a bundle is written (-Infinity as null), then read back by the bundle's schema.
+      const written = JSON.parse(JSON.stringify(trajectory)) as unknown;
+      expect(trajectorySchema.parse(written)).toEqual(trajectory);
+    }
   });
 
   it('a system step delegating to a subagent: its reference is kept in the metadata', () => {
