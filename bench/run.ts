@@ -19,6 +19,7 @@ import {
   type ThroughputFigures,
 } from './node';
 import { SERVER_GROUPS, measureServerClient, serverTargetLines, type ServerClientDetails } from './server-client';
+import { LLAMA_CPP_GROUPS, llamaCppTargetLines, measureLlamaCpp, type LlamaCppDetails } from './llama-cpp';
 import { REAL_SHAPE_GROUPS, measureRealShape, realShapeTargetLines, realShapeWasmRatio, type RealShapeDetails, type RealShapeRun } from './real-shape-run';
 
 /** The figures that are measured together (one model, one browser page …). */
@@ -35,6 +36,7 @@ export const FIGURE_GROUPS = {
   parseMBps: 'parse',
   ...REAL_SHAPE_GROUPS,
   ...SERVER_GROUPS,
+  ...LLAMA_CPP_GROUPS,
 } as const;
 export type FigureName = keyof typeof FIGURE_GROUPS;
 type FigureGroup = (typeof FIGURE_GROUPS)[FigureName];
@@ -139,6 +141,8 @@ export interface BenchReport {
   /** The vLLM / SGLang client (bench/server-client.ts): prompt tokens/s against an instant server; 4 replicas ÷ 1. */
   serverClientTokensPerSecond: number | null;
   serverReplicaScaling: number | null;
+  /** `score --engine llama.cpp` ÷ the ONNX engine, tokens/s on one SiLU model as GGUF and ONNX (bench/llama-cpp.ts). */
+  llamaCppVsOnnx: number | null;
   quick: boolean;
   machine: MachineDescription;
   details: {
@@ -151,6 +155,7 @@ export interface BenchReport {
     browser: Omit<BrowserFigures, 'errors'> | null;
     realShape: RealShapeDetails | null;
     server: ServerClientDetails | null;
+    llamaCpp: LlamaCppDetails | null;
   };
   errors: Record<string, string>;
 }
@@ -202,6 +207,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   );
 
   const server = await measure('server', 'the vLLM / SGLang client against test servers on 127.0.0.1', () => measureServerClient(options.quick));
+  const llamaCpp = await measure('llamaCpp', 'llama.cpp and the ONNX engine on one Llama-shape model (GGUF and ONNX)', () => measureLlamaCpp(options.quick, log));
 
   const realShapeRun = { ...sizes.realShape, size: options.realShapeSize ?? sizes.realShape.size };
   const realShape = await measureRealShape(realShapeRun, groups, measure, errors, log);
@@ -259,6 +265,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     realShapeSize: realShapeRun.size,
     serverClientTokensPerSecond: server?.serverClientTokensPerSecond ?? null,
     serverReplicaScaling: server?.serverReplicaScaling ?? null,
+    llamaCppVsOnnx: llamaCpp?.llamaCppVsOnnx ?? null,
     quick: options.quick,
     machine,
     details: {
@@ -275,6 +282,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
       browser: browser ? (browserDetails as Omit<BrowserFigures, 'errors'>) : null,
       realShape: realShape.details,
       server: server?.details ?? null,
+      llamaCpp: llamaCpp?.details ?? null,
     },
     errors,
   };
@@ -347,6 +355,7 @@ export function formatReport(report: BenchReport): string {
     { label: 'parseMBps', value: shown(report.parseMBps, ' MB/s'), target: 'report', met: null },
     ...realShapeTargetLines(report, report.details.realShape, browser?.realShapeWasm ?? null),
     ...serverTargetLines(report.details.server && { serverClientTokensPerSecond: report.serverClientTokensPerSecond!, serverReplicaScaling: report.serverReplicaScaling!, details: report.details.server }),
+    ...llamaCppTargetLines(report.details.llamaCpp && { llamaCppVsOnnx: report.llamaCppVsOnnx!, details: report.details.llamaCpp }),
   ];
   const { machine } = report;
   const header = `bench${report.quick ? ' (quick sizes)' : ''}: ${machine.nproc} CPUs (${machine.cpuModel}, ${machine.physicalCores} cores at ${machine.clockMHz} MHz), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.chromium}; load average at start ${machine.loadAverageAtStart}`;
