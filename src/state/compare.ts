@@ -115,13 +115,19 @@ export async function findScorings(key: string): Promise<{ options: ScoringOptio
   return { options, error };
 }
 
-/** Opens the comparison of `key`'s scorings: A is the one shown now, B the first other one. */
+/**
+ * Opens the comparison of `key`'s scorings: A is the one shown now, B the first other one. Opened
+ * again on the same trajectory (to see scorings made since), the choices still offered are kept.
+ */
 export async function openScoringComparison(key: string): Promise<void> {
+  const before = useCompareStore.getState().scorings;
+  const kept = before?.key === key ? { a: before.a, b: before.b } : null;
   useCompareStore.setState({ scorings: { key, a: null, b: null, options: [], loading: true, error: null } });
   const { options, error } = await findScorings(key);
-  useCompareStore.setState((s) =>
-    s.scorings?.key === key && s.scorings.loading ? { scorings: { key, a: options[0]?.id ?? null, b: options[1]?.id ?? null, options, loading: false, error } } : s,
-  );
+  const offered = (id: string | null | undefined) => (id && options.some((o) => o.id === id) ? id : null);
+  const a = offered(kept?.a) ?? options[0]?.id ?? null;
+  const b = offered(kept?.b) ?? options.find((o) => o.id !== a)?.id ?? null;
+  useCompareStore.setState((s) => (s.scorings?.key === key && s.scorings.loading ? { scorings: { key, a, b, options, loading: false, error } } : s));
 }
 
 export function chooseScorings(patch: { a?: string; b?: string }): void {

@@ -10,7 +10,7 @@ import type { StepAlignment } from '../../core/compare';
 import { heatmapColourRange } from '../../core/advantage/colour-range';
 import { useAppStore } from '../../state/store';
 import { useAnalysisStore } from '../../state/analysis';
-import { chooseScorings, closeScoringComparison, textTrajectoryFor, useCompareStore, type ScoringComparison as Comparison } from '../../state/compare';
+import { chooseScorings, closeScoringComparison, openScoringComparison, textTrajectoryFor, useCompareStore, type ScoringComparison as Comparison } from '../../state/compare';
 import { advantageClass } from '../heatmap/token-classes';
 import { AdvantageLegend } from '../heatmap/Legend';
 import { displayTokenText } from '../transcript/transcript-rows';
@@ -34,6 +34,9 @@ export function ScoringComparison() {
         <h2 className="pane-title">Compare scorings of {entry.trajectory.id}</h2>
         <button type="button" data-testid="compare-close" onClick={closeScoringComparison}>
           Back to the transcript
+        </button>
+        <button type="button" data-testid="compare-refresh" title="Look again for this trajectory's scorings (after scoring it with another pair, dtype or rendering)" onClick={() => void openScoringComparison(comparison.key)}>
+          Look again
         </button>
       </header>
       {comparison.loading ? (

@@ -73,6 +73,9 @@ describe('the scorings of a trajectory', () => {
     expect([comparison.key, comparison.loading, comparison.a, comparison.b]).toEqual([key, false, 'current', comparison.options[1].id]);
     chooseScorings({ b: `loaded:${scoreFileKey}` });
     expect(useCompareStore.getState().scorings!.b).toBe(`loaded:${scoreFileKey}`);
+    // Opened again (to see scorings made since): the choices still offered are kept.
+    await openScoringComparison(key);
+    expect(useCompareStore.getState().scorings).toMatchObject({ a: 'current', b: `loaded:${scoreFileKey}`, loading: false });
   });
 
   it('still offers the loaded scorings when the cache cannot be read, and says so', async () => {
