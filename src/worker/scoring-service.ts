@@ -21,7 +21,7 @@ import { SERVER_NAMES, type FetchLike, type ServerKind } from '../core/engine/se
 import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
 import type { LoadPairRequest, ModelFilesSource, ModelSource, PairStatus, ScoringClient } from './scoring-protocol';
 import { checkServedTokenizers, serverDeviceChoice, serverEngineFactory, serverSourcesOf } from './server-engines';
-import { mergedReferenceOf } from './merged-reference';
+import { mergedReferences } from './merged-reference';
 
 export interface ScoringServiceHost {
   /** Reads model files back for the in-graph reduction. */
@@ -30,6 +30,8 @@ export interface ScoringServiceHost {
   locate(source: ModelFilesSource): ModelSpec;
   chooseDevice(dtype: ModelDtype, preference: DevicePreference): Promise<DeviceChoice>;
   registerFolder(name: string, files: ReadonlyMap<string, Blob>): string;
+  /** Frees a registered folder (merged references: worker/merged-reference.ts); absent: folders are kept. */
+  unregisterFolder?(id: string): void;
   /** Which engine runs a model (default: transformers.js on the requested device). */
   engineFactory?: EngineFactory;
   /** How requests reach vLLM / SGLang servers (the browser: through the page, page-fetch.ts); absent: server pairs cannot load. */
@@ -61,6 +63,7 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
   let loadGeneration = 0;
   // The loaded pair's merged reference (the model panel's α), which the reference engine loads instead.
   let mergedReference: ModelSpec | null = null;
+  const merges = mergedReferences(host);
 
   const engineFactory: EngineFactory = (request) => {
     if (request.device === 'webgpu' && injectedFailure === 'load') {
@@ -115,7 +118,7 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
       // A served pair's files are its tokenizers only; its "dtype" is whatever the servers run.
       const spec = servers ? { ...specOf(request), dtype: 'server' } : specOf(request);
       const tokenizers = await loadPairTokenizers(spec);
-      mergedReference = await mergedReferenceOf(request, spec, host);
+      mergedReference = await merges.forLoad(request, spec);
       if (overtaken()) throw new Error(LOAD_OVERTAKEN);
       let choice = device;
       let fallback: string | null = null;

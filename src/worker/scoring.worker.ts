@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { packRecordOf, packedBuffers } from '../core/scores/packed';
 import { configureBrowserRuntime, browserModelFiles, locateBrowserModel } from './browser-model-host';
 import { chooseDevice } from './device';
-import { registerDroppedFolder } from './model-files';
+import { registerDroppedFolder, unregisterDroppedFolder } from './model-files';
 import { fetchThrough, type PageFetcher } from './page-fetch';
 import { createScoringService } from './scoring-service';
 import type { JobProgress, PackedScoredTrajectory, PairStatus, ScoringClient } from './scoring-protocol';
@@ -21,6 +21,7 @@ const service = createScoringService({
   locate: (source) => locateBrowserModel(source, self.location.origin),
   chooseDevice,
   registerFolder: registerDroppedFolder,
+  unregisterFolder: unregisterDroppedFolder,
   serverFetch: (kind) => {
     if (!pageFetcher) throw new Error('the page has not lent its requests to the scoring worker');
     return fetchThrough(pageFetcher, kind);

@@ -25,6 +25,7 @@ let work: string;
 let episodes: string;
 let trajectories: Trajectory[];
 const registered: string[] = [];
+const released: string[] = [];
 
 /** The worker's logic with a Node host whose dropped folders are written to disk (the engines wait for the writes). */
 let writes: Promise<unknown> = Promise.resolve();
@@ -48,6 +49,7 @@ function service() {
       await writes;
       return transformersEngineFactory(nodeModelFiles)({ ...request, device: 'cpu' });
     },
+    unregisterFolder: (id) => released.push(id),
     serverFetch: () => () => Promise.reject(new Error('no server in this test')),
   });
 }
@@ -97,6 +99,18 @@ describe('the scoring worker with a merged reference', () => {
     const one = await scoreThroughService({ referenceMerge: 1 });
     expect(column(one, 'reference')).toEqual(column(one, 'policy'));
   }, 180_000);
+
+  it('frees the previous merged folder when the next pair loads', async () => {
+    const client = service();
+    const request = { policy: { kind: 'dropped', id: POLICY }, reference: { kind: 'dropped', id: REFERENCE }, dtype: 'fp32', device: 'auto' } as const;
+    const before = registered.length;
+    await client.loadPair({ ...request, referenceMerge: 0.5 });
+    const folder = join(work, `merged-reference-0.5-${before}`);
+    expect(released).not.toContain(folder);
+    await client.loadPair(request);
+    expect(released).toContain(folder);
+    await client.unload();
+  }, 60_000);
 
   it('refuses a served pair and quantized files', async () => {
     const client = service();
