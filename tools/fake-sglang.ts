@@ -57,13 +57,30 @@ export function startFakeSglang(options: FakeSglangOptions): Promise<FakeServer>
     {
       get,
       post: {
-        // http_server.py openai_v1_tokenize (also /v1/tokenize): {model, prompt, add_special_tokens} → {tokens, count, max_model_len}.
+        // http_server.py openai_v1_tokenize (also /v1/tokenize), openai/serving_tokenize.py: {model, prompt: str | str[],
+        // add_special_tokens = true} → {tokens, count, max_model_len} (lists of lists for a list of prompts); no chat template.
         '/tokenize': (raw) => {
-          const body = (raw ?? {}) as { prompt?: unknown };
+          const body = (raw ?? {}) as { prompt?: unknown; add_special_tokens?: unknown };
           if (!model.oracle.encode) return { status: 404, body: { detail: 'Not Found' } };
-          if (typeof body.prompt !== 'string') return sglangError('prompt must be a string');
-          const tokens = model.oracle.encode(body.prompt);
-          return { status: 200, body: { tokens, count: tokens.length, max_model_len: model.maxModelLen } };
+          const encode = (text: string) => (body.add_special_tokens !== false && model.oracle.tokenization ? model.oracle.tokenization.encode(text, true) : model.oracle.encode!(text));
+          if (typeof body.prompt === 'string') {
+            const tokens = encode(body.prompt);
+            return { status: 200, body: { tokens, count: tokens.length, max_model_len: model.maxModelLen } };
+          }
+          if (!Array.isArray(body.prompt) || !body.prompt.every((text) => typeof text === 'string')) return sglangError(`Invalid prompt type: ${typeof body.prompt}. Expected str or List[str].`);
+          const tokens = (body.prompt as string[]).map(encode);
+          return { status: 200, body: { tokens, count: tokens.map((ids) => ids.length), max_model_len: model.maxModelLen } };
+        },
+        // openai_v1_detokenize (also /v1/detokenize): {model, tokens: int[] | int[][], skip_special_tokens = true} → {text: str | str[]}.
+        '/detokenize': (raw) => {
+          const body = (raw ?? {}) as { tokens?: unknown; skip_special_tokens?: unknown };
+          const tokenization = model.oracle.tokenization;
+          if (!tokenization) return { status: 404, body: { detail: 'Not Found' } };
+          const skip = body.skip_special_tokens !== false;
+          const isIds = (value: unknown): value is number[] => Array.isArray(value) && value.every((id) => Number.isInteger(id));
+          if (isIds(body.tokens)) return { status: 200, body: { text: tokenization.decode(body.tokens, skip) } };
+          if (Array.isArray(body.tokens) && body.tokens.every(isIds)) return { status: 200, body: { text: (body.tokens as number[][]).map((ids) => tokenization.decode(ids, skip)) } };
+          return sglangError(`Invalid tokens type: ${typeof body.tokens}. Expected List[int] or List[List[int]].`);
         },
         '/generate': async (raw) => {
           const body = (raw ?? {}) as GenerateBody;

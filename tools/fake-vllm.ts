@@ -57,15 +57,47 @@ export function startFakeVllm(options: FakeVllmOptions): Promise<FakeServer> {
         '/health': () => ({ status: 200, body: {} }),
       },
       post: {
-        // vllm/entrypoints/openai/protocol.py TokenizeCompletionRequest / TokenizeResponse.
+        // vllm/entrypoints/serve/tokenize/protocol.py (formerly openai/protocol.py): TokenizeCompletionRequest
+        // {model, prompt, add_special_tokens = true, return_token_strs} or TokenizeChatRequest {model, messages,
+        // add_generation_prompt = true, add_special_tokens = false, tools, return_token_strs} → TokenizeResponse
+        // {count, max_model_len, tokens, token_strs}; a template that raises is a 400 (serving.py).
         '/tokenize': (raw) => {
-          const body = (raw ?? {}) as { model?: unknown; prompt?: unknown; add_special_tokens?: unknown };
+          const body = (raw ?? {}) as { model?: unknown; prompt?: unknown; messages?: unknown; add_special_tokens?: unknown; add_generation_prompt?: unknown; tools?: unknown; return_token_strs?: unknown };
           const model = options.models[String(body.model)];
           if (!model) return vllmError(404, `The model \`${String(body.model)}\` does not exist.`, 'NotFoundError', 'model');
           if (!model.oracle.encode) return { status: 404, body: { detail: 'Not Found' } };
-          if (typeof body.prompt !== 'string') return vllmError(400, 'prompt must be a string', 'BadRequestError', 'prompt');
-          const tokens = model.oracle.encode(body.prompt);
-          return { status: 200, body: { count: tokens.length, max_model_len: model.maxModelLen, tokens, token_strs: null } };
+          const tokenization = model.oracle.tokenization;
+          let tokens: number[];
+          if (Array.isArray(body.messages)) {
+            if (!tokenization) return { status: 404, body: { detail: 'Not Found' } };
+            // chat_utils.py _postprocess_messages: an assistant's tool-call arguments (JSON strings) become objects for the template.
+            const messages = (body.messages as Record<string, unknown>[]).map((message) =>
+              Array.isArray(message.tool_calls)
+                ? { ...message, tool_calls: (message.tool_calls as { function: { name: string; arguments: unknown } }[]).map((call) => ({ ...call, function: { ...call.function, arguments: typeof call.function.arguments === 'string' ? JSON.parse(call.function.arguments) : call.function.arguments } })) }
+                : message,
+            );
+            try {
+              tokens = tokenization.applyChatTemplate(messages, { addGenerationPrompt: body.add_generation_prompt !== false, ...(Array.isArray(body.tools) ? { tools: body.tools } : {}) });
+            } catch (error) {
+              return vllmError(400, `${error instanceof Error ? error.message : String(error)} None`, 'BadRequestError', null);
+            }
+            if (body.add_special_tokens === true) tokens = [...tokenization.encode('', true), ...tokens];
+          } else {
+            if (typeof body.prompt !== 'string') return vllmError(400, 'prompt must be a string', 'BadRequestError', 'prompt');
+            const addSpecial = body.add_special_tokens !== false;
+            tokens = addSpecial && tokenization ? tokenization.encode(body.prompt, true) : model.oracle.encode(body.prompt);
+          }
+          const tokenStrs = body.return_token_strs === true && tokenization ? tokenization.tokenStrings(tokens) : null;
+          return { status: 200, body: { count: tokens.length, max_model_len: model.maxModelLen, tokens, token_strs: tokenStrs } };
+        },
+        // DetokenizeRequest {model, tokens} → DetokenizeResponse {prompt}: the tokenizer's decode of the ids.
+        '/detokenize': (raw) => {
+          const body = (raw ?? {}) as { model?: unknown; tokens?: unknown };
+          const model = options.models[String(body.model)];
+          if (!model) return vllmError(404, `The model \`${String(body.model)}\` does not exist.`, 'NotFoundError', 'model');
+          if (!model.oracle.tokenization) return { status: 404, body: { detail: 'Not Found' } };
+          if (!Array.isArray(body.tokens) || !body.tokens.every((id) => Number.isInteger(id) && id >= 0)) return vllmError(400, 'tokens must be a list of non-negative integers', 'BadRequestError', 'tokens');
+          return { status: 200, body: { prompt: model.oracle.tokenization.decode(body.tokens as number[], false) } };
         },
         '/v1/completions': async (raw) => {
           const body = (raw ?? {}) as CompletionBody;

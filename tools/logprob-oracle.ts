@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { AutoTokenizer } from '@huggingface/transformers';
+import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import { createTransformersEngine, type TransformersEngine } from '../src/core/engine/transformers';
 import { withModelLocation } from '../src/core/engine/model-location';
 import { fromTransformersTokenizer } from '../src/core/tokenizer';
@@ -32,6 +32,37 @@ export interface LogprobOracle {
   decode(id: number): string;
   /** The model's tokenization of a text, no special tokens (the servers' /tokenize); absent: the fake has no /tokenize. */
   encode?(text: string): number[];
+  /** The rest of the servers' tokenize endpoints (special tokens, chat template, detokenize), from the model's own tokenizer. */
+  tokenization?: FakeTokenization;
+}
+
+/** What the fake servers' /tokenize and /detokenize answer with, as the Python tokenizer behind them would. */
+export interface FakeTokenization {
+  encode(text: string, addSpecialTokens: boolean): number[];
+  /** The chat template applied and the text tokenized without special tokens (vLLM's TokenizeChatRequest); throws as the template raises. */
+  applyChatTemplate(messages: unknown[], options: { addGenerationPrompt: boolean; tools?: unknown[] }): number[];
+  decode(ids: readonly number[], skipSpecialTokens: boolean): string;
+  /** The vocabulary's strings of the ids (`convert_ids_to_tokens`, vLLM's `token_strs`). */
+  tokenStrings(ids: readonly number[]): string[];
+}
+
+/** The servers' tokenize endpoints answered by a loaded transformers.js tokenizer. */
+export function fakeTokenization(raw: PreTrainedTokenizer): FakeTokenization {
+  const idToToken = new Map<number, string>();
+  for (const [token, id] of raw.get_vocab()) if (typeof token === 'string') idToToken.set(id, token);
+  return {
+    encode: (text, addSpecialTokens) => raw.encode(text, { add_special_tokens: addSpecialTokens }),
+    applyChatTemplate: (messages, options) =>
+      raw.apply_chat_template(messages as Parameters<typeof raw.apply_chat_template>[0], {
+        tools: options.tools ?? null,
+        add_generation_prompt: options.addGenerationPrompt,
+        tokenize: true,
+        return_tensor: false,
+        return_dict: false,
+      }) as number[],
+    decode: (ids, skipSpecialTokens) => raw.decode([...ids], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: false }),
+    tokenStrings: (ids) => ids.map((id) => idToToken.get(id) ?? ''),
+  };
 }
 
 /** Seeded numbers: deterministic per (position, token), no model. */
@@ -102,7 +133,9 @@ async function plainSessionTop(session: ort.InferenceSession, shape: ModelShape,
 /** The product's engine on the model folder `root/modelId` (fp32, CPU); answers are cached per prompt. */
 export async function engineOracle(root: string, modelId: string): Promise<LogprobOracle & { dispose(): Promise<void> }> {
   const engine: TransformersEngine = await createTransformersEngine({ modelId, localModelPath: root, files: nodeModelFiles, dtype: 'fp32', device: 'cpu' });
-  const tokenizer: TokenizerLike = fromTransformersTokenizer(await withModelLocation({ modelId, localModelPath: root }, (id) => AutoTokenizer.from_pretrained(id)));
+  const raw = await withModelLocation({ modelId, localModelPath: root }, (id) => AutoTokenizer.from_pretrained(id));
+  const tokenizer: TokenizerLike = fromTransformersTokenizer(raw);
+  const tokenization = fakeTokenization(raw);
   const folder = join(root, modelId);
   const shape = shapeOf(folder);
   let session: ort.InferenceSession | null = null;
@@ -131,6 +164,7 @@ export async function engineOracle(root: string, modelId: string): Promise<Logpr
     },
     decode: (id) => tokenizer.decodeTokens([id])[0] ?? '',
     encode: (text) => tokenizer.encode(text),
+    tokenization,
     async dispose() {
       await engine.dispose();
       await session?.release();

@@ -7,3 +7,4 @@ export * from './client';
 export * from './connect';
 export * from './engine';
 export * from './tokenizer-check';
+export * from './server-tokenizer';
