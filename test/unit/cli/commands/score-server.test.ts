@@ -7,7 +7,8 @@
  * mid-job (the others finish it; alone, `--resume` after a restart scores only what is missing),
  * vLLM's 400 for a prompt over the context and for prompt_logprobs above the cap (never retried,
  * reported with what to change), SGLang's limit read from the server (steps beyond it unscored) and
- * its 400 when it enforces less than it says, an unknown model and an unreachable server.
+ * its 400 when it enforces less than it says, an unknown model, an unreachable server and a bad
+ * input line (named, the rest scored, exit 1). Progress is said after every trajectory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
@@ -105,7 +106,9 @@ describe('score --engine vllm | sglang', () => {
     expect(first.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(first.steps[0].topkMean).toHaveLength(first.steps[0].policy.length);
     expect(result.stderr).toMatch(/10 scored, 0 skipped \(already in the output\), 0 failed of 10 trajectories/);
-    expect(result.stderr).toMatch(/tokens\/s, about .* left/);
+    // Progress after each trajectory (trajectories done, tokens/s, time left); the last one has nothing left.
+    expect(result.stderr.match(/done; \d+\/10 trajectories, \d+ tokens\/s, about \d+\.\d s left/g)).toHaveLength(COUNT);
+    expect(result.stderr).toMatch(/done; 10\/10 trajectories, [1-9]\d* tokens\/s, about 0\.0 s left/);
     const evaluated = await runCli(['eval', out]);
     expect(evaluated.status, evaluated.stderr).toBe(0);
     // The app reads files through the ingestion registry (core/trajectory/ingest.ts, as the ingestion worker does); inspect runs the same.
@@ -254,6 +257,19 @@ describe('score --engine vllm | sglang', () => {
     expect(unreachable.status).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach the vLLM server at http:\/\/127\.0\.0\.1:\d+: .*connection refused/);
   }, 60_000);
+
+  it('a bad line in an input file: named with its file and line, every good trajectory still scored, exit 1', async () => {
+    const server = await vllm();
+    const broken = join(work, 'broken.jsonl');
+    const lines = (await readFile(episodes, 'utf8')).trim().split('\n');
+    await writeFile(broken, `${lines[0]}\n{"messages": [\n${lines[1]}\n`);
+    const out = join(work, 'broken-out.jsonl');
+    const withBroken = await runCli(['score', '--engine', 'vllm', '--policy-url', server.url, '--reference-url', server.url, '--policy-model', 'demo-policy', '--reference-model', 'demo-reference', ...TOKENIZERS, '--render', 'chat', '--out', out, broken]);
+    expect(withBroken.status).toBe(1);
+    expect(withBroken.stderr).toMatch(/error: \S+broken\.jsonl:2:15: invalid JSON: unexpected end of input/);
+    expect(withBroken.stderr).toMatch(/2 scored, 0 skipped \(already in the output\), 0 failed of 2 trajectories/);
+    expect(records(await readFile(out, 'utf8')).size).toBe(2);
+  }, 120_000);
 
   it('usage errors: exit 2', async () => {
     const noUrl = await runCli(['score', '--engine', 'vllm', '--policy-url', 'http://127.0.0.1:1', episodes]);
