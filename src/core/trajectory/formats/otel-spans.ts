@@ -5,8 +5,11 @@
  * endTimeUnixNano, attributes: [{key, value: AnyValue}], events: [{timeUnixNano, name, attributes}],
  * status}]}]}]}`. Ids are hex strings, 64-bit integers decimal strings (numbers are accepted too),
  * an AnyValue one of stringValue / boolValue / intValue / doubleValue / arrayValue / kvlistValue /
- * bytesValue. This module turns that into plain spans with decoded attributes; which conventions a
- * span follows is otel-genai.ts' and openinference.ts' business.
+ * bytesValue. Also read: Grafana Tempo's trace download, `{batches: [...]}` in place of
+ * `resourceSpans` (its ids base64, kept as written), and OTLP before v0.15's
+ * `instrumentationLibrarySpans` in place of `scopeSpans`. This module turns that into plain spans
+ * with decoded attributes; which conventions a span follows is otel-genai.ts' and openinference.ts'
+ * business.
  */
 import { requireJsonTextDepth } from '../json-depth';
 import type { Message, ToolCall } from '../types';
@@ -130,14 +133,27 @@ function readSpan(value: unknown, path: string, resource: JsonObject, ordinal: n
   return span;
 }
 
-/** Signature check: `resourceSpans` is an array whose first entry holds `scopeSpans` (an array). */
+/** The document's list of resource spans and its key: `resourceSpans`, or Tempo's `batches`. */
+function resourceSpansKey(value: JsonObject): 'resourceSpans' | 'batches' {
+  return value.resourceSpans === undefined && Array.isArray(value.batches) ? 'batches' : 'resourceSpans';
+}
+
+/** A resource's list of scope spans and its key: `scopeSpans`, or `instrumentationLibrarySpans` (OTLP before v0.15). */
+function scopeSpansKey(value: JsonObject): 'scopeSpans' | 'instrumentationLibrarySpans' {
+  return value.scopeSpans === undefined && Array.isArray(value.instrumentationLibrarySpans) ? 'instrumentationLibrarySpans' : 'scopeSpans';
+}
+
+/** Signature check: `resourceSpans` (or `batches`) is an array whose first entry holds `scopeSpans` (an array). */
 export function probeOtlp(value: unknown): { score: number; path: string; expected: string; found: string } | null {
   if (!isObject(value)) return { score: 0, path: '', expected: 'an object {resourceSpans: […]}', found: describeValue(value) };
-  if (!Array.isArray(value.resourceSpans)) return { score: 0, path: 'resourceSpans', expected: 'the OTLP resource spans (an array)', found: describeValue(value.resourceSpans) };
-  const first = value.resourceSpans[0];
+  const key = resourceSpansKey(value);
+  const list = value[key];
+  if (!Array.isArray(list)) return { score: 0, path: 'resourceSpans', expected: 'the OTLP resource spans (an array)', found: describeValue(list) };
+  const first = list[0];
   if (first === undefined) return null;
-  if (!isObject(first) || !Array.isArray(first.scopeSpans)) {
-    return { score: 2, path: 'resourceSpans[0].scopeSpans', expected: 'the resource’s scope spans (an array)', found: describeValue(isObject(first) ? first.scopeSpans : first) };
+  const scopes = isObject(first) ? first[scopeSpansKey(first)] : undefined;
+  if (!Array.isArray(scopes)) {
+    return { score: 2, path: `${key}[0].scopeSpans`, expected: 'the resource’s scope spans (an array)', found: describeValue(isObject(first) ? scopes : first) };
   }
   return null;
 }
@@ -151,12 +167,14 @@ export function readOtlpSpans(value: unknown, skip: (ordinal: number, error: For
   const root = requireObject(value, '', 'an object {resourceSpans: […]}');
   const spans: OtlpSpan[] = [];
   let ordinal = firstOrdinal;
-  requireArray(root.resourceSpans, 'resourceSpans', 'the OTLP resource spans (an array)').forEach((item, r) => {
-    const rsPath = pathJoin('resourceSpans', r);
+  const rootKey = resourceSpansKey(root);
+  requireArray(root[rootKey], rootKey, 'the OTLP resource spans (an array)').forEach((item, r) => {
+    const rsPath = pathJoin(rootKey, r);
     const rs = requireObject(item, rsPath, 'resource spans {resource, scopeSpans}');
     const resource = isObject(rs.resource) ? decodeAttributes(rs.resource.attributes, pathJoin(pathJoin(rsPath, 'resource'), 'attributes')) : {};
-    const scopesPath = pathJoin(rsPath, 'scopeSpans');
-    requireArray(rs.scopeSpans, scopesPath, 'the resource’s scope spans (an array)').forEach((scopeItem, s) => {
+    const scopeKey = scopeSpansKey(rs);
+    const scopesPath = pathJoin(rsPath, scopeKey);
+    requireArray(rs[scopeKey], scopesPath, 'the resource’s scope spans (an array)').forEach((scopeItem, s) => {
       const scopePath = pathJoin(scopesPath, s);
       const scope = requireObject(scopeItem, scopePath, 'scope spans {scope, spans}');
       if (scope.spans === undefined || scope.spans === null) return;

@@ -267,6 +267,14 @@ describe('assembly', () => {
     expect(asJson.trajectories.map((t) => [t.id, t.messages.length])).toEqual(parseTrajectoryText('traces.jsonl', text).trajectories.map((t) => [t.id, t.messages.length]));
   });
 
+  it('Grafana Tempo’s download ({batches}) and OTLP before v0.15 (instrumentationLibrarySpans) read as OTLP does', () => {
+    const spans = [chatSpan('s1', 10, [msg('user', 'hi')], [msg('assistant', 'hello')])];
+    const current = parseTrajectoryText('a.json', doc(spans));
+    const older = parseTrajectoryText('b.json', JSON.stringify({ batches: [{ resource: { attributes: [] }, instrumentationLibrarySpans: [{ spans }] }] }));
+    expect(older.errors).toEqual([]);
+    expect(older.trajectories.map((t) => [t.format, t.id, t.messages])).toEqual(current.trajectories.map((t) => [t.format, t.id, t.messages]));
+  });
+
   it('a document without GenAI or OpenInference spans says so', () => {
     const result = parseTrajectoryText('t.json', doc([{ traceId: 'a', spanId: 'b', name: 'GET /', startTimeUnixNano: '1', attributes: [attr('http.request.method', 'GET')] }]));
     expect(result.errors.map((e) => e.message)).toEqual([
