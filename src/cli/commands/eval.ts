@@ -2,7 +2,9 @@
  * `progress-advantage eval [options] FILE`: scores and metrics from a score file (JSON Lines of
  * per-token log-probs, docs/eval.md). Exit status: 0 done, 1 nothing usable (missing, empty or
  * wholly invalid file), 2 usage error.
- * The outputs (tables and JSON) are in eval-output.ts.
+ * The outputs (tables and JSON) are in eval-output.ts. `--preset` applies one of the paper's tuned
+ * aggregations (core/advantage/presets.ts); `--sweep-merge` scores trajectories with the merged
+ * reference per α and evaluates each (eval-merge-sweep.ts).
  */
 
 import { parseArgs } from 'node:util';
@@ -93,7 +95,7 @@ ${optionText('  --group-by G     ', 'best-of-N groups: ', TASK_GROUPINGS, '', DE
   --sweep          the token × step aggregation table (5 × 6) of one metric
   --metric X       with --sweep: auroc | spearman | bestofn | bestofn-reward | fa-accuracy |
                    fa-within1 | fa-within2 | fa-mae | agent-accuracy      (default auroc)
-  --predictor P    with --sweep, for fa-* and agent-accuracy:
+  --predictor P    with --sweep or --sweep-merge, for fa-* and agent-accuracy:
 ${optionText(OPTION_INDENT, '', FAILURE_PREDICTORS, '', DEFAULT_ANALYSIS_SETTINGS.predictor)}
   --sweep-merge    score the TRAJECTORIES with the merged reference π_ref + α·(π_θ − π_ref) for
                    each α and report the metrics per α (the paper's Figure 5; docs/eval.md §5);

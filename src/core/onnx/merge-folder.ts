@@ -61,6 +61,6 @@ export async function mergedReferenceFolder(read: MergeFileReader, where: Record
   const external = merged.externalData.size > 0 ? `, external data in ${[...merged.externalData.keys()].join(', ')}` : '';
   return {
     files,
-    summary: `reference merged with the policy in weight space, α = ${alpha} (${onnxFile}): ${merged.mergedTensors} ${merged.floatTypes.join(', ')} initializers (${merged.mergedElements} weights) interpolated, ${merged.copiedTensors} other initializers copied${external}${rounding}`,
+    summary: `reference merged with the policy in weight space, α = ${alpha} (${onnxFile}): ${merged.mergedTensors} float initializers (${merged.floatTypes.join(', ')}; ${merged.mergedElements} weights) interpolated, ${merged.copiedTensors} other initializers copied${external}${rounding}`,
   };
 }
