@@ -17,6 +17,7 @@ import { displayTokenText } from '../transcript/transcript-rows';
 import { compareScorings, type ScoringComparisonModel } from './compare-model';
 import { CompareStepChart } from './CompareStepChart';
 import { PlainMessage, ScoredTokenLine } from './ComparedTokens';
+import '../curve/chart-theme.css';
 import './compare.css';
 
 /** Messages shown at first (and added by "show more"): a long trajectory is read a part at a time. */

@@ -16,6 +16,7 @@ import type { ScoredTrajectory } from '../../core/scoring';
 import { sameMessage } from '../group/divergence';
 import { AdvantageLegend } from '../heatmap/Legend';
 import { PlainMessage, ScoredTokenLine } from './ComparedTokens';
+import '../curve/chart-theme.css';
 import './compare.css';
 
 interface Side {
