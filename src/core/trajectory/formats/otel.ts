@@ -144,8 +144,7 @@ function readTrace(traceId: string, spans: OtlpSpan[]): { trajectory: Trajectory
   const chats = turns.filter((t): t is Extract<SpanTurn, { kind: 'chat' }> => t.kind === 'chat');
   const tools = turns.filter((t): t is Extract<SpanTurn, { kind: 'tool' }> => t.kind === 'tool');
   const assembly = assembleChats(chats);
-  const claimed = new Set<string>();
-  for (const tool of tools) placeToolRun(assembly.timeline, tool, claimed);
+  // Tool runs alone are no agent conversation: nothing in them is the agent's to score.
   if (assembly.timeline.length === 0) {
     const span = chats[0]?.span ?? turns[0].span;
     return {
@@ -153,10 +152,12 @@ function readTrace(traceId: string, spans: OtlpSpan[]): { trajectory: Trajectory
       error: new FormatError(
         span.path,
         'the messages of the trace’s model calls (gen_ai.input.messages / gen_ai.output.messages, the gen_ai message events, or llm.input_messages / llm.output_messages): content may not have been recorded, or was recorded as log events, which a trace file does not hold',
-        `${chats.length} model call span${chats.length === 1 ? '' : 's'} without any`,
+        chats.length === 0 ? `only tool spans (${tools.length})` : `${chats.length} model call span${chats.length === 1 ? '' : 's'} without any`,
       ),
     };
   }
+  const claimed = new Set<string>();
+  for (const tool of tools) placeToolRun(assembly.timeline, tool, claimed);
   const messages = assembly.timeline.map((t) => t.message);
   const metadata: JsonObject = {
     traceId,

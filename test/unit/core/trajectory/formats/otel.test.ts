@@ -205,7 +205,9 @@ describe('assembly', () => {
 
   it('model calls without recorded content: the trace is refused with the span, other traces load', () => {
     const bare = { traceId: 't2', spanId: 'x', name: 'chat gpt-4o', startTimeUnixNano: '5', attributes: [attr('gen_ai.operation.name', 'chat'), attr('gen_ai.request.model', 'gpt-4o')] };
-    const result = parseTrajectoryText('t.json', doc([chatSpan('s1', 10, [msg('user', 'hi')], [msg('assistant', 'hello')]), bare]));
+    // With the call's tool run recorded: still no conversation to read.
+    const tool = { traceId: 't2', spanId: 'y', name: 'execute_tool ls', startTimeUnixNano: '6', attributes: [attr('gen_ai.operation.name', 'execute_tool'), attr('gen_ai.tool.name', 'ls')] };
+    const result = parseTrajectoryText('t.json', doc([chatSpan('s1', 10, [msg('user', 'hi')], [msg('assistant', 'hello')]), bare, tool]));
     expect(result.trajectories.map((t) => t.id)).toEqual(['t1']);
     expect(result.errors.map((e) => e.message)).toEqual([
       't.json: OpenTelemetry traces (OTLP JSON): trace "t2" not loaded: at resourceSpans[0].scopeSpans[0].spans[1]: expected the messages of the trace’s model calls (gen_ai.input.messages / gen_ai.output.messages, the gen_ai message events, or llm.input_messages / llm.output_messages): content may not have been recorded, or was recorded as log events, which a trace file does not hold, found 1 model call span without any',
