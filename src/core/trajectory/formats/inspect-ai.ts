@@ -5,8 +5,9 @@
  * Inspect's tool calls are `{id, function: "<name>", arguments: {…}}`. Per-token log-probs belong to
  * `output.choices[0].message`, the sample's final assistant message, and are kept on it.
  * A score value of 1 / 'C' (correct) / true is success; a numeric value is also the reward.
- * Reasoning parts (`{type: "reasoning", reasoning}`) are kept as text of their message, in order;
- * redacted ones (no readable text) are left out. A tool message with an `error` reads as the
+ * Reasoning parts (`{type: "reasoning", reasoning}`) are kept as text of their message, in order,
+ * as `<think>…</think>` (the convention every adapter follows: see atif.ts); redacted ones (no
+ * readable text) are left out. A tool message with an `error` reads as the
  * model read it: `Error: <message>`. The binary `.eval` form of the same log is read
  * sample by sample with `readInspectSample` (core/trajectory/archive/inspect-eval.ts).
  */
@@ -56,7 +57,7 @@ function resolveAttachments(text: string, attachments: JsonObject): string {
 function withReasoningAsText(content: unknown): unknown {
   if (!Array.isArray(content)) return content;
   return content.map((part) =>
-    isObject(part) && part.type === 'reasoning' && typeof part.reasoning === 'string' && part.redacted !== true ? { type: 'text', text: part.reasoning } : part,
+    isObject(part) && part.type === 'reasoning' && typeof part.reasoning === 'string' && part.redacted !== true ? { type: 'text', text: `<think>\n${part.reasoning}\n</think>` } : part,
   );
 }
 

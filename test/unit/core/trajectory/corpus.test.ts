@@ -203,7 +203,7 @@ describe('good corpus', () => {
     // The output message is messages[3] (same id): its log-probs go there, nothing is appended.
     expect(first.messages).toHaveLength(4);
     // Its reasoning part is kept as text before the answer (issue 17: Inspect's reasoning is read).
-    expect(first.messages[3].content).toBe('2+3=5\n5');
+    expect(first.messages[3].content).toBe('<think>\n2+3=5\n</think>\n5');
     expect(first.messages[3].logprobs).toEqual([
       { token: '5', logprob: -0.0012, topLogprobs: [{ token: '5', logprob: -0.0012 }, { token: '6', logprob: -7.1 }] },
     ]);

@@ -114,7 +114,7 @@ describe('Inspect .eval logs', () => {
       },
     ]);
     const answer = result.trajectories[0].messages[1];
-    expect(answer.content).toBe('add them\n4');
+    expect(answer.content).toBe('<think>\nadd them\n</think>\n4');
     expect(answer.logprobs).toEqual([{ token: '4', logprob: Number.NEGATIVE_INFINITY, topLogprobs: [] }]);
   });
 });
