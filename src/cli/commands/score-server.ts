@@ -12,7 +12,25 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createServerEngine, ServerConnectError, SERVER_NAMES, DEFAULT_RETRY, type ClientOptions, type ServerEngine, type ServerKind } from '../../core/engine/server';
+import {
+  createServerEngine,
+  hintFor,
+  pairLabelledTokenizers,
+  prepareServerTokenizers,
+  releaseServerTokenizers,
+  ReplicaPool,
+  ServerConnectError,
+  ServerTokenizer,
+  ServerTokenizerUnavailableError,
+  SERVER_NAMES,
+  DEFAULT_RETRY,
+  type ClientOptions,
+  type LabelledTokenizer,
+  type ServerEngine,
+  type ServerKind,
+} from '../../core/engine/server';
+import { withModelLocation } from '../../core/engine/model-location';
+import { loadTokenizer } from '../../core/tokenizer';
 import type { RenderMode } from '../../core/render';
 import { serializeScoreRecord } from '../../core/scores/format';
 import {
@@ -50,8 +68,9 @@ options:
                           server under another model name)
   --policy-model NAME     the served model name (vLLM --served-model-name); default: the one model
   --reference-model NAME  the server serves
-  --policy-tokenizer M    a local model folder or hub id with the policy's tokenizer
-                          (default: the served model name, as a folder or hub id)
+  --policy-tokenizer M    a local model folder or hub id with the policy's tokenizer (default:
+                          the served model name when it is a local folder, else the server's
+                          own /tokenize and /detokenize; SGLang's cannot render --render chat)
   --reference-tokenizer M the same for the reference
   --concurrency N         requests in flight per replica            (default 4)
   --timeout S             seconds one request may take              (default 600)
@@ -167,17 +186,62 @@ function parseCommand(argv: string[]): ServerCommand | 'help' {
   };
 }
 
-/** A tokenizer argument (or the served model name) as a folder or a hub id. */
+/** A tokenizer argument as a folder or a hub id. */
 async function tokenizerSpec(name: string): Promise<ModelSpec> {
   const path = resolve(name);
   if ((await stat(path).catch(() => null))?.isDirectory()) return { location: folderLocation(path), label: `folder ${path}`, remote: false };
   return { location: { modelId: name }, label: `hub model "${name}"`, remote: true };
 }
 
+/** The tokenizer named for a side; else the served name when it is a local folder (SGLang serves a path); else null: the server's own. */
+async function namedTokenizer(named: string | undefined, served: string): Promise<ModelSpec | null> {
+  if (named !== undefined) return tokenizerSpec(named);
+  const path = resolve(served);
+  return (await stat(path).catch(() => null))?.isDirectory() ? { location: folderLocation(path), label: `folder ${path}`, remote: false } : null;
+}
+
+/**
+ * Each side's tokenizer and how they pair. Named ones (or served names that are folders) load as
+ * for the local engine; a side without one tokenizes through its server (ServerTokenizer), which
+ * is asked for the served name, so an unknown name or a missing endpoint fails here.
+ */
+async function loadServedTokenizers(command: ServerCommand, engines: { policy: ServerEngine; reference: ServerEngine }, client: ClientOptions) {
+  const specs = { policy: await namedTokenizer(command.policy.tokenizer, engines.policy.modelId), reference: await namedTokenizer(command.reference.tokenizer, engines.reference.modelId) };
+  if (specs.policy && specs.reference) return { ...(await loadPairTokenizers({ policy: specs.policy, reference: specs.reference, dtype: 'server' })), labels: { policy: specs.policy.label, reference: specs.reference.label } };
+  if (command.render === 'chat' && command.kind === 'sglang') {
+    const side = specs.policy ? 'reference' : 'policy';
+    throw new ServerTokenizerUnavailableError(`SGLang's /tokenize does not apply chat templates: with --render chat name the ${side}'s tokenizer (--${side}-tokenizer DIR|HUB_ID), or render plain`);
+  }
+  const load = async (side: 'policy' | 'reference'): Promise<LabelledTokenizer> => {
+    const spec = specs[side];
+    if (spec) {
+      try {
+        return { tokenizer: await withModelLocation(spec.location, (id) => loadTokenizer(id)), label: spec.label };
+      } catch (error) {
+        throw new ModelLoadError(`cannot load the ${side} tokenizer from the ${spec.label}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const engine = engines[side];
+    const pool = new ReplicaPool(engine.server.urls, client, hintFor(command.kind));
+    try {
+      const tokenizer = await ServerTokenizer.connect({ kind: command.kind, model: engine.modelId, where: engine.server.urls.join(', ') }, pool);
+      return { tokenizer, label: tokenizer.label };
+    } catch (error) {
+      if (error instanceof ServerTokenizerUnavailableError) throw error;
+      throw new ModelLoadError(`cannot tokenize through the ${side} server: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const policy = await load('policy');
+  const reference = await load('reference');
+  return { policyTokenizer: policy.tokenizer, referenceTokenizer: reference.tokenizer, pairing: pairLabelledTokenizers(policy, reference), labels: { policy: policy.label, reference: reference.label } };
+}
+
 interface ServerPair {
   pair: ScoringPair;
   engines: { policy: ServerEngine; reference: ServerEngine };
   execution: ReturnType<typeof executionRecord>;
+  /** Where each side's tokenizer came from (the records' `server.*.tokenizer`). */
+  tokenizerLabels: { policy: string; reference: string };
 }
 
 async function connect(command: ServerCommand, reporter: Reporter): Promise<ServerPair> {
@@ -190,14 +254,19 @@ async function connect(command: ServerCommand, reporter: Reporter): Promise<Serv
   const started = Date.now();
   const policy = await createServerEngine({ kind: command.kind, urls: command.policy.urls, ...(command.policy.model ? { model: command.policy.model } : {}), topLogprobs: command.topLogprobs }, client);
   const reference = await createServerEngine({ kind: command.kind, urls: command.reference.urls, ...(command.reference.model ? { model: command.reference.model } : {}), topLogprobs: 0 }, client);
-  const spec = { policy: await tokenizerSpec(command.policy.tokenizer ?? policy.modelId), reference: await tokenizerSpec(command.reference.tokenizer ?? reference.modelId), dtype: 'server' };
-  let tokenizers;
+  let loadedTokenizers;
   try {
-    tokenizers = await loadPairTokenizers(spec);
+    loadedTokenizers = await loadServedTokenizers(command, { policy, reference }, client);
   } catch (error) {
+    if (error instanceof ServerTokenizerUnavailableError) throw new ModelLoadError(error.message.replace(/name the model's own tokenizer \(a folder or hub id\)/, 'name it with --policy-tokenizer / --reference-tokenizer DIR|HUB_ID'));
     if (!(error instanceof ModelLoadError)) throw error;
     throw new ModelLoadError(`${error.message}; name the tokenizer with --policy-tokenizer / --reference-tokenizer DIR|HUB_ID (the models' own: the servers are sent token ids)`);
   }
+  const { labels, ...tokenizers } = loadedTokenizers;
+  // The pair's spec names where each tokenizer came from (a server tokenizer has no files).
+  const specOf = (label: string): ModelSpec => ({ location: { modelId: label }, label, remote: false });
+  const spec = { policy: specOf(labels.policy), reference: specOf(labels.reference), dtype: 'server' };
+  for (const side of ['policy', 'reference'] as const) reporter.info(`${side} tokenizer: ${labels[side]}`, { type: 'tokenizer', side, tokenizer: labels[side] });
   if ('notice' in tokenizers.pairing) reporter.notice(`notice: ${tokenizers.pairing.notice}`);
   const run = { device: 'server', dtype: 'server' } as const;
   const seconds = `${((Date.now() - started) / 1000).toFixed(2)} s`;
@@ -211,7 +280,7 @@ async function connect(command: ServerCommand, reporter: Reporter): Promise<Serv
     );
   }
   reporter.info(`connected and tokenizers loaded in ${seconds}`, { type: 'connected', milliseconds: Date.now() - started });
-  return { pair: { spec, device: 'server', ...tokenizers, policyEngine: policy, referenceEngine: reference }, engines: { policy, reference }, execution: executionRecord(policySide, referenceSide) };
+  return { pair: { spec, device: 'server', ...tokenizers, policyEngine: policy, referenceEngine: reference }, engines: { policy, reference }, execution: executionRecord(policySide, referenceSide), tokenizerLabels: labels };
 }
 
 const duration = (milliseconds: number): string =>
@@ -269,7 +338,10 @@ export async function run(argv: string[]): Promise<number> {
   const sink: LineSink = command.out ? await openLineFile(command.out, command.resume) : await openSink(null);
   const scoreOne = async (position: number) => {
     const { trajectory, file, index } = entries[position];
+    // A server tokenizer fetches what the rendering asks for first; the reference's is needed at step level only.
+    const serverTokenizers = pair.pairing.level === 'token' ? [pair.policyTokenizer] : [pair.policyTokenizer, pair.referenceTokenizer];
     try {
+      await prepareServerTokenizers(serverTokenizers, trajectory, command.render);
       const rendered = renderPrimary(pair, trajectory, command.render);
       const result = await scoreTrajectory(pair, trajectory, { render: command.render, rendered, context: command.context });
       await sink.write(
@@ -285,7 +357,11 @@ export async function run(argv: string[]): Promise<number> {
           referenceModel: engines.reference.modelId,
           engines: { policy: engines.policy.description, reference: engines.reference.description },
           execution: loaded.execution,
-          server: { engine: command.kind, policy: { urls: engines.policy.server.urls, model: engines.policy.modelId }, reference: { urls: engines.reference.server.urls, model: engines.reference.modelId } },
+          server: {
+            engine: command.kind,
+            policy: { urls: engines.policy.server.urls, model: engines.policy.modelId, tokenizer: loaded.tokenizerLabels.policy },
+            reference: { urls: engines.reference.server.urls, model: engines.reference.modelId, tokenizer: loaded.tokenizerLabels.reference },
+          },
           render: command.render,
           contextPolicy: command.context,
           contentHash: hashes[position],
@@ -303,6 +379,8 @@ export async function run(argv: string[]): Promise<number> {
       const reason = error instanceof Error ? error.message : String(error);
       failures.push({ position, reason });
       reporter.notice(`error: ${where(position)}: ${reason}`, { type: 'error', file, index, id: trajectory.id, reason });
+    } finally {
+      releaseServerTokenizers(serverTokenizers, trajectory);
     }
     const finished = scored + failures.length;
     const elapsed = Date.now() - started;

@@ -321,3 +321,39 @@ export function serverVocabularyFingerprint(probeIds: readonly (readonly number[
   hash.update(`bos\t${bos ?? 'none'}\n`);
   return `server-tokenize:fnv1a64:${hash.hex()}`;
 }
+
+/** A pair side's tokenizer and what it is (`folder …`, `hub model "…"`, `server /tokenize of …`). */
+export interface LabelledTokenizer {
+  tokenizer: TokenizerLike;
+  label: string;
+}
+
+/**
+ * How two tokenizers pair when either is a server's: token level when their fingerprints are equal
+ * (two servers of one tokenizer, or the same named tokenizer twice), step level otherwise. A server
+ * tokenizer's fingerprint is not a local one's, so a named tokenizer on one side and the server's on
+ * the other pair at step level; the notice says how to get token-level scores.
+ */
+export function pairLabelledTokenizers(policy: LabelledTokenizer, reference: LabelledTokenizer): { level: 'token'; relation: 'identical' } | { level: 'step'; notice: string } {
+  if (policy.tokenizer.vocabularyFingerprint === reference.tokenizer.vocabularyFingerprint) return { level: 'token', relation: 'identical' };
+  const mixed = policy.tokenizer instanceof ServerTokenizer !== reference.tokenizer instanceof ServerTokenizer;
+  return {
+    level: 'step',
+    notice:
+      `the policy tokenizer (${policy.label}) and the reference tokenizer (${reference.label}) are not known to tokenize alike ` +
+      `(fingerprints ${policy.tokenizer.vocabularyFingerprint} and ${reference.tokenizer.vocabularyFingerprint}); falling back to step-level scores: ` +
+      'each model scores the trajectory in its own tokenization and a step gets the difference of its two log-likelihoods' +
+      (mixed ? '. Name one tokenizer for both models (or neither) for token-level scores' : ''),
+  };
+}
+
+/** Prepares the tokenizers of a pair that are server tokenizers for `trajectory` (each once). */
+export async function prepareServerTokenizers(tokenizers: readonly (TokenizerLike | null)[], trajectory: Trajectory, mode: RenderMode, signal?: AbortSignal): Promise<void> {
+  const servers = new Set(tokenizers.filter((tokenizer): tokenizer is ServerTokenizer => tokenizer instanceof ServerTokenizer));
+  for (const tokenizer of servers) await tokenizer.prepare(trajectory, mode, {}, signal);
+}
+
+/** Releases what `prepareServerTokenizers` fetched for `trajectory`. */
+export function releaseServerTokenizers(tokenizers: readonly (TokenizerLike | null)[], trajectory: Trajectory): void {
+  for (const tokenizer of new Set(tokenizers)) if (tokenizer instanceof ServerTokenizer) tokenizer.release(trajectory);
+}

@@ -100,7 +100,7 @@ describe('score --engine vllm | sglang', () => {
     const text = await readFile(out, 'utf8');
     expectLocalFigures(text);
     const first = JSON.parse(text.split('\n')[0]) as Record<string, any>;
-    expect(first.server).toEqual({ engine: 'vllm', policy: { urls: [server.url], model: 'demo-policy' }, reference: { urls: [server.url], model: 'demo-reference' } });
+    expect(first.server).toEqual({ engine: 'vllm', policy: { urls: [server.url], model: 'demo-policy', tokenizer: `folder ${POLICY_DIR}` }, reference: { urls: [server.url], model: 'demo-reference', tokenizer: `folder ${REFERENCE_DIR}` } });
     expect(first.engines.policy).toBe(`vllm/demo-policy@${server.url}`);
     expect(first.execution.policy.device).toBe('server');
     expect(first.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);

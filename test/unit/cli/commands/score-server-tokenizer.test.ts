@@ -1,0 +1,132 @@
+/**
+ * `score --engine vllm|sglang` with no tokenizer named (issue 16): the servers' own /tokenize and
+ * /detokenize (the test servers answer with the demo pair's own tokenizers, and log-probs from the
+ * product's ONNX engine). The records carry the same token ids and the same figures (within 1e-5)
+ * as with the tokenizer folders named, in plain mode and in chat mode (vLLM's messages tokenize:
+ * the chat template applied by the server), and say which tokenizer was used, as stderr does.
+ * Refused with what to do: SGLang's tokenize in chat mode, a server without /tokenize. A named
+ * tokenizer on one side and the server's on the other pair at step level, saying how to get
+ * token-level scores.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseScoreJsonl, type ScoreRecord } from '../../../../src/core/scores/format';
+import { engineOracle, syntheticOracle, type LogprobOracle } from '../../../../tools/logprob-oracle';
+import { startFakeVllm } from '../../../../tools/fake-vllm';
+import { startFakeSglang } from '../../../../tools/fake-sglang';
+import type { FakeServer } from '../../../../tools/fake-inference-server';
+import { ROOT, maxAbsDifference, runCli } from './score-helpers';
+
+const MODELS = join(ROOT, 'public/models');
+const POLICY_DIR = join(MODELS, 'demo-policy');
+const REFERENCE_DIR = join(MODELS, 'demo-reference');
+const COUNT = 4;
+
+let work: string;
+let episodes: string;
+let oracles: { policy: LogprobOracle & { dispose(): Promise<void> }; reference: LogprobOracle & { dispose(): Promise<void> } };
+let vllm: FakeServer;
+const servers: FakeServer[] = [];
+
+function records(text: string): ScoreRecord[] {
+  const parsed = parseScoreJsonl(text, 'out.jsonl');
+  expect(parsed.errors).toEqual([]);
+  // Written as each trajectory finishes: in id order for comparison.
+  return parsed.records.map(({ record }) => record).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function expectSameFigures(served: ScoreRecord[], named: ScoreRecord[]) {
+  expect(served).toHaveLength(COUNT);
+  let tokens = 0;
+  served.forEach((record, index) => {
+    const expected = named[index];
+    expect(record.id).toBe(expected.id);
+    expect(record.steps.map((step) => step.message)).toEqual(expected.steps.map((step) => step.message));
+    record.steps.forEach((step, s) => {
+      const want = expected.steps[s];
+      expect(step.tokenIds).toEqual(want.tokenIds);
+      expect(step.tokens).toEqual(want.tokens);
+      expect(maxAbsDifference(step.policy, want.policy)).toBeLessThan(1e-5);
+      expect(maxAbsDifference(step.reference, want.reference)).toBeLessThan(1e-5);
+      tokens += step.policy.length;
+    });
+  });
+  expect(tokens).toBeGreaterThan(50);
+}
+
+const score = (engine: string, urls: { policy: string; reference: string }, render: string, out: string, extra: string[] = []) =>
+  runCli(['score', '--engine', engine, '--policy-url', urls.policy, '--reference-url', urls.reference, '--policy-model', 'demo-policy', '--reference-model', 'demo-reference', '--render', render, '--out', out, ...extra, episodes]);
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'score-server-tokenizer-'));
+  episodes = join(work, 'episodes.jsonl');
+  const lines = (await readFile(join(ROOT, 'public/examples/demo-episodes.jsonl'), 'utf8')).trim().split('\n').slice(0, COUNT);
+  await writeFile(episodes, `${lines.join('\n')}\n`);
+  oracles = { policy: await engineOracle(MODELS, 'demo-policy'), reference: await engineOracle(MODELS, 'demo-reference') };
+  vllm = await startFakeVllm({ models: { 'demo-policy': { oracle: oracles.policy, maxModelLen: 128 }, 'demo-reference': { oracle: oracles.reference, maxModelLen: 128 } } });
+  servers.push(vllm);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+  await Promise.all([oracles?.policy.dispose(), oracles?.reference.dispose()]);
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('score --engine with the servers’ own tokenizers', () => {
+  for (const render of ['plain', 'chat'] as const) {
+    it(`vLLM, ${render}: the same token ids and figures as with the tokenizer folders named; the tokenizer said`, async () => {
+      const urls = { policy: vllm.url, reference: vllm.url };
+      const [viaServer, viaFolders] = [join(work, `server-${render}.jsonl`), join(work, `folders-${render}.jsonl`)];
+      const served = await score('vllm', urls, render, viaServer);
+      expect(served.status, served.stderr).toBe(0);
+      const named = await score('vllm', urls, render, viaFolders, ['--policy-tokenizer', POLICY_DIR, '--reference-tokenizer', REFERENCE_DIR]);
+      expect(named.status, named.stderr).toBe(0);
+      expectSameFigures(records(await readFile(viaServer, 'utf8')), records(await readFile(viaFolders, 'utf8')));
+      expect(served.stderr).toContain(`policy tokenizer: server /tokenize of ${vllm.url} "demo-policy"`);
+      expect(served.stderr).toContain(`reference tokenizer: server /tokenize of ${vllm.url} "demo-reference"`);
+      expect(served.stderr).not.toMatch(/step-level/);
+      const first = JSON.parse((await readFile(viaServer, 'utf8')).split('\n')[0]) as { scoreLevel: string; server: { policy: { tokenizer: string }; reference: { tokenizer: string } } };
+      expect(first.scoreLevel).toBe('token');
+      expect(first.server.policy.tokenizer).toBe(`server /tokenize of ${vllm.url} "demo-policy"`);
+      expect(first.server.reference.tokenizer).toBe(`server /tokenize of ${vllm.url} "demo-reference"`);
+    }, 240_000);
+  }
+
+  it('SGLang, plain: the same figures through its list /tokenize; chat refused, saying what to name', async () => {
+    const policy = await startFakeSglang({ modelPath: 'demo-policy', model: { oracle: oracles.policy, maxModelLen: 128 } });
+    const reference = await startFakeSglang({ modelPath: 'demo-reference', model: { oracle: oracles.reference, maxModelLen: 128 } });
+    servers.push(policy, reference);
+    const urls = { policy: policy.url, reference: reference.url };
+    const [viaServer, viaFolders] = [join(work, 'sglang-server.jsonl'), join(work, 'sglang-folders.jsonl')];
+    const served = await score('sglang', urls, 'plain', viaServer);
+    expect(served.status, served.stderr).toBe(0);
+    const named = await score('sglang', urls, 'plain', viaFolders, ['--policy-tokenizer', POLICY_DIR, '--reference-tokenizer', REFERENCE_DIR]);
+    expect(named.status, named.stderr).toBe(0);
+    expectSameFigures(records(await readFile(viaServer, 'utf8')), records(await readFile(viaFolders, 'utf8')));
+    const chat = await score('sglang', urls, 'chat', join(work, 'sglang-chat.jsonl'));
+    expect(chat.status).toBe(1);
+    expect(chat.stderr).toContain("error: SGLang's /tokenize does not apply chat templates: with --render chat name the policy's tokenizer (--policy-tokenizer DIR|HUB_ID), or render plain");
+  }, 240_000);
+
+  it('a server without /tokenize: refused, naming the option', async () => {
+    const bare = await startFakeVllm({ models: { 'demo-policy': { oracle: syntheticOracle(), maxModelLen: 128 }, 'demo-reference': { oracle: syntheticOracle(), maxModelLen: 128 } } });
+    servers.push(bare);
+    const result = await score('vllm', { policy: bare.url, reference: bare.url }, 'plain', join(work, 'bare.jsonl'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`error: the vLLM server at ${bare.url} has no tokenize endpoint (404), and no tokenizer was named: name it with --policy-tokenizer / --reference-tokenizer DIR|HUB_ID`);
+  }, 60_000);
+
+  it('a named tokenizer on one side, the server’s on the other: step level, saying how to get token level', async () => {
+    const out = join(work, 'mixed.jsonl');
+    const result = await score('vllm', { policy: vllm.url, reference: vllm.url }, 'plain', out, ['--policy-tokenizer', POLICY_DIR]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`notice: the policy tokenizer (folder ${POLICY_DIR}) and the reference tokenizer (server /tokenize of ${vllm.url} "demo-reference") are not known to tokenize alike`);
+    expect(result.stderr).toContain('Name one tokenizer for both models (or neither) for token-level scores');
+    const written = records(await readFile(out, 'utf8'));
+    expect(written).toHaveLength(COUNT);
+    expect(written.map((record) => (record as { scoreLevel?: string }).scoreLevel)).toEqual(Array.from({ length: COUNT }, () => 'step'));
+  }, 120_000);
+});
