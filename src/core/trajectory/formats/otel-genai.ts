@@ -11,9 +11,9 @@
  *   `gen_ai.event.content` (a JSON string, as Azure's and other SDKs write it) or from the event's
  *   own attributes.
  * `gen_ai.operation.name` = `chat` / `text_completion` / `generate_content` (or recorded messages)
- * make a model call; `execute_tool` a tool run (`gen_ai.tool.name`, `gen_ai.tool.call.id`,
- * `gen_ai.tool.call.arguments`, `gen_ai.tool.call.result`). Other operations (invoke_agent,
- * embeddings, …) carry no messages.
+ * make a model call; `execute_tool` a tool run (`gen_ai.tool.name`, `gen_ai.tool.call.id`, and
+ * v1.38's `gen_ai.tool.call.arguments` and `gen_ai.tool.call.result`). Other operations
+ * (invoke_agent, embeddings, …) are no model calls, even where they record the agent's messages.
  */
 import type { Message, ToolCall } from '../types';
 import { readToolCall, requireRole, textFromContent, parseToolArguments } from './messages';
