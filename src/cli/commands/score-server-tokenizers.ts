@@ -1,0 +1,78 @@
+/**
+ * The tokenizers of `score --engine vllm|sglang` (docs/servers.md, "Which tokenizer"): the one named
+ * with --policy-tokenizer / --reference-tokenizer (a folder or hub id), else the served name when it
+ * is a local folder (SGLang serves a path), else the server's own /tokenize and /detokenize
+ * (core's ServerTokenizer, asked for the served name).
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  hintFor,
+  pairLabelledTokenizers,
+  ReplicaPool,
+  ServerTokenizer,
+  ServerTokenizerUnavailableError,
+  type ClientOptions,
+  type LabelledTokenizer,
+  type ServerEngine,
+  type ServerKind,
+} from '../../core/engine/server';
+import { withModelLocation } from '../../core/engine/model-location';
+import type { RenderMode } from '../../core/render';
+import { ModelLoadError, loadPairTokenizers, type ModelSpec } from '../../core/scoring';
+import { loadTokenizer } from '../../core/tokenizer';
+import { folderLocation } from '../../node/model-files';
+
+/** A tokenizer argument as a folder or a hub id. */
+async function tokenizerSpec(name: string): Promise<ModelSpec> {
+  const path = resolve(name);
+  if ((await stat(path).catch(() => null))?.isDirectory()) return { location: folderLocation(path), label: `folder ${path}`, remote: false };
+  return { location: { modelId: name }, label: `hub model "${name}"`, remote: true };
+}
+
+/** The tokenizer named for a side; else the served name when it is a local folder (SGLang serves a path); else null: the server's own. */
+async function namedTokenizer(named: string | undefined, served: string): Promise<ModelSpec | null> {
+  if (named !== undefined) return tokenizerSpec(named);
+  const path = resolve(served);
+  return (await stat(path).catch(() => null))?.isDirectory() ? { location: folderLocation(path), label: `folder ${path}`, remote: false } : null;
+}
+
+/**
+ * Each side's tokenizer and how they pair. Named ones (or served names that are folders) load as
+ * for the local engine; a side without one tokenizes through its server (ServerTokenizer), which
+ * is asked for the served name, so an unknown name or a missing endpoint fails here.
+ */
+export async function loadServedTokenizers(
+  command: { kind: ServerKind; render: RenderMode; policy: { tokenizer: string | undefined }; reference: { tokenizer: string | undefined } },
+  engines: { policy: ServerEngine; reference: ServerEngine },
+  client: ClientOptions,
+) {
+  const specs = { policy: await namedTokenizer(command.policy.tokenizer, engines.policy.modelId), reference: await namedTokenizer(command.reference.tokenizer, engines.reference.modelId) };
+  if (specs.policy && specs.reference) return { ...(await loadPairTokenizers({ policy: specs.policy, reference: specs.reference, dtype: 'server' })), labels: { policy: specs.policy.label, reference: specs.reference.label } };
+  if (command.render === 'chat' && command.kind === 'sglang') {
+    const side = specs.policy ? 'reference' : 'policy';
+    throw new ServerTokenizerUnavailableError(`SGLang's /tokenize does not apply chat templates: with --render chat name the ${side}'s tokenizer (--${side}-tokenizer DIR|HUB_ID), or render plain`);
+  }
+  const load = async (side: 'policy' | 'reference'): Promise<LabelledTokenizer> => {
+    const spec = specs[side];
+    if (spec) {
+      try {
+        return { tokenizer: await withModelLocation(spec.location, (id) => loadTokenizer(id)), label: spec.label };
+      } catch (error) {
+        throw new ModelLoadError(`cannot load the ${side} tokenizer from the ${spec.label}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    const engine = engines[side];
+    const pool = new ReplicaPool(engine.server.urls, client, hintFor(command.kind));
+    try {
+      const tokenizer = await ServerTokenizer.connect({ kind: command.kind, model: engine.modelId, where: engine.server.urls.join(', ') }, pool);
+      return { tokenizer, label: tokenizer.label };
+    } catch (error) {
+      if (error instanceof ServerTokenizerUnavailableError) throw error;
+      throw new ModelLoadError(`cannot tokenize through the ${side} server: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const policy = await load('policy');
+  const reference = await load('reference');
+  return { policyTokenizer: policy.tokenizer, referenceTokenizer: reference.tokenizer, pairing: pairLabelledTokenizers(policy, reference), labels: { policy: policy.label, reference: reference.label } };
+}
