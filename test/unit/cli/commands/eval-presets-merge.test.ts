@@ -7,16 +7,36 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run as runEvalCommand } from '../../../../src/cli/commands/eval';
+import { run as runScoreCommand } from '../../../../src/cli/commands/score';
 import { AGGREGATION_PRESETS } from '../../../../src/core/advantage/presets';
 import { SWEEP_METRICS } from '../../../../src/core/scores';
-import { ROOT, runCli, runLimited } from './score-helpers';
+import { ROOT, type CliResult } from './score-helpers';
 
 const POLICY = join(ROOT, 'public/models/demo-policy');
 const REFERENCE = join(ROOT, 'public/models/demo-reference');
 const EXAMPLE = join(ROOT, 'test/corpus/scores/example.jsonl');
 let work: string;
 let episodes: string;
+
+/**
+ * A command run in this process (a child process costs seconds of start-up on a shared machine),
+ * its standard output and error captured; `eval --sweep-merge` runs `score` in-process the same way.
+ */
+async function runCli([command, ...args]: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    const status = await (command === 'eval' ? runEvalCommand : runScoreCommand)(args);
+    return { status, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'eval-merge-'));
@@ -113,7 +133,8 @@ describe('eval --sweep-merge', () => {
       [['--sweep-merge', '--sweep', '--policy', POLICY, '--reference', REFERENCE, episodes], 'eval: --sweep and --sweep-merge are two studies'],
     ];
     const quantizedArgs = ['--sweep-merge', '--policy', POLICY, '--reference', REFERENCE, '--dtype', 'q4', '--alphas', '0.5', episodes];
-    const results = await runLimited([...cases.map(([args]) => args), quantizedArgs].map((args) => () => runCli(['eval', ...args])), 2);
+    const results: CliResult[] = [];
+    for (const args of [...cases.map(([args]) => args), quantizedArgs]) results.push(await runCli(['eval', ...args]));
     cases.forEach(([, message], index) => {
       expect(results[index].status).toBe(2);
       expect(results[index].stderr).toContain(message);

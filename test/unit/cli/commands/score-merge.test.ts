@@ -8,10 +8,11 @@
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run as runScoreCommand } from '../../../../src/cli/commands/score';
 import { parseScoreJsonl, type ScoreRecord } from '../../../../src/core/scores/format';
 import { independentMerge } from '../../core/onnx/independent-merge';
-import { ROOT, maxAbsDifference, runCli, runLimited, type CliResult } from './score-helpers';
+import { ROOT, maxAbsDifference, type CliResult } from './score-helpers';
 
 const MODELS = join(ROOT, 'public/models');
 const POLICY = join(MODELS, 'demo-policy');
@@ -20,6 +21,20 @@ let work: string;
 let episodes: string;
 let scratch: string;
 const previousTmp = process.env.TMPDIR;
+
+/** `score` run in this process (a child process costs seconds of start-up on a shared machine), its output captured. */
+async function runCli([, ...args]: string[]): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    return { status: await runScoreCommand(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 
 async function records(path: string): Promise<ScoreRecord[]> {
   const parsed = parseScoreJsonl(await readFile(path, 'utf8'), path);
@@ -37,7 +52,7 @@ let results: CliResult[];
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'score-merge-'));
-  // The child processes' temporary folders go here, to check that they are removed.
+  // The merged models' temporary folders go here (os.tmpdir() reads TMPDIR), to check that they are removed.
   scratch = join(work, 'tmp');
   await cp(REFERENCE, join(work, 'independent'), { recursive: true });
   await writeFile(join(work, 'independent/onnx/model.onnx'), independentMerge(await readFile(join(REFERENCE, 'onnx/model.onnx')), await readFile(join(POLICY, 'onnx/model.onnx')), 0.3));
@@ -46,16 +61,16 @@ beforeAll(async () => {
   await writeFile(episodes, `${lines.join('\n')}\n`);
   await import('node:fs/promises').then((fs) => fs.mkdir(scratch));
   process.env.TMPDIR = scratch;
-  results = await runLimited(
-    [
-      () => score('merged.jsonl', '--reference', REFERENCE, '--reference-merge', '0.3'),
-      () => score('independent.jsonl', '--reference', join(work, 'independent')),
-      () => score('one.jsonl', '--reference', REFERENCE, '--reference-merge', '1'),
-      () => score('zero.jsonl', '--reference', REFERENCE, '--reference-merge', '0'),
-      () => score('plain.jsonl', '--reference', REFERENCE),
-    ],
-    2,
-  );
+  results = [];
+  for (const run of [
+    () => score('merged.jsonl', '--reference', REFERENCE, '--reference-merge', '0.3'),
+    () => score('independent.jsonl', '--reference', join(work, 'independent')),
+    () => score('one.jsonl', '--reference', REFERENCE, '--reference-merge', '1'),
+    () => score('zero.jsonl', '--reference', REFERENCE, '--reference-merge', '0'),
+    () => score('plain.jsonl', '--reference', REFERENCE),
+  ]) {
+    results.push(await run());
+  }
 }, 240_000);
 
 afterAll(async () => {
