@@ -172,8 +172,15 @@ function checkSameArchitecture(reference: ParsedModel, policy: ParsedModel): voi
   if (extra) throw differ(`initializer "${extra.name}" is in the policy only`);
 }
 
-/** A tensor's element bytes, with errors that name the model and the initializer. */
+/**
+ * A tensor's element bytes, with errors that name the model and the initializer. A tensor that is
+ * not merged and keeps its elements in typed fields (int64_data, …) is compared by those fields' bytes.
+ */
 function tensorBytes(model: ParsedModel, tensor: TensorEntry): Uint8Array {
+  const typed = !tensor.external && !tensor.fields.some((field) => field.number === TENSOR_FIELD.rawData);
+  if (typed && !MERGEABLE_TYPES.has(tensor.dataType)) {
+    return concatBytes(tensor.fields.filter((field) => TENSOR_DATA_FIELDS.has(field.number)).map((field) => fieldBytes(tensor.bytes, field)));
+  }
   try {
     return elementBytes(tensor, model.externalData, `initializer "${tensor.name}"`);
   } catch (error) {

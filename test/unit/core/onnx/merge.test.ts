@@ -170,6 +170,38 @@ describe('mergeOnnxWeights on the demo pair', () => {
     expect(() => mergeOnnxWeights(source('reference', 'model.onnx', reference), source('policy', 'model.onnx', reshaped), 0.5)).toThrow(/initializer "[^"]+" has shape \[[\d, ]+\] in the reference, \[[\d, ]+, 1\] in the policy/);
   });
 
+  it('copies integer initializers kept in int64_data when equal, and refuses them when they differ', () => {
+    // The demo's shape constants moved from raw_data to int64_data (as some exporters write them).
+    const asTyped = (bytes: Uint8Array, bump: boolean) => {
+      const fields = readFields(bytes);
+      const graphField = fields.find((field) => field.number === 7)!;
+      const graph = valueOf(bytes, graphField);
+      let bumped = false;
+      const parts = readFields(graph).map((field) => {
+        if (field.number !== 5) return fieldBytes(graph, field);
+        const tensor = valueOf(graph, field);
+        const tensorFields = readFields(tensor);
+        const type = tensorFields.find((f) => f.number === 2)!;
+        if (tensor[type.valueStart] !== OnnxDataType.INT64) return fieldBytes(graph, field);
+        const raw = valueOf(tensor, tensorFields.find((f) => f.number === 9)!);
+        const values = Array.from(new BigInt64Array(raw.slice().buffer), Number);
+        if (bump && !bumped) {
+          values[0] += 1;
+          bumped = true;
+        }
+        const packed = concatBytes(values.map((value) => encodeVarint(value)));
+        const kept = tensorFields.filter((f) => f.number !== 9).map((f) => fieldBytes(tensor, f));
+        return concatBytes(lengthDelimited(5, concatBytes([...kept, ...lengthDelimited(7, packed)])));
+      });
+      return concatBytes(fields.map((field) => (field.number === 7 ? concatBytes(lengthDelimited(7, concatBytes(parts))) : fieldBytes(bytes, field))));
+    };
+    const merged = mergeOnnxWeights(source('reference', 'model.onnx', asTyped(files['reference/model.onnx'], false)), source('policy', 'model.onnx', asTyped(files['policy/model.onnx'], false)), 0.5);
+    expect(merged.copiedTensors).toBe(10);
+    expect(() => mergeOnnxWeights(source('reference', 'model.onnx', asTyped(files['reference/model.onnx'], false)), source('policy', 'model.onnx', asTyped(files['policy/model.onnx'], true)), 0.5)).toThrow(
+      /^initializer "[^"]+" \(ONNX type 7, not a float\) differs between reference onnx\/model\.onnx and policy onnx\/model\.onnx: only float weights are merged$/,
+    );
+  });
+
   it('refuses α outside [0, 1] and bytes that are not ONNX', () => {
     expect(() => mergeOnnxWeights(source('reference', 'model.onnx'), source('policy', 'model.onnx'), 1.5)).toThrow(/α must be a number from 0 to 1, got 1.5/);
     expect(() => mergeOnnxWeights(source('reference', 'model.onnx', new TextEncoder().encode('{"not": "onnx"}')), source('policy', 'model.onnx'), 0.5)).toThrow(
