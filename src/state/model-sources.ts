@@ -16,7 +16,7 @@ export interface ServerModelChoice {
   url: string;
   /** The served model name (vLLM's --served-model-name; SGLang's model path). */
   model: string;
-  /** The tokenizer's hub id; '' for the served model name. A dropped folder overrides it. */
+  /** The tokenizer's hub id; '' for the server's own /tokenize. A dropped folder overrides it. */
   tokenizer: string;
   /** A dropped folder holding the tokenizer (not kept across reloads, like other dropped folders). */
   tokenizerFolder: FolderPick | null;
@@ -136,9 +136,12 @@ async function serverSourcesFor(choice: ServerChoice): Promise<PairSources> {
     }
     const model = picked.model.trim();
     if (model === '') throw new Error(`name the ${which} model the ${name} server serves ("Check connection" lists them)`);
-    const tokenizer: ModelFilesSource = picked.tokenizerFolder
+    // No folder and no hub id: the server's own /tokenize (null).
+    const tokenizer: ModelFilesSource | null = picked.tokenizerFolder
       ? { kind: 'dropped', id: await scoringClient().registerFolder(picked.tokenizerFolder.name, new Map<string, Blob>(picked.tokenizerFolder.files)) }
-      : { kind: 'hub', id: picked.tokenizer.trim() || model, hub: MODEL_HUB };
+      : picked.tokenizer.trim()
+        ? { kind: 'hub', id: picked.tokenizer.trim(), hub: MODEL_HUB }
+        : null;
     const source: ModelSource = { kind: 'server', engine: choice.engine, url, model, tokenizer };
     return { source, identity: serverModelIdentity(choice.engine, url, model), url, model };
   };

@@ -22,8 +22,8 @@ export type ModelFilesSource =
 
 /**
  * A model served by vLLM or SGLang (src/core/engine/server): its base URL and served model name;
- * its tokenizer is read from files (a hub id or a dropped folder), and trajectories are sent as
- * token ids. The page makes the HTTP requests (src/worker/page-fetch.ts), under its own
+ * its tokenizer is read from files (a hub id or a dropped folder) or, `null`, is the server's own
+ * /tokenize and /detokenize (ServerTokenizer); trajectories are sent as token ids. The page makes the HTTP requests (src/worker/page-fetch.ts), under its own
  * Content-Security-Policy.
  */
 export interface ServerModelSource {
@@ -31,7 +31,7 @@ export interface ServerModelSource {
   engine: ServerKind;
   url: string;
   model: string;
-  tokenizer: ModelFilesSource;
+  tokenizer: ModelFilesSource | null;
 }
 
 /** Where a model comes from: files the worker runs, or a server. */

@@ -17,10 +17,19 @@ import {
   type PairSpec,
   type ScoringPair,
 } from '../core/scoring';
-import { SERVER_NAMES, type FetchLike, type ServerKind } from '../core/engine/server';
+import type { FetchLike, ServerKind } from '../core/engine/server';
 import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
 import type { LoadPairRequest, ModelFilesSource, ModelSource, PairStatus, ScoringClient } from './scoring-protocol';
-import { checkServedTokenizers, serverDeviceChoice, serverEngineFactory, serverSourcesOf } from './server-engines';
+import {
+  checkServedTokenizers,
+  loadServedPairTokenizers,
+  prepareServedItems,
+  releaseServedItems,
+  servedTokenizerSpec,
+  serverDeviceChoice,
+  serverEngineFactory,
+  serverSourcesOf,
+} from './server-engines';
 import { mergedReferences } from './merged-reference';
 
 export interface ScoringServiceHost {
@@ -73,12 +82,8 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
     return baseFactory(request.side === 'reference' && mergedReference ? { ...request, model: mergedReference } : request);
   };
 
-  // A served model's files are its tokenizer's (the server computes the log-probs).
-  const locate = (source: ModelSource): ModelSpec => {
-    if (source.kind !== 'server') return host.locate(source);
-    const tokenizer = host.locate(source.tokenizer);
-    return { ...tokenizer, label: `${tokenizer.label} (the tokenizer of ${SERVER_NAMES[source.engine]} model "${source.model}")` };
-  };
+  // A served model's files are its tokenizer's (the server computes the log-probs), or none: the server's own /tokenize.
+  const locate = (source: ModelSource): ModelSpec => (source.kind === 'server' ? servedTokenizerSpec(source, (files) => host.locate(files)) : host.locate(source));
   const specOf = (request: LoadPairRequest): PairSpec => ({ policy: locate(request.policy), reference: locate(request.reference), dtype: request.dtype });
   const statusOf = (p: LoadedPair): PairStatus => {
     const described = describePair(p.pair, { fallbacks: p.fallback ? [{ kind: 'device', reason: p.fallback }] : [] });
@@ -117,7 +122,7 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
       const device = servers ? serverDeviceChoice(servers) : await host.chooseDevice(request.dtype, request.device);
       // A served pair's files are its tokenizers only; its "dtype" is whatever the servers run.
       const spec = servers ? { ...specOf(request), dtype: 'server' } : specOf(request);
-      const tokenizers = await loadPairTokenizers(spec);
+      const tokenizers = servers ? await loadServedPairTokenizers(servers, { policy: spec.policy!, reference: spec.reference }, (kind) => host.serverFetch!(kind)) : await loadPairTokenizers(spec);
       mergedReference = await merges.forLoad(request, spec);
       if (overtaken()) throw new Error(LOAD_OVERTAKEN);
       let choice = device;
@@ -169,33 +174,41 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
 
     async score(jobId, items, render, callbacks, context) {
       if (!loaded) throw new Error('no model pair is loaded');
-      const outcome = await runScoringJob(
-        items,
-        { render, reusePrefix: items.length > 1, ...(context ? { context } : {}) },
-        {
-          ...(callbacks.onProgress ? { onProgress: (p) => callbacks.onProgress!(p) } : {}),
-          ...(callbacks.onResult ? { onResult: (r) => callbacks.onResult!(r) } : {}),
-          ...(callbacks.onError ? { onError: (key, message) => callbacks.onError!(key, message) } : {}),
-        },
-        {
-          pair: () => {
-            if (!loaded) throw new Error('the model pair was unloaded');
-            return loaded.pair;
+      // A server tokenizer fetches each trajectory's tokenization first (server-engines.ts).
+      const servedPair = loaded.pair;
+      const ready = await prepareServedItems(servedPair, items, render, callbacks.onError ? (key, message) => callbacks.onError!(key, message) : undefined);
+      let outcome;
+      try {
+        outcome = await runScoringJob(
+          ready,
+          { render, reusePrefix: items.length > 1, ...(context ? { context } : {}) },
+          {
+            ...(callbacks.onProgress ? { onProgress: (p) => callbacks.onProgress!(p) } : {}),
+            ...(callbacks.onResult ? { onResult: (r) => callbacks.onResult!(r) } : {}),
+            ...(callbacks.onError ? { onError: (key, message) => callbacks.onError!(key, message) } : {}),
           },
-          isCancelled: () => cancelled.has(jobId),
-          beforeAttempt: (pair) => {
-            if (pair.device === 'webgpu' && injectedFailure === 'run') {
-              injectedFailure = undefined;
-              throw new Error('injected WebGPU failure: device lost');
-            }
+          {
+            pair: () => {
+              if (!loaded) throw new Error('the model pair was unloaded');
+              return loaded.pair;
+            },
+            isCancelled: () => cancelled.has(jobId),
+            beforeAttempt: (pair) => {
+              if (pair.device === 'webgpu' && injectedFailure === 'run') {
+                injectedFailure = undefined;
+                throw new Error('injected WebGPU failure: device lost');
+              }
+            },
+            recover: async (error) => {
+              if (loaded?.pair.device !== 'webgpu') return false;
+              callbacks.onFallback?.(await fallBackToWasm(messageOf(error)));
+              return true;
+            },
           },
-          recover: async (error) => {
-            if (loaded?.pair.device !== 'webgpu') return false;
-            callbacks.onFallback?.(await fallBackToWasm(messageOf(error)));
-            return true;
-          },
-        },
-      );
+        );
+      } finally {
+        releaseServedItems(servedPair, ready);
+      }
       cancelled.delete(jobId);
       return outcome;
     },

@@ -4,11 +4,30 @@
  * time, so each model gets a couple of requests in flight and few retries: a server that is down
  * says so within seconds, not after the CLI's patient backoff.
  */
-import { checkServerTokenizer, createServerEngine, DEFAULT_RETRY, ReplicaPool, SERVER_NAMES, ServerTokenizerMismatchError, type ClientOptions, type FetchLike, type ServerKind } from '../core/engine/server';
+import {
+  checkServerTokenizer,
+  createServerEngine,
+  DEFAULT_RETRY,
+  hintFor,
+  pairLabelledTokenizers,
+  prepareServerTokenizers,
+  releaseServerTokenizers,
+  ReplicaPool,
+  SERVER_NAMES,
+  ServerTokenizer,
+  ServerTokenizerMismatchError,
+  type ClientOptions,
+  type FetchLike,
+  type LabelledTokenizer,
+  type ServerKind,
+} from '../core/engine/server';
+import { withModelLocation } from '../core/engine/model-location';
 import { TOP_K, type TokenizerLike } from '../core/engine/types';
-import { ModelLoadError, type EngineFactory, type ModelSpec } from '../core/scoring';
+import type { RenderMode } from '../core/render/types';
+import { ModelLoadError, loadPairTokenizers, type EngineFactory, type ModelSpec, type PairTokenizers, type ScoringPair, type TrajectoryToScore } from '../core/scoring';
+import { loadTokenizer } from '../core/tokenizer';
 import type { DeviceChoice } from './device';
-import type { LoadPairRequest, ServerModelSource } from './scoring-protocol';
+import type { LoadPairRequest, ModelFilesSource, ServerModelSource } from './scoring-protocol';
 
 /** How the app's requests to a server behave (the CLI's are its options: docs/servers.md). */
 export const APP_SERVER_CLIENT: Omit<ClientOptions, 'fetch'> = {
@@ -50,6 +69,8 @@ export async function checkServedTokenizers(
   const notices: string[] = [];
   for (const side of ['policy', 'reference'] as const) {
     const source = sources[side];
+    // The server's own tokenizer needs no check against itself.
+    if (tokenizers[side] instanceof ServerTokenizer) continue;
     const pool = new ReplicaPool([source.url], { ...APP_SERVER_CLIENT, fetch: fetchFor(source.engine) });
     try {
       const check = await checkServerTokenizer(source.engine, source.model, tokenizers[side], pool, specs[side].label);
@@ -76,4 +97,69 @@ export function serverEngineFactory(sources: { policy: ServerModelSource; refere
       throw new ModelLoadError(`the ${side} model: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
+}
+
+/** What a served model's tokenizer is, for labels: its files, or the server's own /tokenize. */
+export function servedTokenizerSpec(source: ServerModelSource, locate: (files: ModelFilesSource) => ModelSpec): ModelSpec {
+  const served = `${SERVER_NAMES[source.engine]} model "${source.model}"`;
+  if (source.tokenizer === null) return { location: { modelId: source.model }, label: `the ${SERVER_NAMES[source.engine]} server's own /tokenize for "${source.model}" at ${source.url}`, remote: false };
+  const tokenizer = locate(source.tokenizer);
+  return { ...tokenizer, label: `${tokenizer.label} (the tokenizer of ${served})` };
+}
+
+/**
+ * Both tokenizers of a served pair: named ones (hub id, dropped folder) load as for local models;
+ * a side with none tokenizes through its server (ServerTokenizer: asked for the served name, so an
+ * unknown name or a missing endpoint fails the load saying what to enter). Two named ones pair as
+ * local tokenizers do; otherwise by fingerprint (pairLabelledTokenizers).
+ */
+export async function loadServedPairTokenizers(
+  sources: { policy: ServerModelSource; reference: ServerModelSource },
+  specs: { policy: ModelSpec; reference: ModelSpec },
+  fetchFor: (kind: ServerKind) => FetchLike,
+): Promise<PairTokenizers> {
+  if (sources.policy.tokenizer !== null && sources.reference.tokenizer !== null) return loadPairTokenizers({ policy: specs.policy, reference: specs.reference, dtype: 'server' });
+  const load = async (side: 'policy' | 'reference'): Promise<LabelledTokenizer> => {
+    const source = sources[side];
+    const spec = specs[side];
+    try {
+      if (source.tokenizer !== null) return { tokenizer: await withModelLocation(spec.location, (id) => loadTokenizer(id)), label: spec.label };
+      const pool = new ReplicaPool([source.url], { ...APP_SERVER_CLIENT, fetch: fetchFor(source.engine) }, hintFor(source.engine));
+      const tokenizer = await ServerTokenizer.connect({ kind: source.engine, model: source.model, where: source.url }, pool);
+      return { tokenizer, label: tokenizer.label };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ModelLoadError(`the ${side} model's tokenizer: ${message.replace(/name the model's own tokenizer \(a folder or hub id\)/, "enter the model's tokenizer (its hub id or a folder)")}`);
+    }
+  };
+  const policy = await load('policy');
+  const reference = await load('reference');
+  return { policyTokenizer: policy.tokenizer, referenceTokenizer: reference.tokenizer, pairing: pairLabelledTokenizers(policy, reference) };
+}
+
+/** The pair's tokenizers a rendering asks: the policy's, and the reference's at step level. */
+const renderingTokenizers = (pair: ScoringPair) => (pair.pairing.level === 'token' ? [pair.policyTokenizer] : [pair.policyTokenizer, pair.referenceTokenizer]);
+
+/**
+ * Fetches, for each item, what its rendering asks of the pair's server tokenizers (none: nothing
+ * to do). An item whose tokenization fails is reported through `onError` and left out.
+ */
+export async function prepareServedItems(pair: ScoringPair, items: readonly TrajectoryToScore[], render: RenderMode, onError?: (key: string, message: string) => void): Promise<TrajectoryToScore[]> {
+  const tokenizers = renderingTokenizers(pair);
+  if (!tokenizers.some((tokenizer) => tokenizer instanceof ServerTokenizer)) return [...items];
+  const prepared: TrajectoryToScore[] = [];
+  for (const item of items) {
+    try {
+      await prepareServerTokenizers(tokenizers, item.trajectory, render);
+      prepared.push(item);
+    } catch (error) {
+      onError?.(item.key, error instanceof Error ? error.message : String(error));
+    }
+  }
+  return prepared;
+}
+
+/** Drops what prepareServedItems fetched. */
+export function releaseServedItems(pair: ScoringPair, items: readonly TrajectoryToScore[]): void {
+  for (const item of items) releaseServerTokenizers(renderingTokenizers(pair), item.trajectory);
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DEVICE_PREFERENCES, MODEL_DTYPES, RENDER_MODES } from './vocabularies';
 
-/** One model of a pair scored through a vLLM / SGLang server: its base URL, served name and tokenizer (a hub id; '' for the served name). */
+/** One model of a pair scored through a vLLM / SGLang server: its base URL, served name and tokenizer (a hub id; '' for the server's own /tokenize). */
 const savedServerModelSchema = z.object({ url: z.string(), model: z.string(), tokenizer: z.string().default('') });
 
 /** The chosen pair as saved: the embedded demo pair, two hub ids, two folders' names, or two served models. */

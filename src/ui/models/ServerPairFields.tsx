@@ -17,7 +17,7 @@ export function folderFromInput(files: FileList | null): FolderPick | null {
 
 /**
  * A pair served by vLLM or SGLang: the engine, each model's server URL, served name and tokenizer
- * (a hub id, the served name by default, or a dropped folder), the check of what the servers serve,
+ * (a hub id or a dropped folder; left empty, the server's own /tokenize), the check of what the servers serve,
  * and the page's connect policy (a server not allowed yet is added by a reload that keeps the session).
  */
 export function ServerPairFields({ choice, disabled }: { choice: ServerChoice; disabled: boolean }) {
@@ -69,11 +69,11 @@ export function ServerPairFields({ choice, disabled }: { choice: ServerChoice; d
             model{' '}
             <input type="text" placeholder="served name" data-testid={`server-model-${which}`} value={choice[which].model} disabled={disabled} onChange={(e) => setSide(which, { model: e.currentTarget.value })} />
           </label>
-          <label title="The model's own tokenizer: trajectories are rendered and tokenized here and sent as token ids.">
+          <label title="The model's own tokenizer: trajectories are rendered and tokenized with it and sent as token ids. Empty: the server's own /tokenize.">
             tokenizer{' '}
             <input
               type="text"
-              placeholder={choice[which].model || 'hub id (default: the served name)'}
+              placeholder="the server's own /tokenize, or a hub id"
               data-testid={`server-tokenizer-${which}`}
               value={choice[which].tokenizer}
               disabled={disabled || choice[which].tokenizerFolder !== null}
@@ -94,6 +94,10 @@ export function ServerPairFields({ choice, disabled }: { choice: ServerChoice; d
           </label>
         </fieldset>
       ))}
+      <p className="muted" data-testid="server-tokenizer-hint">
+        A tokenizer left empty is the server&apos;s own: its /tokenize and /detokenize for the served name
+        {choice.engine === 'sglang' ? '; SGLang’s does not apply chat templates, so for chat rendering enter the tokenizer’s hub id or folder.' : ', the chat template applied by the server.'}
+      </p>
       {toAllow.length > 0 && (
         <p className="notice" role="status" data-testid="server-origin-notice">
           This page connects only to servers you entered (its Content-Security-Policy names them); {toAllow.join(', ')} {toAllow.length === 1 ? 'is' : 'are'} new.{' '}
