@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SWEEP_METRICS, evaluateRecords, sweepMetricValue, type EvaluationOptions, type SweepMetric } from '../../core/scores';
 import type { FailurePredictor } from '../../core/settings';
+import type { MergeOptions } from '../../core/onnx';
 import { readScoreFile } from '../input';
 import { printErr, printOut } from '../terminal';
 import { UsageError } from '../usage';
@@ -32,6 +33,8 @@ export interface MergeSweepCommand {
   json: boolean;
   /** The aggregation preset the options came from, if any (said in the output). */
   preset: string | null;
+  /** How the reference is merged (--merge-method, --merge-density; passed on to score too). */
+  merge: MergeOptions;
 }
 
 /** `--alphas 0.1,0.5,0.9`: distinct numbers from 0 to 1, in the order given. */
@@ -87,7 +90,12 @@ export async function runMergeSweep(command: MergeSweepCommand, score: (argv: st
 export function mergeSweepJson(command: MergeSweepCommand, rows: readonly MergeSweepRow[]) {
   const { options } = command;
   return {
-    merge: { method: 'linear', formula: 'π_ref + α·(π_θ − π_ref)', policy: command.policy, reference: command.reference },
+    merge: {
+      method: command.merge.method,
+      ...(command.merge.method === 'ties' ? { density: command.merge.density, formula: 'π_ref + α·TIES(π_θ − π_ref)' } : { formula: 'π_ref + α·(π_θ − π_ref)' }),
+      policy: command.policy,
+      reference: command.reference,
+    },
     options: { method: options.method, tokenAgg: options.tokenAggregation, stepAgg: options.stepAggregation, mode: options.mode, beta: options.beta, k: options.k, unscored: options.unscored, groupBy: options.grouping },
     ...(command.preset ? { preset: command.preset } : {}),
     predictor: command.predictor,
@@ -103,7 +111,9 @@ export function mergeSweepText(command: MergeSweepCommand, rows: readonly MergeS
   const cells = [['α', 'n', ...metrics]];
   for (const row of rows) cells.push([String(row.alpha), `${row.n}${row.failed ? '*' : ''}`, ...metrics.map((metric) => fixed(row.values[metric]))]);
   const out = [
-    `merged reference π_ref + α·(π_θ − π_ref) (linear, in weight space): policy ${command.policy}, reference ${command.reference}`,
+    command.merge.method === 'ties'
+      ? `merged reference π_ref + α·TIES(π_θ − π_ref) (the largest ${command.merge.density} of each tensor's task vector, in weight space): policy ${command.policy}, reference ${command.reference}`
+      : `merged reference π_ref + α·(π_θ − π_ref) (linear, in weight space): policy ${command.policy}, reference ${command.reference}`,
     `${methodLabel(options)}; token → step: ${options.tokenAggregation}; step → trajectory: ${options.stepAggregation}; k = ${options.k}; unscored steps: ${options.unscored}; groups: ${options.grouping}; predictor: ${command.predictor}${command.preset ? `; preset ${command.preset}` : ''}`,
     '',
     table(cells, (column) => column > 0),

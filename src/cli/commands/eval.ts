@@ -42,6 +42,7 @@ import { printErr, printOut } from '../terminal';
 import { UsageError, parseCommandLine } from '../usage';
 import { parseAlphas, runMergeSweep, type MergeSweepCommand } from './eval-merge-sweep';
 import { run as runScore } from './score';
+import { parseMergeOptions } from './score-merge';
 
 /** The settings' defaults, choices and bounds (src/core/settings): the usage text and the checks below read them. */
 const DEFAULTS = DEFAULT_ANALYSIS_SETTINGS.evaluation;
@@ -100,7 +101,8 @@ ${optionText(OPTION_INDENT, '', FAILURE_PREDICTORS, '', DEFAULT_ANALYSIS_SETTING
   --sweep-merge    score the TRAJECTORIES with the merged reference π_ref + α·(π_θ − π_ref) for
                    each α and report the metrics per α (the paper's Figure 5; docs/eval.md §5);
                    needs --policy and --reference (ONNX models, as score takes them); takes
-                   --dtype, --render, --context-policy, --context-tokens, --chunk as score does
+                   --dtype, --render, --context-policy, --context-tokens, --chunk,
+                   --merge-method, --merge-density as score does
   --alphas LIST    with --sweep-merge: comma-separated α from 0 to 1  (default 0.1,0.2,…,0.9)
   -h, --help       this text
 
@@ -143,7 +145,7 @@ function setting<K extends 'method' | 'tokenAggregation' | 'stepAggregation' | '
 }
 
 /** score's options that --sweep-merge passes on. */
-const SCORE_OPTIONS = ['dtype', 'render', 'context-policy', 'context-tokens', 'chunk'] as const;
+const SCORE_OPTIONS = ['dtype', 'render', 'context-policy', 'context-tokens', 'chunk', 'merge-method', 'merge-density'] as const;
 
 function parseCommand(argv: string[]): EvalCommand | 'help' | 'list-presets' {
   let parsed;
@@ -176,6 +178,8 @@ function parseCommand(argv: string[]): EvalCommand | 'help' | 'list-presets' {
         'context-policy': { type: 'string' },
         'context-tokens': { type: 'string' },
         chunk: { type: 'string' },
+        'merge-method': { type: 'string' },
+        'merge-density': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -215,6 +219,7 @@ function parseCommand(argv: string[]): EvalCommand | 'help' | 'list-presets' {
       predictor,
       json: values.json === true,
       preset: preset?.id ?? null,
+      merge: parseMergeOptions(values['merge-method'], values['merge-density']),
     };
     return { file: positionals[0], options, json: values.json === true, sweep: null, preset, mergeSweep };
   }

@@ -11,15 +11,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { env } from '@huggingface/transformers';
 import { HUGGING_FACE_HUB, hubFileUrl } from '../../core/engine/model-location';
-import { mergedReferenceFolder, mergedReferenceLabel } from '../../core/onnx';
+import { DEFAULT_TIES_DENSITY, MERGE_METHODS, mergedReferenceFolder, mergedReferenceLabel, type MergeMethod, type MergeOptions } from '../../core/onnx';
 import type { EngineFactory, ModelSpec } from '../../core/scoring';
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
 import { UsageError } from '../usage';
 
 /** What every record scored with a merged reference says about it. */
 export interface ReferenceMergeProvenance {
-  method: 'linear';
+  method: MergeMethod;
   alpha: number;
+  /** `ties` only: the fraction of each tensor's task vector kept. */
+  density?: number;
   /** The two sources as given on the command line. */
   reference: string;
   policy: string;
@@ -44,6 +46,17 @@ export function parseMergeAlpha(value: string | undefined): number | null {
   return alpha;
 }
 
+/** `--merge-method linear|ties` and `--merge-density D` (ties only; default the reference code's 0.2). */
+export function parseMergeOptions(method: string | undefined, density: string | undefined): MergeOptions {
+  const name = method ?? 'linear';
+  if (!(MERGE_METHODS as readonly string[]).includes(name)) throw new UsageError(`--merge-method: unknown value '${name}' (expected ${MERGE_METHODS.join(' | ')})`);
+  if (density !== undefined && name !== 'ties') throw new UsageError('--merge-density applies to --merge-method ties only');
+  if (name === 'linear') return { method: 'linear' };
+  const value = density === undefined ? DEFAULT_TIES_DENSITY : density.trim() === '' ? NaN : Number(density);
+  if (!(value > 0 && value <= 1)) throw new UsageError(`--merge-density: expected a number above 0 and at most 1 (the fraction of each tensor's task vector kept), got '${density}'`);
+  return { method: 'ties', density: value };
+}
+
 /** A model file where the host has it; a hub model's is fetched when it is not in the cache yet. */
 async function readModelFile(model: ModelSpec, path: string): Promise<Uint8Array | null> {
   const local = await nodeModelFiles.readModelFile(model.location, path);
@@ -53,9 +66,15 @@ async function readModelFile(model: ModelSpec, path: string): Promise<Uint8Array
 }
 
 /** Merges the two models' `dtype` files and writes the merged reference's folder. */
-export async function prepareMergedReference(policy: ModelSpec & { spec: string }, reference: ModelSpec & { spec: string }, dtype: string, alpha: number): Promise<MergedReference> {
+export async function prepareMergedReference(
+  policy: ModelSpec & { spec: string },
+  reference: ModelSpec & { spec: string },
+  dtype: string,
+  alpha: number,
+  options: MergeOptions = { method: 'linear' },
+): Promise<MergedReference> {
   const models = { policy, reference };
-  const merged = await mergedReferenceFolder((side, path) => readModelFile(models[side], path), { policy: policy.label, reference: reference.label }, dtype, alpha);
+  const merged = await mergedReferenceFolder((side, path) => readModelFile(models[side], path), { policy: policy.label, reference: reference.label }, dtype, alpha, options);
   const root = await mkdtemp(join(tmpdir(), 'progress-advantage-merge-'));
   const folder = join(root, 'merged-reference');
   try {
@@ -67,11 +86,11 @@ export async function prepareMergedReference(policy: ModelSpec & { spec: string 
     await rm(root, { recursive: true, force: true });
     throw error;
   }
-  const provenance: ReferenceMergeProvenance = { method: 'linear', alpha, reference: reference.spec, policy: policy.spec };
+  const provenance: ReferenceMergeProvenance = { method: options.method, alpha, ...(options.method === 'ties' ? { density: options.density ?? DEFAULT_TIES_DENSITY } : {}), reference: reference.spec, policy: policy.spec };
   return {
     model: { location: folderLocation(folder), label: `merged reference (α = ${alpha}, folder ${folder})`, remote: false },
     provenance,
-    label: mergedReferenceLabel(reference.spec, policy.spec, alpha),
+    label: mergedReferenceLabel(reference.spec, policy.spec, alpha, options.method, provenance.density),
     summary: merged.summary,
     remove: () => rm(root, { recursive: true, force: true }),
   };

@@ -40,7 +40,8 @@ import { executionRecord, reportModel, type LoadedSide } from './score-report';
 import { asksForServerEngine, run as runThroughServers } from './score-server';
 import { LLAMA_CPP_OPTIONS, LLAMA_CPP_USAGE, LlamaCppUsageError, loadLlamaCppPair, parseLlamaCppCommand, type LlamaCppCommand } from './score-llama-cpp';
 import { printErr, printOut } from '../terminal';
-import { parseMergeAlpha, prepareMergedReference, withMergedReference, type MergedReference, type ReferenceMergeProvenance } from './score-merge';
+import { parseMergeAlpha, parseMergeOptions, prepareMergedReference, withMergedReference, type MergedReference, type ReferenceMergeProvenance } from './score-merge';
+import type { MergeOptions } from '../../core/onnx';
 import { OnnxMergeError } from '../../core/onnx';
 import { UsageError, parseCommandLine } from '../usage';
 import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
@@ -88,6 +89,8 @@ options:
                       score with the merged reference π_ref + α·(π_θ − π_ref), 0 ≤ α ≤ 1: both
                       models' ONNX weights (--dtype fp32 or fp16; quantized files are refused)
                       interpolated in weight space; the reference's tokenizer (docs/eval.md §5)
+  --merge-method M    linear (default) | ties: only the largest --merge-density (default 0.2)
+                      of each tensor's task vector π_θ − π_ref moves, as the reference code's TIES
 ${LLAMA_CPP_USAGE}
   --out FILE          write the scores to FILE instead of standard output
   --quiet             no progress on standard error (notices and errors are still written)
@@ -118,6 +121,8 @@ interface ScoreCommand {
   llamaCpp: LlamaCppCommand | null;
   /** --reference-merge: the policy's weight α in the merged reference (score-merge.ts); null: the reference itself. */
   referenceMerge: number | null;
+  /** --merge-method / --merge-density. */
+  mergeOptions: MergeOptions;
 }
 
 function parseChunk(value: string | undefined): number | undefined {
@@ -147,6 +152,8 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
         dtype: { type: 'string' },
         precomputed: { type: 'boolean' },
         'reference-merge': { type: 'string' },
+        'merge-method': { type: 'string' },
+        'merge-density': { type: 'string' },
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
@@ -205,6 +212,8 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
     throw new UsageError((error as Error).message);
   }
   const referenceMerge = parseMergeAlpha(values['reference-merge']);
+  const mergeOptions = parseMergeOptions(values['merge-method'], values['merge-density']);
+  if (referenceMerge === null && (values['merge-method'] !== undefined || values['merge-density'] !== undefined)) throw new UsageError('--merge-method and --merge-density apply with --reference-merge only');
   if (referenceMerge !== null && (precomputed || llamaCpp)) throw new UsageError(`--reference-merge merges two ONNX models; it does not apply to ${precomputed ? '--precomputed' : '--engine llama.cpp'}`);
   if (positionals.length === 0) throw new UsageError('no FILE given');
   return {
@@ -221,6 +230,7 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
     warnings,
     llamaCpp,
     referenceMerge,
+    mergeOptions,
   };
 }
 
@@ -284,7 +294,7 @@ async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<Lo
   if ('notice' in tokenizers.pairing) reporter.notice(`notice: ${tokenizers.pairing.notice}`);
 
   const started = Date.now();
-  const merged = command.referenceMerge !== null && policy ? await prepareMergedReference(policy, reference, command.dtype, command.referenceMerge) : null;
+  const merged = command.referenceMerge !== null && policy ? await prepareMergedReference(policy, reference, command.dtype, command.referenceMerge, command.mergeOptions) : null;
   if (merged) reporter.notice(`notice: ${merged.summary}`);
   const engines = await loadPairEngines(spec, 'cpu', withMergedReference(transformersEngineFactory(nodeModelFiles), merged)).catch(async (error: unknown) => {
     await merged?.remove();

@@ -30,5 +30,5 @@ export {
   type ShapeSpec,
 } from './onnx-graph-builder';
 export { float16BitsToNumber, float32ToFloat16Bits, littleEndianBytes, toFloat16Bits } from './tensor-bytes';
-export { OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeSource, type MergedModel } from './merge';
+export { DEFAULT_TIES_DENSITY, MERGE_METHODS, OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeMethod, type MergeOptions, type MergeSource, type MergedModel } from './merge';
 export { mergedReferenceFolder, mergedReferenceLabel, type MergeFileReader, type MergeSide, type MergedReferenceFolder } from './merge-folder';

@@ -7,7 +7,7 @@
  * The tokenizer is not part of it: the scoring path loads the reference's own.
  */
 import { onnxFileOf } from '../engine/model-location';
-import { OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeSource } from './merge';
+import { DEFAULT_TIES_DENSITY, OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeOptions, type MergeSource } from './merge';
 export { mergedReferenceLabel } from './merge-label';
 
 export type MergeSide = 'policy' | 'reference';
@@ -46,10 +46,10 @@ async function sourceOf(read: MergeFileReader, side: MergeSide, where: string, o
  * The merged reference's folder: π_ref + α·(π_θ − π_ref) of the `dtype` files. `where` names each
  * side's model in messages (`folder /models/policy`).
  */
-export async function mergedReferenceFolder(read: MergeFileReader, where: Record<MergeSide, string>, dtype: string, alpha: number): Promise<MergedReferenceFolder> {
+export async function mergedReferenceFolder(read: MergeFileReader, where: Record<MergeSide, string>, dtype: string, alpha: number, options: MergeOptions = { method: 'linear' }): Promise<MergedReferenceFolder> {
   const onnxFile = onnxFileOf(dtype);
   if (onnxFile === null) throw new OnnxMergeError(`cannot merge: no ONNX file name for dtype ${dtype}`);
-  const merged = mergeOnnxWeights(await sourceOf(read, 'reference', where.reference, onnxFile), await sourceOf(read, 'policy', where.policy, onnxFile), alpha);
+  const merged = mergeOnnxWeights(await sourceOf(read, 'reference', where.reference, onnxFile), await sourceOf(read, 'policy', where.policy, onnxFile), alpha, options);
   const config = await read('reference', 'config.json');
   if (!config) throw new OnnxMergeError(`cannot merge: the reference has no config.json (${where.reference})`);
   const files = new Map<string, Uint8Array>([['config.json', config]]);
@@ -61,6 +61,6 @@ export async function mergedReferenceFolder(read: MergeFileReader, where: Record
   const external = merged.externalData.size > 0 ? `, external data in ${[...merged.externalData.keys()].join(', ')}` : '';
   return {
     files,
-    summary: `reference merged with the policy in weight space, α = ${alpha} (${onnxFile}): ${merged.mergedTensors} float initializers (${merged.floatTypes.join(', ')}; ${merged.mergedElements} weights) interpolated, ${merged.copiedTensors} other initializers copied${external}${rounding}`,
+    summary: `reference merged with the policy in weight space (${options.method === 'ties' ? `TIES, density ${options.density ?? DEFAULT_TIES_DENSITY}` : 'linear'}), α = ${alpha} (${onnxFile}): ${merged.mergedTensors} float initializers (${merged.floatTypes.join(', ')}; ${merged.mergedElements} weights) interpolated, ${merged.copiedTensors} other initializers copied${external}${rounding}`,
   };
 }

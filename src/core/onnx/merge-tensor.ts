@@ -188,19 +188,39 @@ export function floatValues(dataType: number, bytes: Uint8Array, count: number, 
 }
 
 /**
- * (1 − α)·reference + α·policy, element by element, in the tensor's own type, as little-endian
- * bytes. The arithmetic is done in double precision on the exact values and rounded once to
- * float32 (float32 tensors) or to float32 and then to the file's float16 / bfloat16; this form
- * gives the reference exactly at α = 0 and the policy exactly at α = 1.
+ * The task vector's entries TIES keeps (mergekit's magnitude sparsification, as pa/merging.py):
+ * those whose |policy − reference| is at least the k-th largest, k = max(1, ⌊density·n⌋); null
+ * keeps all (density ≥ 1). With one (policy, reference) pair, TIES' sign election and its
+ * normalisation change nothing, so this trim is the whole of it.
  */
-export function mergedElementBytes(dataType: number, reference: Float32Array | Float64Array, policy: Float32Array | Float64Array, alpha: number): Uint8Array {
+export function magnitudeMask(reference: Float32Array | Float64Array, policy: Float32Array | Float64Array, density: number): Uint8Array | null {
+  const count = reference.length;
+  const kept = Math.max(1, Math.floor(density * count));
+  if (density >= 1 || kept >= count) return null;
+  const magnitudes = new Float64Array(count);
+  for (let index = 0; index < count; index++) magnitudes[index] = Math.abs(policy[index] - reference[index]);
+  const threshold = magnitudes.slice().sort()[count - kept];
+  const mask = new Uint8Array(count);
+  for (let index = 0; index < count; index++) mask[index] = magnitudes[index] >= threshold ? 1 : 0;
+  return mask;
+}
+
+/**
+ * The merged tensor element by element, in the tensor's own type, as little-endian bytes:
+ * (1 − α)·reference + α·policy (linear), or reference + α·(policy − reference) where `mask` keeps
+ * the entry and the reference where it does not (TIES). The arithmetic is done in double precision
+ * on the exact values and rounded once to float32 (float32 tensors) or to float32 and then to the
+ * file's float16 / bfloat16; the linear form gives the reference exactly at α = 0 and the policy
+ * exactly at α = 1.
+ */
+export function mergedElementBytes(dataType: number, reference: Float32Array | Float64Array, policy: Float32Array | Float64Array, alpha: number, mask: Uint8Array | null = null): Uint8Array {
   const count = reference.length;
   const size = BYTES_PER_ELEMENT.get(dataType)!;
   const out = new Uint8Array(count * size);
   const view = new DataView(out.buffer);
   const keep = 1 - alpha;
   for (let index = 0; index < count; index++) {
-    const value = keep * reference[index] + alpha * policy[index];
+    const value = mask === null ? keep * reference[index] + alpha * policy[index] : mask[index] === 1 ? reference[index] + alpha * (policy[index] - reference[index]) : reference[index];
     if (dataType === TENSOR_TYPE.FLOAT) view.setFloat32(index * 4, value, true);
     else if (dataType === TENSOR_TYPE.DOUBLE) view.setFloat64(index * 8, value, true);
     else if (dataType === TENSOR_TYPE.FLOAT16) view.setUint16(index * 2, float32ToFloat16Bits(value), true);

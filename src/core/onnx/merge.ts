@@ -17,7 +17,7 @@
  * quantized tensors is not the quantization of the merged weights, so it cannot be exact.
  */
 import { appendAll } from '../arrays';
-import { MERGEABLE_TYPES, QUANTIZED_TYPES, TENSOR_DATA_FIELDS, TENSOR_FIELD, elementBytes, elementCount, floatValues, mergedElementBytes, readTensor, type TensorEntry } from './merge-tensor';
+import { MERGEABLE_TYPES, QUANTIZED_TYPES, TENSOR_DATA_FIELDS, TENSOR_FIELD, elementBytes, elementCount, floatValues, magnitudeMask, mergedElementBytes, readTensor, type TensorEntry } from './merge-tensor';
 import { WireFormatError, concatBytes, fieldBytes, lengthDelimited, readFields, sameBytes, stringOf, valueOf, type WireField } from './merge-wire';
 
 /** Operators of quantized graphs (onnxruntime's contrib ops and the ONNX quantization ops). */
@@ -52,6 +52,19 @@ export interface MergeSource {
   model: Uint8Array;
   externalData: ReadonlyMap<string, Uint8Array>;
 }
+
+/** The merge methods offered: `linear` (the paper's main one) and `ties` (magnitude-trimmed task vector, `density` of it kept). */
+export const MERGE_METHODS = ['linear', 'ties'] as const;
+export type MergeMethod = (typeof MERGE_METHODS)[number];
+
+export interface MergeOptions {
+  method: MergeMethod;
+  /** `ties`: the fraction of each tensor's task-vector entries kept, 0 < density ≤ 1 (the reference code's default 0.2). */
+  density?: number;
+}
+
+/** The reference code's TIES density (pa/merging.py, runners/merged_bon.py). */
+export const DEFAULT_TIES_DENSITY = 0.2;
 
 export interface MergedModel {
   /** The merged model's ONNX bytes (the reference's graph). */
@@ -189,16 +202,19 @@ function tensorBytes(model: ParsedModel, tensor: TensorEntry): Uint8Array {
   }
 }
 
-function checkAlpha(alpha: number): void {
+function checkAlpha(alpha: number, options: MergeOptions): void {
   if (!Number.isFinite(alpha) || alpha < 0 || alpha > 1) throw new RangeError(`the merge weight α must be a number from 0 to 1, got ${alpha}`);
+  const density = options.density ?? DEFAULT_TIES_DENSITY;
+  if (options.method === 'ties' && !(density > 0 && density <= 1)) throw new RangeError(`the TIES density must be a number above 0 and at most 1, got ${density}`);
 }
 
 /**
- * The reference merged toward the policy by α in weight space. α = 0 gives the reference's
- * weights, α = 1 the policy's, exactly.
+ * The reference merged toward the policy by α in weight space. `linear` (default): α = 0 gives the
+ * reference's weights, α = 1 the policy's, exactly. `ties`: only the largest `density` of each
+ * tensor's task vector (policy − reference) moves; the rest stays the reference's.
  */
-export function mergeOnnxWeights(reference: MergeSource, policy: MergeSource, alpha: number): MergedModel {
-  checkAlpha(alpha);
+export function mergeOnnxWeights(reference: MergeSource, policy: MergeSource, alpha: number, options: MergeOptions = { method: 'linear' }): MergedModel {
+  checkAlpha(alpha, options);
   const ours = parseModel(reference);
   const theirs = parseModel(policy);
   for (const model of [ours, theirs]) {
@@ -242,7 +258,10 @@ export function mergeOnnxWeights(reference: MergeSource, policy: MergeSource, al
     const where = (model: ParsedModel) => `${model.label}: initializer "${tensor.name}"`;
     let merged: Uint8Array;
     try {
-      merged = mergedElementBytes(tensor.dataType, floatValues(tensor.dataType, referenceBytes, count, where(ours)), floatValues(tensor.dataType, policyBytes, count, where(theirs)), alpha);
+      const referenceValues = floatValues(tensor.dataType, referenceBytes, count, where(ours));
+      const policyValues = floatValues(tensor.dataType, policyBytes, count, where(theirs));
+      const mask = options.method === 'ties' ? magnitudeMask(referenceValues, policyValues, options.density ?? DEFAULT_TIES_DENSITY) : null;
+      merged = mergedElementBytes(tensor.dataType, referenceValues, policyValues, alpha, mask);
     } catch (error) {
       if (error instanceof WireFormatError) throw new OnnxMergeError(error.message);
       throw error;

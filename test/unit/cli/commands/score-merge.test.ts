@@ -118,6 +118,16 @@ describe('score --reference-merge', () => {
     expect((await records(join(work, 'plain.jsonl')))[0].referenceMerge).toBeUndefined();
   });
 
+  it('--merge-method ties: the records name it and its density; the reference lies between', async () => {
+    const result = await score('ties.jsonl', '--reference', REFERENCE, '--reference-merge', '0.3', '--merge-method', 'ties', '--merge-density', '0.25');
+    expect(result.status).toBe(0);
+    const ties = await records(join(work, 'ties.jsonl'));
+    expect(ties[0].referenceMerge).toEqual({ method: 'ties', alpha: 0.3, density: 0.25, reference: REFERENCE, policy: POLICY });
+    expect(ties[0].referenceModel).toBe(`${REFERENCE} merged with ${POLICY} (α = 0.3: π_ref + α·TIES(π_θ − π_ref) keeping the largest 0.25 of each tensor's task vector, in weight space)`);
+    const linear = column(await records(join(work, 'merged.jsonl')), 'reference');
+    expect(maxAbsDifference(column(ties, 'reference'), linear)).toBeGreaterThan(1e-3);
+  });
+
   it('refuses quantized files, α outside [0, 1] and --precomputed', async () => {
     const quantized = await score('q8.jsonl', '--reference', REFERENCE, '--reference-merge', '0.5', '--dtype', 'q8');
     expect(quantized.status).toBe(1);
@@ -130,5 +140,11 @@ describe('score --reference-merge', () => {
     const precomputed = await runCli(['score', '--precomputed', '--reference', REFERENCE, '--reference-merge', '0.5', episodes]);
     expect(precomputed.status).toBe(2);
     expect(precomputed.stderr).toContain('score: --reference-merge merges two ONNX models; it does not apply to --precomputed');
+    const density = await runCli(['score', '--policy', POLICY, '--reference', REFERENCE, '--reference-merge', '0.5', '--merge-density', '0.5', episodes]);
+    expect(density.status).toBe(2);
+    expect(density.stderr).toContain('score: --merge-density applies to --merge-method ties only');
+    const method = await runCli(['score', '--policy', POLICY, '--reference', REFERENCE, '--merge-method', 'ties', episodes]);
+    expect(method.status).toBe(2);
+    expect(method.stderr).toContain('score: --merge-method and --merge-density apply with --reference-merge only');
   }, 60_000);
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxDataType, decodeOnnxModel, encodeOnnxModel } from '../../../../src/core/onnx';
-import { independentMerge } from './independent-merge';
+import { independentMerge, independentTiesMerge } from './independent-merge';
 import { OnnxMergeError, externalDataLocations, mergeOnnxWeights, type MergeSource } from '../../../../src/core/onnx/merge';
 import { concatBytes, encodeVarint, lengthDelimited, readFields, fieldBytes, valueOf } from '../../../../src/core/onnx/merge-wire';
 import type { Gpt2Config } from '../../../../lab/model-builder';
@@ -143,6 +143,32 @@ describe('mergeOnnxWeights on the demo pair', () => {
     expect(() => mergeOnnxWeights(source('reference', 'model.onnx', reference.model), source('policy', 'model.onnx'), 0.5)).toThrow(
       /reference onnx\/model\.onnx: initializer "[^"]+": its data is in the external file model\.onnx_data, which was not found beside the model/,
     );
+  });
+
+  it('TIES (one task vector: its largest entries move) equals the independent TIES merge within 1e-4', async () => {
+    const ties = mergeOnnxWeights(source('reference', 'model.onnx'), source('policy', 'model.onnx'), 0.5, { method: 'ties', density: 0.2 });
+    const ours = await logprobsOf('ties.onnx', ties.model);
+    const theirs = await logprobsOf('ties-independent.onnx', independentTiesMerge(files['reference/model.onnx'], files['policy/model.onnx'], 0.5, 0.2));
+    expect(maxAbsDifference(ours, theirs)).toBeLessThan(1e-4);
+    const linear = mergeOnnxWeights(source('reference', 'model.onnx'), source('policy', 'model.onnx'), 0.5);
+    expect(maxAbsDifference(ours, await logprobsOf('linear.onnx', linear.model))).toBeGreaterThan(1e-3);
+    // Density 1 keeps the whole task vector: the linear merge.
+    const whole = mergeOnnxWeights(source('reference', 'model.onnx'), source('policy', 'model.onnx'), 0.5, { method: 'ties', density: 1 });
+    expect(maxAbsDifference(await logprobsOf('ties-whole.onnx', whole.model), await logprobsOf('linear.onnx', linear.model))).toBeLessThan(1e-5);
+    // At α = 1 exactly max(1, ⌊0.2·n⌋) entries of each float tensor take the policy's value.
+    const atOne = decodeOnnxModel(mergeOnnxWeights(source('reference', 'model.onnx'), source('policy', 'model.onnx'), 1, { method: 'ties', density: 0.2 }).model);
+    const reference = decodeOnnxModel(files['reference/model.onnx']);
+    const policy = decodeOnnxModel(files['policy/model.onnx']);
+    for (const tensor of atOne.graph.initializer.filter((t) => t.data_type === OnnxDataType.FLOAT)) {
+      const values = new Float32Array(new Uint8Array(tensor.raw_data).buffer);
+      const r = new Float32Array(new Uint8Array(reference.graph.initializer.find((t) => t.name === tensor.name)!.raw_data).buffer);
+      const p = new Float32Array(new Uint8Array(policy.graph.initializer.find((t) => t.name === tensor.name)!.raw_data).buffer);
+      const moved = values.filter((value, i) => value !== r[i]).length;
+      expect(values.every((value, i) => value === r[i] || value === p[i])).toBe(true);
+      expect(moved).toBeLessThanOrEqual(Math.max(1, Math.floor(0.2 * values.length)));
+      expect(moved).toBeGreaterThanOrEqual(Math.floor(0.2 * values.length) - r.filter((value, i) => value === p[i]).length);
+    }
+    expect(() => mergeOnnxWeights(source('reference', 'model.onnx'), source('policy', 'model.onnx'), 0.5, { method: 'ties', density: 0 })).toThrow('the TIES density must be a number above 0 and at most 1, got 0');
   });
 
   it('refuses quantized files: they cannot be merged exactly', () => {
