@@ -2,14 +2,16 @@
  * The app's "Server" model source (issue 16, item 3), in the production build: a fake vLLM server
  * on 127.0.0.1 (tools/fake-vllm.ts, answering with the product's own ONNX engine on the demo pair,
  * CORS allowed for the app's origin only, as `--allowed-origins` does) serves both models under
- * hub-style names, whose tokenizers come from the test hub (the served names are the default
- * tokenizer ids). The page asks to allow the new origin (its Content-Security-Policy names only the
+ * hub-style names, whose tokenizers come from the test hub (the served names entered as the
+ * tokenizers' hub ids). The page asks to allow the new origin (its Content-Security-Policy names only the
  * servers entered), reloads with the session kept, checks the connection (served names and
  * max_model_len shown), loads (each tokenizer checked against the server's /tokenize), and scores a demo episode: the figures equal the CLI's local engine
  * (`score --preset demo`) within 1e-5. A URL nobody entered is refused by the policy before any
  * request leaves the page. An unreachable server and a server that refuses the page's origin
  * (no CORS headers) give the messages the panel promises, with the session intact; back on the
- * first server, the episode's scores come from the score cache.
+ * first server, the episode's scores come from the score cache. With the tokenizer fields left
+ * empty, another episode is tokenized by the server's own /tokenize (the chat template applied
+ * server-side, token texts from /detokenize) and scores with the CLI's local figures too.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -33,11 +35,14 @@ const REPO = resolve(__dirname, '../..');
 const MODELS = join(REPO, 'public/models');
 const EXAMPLES = join(REPO, 'public/examples/demo-episodes.jsonl');
 const EPISODE = 'broken-lamp-policy-1';
+/** Scored with the server's own tokenizer (another episode: the score cache does not tell tokenizers apart). */
+const EPISODE_SERVER_TOKENIZED = 'broken-lamp-policy-2';
 const SERVED = { policy: 'test-org/demo-policy', reference: 'test-org/demo-reference' };
 const cliArgs = (...args: string[]) => [join(REPO, 'node_modules/tsx/dist/cli.mjs'), join(REPO, 'src/cli/main.ts'), ...args];
 
 let dir: string;
 let expected: ScoreRecord;
+let expectedServerTokenized: ScoreRecord;
 let oracles: { policy: LogprobOracle & { dispose(): Promise<void> }; reference: LogprobOracle & { dispose(): Promise<void> } };
 let hub: HubServer;
 let allowed: FakeServer;
@@ -63,6 +68,11 @@ beforeAll(async () => {
   const out = join(dir, 'scores.jsonl');
   execFileSync(process.execPath, cliArgs('score', '--quiet', '--preset', 'demo', '--render', 'chat', '--out', out, episodeFile), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   expected = parseScoreJsonl(readFileSync(out, 'utf8'), out).records[0].record;
+  const secondFile = join(dir, 'episode-2.jsonl');
+  writeFileSync(secondFile, readFileSync(EXAMPLES, 'utf8').split('\n').find((line) => line.includes(`"id":"${EPISODE_SERVER_TOKENIZED}"`))! + '\n');
+  const secondOut = join(dir, 'scores-2.jsonl');
+  execFileSync(process.execPath, cliArgs('score', '--quiet', '--preset', 'demo', '--render', 'chat', '--out', secondOut, secondFile), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  expectedServerTokenized = parseScoreJsonl(readFileSync(secondOut, 'utf8'), secondOut).records[0].record;
 
   oracles = { policy: await engineOracle(MODELS, 'demo-policy'), reference: await engineOracle(MODELS, 'demo-reference') };
   const models = { [SERVED.policy]: { oracle: oracles.policy, maxModelLen: 128 }, [SERVED.reference]: { oracle: oracles.reference, maxModelLen: 128 } };
@@ -108,6 +118,9 @@ describe('the Server model source', () => {
     await page.getByTestId('model-source').selectOption('server');
     await page.getByTestId('server-model-policy').fill(SERVED.policy);
     await page.getByTestId('server-model-reference').fill(SERVED.reference);
+    // The tokenizers named by hub id (the test hub serves them); left empty, the server's own is used (the last test).
+    await page.getByTestId('server-tokenizer-policy').fill(SERVED.policy);
+    await page.getByTestId('server-tokenizer-reference').fill(SERVED.reference);
     await enterServers(page, allowed.url);
 
     // After the reload: the session and the server choice are as they were, the new origin in force.
@@ -230,5 +243,43 @@ describe('the Server model source', () => {
     // The only errors the page logged are the browser's own lines for the refused requests.
     const unexpected = session.pageErrors.filter((line) => !/blocked by CORS policy|Failed to load resource|Refused to connect|Content Security Policy/.test(line));
     expect(unexpected).toEqual([]);
+  });
+
+  it('tokenizes with the server’s own /tokenize when no tokenizer is entered, with the figures of the local engine', async () => {
+    const { page } = session;
+    expect(await page.getByTestId('server-tokenizer-hint').textContent()).toContain("A tokenizer left empty is the server's own: its /tokenize and /detokenize for the served name");
+    await page.getByTestId('server-url-policy').fill(allowed.url);
+    await page.getByTestId('server-url-reference').fill(allowed.url);
+    await page.getByTestId('server-tokenizer-policy').fill('');
+    await page.getByTestId('server-tokenizer-reference').fill('');
+    await page.getByTestId('render-mode').selectOption('chat');
+    await page.getByTestId('load-models').click();
+    await expect.poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 }).not.toMatch(/loading|not loaded/);
+    if ((await page.getByTestId('model-status').textContent()) !== 'ready') throw new Error(`the served pair did not load: ${await page.getByTestId('model-error').textContent()}`);
+    expect(await page.getByTestId('tokenizer-notice').count()).toBe(0);
+
+    await page.getByTestId('filter-search').fill(EPISODE_SERVER_TOKENIZED);
+    await page.locator(`[data-testid="trajectory-row"][data-id="${EPISODE_SERVER_TOKENIZED}"]`).click();
+    const [answeredBefore, requestsBefore] = [allowed.counts.answered, allowed.requests.length];
+    await page.getByTestId('score-selected').click();
+    const progress = page.getByTestId('scoring-progress');
+    await expect.poll(async () => `${await progress.getAttribute('data-running')} ${await progress.getAttribute('data-done')}`, { timeout: 120_000 }).toBe('false 1');
+    expect(await page.getByTestId('scoring-error').count()).toBe(0);
+    expect(allowed.counts.answered - answeredBefore).toBe(2);
+    // The rendering was the server's: its chat template through /tokenize, the token texts through /detokenize, from the page's origin.
+    const asked = allowed.requests.slice(requestsBefore).filter((r) => r.method === 'POST' && r.origin === appOrigin);
+    expect(asked.filter((r) => r.path === '/tokenize').length).toBeGreaterThan(0);
+    expect(asked.filter((r) => r.path === '/detokenize').length).toBeGreaterThan(0);
+
+    const policy = expectedServerTokenized.steps.flatMap((step) => step.policy);
+    const reference = expectedServerTokenized.steps.flatMap((step) => step.reference);
+    expect(policy.length).toBeGreaterThanOrEqual(10);
+    const shown = await collectShownTokens(page, policy.length);
+    expect(shown.length).toBe(policy.length);
+    let largest = 0;
+    shown.forEach((token, index) => {
+      largest = Math.max(largest, Math.abs(token.policy - policy[index]), Math.abs(token.reference - reference[index]));
+    });
+    expect(largest).toBeLessThan(1e-5);
   });
 });
