@@ -6,7 +6,8 @@
  * the chat template applied by the server), and say which tokenizer was used, as stderr does.
  * Refused with what to do: SGLang's tokenize in chat mode, a server without /tokenize. A named
  * tokenizer on one side and the server's on the other pair at step level, saying how to get
- * token-level scores.
+ * token-level scores. On the realformat Qwen3 pair (its real tokenizer and chat template, tau²-bench
+ * tool calls), chat mode through vLLM's own tokenize gives the local engine's file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { engineOracle, syntheticOracle, type LogprobOracle } from '../../../../t
 import { startFakeVllm } from '../../../../tools/fake-vllm';
 import { startFakeSglang } from '../../../../tools/fake-sglang';
 import type { FakeServer } from '../../../../tools/fake-inference-server';
+import { REALFORMAT_ROOT, realformatAvailable } from '../../../../tools/realformat';
 import { ROOT, maxAbsDifference, runCli } from './score-helpers';
 
 const MODELS = join(ROOT, 'public/models');
@@ -129,4 +131,48 @@ describe('score --engine with the servers’ own tokenizers', () => {
     expect(written).toHaveLength(COUNT);
     expect(written.map((record) => (record as { scoreLevel?: string }).scoreLevel)).toEqual(Array.from({ length: COUNT }, () => 'step'));
   }, 120_000);
+});
+
+describe.skipIf(!realformatAvailable)('score --engine vllm with the server’s own tokenizer on the realformat Qwen3 pair', () => {
+  const folder = (side: 'policy' | 'reference') => join(REALFORMAT_ROOT, `qwen3-${side}`);
+  let qwen3: { policy: LogprobOracle & { dispose(): Promise<void> }; reference: LogprobOracle & { dispose(): Promise<void> } };
+  let server: FakeServer;
+  let tau2: string;
+
+  beforeAll(async () => {
+    // Two tau²-bench simulations cut short; the first has a tool call and its result.
+    const file = JSON.parse(await readFile(join(ROOT, '../shared/fixtures/trajectories/tau2_bench/airline_grok-3_4tasks_x4trials.json'), 'utf8')) as { simulations: { messages: unknown[] }[] };
+    tau2 = join(work, 'tau2-short.json');
+    await writeFile(tau2, JSON.stringify({ ...file, simulations: [{ ...file.simulations[5], messages: file.simulations[5].messages.slice(0, 8) }, { ...file.simulations[6], messages: file.simulations[6].messages.slice(0, 4) }] }));
+    qwen3 = { policy: await engineOracle(REALFORMAT_ROOT, 'qwen3-policy'), reference: await engineOracle(REALFORMAT_ROOT, 'qwen3-reference') };
+    server = await startFakeVllm({ models: { 'qwen3-policy': { oracle: qwen3.policy, maxModelLen: 40960 }, 'qwen3-reference': { oracle: qwen3.reference, maxModelLen: 40960 } } });
+    servers.push(server);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([qwen3?.policy.dispose(), qwen3?.reference.dispose()]);
+  });
+
+  it('chat: the local engine’s token ids and figures (within 1e-5)', async () => {
+    const [viaServer, viaLocal] = [join(work, 'qwen3-server.jsonl'), join(work, 'qwen3-local.jsonl')];
+    const local = await runCli(['score', '--policy', folder('policy'), '--reference', folder('reference'), '--dtype', 'fp32', '--render', 'chat', '--out', viaLocal, '--quiet', tau2]);
+    expect(local.status, local.stderr).toBe(0);
+    const served = await runCli(['score', '--engine', 'vllm', '--policy-url', server.url, '--reference-url', server.url, '--policy-model', 'qwen3-policy', '--reference-model', 'qwen3-reference', '--render', 'chat', '--out', viaServer, tau2]);
+    expect(served.status, served.stderr).toBe(0);
+    expect(served.stderr).toContain(`policy tokenizer: server /tokenize of ${server.url} "qwen3-policy"`);
+    const [got, want] = [records(await readFile(viaServer, 'utf8')), records(await readFile(viaLocal, 'utf8'))];
+    expect(got.map((record) => record.id)).toEqual(want.map((record) => record.id));
+    expect(got).toHaveLength(2);
+    let tokens = 0;
+    got.forEach((record, index) => {
+      expect(record.steps.map((step) => step.message)).toEqual(want[index].steps.map((step) => step.message));
+      record.steps.forEach((step, s) => {
+        expect(step.tokenIds).toEqual(want[index].steps[s].tokenIds);
+        expect(maxAbsDifference(step.policy, want[index].steps[s].policy)).toBeLessThan(1e-5);
+        expect(maxAbsDifference(step.reference, want[index].steps[s].reference)).toBeLessThan(1e-5);
+        tokens += step.policy.length;
+      });
+    });
+    expect(tokens).toBeGreaterThan(100);
+  }, 180_000);
 });
