@@ -2,15 +2,18 @@
  * The tokenizers of `score --engine vllm|sglang` (docs/servers.md, "Which tokenizer"): the one named
  * with --policy-tokenizer / --reference-tokenizer (a folder or hub id), else the served name when it
  * is a local folder (SGLang serves a path), else the server's own /tokenize and /detokenize
- * (core's ServerTokenizer, asked for the served name).
+ * (core's ServerTokenizer, asked for the served name). A named one is checked against its server's
+ * own tokenization of the served name (checkServerTokenizer), as the app does.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
+  checkServerTokenizer,
   hintFor,
   pairLabelledTokenizers,
   ReplicaPool,
   ServerTokenizer,
+  ServerTokenizerMismatchError,
   ServerTokenizerUnavailableError,
   type ClientOptions,
   type LabelledTokenizer,
@@ -18,6 +21,7 @@ import {
   type ServerKind,
 } from '../../core/engine/server';
 import { withModelLocation } from '../../core/engine/model-location';
+import type { TokenizerLike } from '../../core/engine/types';
 import type { RenderMode } from '../../core/render';
 import { ModelLoadError, loadPairTokenizers, type ModelSpec } from '../../core/scoring';
 import { loadTokenizer } from '../../core/tokenizer';
@@ -48,7 +52,24 @@ export async function loadServedTokenizers(
   client: ClientOptions,
 ) {
   const specs = { policy: await namedTokenizer(command.policy.tokenizer, engines.policy.modelId), reference: await namedTokenizer(command.reference.tokenizer, engines.reference.modelId) };
-  if (specs.policy && specs.reference) return { ...(await loadPairTokenizers({ policy: specs.policy, reference: specs.reference, dtype: 'server' })), labels: { policy: specs.policy.label, reference: specs.reference.label } };
+  const pools = { policy: new ReplicaPool(engines.policy.server.urls, client, hintFor(command.kind)), reference: new ReplicaPool(engines.reference.server.urls, client, hintFor(command.kind)) };
+  // A named tokenizer is checked against its server's own tokenization of the served name (a mismatch stops the job).
+  const notices: string[] = [];
+  const check = async (side: 'policy' | 'reference', tokenizer: TokenizerLike, label: string) => {
+    try {
+      const outcome = await checkServerTokenizer(command.kind, engines[side].modelId, tokenizer, pools[side], label);
+      if (outcome.agrees === null) notices.push(`${side}: ${outcome.reason}`);
+    } catch (error) {
+      if (error instanceof ServerTokenizerMismatchError) throw new ModelLoadError(`the ${side} model: ${error.message}`);
+      throw new ModelLoadError(`the ${side} model: checking its tokenizer against the server failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  if (specs.policy && specs.reference) {
+    const tokenizers = await loadPairTokenizers({ policy: specs.policy, reference: specs.reference, dtype: 'server' });
+    await check('policy', tokenizers.policyTokenizer!, specs.policy.label);
+    await check('reference', tokenizers.referenceTokenizer, specs.reference.label);
+    return { ...tokenizers, labels: { policy: specs.policy.label, reference: specs.reference.label }, notices };
+  }
   if (command.render === 'chat' && command.kind === 'sglang') {
     const side = specs.policy ? 'reference' : 'policy';
     throw new ServerTokenizerUnavailableError(`SGLang's /tokenize does not apply chat templates: with --render chat name the ${side}'s tokenizer (--${side}-tokenizer DIR|HUB_ID), or render plain`);
@@ -56,16 +77,18 @@ export async function loadServedTokenizers(
   const load = async (side: 'policy' | 'reference'): Promise<LabelledTokenizer> => {
     const spec = specs[side];
     if (spec) {
+      let tokenizer: TokenizerLike;
       try {
-        return { tokenizer: await withModelLocation(spec.location, (id) => loadTokenizer(id)), label: spec.label };
+        tokenizer = await withModelLocation(spec.location, (id) => loadTokenizer(id));
       } catch (error) {
         throw new ModelLoadError(`cannot load the ${side} tokenizer from the ${spec.label}: ${error instanceof Error ? error.message : String(error)}`);
       }
+      await check(side, tokenizer, spec.label);
+      return { tokenizer, label: spec.label };
     }
     const engine = engines[side];
-    const pool = new ReplicaPool(engine.server.urls, client, hintFor(command.kind));
     try {
-      const tokenizer = await ServerTokenizer.connect({ kind: command.kind, model: engine.modelId, where: engine.server.urls.join(', ') }, pool);
+      const tokenizer = await ServerTokenizer.connect({ kind: command.kind, model: engine.modelId, where: engine.server.urls.join(', ') }, pools[side]);
       return { tokenizer, label: tokenizer.label };
     } catch (error) {
       if (error instanceof ServerTokenizerUnavailableError) throw error;
@@ -74,5 +97,5 @@ export async function loadServedTokenizers(
   };
   const policy = await load('policy');
   const reference = await load('reference');
-  return { policyTokenizer: policy.tokenizer, referenceTokenizer: reference.tokenizer, pairing: pairLabelledTokenizers(policy, reference), labels: { policy: policy.label, reference: reference.label } };
+  return { policyTokenizer: policy.tokenizer, referenceTokenizer: reference.tokenizer, pairing: pairLabelledTokenizers(policy, reference), labels: { policy: policy.label, reference: reference.label }, notices };
 }

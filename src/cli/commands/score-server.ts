@@ -202,7 +202,8 @@ async function connect(command: ServerCommand, reporter: Reporter): Promise<Serv
     if (!(error instanceof ModelLoadError)) throw error;
     throw new ModelLoadError(`${error.message}; name the tokenizer with --policy-tokenizer / --reference-tokenizer DIR|HUB_ID (the models' own: the servers are sent token ids)`);
   }
-  const { labels, ...tokenizers } = loadedTokenizers;
+  const { labels, notices, ...tokenizers } = loadedTokenizers;
+  for (const notice of notices) reporter.notice(`notice: ${notice}`);
   // The pair's spec names where each tokenizer came from (a server tokenizer has no files).
   const specOf = (label: string): ModelSpec => ({ location: { modelId: label }, label, remote: false });
   const spec = { policy: specOf(labels.policy), reference: specOf(labels.reference), dtype: 'server' };

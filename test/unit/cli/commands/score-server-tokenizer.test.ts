@@ -4,7 +4,8 @@
  * product's ONNX engine). The records carry the same token ids and the same figures (within 1e-5)
  * as with the tokenizer folders named, in plain mode and in chat mode (vLLM's messages tokenize:
  * the chat template applied by the server), and say which tokenizer was used, as stderr does.
- * Refused with what to do: SGLang's tokenize in chat mode, a server without /tokenize. A named
+ * Refused with what to do: SGLang's tokenize in chat mode, a server without /tokenize, a named
+ * tokenizer that is not the served model's (checked against the server's /tokenize). A named
  * tokenizer on one side and the server's on the other pair at step level, saying how to get
  * token-level scores. On the realformat Qwen3 pair (its real tokenizer and chat template, tau²-bench
  * tool calls), chat mode through vLLM's own tokenize gives the local engine's file.
@@ -119,6 +120,12 @@ describe('score --engine with the servers’ own tokenizers', () => {
     const result = await score('vllm', { policy: bare.url, reference: bare.url }, 'plain', join(work, 'bare.jsonl'));
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`error: the vLLM server at ${bare.url} has no tokenize endpoint (404), and no tokenizer was named: name it with --policy-tokenizer / --reference-tokenizer DIR|HUB_ID`);
+  }, 60_000);
+
+  it.skipIf(!realformatAvailable)('a named tokenizer that is not the served model’s stops the job, showing the first difference', async () => {
+    const result = await score('vllm', { policy: vllm.url, reference: vllm.url }, 'plain', join(work, 'wrong.jsonl'), ['--policy-tokenizer', join(REALFORMAT_ROOT, 'qwen3-policy'), '--reference-tokenizer', REFERENCE_DIR]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`error: the policy model: the tokenizer (folder ${join(REALFORMAT_ROOT, 'qwen3-policy')}) does not tokenize as the vLLM server's "demo-policy" does: for `);
   }, 60_000);
 
   it('a named tokenizer on one side, the server’s on the other: step level, saying how to get token level', async () => {
