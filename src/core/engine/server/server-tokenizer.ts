@@ -257,8 +257,9 @@ export class ServerTokenizer implements TokenizerLike {
           this.remember(recording.keys, key, { ids: tokens });
           learnIds(tokens);
         } catch (error) {
-          // A template that raises is vLLM's 400: kept, and thrown when the renderer asks again.
-          if (!(error instanceof ServerRequestError && error.status === 400)) throw error;
+          // A template that raises is vLLM's 400 (a message list it will not take, a 4xx): kept, and thrown
+          // when the renderer asks again. A 404 (the model or the endpoint gone) is not the template's.
+          if (!(error instanceof ServerRequestError && error.status >= 400 && error.status < 500 && error.status !== 404)) throw error;
           this.remember(recording.keys, key, { error: `the server's chat template failed: ${error.serverMessage}` });
         }
       }),

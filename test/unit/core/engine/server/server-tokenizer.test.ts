@@ -36,7 +36,18 @@ async function tokenizerOf(root: string, id: string): Promise<{ local: Tokenizer
   return { local, oracle: { ...syntheticOracle(), encode: (text) => local.encode(text), decode: (tokenId) => local.decodeTokens([tokenId])[0], tokenization: fakeTokenization(raw) } };
 }
 
+/** A template that takes only alternating user / assistant turns, as Gemma 3's (it raises otherwise). */
+function strictTemplate<T>(apply: (messages: unknown[], options: T) => number[]) {
+  return (messages: unknown[], options: T): number[] => {
+    (messages as { role: string }[]).forEach((message, index) => {
+      if (message.role !== (index % 2 === 0 ? 'user' : 'assistant')) throw new Error('Conversation roles must alternate user/assistant/user/assistant/...');
+    });
+    return apply(messages, options);
+  };
+}
+
 let demo: Awaited<ReturnType<typeof tokenizerOf>>;
+let strictLocal: TokenizerLike;
 let qwen3: Awaited<ReturnType<typeof tokenizerOf>> | null = null;
 let vllm: FakeServer;
 let sglang: FakeServer;
@@ -46,10 +57,13 @@ let tau2: Trajectory[] = [];
 beforeAll(async () => {
   demo = await tokenizerOf(MODELS, 'demo-policy');
   if (realformatAvailable) qwen3 = await tokenizerOf(REALFORMAT_ROOT, 'qwen3-policy');
+  strictLocal = { ...demo.local, applyChatTemplate: strictTemplate(demo.local.applyChatTemplate! as (messages: unknown[], options: { tools?: unknown[] }) => number[]) };
+  const strictOracle: LogprobOracle = { ...demo.oracle, tokenization: { ...demo.oracle.tokenization!, applyChatTemplate: strictTemplate(demo.oracle.tokenization!.applyChatTemplate) } };
   vllm = await startFakeVllm({
     models: {
       'demo-policy': { oracle: demo.oracle, maxModelLen: 4096 },
       'demo-again': { oracle: demo.oracle, maxModelLen: 4096 },
+      'demo-strict': { oracle: strictOracle, maxModelLen: 4096 },
       ...(qwen3 ? { 'qwen3-policy': { oracle: qwen3.oracle, maxModelLen: 40960 } } : {}),
       'no-tokenize': { oracle: syntheticOracle(), maxModelLen: 4096 },
     },
@@ -85,6 +99,26 @@ describe('ServerTokenizer', () => {
     expect(tokenizer.bosTokenId).toBe(demo.local.bosTokenId);
     expect(tokenizer.label).toBe(`server /tokenize of ${vllm.url} "demo-policy"`);
     for (const trajectory of episodes) for (const mode of ['plain', 'chat'] as const) await expectSameRendering(tokenizer, demo.local, trajectory, mode);
+  }, 60_000);
+
+  it('vLLM chat, a template that refuses the log as written (the server’s 400): kept, the alternating turns fetched, the local outcome', async () => {
+    const tokenizer = await connect('vllm', vllm, 'demo-strict');
+    const before = vllm.requests.length;
+    await tokenizer.prepare(episodes[0], 'chat');
+    // The log as written (whole, empty, each prefix: refused, kept), then the same on alternating turns.
+    expect(vllm.requests.slice(before).filter((request) => request.path === '/tokenize').length).toBeGreaterThan(2 * episodes[0].messages.length);
+    const failure = (tokenizer: TokenizerLike) => {
+      try {
+        renderTrajectory(episodes[0], tokenizer, 'chat');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'rendered';
+    };
+    const local = failure(strictLocal);
+    // The demo template cannot split the mapped turns either: the same refusal, found from the server's tokens.
+    expect(local).toMatch(/^the chat template failed on the whole conversation \(\d+ messages\): Conversation roles must alternate .*; mapped onto alternating user \/ assistant turns, the chat template's rendering could not be split into messages: message \d+ \(tool\) is not in tokens/);
+    expect(failure(tokenizer).replace("the server's chat template failed: ", '').replace('... None;', '...;')).toBe(local);
   }, 60_000);
 
   it('SGLang: plain mode through its list /tokenize and /detokenize; chat mode refused naming what to do', async () => {
