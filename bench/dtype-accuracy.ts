@@ -9,6 +9,7 @@
  *
  *   npx tsx bench/dtype-accuracy.ts            # a table (BENCHMARKS.md, docs/score.md)
  *   npx tsx bench/dtype-accuracy.ts --json
+ *   npx tsx bench/dtype-accuracy.ts --only fp16   # these dtypes' rows only (fp32 is always scored: the baseline)
  */
 import { aggregateTokens } from '../src/core/advantage/aggregate';
 import { expectedLines, realformatEngine, writeVariantFolders, type RealformatArch } from '../tools/realformat';
@@ -91,17 +92,22 @@ function differences(a: Scored, b: Scored): { mean: number; max: number; positio
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
+  const onlyAt = process.argv.indexOf('--only');
+  const only = onlyAt === -1 ? null : new Set((process.argv[onlyAt + 1] ?? '').split(','));
+  const known = new Set(Object.values(DTYPES).flat());
+  const unknown = [...(only ?? [])].filter((dtype) => !known.has(dtype as Dtype));
+  if (unknown.length > 0) throw new Error(`--only: unknown dtype '${unknown[0]}' (known: ${[...known].join(', ')})`);
   const variants = await writeVariantFolders((['qwen3', 'llama3'] as const).flatMap((arch) => (['policy', 'reference'] as const).map((side) => ({ arch, side }))));
   const rows: Record<string, unknown>[] = [];
   try {
     for (const arch of ['qwen3', 'llama3'] as const) {
       const fp32 = await scoreAll(arch, 'fp32', variants.root);
       const fp32Steps = stepAdvantages(arch, fp32);
-      for (const dtype of DTYPES[arch]) {
+      for (const dtype of DTYPES[arch].filter((candidate) => only === null || only.has(candidate))) {
         const scored = dtype === 'fp32' ? fp32 : await scoreAll(arch, dtype, variants.root);
         const { mean, max, positions } = differences(scored, fp32);
         const row: Record<string, unknown> = { arch, dtype, positions, steps: fp32Steps.length, meanAbsDeltaLogp: mean, maxAbsDeltaLogp: max, stepAdvantagePearson: pearson(stepAdvantages(arch, scored), fp32Steps) };
-        // Does a token's figure depend on the chunk? Chunks of 37 against the default (110 rows here).
+        // Does a token's figure depend on the chunk? Chunks of 37 against the default (512 tokens; 110 for q8 as exported, read back).
         const rechunked = await scoreAll(arch, dtype, variants.root, 37);
         row.chunkEffectMax = differences(rechunked, scored).max;
         rows.push(row);
