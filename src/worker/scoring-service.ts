@@ -19,12 +19,11 @@ import {
 } from '../core/scoring';
 import type { FetchLike, ServerKind } from '../core/engine/server';
 import type { DeviceChoice, DevicePreference, ModelDtype } from './device';
-import type { LoadPairRequest, ModelFilesSource, ModelSource, PairStatus, ScoringClient } from './scoring-protocol';
+import type { JobProgress, LoadPairRequest, ModelFilesSource, ModelSource, PairStatus, ScoringClient, TrajectoryToScore } from './scoring-protocol';
 import {
   checkServedTokenizers,
   loadServedPairTokenizers,
-  prepareServedItems,
-  releaseServedItems,
+  scoreInServedBatches,
   servedTokenizerSpec,
   serverDeviceChoice,
   serverEngineFactory,
@@ -174,18 +173,15 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
 
     async score(jobId, items, render, callbacks, context) {
       if (!loaded) throw new Error('no model pair is loaded');
-      // A server tokenizer fetches each trajectory's tokenization first (server-engines.ts).
-      const servedPair = loaded.pair;
-      const ready = await prepareServedItems(servedPair, items, render, callbacks.onError ? (key, message) => callbacks.onError!(key, message) : undefined);
-      let outcome;
-      try {
-        outcome = await runScoringJob(
-          ready,
+      const onError = callbacks.onError ? (key: string, message: string) => callbacks.onError!(key, message) : undefined;
+      const run = (batch: readonly TrajectoryToScore[], onProgress?: (progress: JobProgress) => void) =>
+        runScoringJob(
+          batch,
           { render, reusePrefix: items.length > 1, ...(context ? { context } : {}) },
           {
-            ...(callbacks.onProgress ? { onProgress: (p) => callbacks.onProgress!(p) } : {}),
+            ...(onProgress ? { onProgress } : {}),
             ...(callbacks.onResult ? { onResult: (r) => callbacks.onResult!(r) } : {}),
-            ...(callbacks.onError ? { onError: (key, message) => callbacks.onError!(key, message) } : {}),
+            ...(onError ? { onError } : {}),
           },
           {
             pair: () => {
@@ -206,9 +202,12 @@ export function createScoringService(host: ScoringServiceHost): ScoringClient {
             },
           },
         );
-      } finally {
-        releaseServedItems(servedPair, ready);
-      }
+      // A pair tokenized by its servers fetches the tokenizations a few trajectories at a time first (server-engines.ts).
+      const outcome = await scoreInServedBatches(loaded.pair, items, render, run, {
+        isCancelled: () => cancelled.has(jobId),
+        ...(callbacks.onProgress ? { onProgress: (p: JobProgress) => callbacks.onProgress!(p) } : {}),
+        ...(onError ? { onError } : {}),
+      });
       cancelled.delete(jobId);
       return outcome;
     },

@@ -24,7 +24,7 @@ import {
 import { withModelLocation } from '../core/engine/model-location';
 import { TOP_K, type TokenizerLike } from '../core/engine/types';
 import type { RenderMode } from '../core/render/types';
-import { ModelLoadError, loadPairTokenizers, type EngineFactory, type ModelSpec, type PairTokenizers, type ScoringPair, type TrajectoryToScore } from '../core/scoring';
+import { ModelLoadError, loadPairTokenizers, type EngineFactory, type JobProgress, type ModelSpec, type PairTokenizers, type ScoringPair, type TrajectoryToScore } from '../core/scoring';
 import { loadTokenizer } from '../core/tokenizer';
 import type { DeviceChoice } from './device';
 import type { LoadPairRequest, ModelFilesSource, ServerModelSource } from './scoring-protocol';
@@ -140,26 +140,57 @@ export async function loadServedPairTokenizers(
 /** The pair's tokenizers a rendering asks: the policy's, and the reference's at step level. */
 const renderingTokenizers = (pair: ScoringPair) => (pair.pairing.level === 'token' ? [pair.policyTokenizer] : [pair.policyTokenizer, pair.referenceTokenizer]);
 
-/**
- * Fetches, for each item, what its rendering asks of the pair's server tokenizers (none: nothing
- * to do). An item whose tokenization fails is reported through `onError` and left out.
- */
-export async function prepareServedItems(pair: ScoringPair, items: readonly TrajectoryToScore[], render: RenderMode, onError?: (key: string, message: string) => void): Promise<TrajectoryToScore[]> {
-  const tokenizers = renderingTokenizers(pair);
-  if (!tokenizers.some((tokenizer) => tokenizer instanceof ServerTokenizer)) return [...items];
-  const prepared: TrajectoryToScore[] = [];
-  for (const item of items) {
-    try {
-      await prepareServerTokenizers(tokenizers, item.trajectory, render);
-      prepared.push(item);
-    } catch (error) {
-      onError?.(item.key, error instanceof Error ? error.message : String(error));
-    }
-  }
-  return prepared;
-}
+/** Trajectories whose server tokenizations are fetched before their batch is scored: progress and cancellation come early. */
+export const SERVED_BATCH = 4;
 
-/** Drops what prepareServedItems fetched. */
-export function releaseServedItems(pair: ScoringPair, items: readonly TrajectoryToScore[]): void {
-  for (const item of items) releaseServerTokenizers(renderingTokenizers(pair), item.trajectory);
+/**
+ * Runs a scoring job (`run`, core's runScoringJob with the page's callbacks). A pair tokenized by
+ * its servers (ServerTokenizer) is run a few trajectories at a time, each batch's tokenizations
+ * fetched first and released after; a trajectory whose tokenization fails is reported through
+ * `onError` and counts as done. Progress counts every trajectory of the job; its tokens are those
+ * of the batches rendered so far (a later batch's are not known before it is fetched).
+ */
+export async function scoreInServedBatches(
+  pair: ScoringPair,
+  items: readonly TrajectoryToScore[],
+  render: RenderMode,
+  run: (batch: readonly TrajectoryToScore[], onProgress?: (progress: JobProgress) => void) => Promise<{ cancelled: boolean }>,
+  job: { isCancelled(): boolean; onProgress?(progress: JobProgress): void; onError?(key: string, message: string): void },
+): Promise<{ cancelled: boolean }> {
+  const tokenizers = renderingTokenizers(pair);
+  if (!tokenizers.some((tokenizer) => tokenizer instanceof ServerTokenizer)) return run(items, job.onProgress);
+  const started = Date.now();
+  let tokensBefore = 0;
+  for (let start = 0; start < items.length; start += SERVED_BATCH) {
+    if (job.isCancelled()) return { cancelled: true };
+    const batch = items.slice(start, start + SERVED_BATCH);
+    const ready: TrajectoryToScore[] = [];
+    for (const item of batch) {
+      try {
+        await prepareServerTokenizers(tokenizers, item.trajectory, render);
+        ready.push(item);
+      } catch (error) {
+        job.onError?.(item.key, error instanceof Error ? error.message : String(error));
+      }
+    }
+    const failed = batch.length - ready.length;
+    let batchTokens = 0;
+    try {
+      const outcome = await run(ready, (progress) => {
+        batchTokens = progress.tokensTotal;
+        job.onProgress?.({
+          trajectoriesDone: start + failed + progress.trajectoriesDone,
+          trajectoriesTotal: items.length,
+          tokensDone: tokensBefore + progress.tokensDone,
+          tokensTotal: tokensBefore + progress.tokensTotal,
+          elapsedMs: Date.now() - started,
+        });
+      });
+      if (outcome.cancelled) return outcome;
+    } finally {
+      for (const item of ready) releaseServerTokenizers(tokenizers, item.trajectory);
+    }
+    tokensBefore += batchTokens;
+  }
+  return { cancelled: false };
 }

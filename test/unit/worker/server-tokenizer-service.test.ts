@@ -16,7 +16,8 @@ import { parseTrajectoryText } from '../../../src/core/trajectory/ingest';
 import { transformersEngineFactory } from '../../../src/core/scoring';
 import { folderLocation, nodeModelFiles } from '../../../src/node/model-files';
 import { createScoringService } from '../../../src/worker/scoring-service';
-import type { LoadPairRequest, ScoringClient, ServerModelSource, TrajectoryToScore } from '../../../src/worker/scoring-protocol';
+import type { JobProgress, LoadPairRequest, ScoringClient, ServerModelSource, TrajectoryToScore } from '../../../src/worker/scoring-protocol';
+import { SERVED_BATCH } from '../../../src/worker/server-engines';
 import { startFakeVllm } from '../../../tools/fake-vllm';
 import { startFakeSglang } from '../../../tools/fake-sglang';
 import type { FakeServer } from '../../../tools/fake-inference-server';
@@ -43,14 +44,19 @@ function service(): ScoringClient {
   });
 }
 
-async function scoreAll(request: LoadPairRequest, render: RenderMode): Promise<{ results: ScoredTrajectory[]; errors: string[] }> {
+async function scoreAll(request: LoadPairRequest, render: RenderMode): Promise<{ results: ScoredTrajectory[]; errors: string[]; progress: JobProgress[] }> {
   const client = service();
   await client.loadPair(request);
   const results: ScoredTrajectory[] = [];
   const errors: string[] = [];
-  await client.score(await client.newJobId(), items, render, { onResult: (r) => results.push(r), onError: (key, message) => errors.push(`${key}: ${message}`) });
+  const progress: JobProgress[] = [];
+  await client.score(await client.newJobId(), items, render, {
+    onResult: (r) => results.push(r),
+    onError: (key, message) => errors.push(`${key}: ${message}`),
+    onProgress: (p) => progress.push(p),
+  });
   await client.unload();
-  return { results: results.sort((a, b) => Number(a.key) - Number(b.key)), errors };
+  return { results: results.sort((a, b) => Number(a.key) - Number(b.key)), errors, progress };
 }
 
 const folder = (name: string) => ({ kind: 'hub' as const, id: join(MODELS, name) });
@@ -82,7 +88,7 @@ function expectSameFigures(viaServer: ScoredTrajectory[], viaFolders: ScoredTraj
 }
 
 beforeAll(async () => {
-  const text = readFileSync(EXAMPLES, 'utf8').split('\n').slice(0, 3).join('\n') + '\n';
+  const text = readFileSync(EXAMPLES, 'utf8').split('\n').slice(0, 6).join('\n') + '\n';
   items = parseTrajectoryText('demo.jsonl', text).trajectories.map((trajectory, index) => ({ key: String(index), trajectory }));
   oracles = [await engineOracle(MODELS, 'demo-policy'), await engineOracle(MODELS, 'demo-reference')];
   vllm = await startFakeVllm({ models: { 'demo-policy': { oracle: oracles[0], maxModelLen: 128 }, 'demo-reference': { oracle: oracles[1], maxModelLen: 128 } } });
@@ -102,11 +108,20 @@ describe('a served pair tokenized by its servers, in the scoring worker', () => 
       const status = await service().loadPair(served('vllm', [vllm.url, vllm.url]));
       expect(status.tokenizerMismatch).toBeNull();
       expect(status.tokenizerNotice).toBeNull();
+      const before = vllm.requests.length;
       const viaServer = await scoreAll(served('vllm', [vllm.url, vllm.url]), render);
+      const paths = vllm.requests.slice(before).map((request) => request.path);
       expect(viaServer.errors).toEqual([]);
       const viaFolders = await scoreAll(local, render);
       expect(viaFolders.errors).toEqual([]);
       expectSameFigures(viaServer.results, viaFolders.results);
+      // Fetched and scored a batch at a time: progress counts the whole job, and ends where the local job ends.
+      expect(items.length).toBeGreaterThan(SERVED_BATCH);
+      expect(paths.indexOf('/v1/completions')).toBeLessThan(paths.lastIndexOf('/tokenize'));
+      expect(viaServer.progress.every((p) => p.trajectoriesTotal === items.length)).toBe(true);
+      const [last, localLast] = [viaServer.progress.at(-1)!, viaFolders.progress.at(-1)!];
+      expect([last.trajectoriesDone, last.tokensDone, last.tokensTotal]).toEqual([localLast.trajectoriesDone, localLast.tokensDone, localLast.tokensTotal]);
+      viaServer.progress.slice(1).forEach((p, index) => expect(p.tokensDone).toBeGreaterThanOrEqual(viaServer.progress[index].tokensDone));
     }, 180_000);
   }
 
