@@ -9,6 +9,7 @@ import {
   createServerEngine,
   DEFAULT_RETRY,
   hintFor,
+  namedTokenizerServesBoth,
   pairLabelledTokenizers,
   prepareServerTokenizers,
   releaseServerTokenizers,
@@ -111,7 +112,8 @@ export function servedTokenizerSpec(source: ServerModelSource, locate: (files: M
  * Both tokenizers of a served pair: named ones (hub id, dropped folder) load as for local models;
  * a side with none tokenizes through its server (ServerTokenizer: asked for the served name, so an
  * unknown name or a missing endpoint fails the load saying what to enter). Two named ones pair as
- * local tokenizers do; otherwise by fingerprint (pairLabelledTokenizers).
+ * local tokenizers do; one named for one side only serves both when it tokenizes as the other
+ * side's server (namedTokenizerServesBoth); otherwise they pair by fingerprint (pairLabelledTokenizers).
  */
 export async function loadServedPairTokenizers(
   sources: { policy: ServerModelSource; reference: ServerModelSource },
@@ -119,19 +121,34 @@ export async function loadServedPairTokenizers(
   fetchFor: (kind: ServerKind) => FetchLike,
 ): Promise<PairTokenizers> {
   if (sources.policy.tokenizer !== null && sources.reference.tokenizer !== null) return loadPairTokenizers({ policy: specs.policy, reference: specs.reference, dtype: 'server' });
+  const poolOf = (source: ServerModelSource) => new ReplicaPool([source.url], { ...APP_SERVER_CLIENT, fetch: fetchFor(source.engine) }, hintFor(source.engine));
+  const loaded: Partial<Record<'policy' | 'reference', LabelledTokenizer>> = {};
   const load = async (side: 'policy' | 'reference'): Promise<LabelledTokenizer> => {
     const source = sources[side];
     const spec = specs[side];
     try {
-      if (source.tokenizer !== null) return { tokenizer: await withModelLocation(spec.location, (id) => loadTokenizer(id)), label: spec.label };
-      const pool = new ReplicaPool([source.url], { ...APP_SERVER_CLIENT, fetch: fetchFor(source.engine) }, hintFor(source.engine));
-      const tokenizer = await ServerTokenizer.connect({ kind: source.engine, model: source.model, where: source.url }, pool);
+      if (source.tokenizer !== null) return (loaded[side] ??= { tokenizer: await withModelLocation(spec.location, (id) => loadTokenizer(id)), label: spec.label });
+      const tokenizer = await ServerTokenizer.connect({ kind: source.engine, model: source.model, where: source.url }, poolOf(source));
       return { tokenizer, label: tokenizer.label };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new ModelLoadError(`the ${side} model's tokenizer: ${message.replace(/name the model's own tokenizer \(a folder or hub id\)/, "enter the model's tokenizer (its hub id or a folder)")}`);
     }
   };
+  // A tokenizer entered for one side serves the other too when it tokenizes as that side's server (token-level scores).
+  const namedSide = sources.policy.tokenizer !== null ? 'policy' : 'reference';
+  const otherSide = namedSide === 'policy' ? 'reference' : 'policy';
+  if (sources[namedSide].tokenizer !== null) {
+    const named = await load(namedSide);
+    const other = sources[otherSide];
+    let servesBoth: boolean;
+    try {
+      servesBoth = await namedTokenizerServesBoth(named, { kind: other.engine, model: other.model, pool: poolOf(other) });
+    } catch (error) {
+      throw new ModelLoadError(`the ${otherSide} model: checking the ${namedSide}'s tokenizer against its server failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (servesBoth) return { policyTokenizer: named.tokenizer, referenceTokenizer: named.tokenizer, pairing: { level: 'token', relation: 'identical' } };
+  }
   const policy = await load('policy');
   const reference = await load('reference');
   return { policyTokenizer: policy.tokenizer, referenceTokenizer: reference.tokenizer, pairing: pairLabelledTokenizers(policy, reference) };

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import {
   checkServerTokenizer,
   hintFor,
+  namedTokenizerServesBoth,
   pairLabelledTokenizers,
   ReplicaPool,
   ServerTokenizer,
@@ -64,11 +65,39 @@ export async function loadServedTokenizers(
       throw new ModelLoadError(`the ${side} model: checking its tokenizer against the server failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
+  const loadNamed = async (side: 'policy' | 'reference', spec: ModelSpec): Promise<LabelledTokenizer> => {
+    let tokenizer: TokenizerLike;
+    try {
+      tokenizer = await withModelLocation(spec.location, (id) => loadTokenizer(id));
+    } catch (error) {
+      throw new ModelLoadError(`cannot load the ${side} tokenizer from the ${spec.label}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await check(side, tokenizer, spec.label);
+    return { tokenizer, label: spec.label };
+  };
   if (specs.policy && specs.reference) {
     const tokenizers = await loadPairTokenizers({ policy: specs.policy, reference: specs.reference, dtype: 'server' });
     await check('policy', tokenizers.policyTokenizer!, specs.policy.label);
     await check('reference', tokenizers.referenceTokenizer, specs.reference.label);
     return { ...tokenizers, labels: { policy: specs.policy.label, reference: specs.reference.label }, notices };
+  }
+  // A tokenizer named for one side serves the other too when it tokenizes as that side's server (token-level scores).
+  const namedSide = specs.policy ? 'policy' : specs.reference ? 'reference' : null;
+  let named: LabelledTokenizer | null = null;
+  if (namedSide) {
+    const otherSide = namedSide === 'policy' ? 'reference' : 'policy';
+    named = await loadNamed(namedSide, specs[namedSide]!);
+    let servesBoth: boolean;
+    try {
+      servesBoth = await namedTokenizerServesBoth(named, { kind: command.kind, model: engines[otherSide].modelId, pool: pools[otherSide] });
+    } catch (error) {
+      throw new ModelLoadError(`the ${otherSide} model: checking the ${namedSide}'s tokenizer against its server failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (servesBoth) {
+      const shared = `${named.label} (it tokenizes as the ${otherSide} server's ${JSON.stringify(engines[otherSide].modelId)})`;
+      const labels = namedSide === 'policy' ? { policy: named.label, reference: shared } : { policy: shared, reference: named.label };
+      return { policyTokenizer: named.tokenizer, referenceTokenizer: named.tokenizer, pairing: { level: 'token' as const, relation: 'identical' as const }, labels, notices };
+    }
   }
   if (command.render === 'chat' && command.kind === 'sglang') {
     const side = specs.policy ? 'reference' : 'policy';
@@ -76,16 +105,7 @@ export async function loadServedTokenizers(
   }
   const load = async (side: 'policy' | 'reference'): Promise<LabelledTokenizer> => {
     const spec = specs[side];
-    if (spec) {
-      let tokenizer: TokenizerLike;
-      try {
-        tokenizer = await withModelLocation(spec.location, (id) => loadTokenizer(id));
-      } catch (error) {
-        throw new ModelLoadError(`cannot load the ${side} tokenizer from the ${spec.label}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      await check(side, tokenizer, spec.label);
-      return { tokenizer, label: spec.label };
-    }
+    if (spec) return side === namedSide && named ? named : loadNamed(side, spec);
     const engine = engines[side];
     try {
       const tokenizer = await ServerTokenizer.connect({ kind: command.kind, model: engine.modelId, where: engine.server.urls.join(', ') }, pools[side]);

@@ -5,7 +5,8 @@
  * episodes with the same token ids and figures (within 1e-5) as the same service on the local
  * folders, in chat mode (vLLM's messages tokenize) and in plain mode. SGLang's tokenize cannot render
  * chat mode: each trajectory is refused saying what to enter, and plain mode scores. An unknown
- * served name fails the load naming it; a tokenizer entered on one side only pairs at step level.
+ * served name fails the load naming it; a tokenizer entered on one side only serves both sides when
+ * it tokenizes as the other side's server.
  */
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -135,13 +136,15 @@ describe('a served pair tokenized by its servers, in the scoring worker', () => 
     expectSameFigures(plain.results, (await scoreAll(local, 'plain')).results);
   }, 180_000);
 
-  it('an unknown served name fails the load naming it; a tokenizer entered on one side only pairs at step level', async () => {
+  it('an unknown served name fails the load naming it; a tokenizer entered on one side only serves both when it tokenizes as the other server', async () => {
     const unknown = served('vllm', [vllm.url, vllm.url]);
     await expect(service().loadPair({ ...unknown, policy: { ...(unknown.policy as ServerModelSource), model: 'nobody' } })).rejects.toThrow(
       `the policy model's tokenizer: the vLLM server at ${vllm.url} does not tokenize for the model "nobody": The model \`nobody\` does not exist.`,
     );
+    // The policy's tokenizer tokenizes as the reference server does: it serves both sides, token level.
     const status = await service().loadPair(served('vllm', [vllm.url, vllm.url], [folder('demo-policy'), null]));
-    expect(status.tokenizerMismatch).toContain(`the reference tokenizer (server /tokenize of ${vllm.url} "demo-reference") are not known to tokenize alike`);
-    expect(status.tokenizerMismatch).toContain('Name one tokenizer for both models (or neither) for token-level scores');
+    expect(status.tokenizerMismatch).toBeNull();
+    expect(status.policy.vocabularyFingerprint).toBe(status.reference.vocabularyFingerprint);
+    expect(status.reference.vocabularyFingerprint).toMatch(/^fnv1a64:/);
   }, 60_000);
 });

@@ -31,7 +31,7 @@ import type { Trajectory } from '../../trajectory/types';
 import { Fnv1a64 } from '../../tokenizer/fingerprint';
 import { ServerRequestError, type ReplicaPool } from './client';
 import { SERVER_NAMES } from './connect';
-import { TOKENIZER_PROBES } from './tokenizer-check';
+import { checkServerTokenizer, ServerTokenizerMismatchError, TOKENIZER_PROBES } from './tokenizer-check';
 import type { ServerKind } from './wire';
 
 /** The server has no tokenize endpoint, or it cannot do what the rendering needs: name a tokenizer. */
@@ -313,8 +313,8 @@ async function detokenizeEach(spec: ServerTokenizerSpec, pool: ReplicaPool, ids:
  * Equal for two servers whose tokenizers split those texts (prose, code, white space, accents, CJK,
  * an emoji) into the same ids with the same BOS — then their token-level scores are paired, as two
  * local tokenizers with equal vocabularies are; different otherwise (step-level scores). It is not
- * the fingerprint of a local tokenizer (that hashes the whole vocabulary), so a server tokenizer
- * and a named one pair at step level.
+ * the fingerprint of a local tokenizer (that hashes the whole vocabulary): a tokenizer named for one
+ * side only serves the other side too when it tokenizes as that server does (namedTokenizerServesBoth).
  */
 export function serverVocabularyFingerprint(probeIds: readonly (readonly number[])[], bos: number | null): string {
   const hash = new Fnv1a64();
@@ -333,7 +333,7 @@ export interface LabelledTokenizer {
  * How two tokenizers pair when either is a server's: token level when their fingerprints are equal
  * (two servers of one tokenizer, or the same named tokenizer twice), step level otherwise. A server
  * tokenizer's fingerprint is not a local one's, so a named tokenizer on one side and the server's on
- * the other pair at step level; the notice says how to get token-level scores.
+ * the other pair at step level (used when the named one does not tokenize as the other server).
  */
 export function pairLabelledTokenizers(policy: LabelledTokenizer, reference: LabelledTokenizer): { level: 'token'; relation: 'identical' } | { level: 'step'; notice: string } {
   if (policy.tokenizer.vocabularyFingerprint === reference.tokenizer.vocabularyFingerprint) return { level: 'token', relation: 'identical' };
@@ -344,8 +344,23 @@ export function pairLabelledTokenizers(policy: LabelledTokenizer, reference: Lab
       `the policy tokenizer (${policy.label}) and the reference tokenizer (${reference.label}) are not known to tokenize alike ` +
       `(fingerprints ${policy.tokenizer.vocabularyFingerprint} and ${reference.tokenizer.vocabularyFingerprint}); falling back to step-level scores: ` +
       'each model scores the trajectory in its own tokenization and a step gets the difference of its two log-likelihoods' +
-      (mixed ? '. Name one tokenizer for both models (or neither) for token-level scores' : ''),
+      (mixed ? ' (the named tokenizer does not tokenize as the other server does, so each side keeps its own)' : ''),
   };
+}
+
+/**
+ * With a tokenizer named for one side only: whether it also tokenizes as the other side's server
+ * does for its served name (checkServerTokenizer's probes). Then it serves both sides, and the pair
+ * is scored at token level as if it were named twice; otherwise the other side keeps its server's
+ * tokenizer (and step-level scores, said by pairLabelledTokenizers).
+ */
+export async function namedTokenizerServesBoth(named: LabelledTokenizer, other: { kind: ServerKind; model: string; pool: ReplicaPool }): Promise<boolean> {
+  try {
+    return (await checkServerTokenizer(other.kind, other.model, named.tokenizer, other.pool, named.label)).agrees === true;
+  } catch (error) {
+    if (error instanceof ServerTokenizerMismatchError) return false;
+    throw error;
+  }
 }
 
 /** Prepares the tokenizers of a pair that are server tokenizers for `trajectory` (each once). */

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { ReplicaPool, ServerTokenizer, ServerTokenizerUnavailableError, type ServerKind } from '../../../../../src/core/engine/server';
+import { namedTokenizerServesBoth, pairLabelledTokenizers, ReplicaPool, ServerTokenizer, ServerTokenizerUnavailableError, type ServerKind } from '../../../../../src/core/engine/server';
 import { withModelLocation } from '../../../../../src/core/engine/model-location';
 import { renderTrajectory, type RenderMode } from '../../../../../src/core/render';
 import { fromTransformersTokenizer } from '../../../../../src/core/tokenizer';
@@ -148,6 +148,18 @@ describe('ServerTokenizer', () => {
     expect((await connect('sglang', sglang, 'demo-policy')).vocabularyFingerprint).toBe(a.vocabularyFingerprint);
     expect(a.vocabularyFingerprint).not.toBe(demo.local.vocabularyFingerprint);
     if (qwen3) expect((await connect('vllm', vllm, 'qwen3-policy')).vocabularyFingerprint).not.toBe(a.vocabularyFingerprint);
+    // A named tokenizer serves another server's side when it tokenizes as that server does.
+    const named = { tokenizer: demo.local, label: 'folder demo-policy' };
+    expect(await namedTokenizerServesBoth(named, { kind: 'vllm', model: 'demo-again', pool: poolOf(vllm) })).toBe(true);
+    if (qwen3) expect(await namedTokenizerServesBoth(named, { kind: 'vllm', model: 'qwen3-policy', pool: poolOf(vllm) })).toBe(false);
+    // Otherwise the pair is scored at step level, saying why.
+    expect(pairLabelledTokenizers({ tokenizer: a, label: a.label }, { tokenizer: b, label: b.label })).toEqual({ level: 'token', relation: 'identical' });
+    const mixed = pairLabelledTokenizers(named, { tokenizer: a, label: a.label });
+    expect(mixed.level).toBe('step');
+    expect('notice' in mixed && mixed.notice).toBe(
+      `the policy tokenizer (folder demo-policy) and the reference tokenizer (${a.label}) are not known to tokenize alike (fingerprints ${demo.local.vocabularyFingerprint} and ${a.vocabularyFingerprint}); ` +
+        'falling back to step-level scores: each model scores the trajectory in its own tokenization and a step gets the difference of its two log-likelihoods (the named tokenizer does not tokenize as the other server does, so each side keeps its own)',
+    );
   }, 60_000);
 
   it('an unknown served name and a server without /tokenize are refused, saying what to do', async () => {
