@@ -3,6 +3,7 @@
  * too: cli/input.ts) with the same adapters as the app and lists what they hold (format, ids, message and action-step counts, labels). Exit status 1
  * when any file, or any record of one, could not be read; the other files are still reported.
  */
+import { stat } from 'node:fs/promises';
 import type { FileError, ParseResult } from '../../core/trajectory/ingest';
 import type { Trajectory } from '../../core/trajectory/types';
 import { appendAll, maxOf } from '../../core/arrays';
@@ -152,11 +153,23 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!json) {
     if (tableRows.length > 0) printOut(`${renderTable(tableRows)}\n`);
-    const fileCount = `${files.length} file${files.length === 1 ? '' : 's'}`;
+    const fileCount = await describeInputs(files);
     const dropped = tableNotices.length > 0 ? `, ${tableNotices.length} label${tableNotices.length === 1 ? '' : 's'} dropped` : '';
     printOut(`${tableRows.length} trajector${tableRows.length === 1 ? 'y' : 'ies'} in ${fileCount}${tableErrors.length > 0 ? `, ${tableErrors.length} error${tableErrors.length === 1 ? '' : 's'}` : ''}${dropped}\n`);
     for (const message of tableErrors) printErr(`error: ${message}\n`);
     for (const message of tableNotices) printErr(`notice: ${message}\n`);
   }
   return failed ? 1 : 0;
+}
+
+/** "2 files", "1 folder", "2 files and 1 folder": what the arguments were (a folder is read recursively). */
+async function describeInputs(args: readonly string[]): Promise<string> {
+  let folders = 0;
+  for (const arg of args) {
+    if (await stat(arg).then((info) => info.isDirectory(), () => false)) folders += 1;
+  }
+  const plainFiles = args.length - folders;
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  if (folders === 0) return count(plainFiles, 'file');
+  return plainFiles === 0 ? count(folders, 'folder') : `${count(plainFiles, 'file')} and ${count(folders, 'folder')}`;
 }

@@ -83,8 +83,9 @@ options:
                       (default 512, lowered so one chunk's logits stay under 64 MiB and,
                       at long contexts, its attention scores too)
   --dtype D           ${CPU_MODEL_DTYPES.join(' | ')}: which ONNX file of each model   (default fp32)
-  --precomputed       take the policy's log-probs from the files (Inspect AI logprobs) instead of
-                      a model; needs --reference; scores are step level (two tokenizations)
+  --precomputed       take the policy's log-probs from the files (Inspect AI logprobs, ATIF step
+                      metrics.logprobs) instead of a model; needs --reference;
+                      scores are step level (two tokenizations)
   --reference-merge ALPHA
                       score with the merged reference π_ref + α·(π_θ − π_ref), 0 ≤ α ≤ 1: both
                       models' ONNX weights (--dtype fp32 or fp16; quantized files are refused)

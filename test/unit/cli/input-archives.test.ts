@@ -97,6 +97,13 @@ describe('inspect', () => {
     expect(rows.filter((r) => r.error)).toEqual([{ file: folder, error: `${broken}:1:15: invalid JSON: unexpected end of input: expected a value (object, array, string, number, true, false or null)` }]);
   });
 
+  it('the table says what it read: a folder and a file', () => {
+    const folder = path.join(dir, 'logs');
+    const { stdout } = cli(['inspect', folder, `${INSPECT}/${JSON_LOG}`]);
+    const total = rawCounts()[EVALS[0]].length + rawCounts()[EVALS[1]].length + 2 * rawCounts()[JSON_LOG].length;
+    expect(stdout.trim().split('\n').at(-1)).toBe(`${total} trajectories in 1 file and 1 folder, 1 error`);
+  });
+
   it.each(['logs.zip', 'logs.tar.gz'])('%s: read like the folder it packs', (name) => {
     const raw = rawCounts();
     const archive = path.join(dir, name);
