@@ -7,9 +7,7 @@
  * (error below 1e-9 there), the quadrant chosen by multiplying with 0 / 1, which is exact.
  * Float32 arithmetic is exact to rounding on every adapter, so the result is as good as the CPU's.
  */
-import { encodeOnnxModel, type OnnxModel } from '../onnx/onnx-proto';
-import { OnnxGraphBuilder } from '../onnx/onnx-graph-builder';
-import type { NodeSummary } from './graph-edit';
+import { GraphFragment, type NodeSummary } from './graph-edit';
 
 const NAME_PREFIX = 'pa_trig/';
 /** π/2 split in three: C1 has 8 significant bits, so k · C1 is exact for |k| < 2¹⁶ (angles up to about 10⁵). */
@@ -33,12 +31,12 @@ const isTrig = (node: NodeSummary) => (node.domain === '' || node.domain === 'ai
 export function exactTrigEdit(nodes: readonly NodeSummary[]): ExactTrigEdit | null {
   const trig = nodes.filter(isTrig);
   if (trig.length === 0) return null;
-  const b = new OnnxGraphBuilder();
-  const external = new Set<string>();
+  const fragment = new GraphFragment(NAME_PREFIX);
+  const b = fragment.builder;
   for (const node of trig) {
     // Cos and Sin of the same angles share their input.
-    if (!external.has(node.inputs[0])) b.reserveName(node.inputs[0]);
-    external.add(node.inputs[0]).add(node.outputs[0]);
+    fragment.reads(node.inputs[0]);
+    fragment.writes(node.outputs[0]);
   }
   const c = (value: number) => b.floatScalar(value);
   const mul = (x: string, y: string) => b.node('Mul', [x, y], {}, { name: 'mul' });
@@ -68,14 +66,5 @@ export function exactTrigEdit(nodes: readonly NodeSummary[]): ExactTrigEdit | nu
     if (node.opType === 'Cos') b.node('Mul', [signOf(modulo(add(quadrant, c(1)), 4)), pick(cosR, sinR)], {}, { outputs: [node.outputs[0]] });
     else b.node('Mul', [signOf(quadrant), pick(sinR, cosR)], {}, { outputs: [node.outputs[0]] });
   }
-  const rename = (name: string) => (name === '' || external.has(name) ? name : `${NAME_PREFIX}${name}`);
-  const fragment = {
-    graph: {
-      node: b.nodes.map((node) => ({ ...node, name: rename(node.name), input: node.input.map(rename), output: node.output.map(rename) })),
-      initializer: b.initializers.map((tensor) => ({ ...tensor, name: rename(tensor.name) })),
-      input: [],
-      output: [],
-    },
-  };
-  return { dropNodes: new Set(trig.map((node) => node.index)), fragment: encodeOnnxModel(fragment as unknown as OnnxModel) };
+  return { dropNodes: new Set(trig.map((node) => node.index)), fragment: fragment.encode() };
 }

@@ -16,9 +16,9 @@
  * reuse and batches then change nothing (Δ = 0 measured), and the figures stay within 2.4e-5 of
  * the file's own in a plain session. CastLike needs opset 15.
  */
-import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../onnx/onnx-proto';
-import { OnnxGraphBuilder, intAttr } from '../onnx/onnx-graph-builder';
-import type { NodeSummary } from './graph-edit';
+import { OnnxDataType } from '../onnx/onnx-proto';
+import { intAttr } from '../onnx/onnx-graph-builder';
+import { GraphFragment, type NodeSummary } from './graph-edit';
 
 const NAME_PREFIX = 'pa_softmax32/';
 /** CastLike, which keeps each softmax's own output type, exists from this opset. */
@@ -37,32 +37,15 @@ const isSoftmax = (node: NodeSummary) => (node.domain === '' || node.domain === 
 export function float32SoftmaxEdit(nodes: readonly NodeSummary[], opset: number): Float32SoftmaxEdit | null {
   const softmaxes = nodes.filter(isSoftmax);
   if (softmaxes.length === 0 || opset < FLOAT32_SOFTMAX_MIN_OPSET) return null;
-  const b = new OnnxGraphBuilder();
-  const external = new Set<string>();
-  const useExternal = (name: string) => {
-    if (!external.has(name)) {
-      external.add(name);
-      b.reserveName(name);
-    }
-    return name;
-  };
+  const fragment = new GraphFragment(NAME_PREFIX);
+  const b = fragment.builder;
   for (const node of softmaxes) {
-    const input = useExternal(node.inputs[0]);
-    const output = node.outputs[0];
-    external.add(output);
+    const input = fragment.reads(node.inputs[0]);
+    const output = fragment.writes(node.outputs[0]);
     const wide = b.node('Cast', [input], { to: intAttr(OnnxDataType.FLOAT) }, { name: 'input_f32' });
     const axis = node.intAttributes.axis;
     const probabilities = b.node('Softmax', [wide], axis === undefined ? {} : { axis: intAttr(axis) }, { name: 'softmax_f32' });
     b.node('CastLike', [probabilities, input], {}, { outputs: [output] });
   }
-  const rename = (name: string) => (name === '' || external.has(name) ? name : `${NAME_PREFIX}${name}`);
-  const fragment = {
-    graph: {
-      node: b.nodes.map((node) => ({ ...node, name: rename(node.name), input: node.input.map(rename), output: node.output.map(rename) })),
-      initializer: b.initializers.map((tensor) => ({ ...tensor, name: rename(tensor.name) })),
-      input: [],
-      output: [],
-    },
-  };
-  return { dropNodes: new Set(softmaxes.map((node) => node.index)), fragment: encodeOnnxModel(fragment as unknown as OnnxModel) };
+  return { dropNodes: new Set(softmaxes.map((node) => node.index)), fragment: fragment.encode() };
 }

@@ -8,6 +8,8 @@
  * dropped (replaced by an appended fragment: row-quantization.ts).
  */
 import { maxOf } from '../arrays';
+import { encodeOnnxModel, type OnnxModel } from '../onnx/onnx-proto';
+import { OnnxGraphBuilder } from '../onnx/onnx-graph-builder';
 
 const MODEL_PROTO_GRAPH_FIELD = 7;
 const MODEL_PROTO_OPSET_IMPORT_FIELD = 8;
@@ -100,6 +102,50 @@ export function editModelGraph(modelBytes: Uint8Array, edit: GraphEdit, appended
   if (graphs === 0) throw new Error('not an ONNX model: no graph field');
   if (appended) parts.push(appended);
   return concatenate(parts);
+}
+
+/**
+ * Replacement nodes being written for a NodeReplacement's `fragment` (float32-softmax.ts,
+ * exact-trig.ts, row-quantization.ts). `builder` writes the nodes; a name the fragment shares with
+ * the model is passed through `reads` (a model value it reads: reserved, so the builder never
+ * makes that name itself) or `writes` (a model value it writes in place of a dropped node). When
+ * encoded, every other name takes `prefix`, so none collides with the model's.
+ */
+export class GraphFragment {
+  readonly builder = new OnnxGraphBuilder();
+  private readonly shared = new Set<string>();
+  private readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  reads(name: string): string {
+    if (!this.shared.has(name)) {
+      this.shared.add(name);
+      this.builder.reserveName(name);
+    }
+    return name;
+  }
+
+  writes(name: string): string {
+    this.shared.add(name);
+    return name;
+  }
+
+  /** A partial-graph ModelProto (only the graph field: it must not override the model's IR version or opsets). */
+  encode(): Uint8Array {
+    const rename = (name: string) => (name === '' || this.shared.has(name) ? name : `${this.prefix}${name}`);
+    const fragment = {
+      graph: {
+        node: this.builder.nodes.map((node) => ({ ...node, name: rename(node.name), input: node.input.map(rename), output: node.output.map(rename) })),
+        initializer: this.builder.initializers.map((tensor) => ({ ...tensor, name: rename(tensor.name) })),
+        input: [],
+        output: [],
+      },
+    };
+    return encodeOnnxModel(fragment as unknown as OnnxModel);
+  }
 }
 
 function editedGraphFields(graphBytes: Uint8Array, edit: GraphEdit): Uint8Array[] {

@@ -18,9 +18,9 @@
  * The scale output keeps its name and becomes [..., S, 1]; the graph's own `Mul(scale, b_scale)`
  * and `Mul(Cast(y), …)` broadcast it per row unchanged.
  */
-import { OnnxDataType, encodeOnnxModel, type OnnxModel } from '../onnx/onnx-proto';
-import { OnnxGraphBuilder, intAttr, intsAttr } from '../onnx/onnx-graph-builder';
-import type { NodeSummary } from './graph-edit';
+import { OnnxDataType } from '../onnx/onnx-proto';
+import { intAttr, intsAttr } from '../onnx/onnx-graph-builder';
+import { GraphFragment, type NodeSummary } from './graph-edit';
 
 const NAME_PREFIX = 'pa_rowq/';
 const UINT8_MAX = 255;
@@ -85,20 +85,8 @@ export interface RowQuantizationEdit {
  * model's default opset (ReduceMax / ReduceMin take their axes as an input from opset 18).
  */
 export function rowQuantizationEdit(plan: RowQuantizationPlan, opset: number, inputOverrides: ReadonlyMap<number, string> = new Map()): RowQuantizationEdit {
-  const b = new OnnxGraphBuilder();
-  const external = new Set<string>();
-  const useExternal = (name: string) => {
-    if (!external.has(name)) {
-      external.add(name);
-      b.reserveName(name);
-    }
-    return name;
-  };
-  // Names the model's nodes read: written here (the builder reserves them as it writes them).
-  const externalOutput = (name: string) => {
-    external.add(name);
-    return name;
-  };
+  const fragment = new GraphFragment(NAME_PREFIX);
+  const b = fragment.builder;
   const lastAxis = b.int64Vector([-1]);
   const reduce = (op: 'ReduceMax' | 'ReduceMin', input: string, name: string) =>
     opset >= 18 ? b.node(op, [input, lastAxis], { keepdims: intAttr(1) }, { name }) : b.node(op, [input], { axes: intsAttr([-1]), keepdims: intAttr(1) }, { name });
@@ -108,36 +96,27 @@ export function rowQuantizationEdit(plan: RowQuantizationPlan, opset: number, in
   for (const { quantizer, matMuls } of plan.nodes) {
     dropNodes.add(quantizer.index);
     const [quantizedName, scaleName] = quantizer.outputs;
-    const input = useExternal(inputOverrides.get(quantizer.index) ?? quantizer.inputs[0]);
+    const input = fragment.reads(inputOverrides.get(quantizer.index) ?? quantizer.inputs[0]);
     const high = b.node('Max', [reduce('ReduceMax', input, 'row_max'), zero], {}, { name: 'row_high' });
     const low = b.node('Min', [reduce('ReduceMin', input, 'row_min'), zero], {}, { name: 'row_low' });
     const range = b.node('Sub', [high, low], {}, { name: 'row_range' });
     const isEmpty = b.node('Equal', [range, zero], {}, { name: 'row_range_is_zero' });
-    const scale = b.node('Where', [isEmpty, b.floatScalar(1), b.node('Div', [range, top], {}, { name: 'row_scale_raw' })], {}, { outputs: [externalOutput(scaleName)] });
+    const scale = b.node('Where', [isEmpty, b.floatScalar(1), b.node('Div', [range, top], {}, { name: 'row_scale_raw' })], {}, { outputs: [fragment.writes(scaleName)] });
     const zeroPoint = b.node('Round', [b.node('Clip', [b.node('Neg', [b.node('Div', [low, scale], {}, { name: 'low_over_scale' })], {}, { name: 'row_zp_raw' }), zero, top], {}, { name: 'row_zp_clipped' })], {}, { name: 'row_zp' });
     const shifted = b.node('Add', [b.node('Round', [b.node('Div', [input, scale], {}, { name: 'scaled' })], {}, { name: 'rounded' }), zeroPoint], {}, { name: 'shifted' });
-    b.node('Cast', [b.node('Clip', [shifted, zero, top], {}, { name: 'clipped' })], { to: intAttr(OnnxDataType.UINT8) }, { outputs: [externalOutput(quantizedName)] });
+    b.node('Cast', [b.node('Clip', [shifted, zero, top], {}, { name: 'clipped' })], { to: intAttr(OnnxDataType.UINT8) }, { outputs: [fragment.writes(quantizedName)] });
     const zeroPointInt = b.node('Cast', [zeroPoint], { to: intAttr(OnnxDataType.INT32) }, { name: 'row_zp_i32' });
     for (const matMul of matMuls) {
       dropNodes.add(matMul.index);
       const [, weights, , weightZeroPoint] = matMul.inputs;
-      const raw = b.node('MatMulInteger', [useExternal(quantizedName), useExternal(weights), '', ...(weightZeroPoint ? [useExternal(weightZeroPoint)] : [])], {}, { name: 'product_raw' });
-      let centred = b.node('Cast', [useExternal(weights)], { to: intAttr(OnnxDataType.INT32) }, { name: 'weights_i32' });
-      if (weightZeroPoint) centred = b.node('Sub', [centred, b.node('Cast', [useExternal(weightZeroPoint)], { to: intAttr(OnnxDataType.INT32) }, { name: 'weights_zp_i32' })], {}, { name: 'weights_centred' });
+      const raw = b.node('MatMulInteger', [fragment.reads(quantizedName), fragment.reads(weights), '', ...(weightZeroPoint ? [fragment.reads(weightZeroPoint)] : [])], {}, { name: 'product_raw' });
+      let centred = b.node('Cast', [fragment.reads(weights)], { to: intAttr(OnnxDataType.INT32) }, { name: 'weights_i32' });
+      if (weightZeroPoint) centred = b.node('Sub', [centred, b.node('Cast', [fragment.reads(weightZeroPoint)], { to: intAttr(OnnxDataType.INT32) }, { name: 'weights_zp_i32' })], {}, { name: 'weights_centred' });
       // Column sums of the weights: constant, folded by the runtime when the session is made.
       const columnSums = b.node('ReduceSum', [centred, b.int64Vector([-2])], { keepdims: intAttr(0) }, { name: 'weights_column_sums' });
       const correction = b.node('Mul', [zeroPointInt, columnSums], {}, { name: 'zp_correction' });
-      b.node('Sub', [raw, correction], {}, { outputs: [externalOutput(matMul.outputs[0])] });
+      b.node('Sub', [raw, correction], {}, { outputs: [fragment.writes(matMul.outputs[0])] });
     }
   }
-  const rename = (name: string) => (name === '' || external.has(name) ? name : `${NAME_PREFIX}${name}`);
-  const fragment = {
-    graph: {
-      node: b.nodes.map((node) => ({ ...node, name: rename(node.name), input: node.input.map(rename), output: node.output.map(rename) })),
-      initializer: b.initializers.map((tensor) => ({ ...tensor, name: rename(tensor.name) })),
-      input: [],
-      output: [],
-    },
-  };
-  return { dropNodes, fragment: encodeOnnxModel(fragment as unknown as OnnxModel) };
+  return { dropNodes, fragment: fragment.encode() };
 }
