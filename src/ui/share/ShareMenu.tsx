@@ -3,7 +3,7 @@
  * opening one, HTML reports, images of the selected trajectory and of the dataset, and the snippet
  * link of the selected step. Everything shown here is text (React text nodes), links included.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useAppStore } from '../../state/store';
 import { useScoringStore } from '../../state/scoring';
 import { useLinkedViewStore } from '../../state/analysis';
@@ -57,8 +57,6 @@ function SharePanel() {
   const selectedStep = useLinkedViewStore((s) => (s.selected && s.selected.key === selectedKey ? s.selected.message : null));
   const { snippet, status } = useShareUiStore();
   const [metric, setMetric] = useState<SweepMetric>('auroc');
-  const bundleInput = useRef<HTMLInputElement>(null);
-  const notesInput = useRef<HTMLInputElement>(null);
   const noteCount = useNotesStore((s) => Object.keys(s.notes).length);
   const stepCount = selected?.trajectory.actionSteps.length ?? 0;
   const selectedStepNumber = selected && selectedStep !== null ? selected.trajectory.actionSteps.indexOf(selectedStep) + 1 : 0;
@@ -84,21 +82,14 @@ function SharePanel() {
           >
             Selected
           </button>
-          <button type="button" data-testid="open-bundle" onClick={() => bundleInput.current?.click()}>
-            Open a bundle…
-          </button>
-          <input
-            ref={bundleInput}
-            type="file"
-            hidden
-            data-testid="open-bundle-input"
+          <OpenFileButton
+            testId="open-bundle"
+            inputTestId="open-bundle-input"
             accept=".gz,.json,application/gzip"
-            onChange={(e) => {
-              const file = e.currentTarget.files?.[0];
-              e.currentTarget.value = '';
-              if (file) void runShareAction(() => importBundle(file.name, file), `Opened ${file.name} (see the file list).`);
-            }}
-          />
+            onFile={(file) => void runShareAction(() => importBundle(file.name, file), `Opened ${file.name} (see the file list).`)}
+          >
+            Open a bundle…
+          </OpenFileButton>
         </div>
       </section>
       <section>
@@ -178,21 +169,9 @@ function SharePanel() {
           >
             Export notes ({noteCount})
           </button>
-          <button type="button" data-testid="import-notes" onClick={() => notesInput.current?.click()}>
+          <OpenFileButton testId="import-notes" inputTestId="import-notes-input" accept=".jsonl,.json,.txt,application/x-ndjson" onFile={(file) => void importNotesInto(file)}>
             Import notes…
-          </button>
-          <input
-            ref={notesInput}
-            type="file"
-            hidden
-            data-testid="import-notes-input"
-            accept=".jsonl,.json,.txt,application/x-ndjson"
-            onChange={(e) => {
-              const file = e.currentTarget.files?.[0];
-              e.currentTarget.value = '';
-              if (file) void importNotesInto(file);
-            }}
-          />
+          </OpenFileButton>
         </div>
       </section>
       <section>
@@ -233,6 +212,38 @@ async function importNotesInto(file: File): Promise<void> {
   } catch (error) {
     reportShareOutcome('error', error instanceof Error ? error.message : String(error));
   }
+}
+
+interface OpenFileButtonProps {
+  testId: string;
+  inputTestId: string;
+  accept: string;
+  onFile: (file: File) => void;
+  children: ReactNode;
+}
+
+/** A button that opens the file chooser through a hidden file input; the input is cleared after each choice, so the same file can be chosen again. */
+function OpenFileButton({ testId, inputTestId, accept, onFile, children }: OpenFileButtonProps) {
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button type="button" data-testid={testId} onClick={() => input.current?.click()}>
+        {children}
+      </button>
+      <input
+        ref={input}
+        type="file"
+        hidden
+        data-testid={inputTestId}
+        accept={accept}
+        onChange={(e) => {
+          const file = e.currentTarget.files?.[0];
+          e.currentTarget.value = '';
+          if (file) onFile(file);
+        }}
+      />
+    </>
+  );
 }
 
 function SnippetLinkBox() {
