@@ -18,6 +18,7 @@ import type { ScoringEngine } from '../src/core/engine';
 import { createTransformersEngine } from '../src/core/engine/transformers';
 import { createLlamaCppEngine } from '../src/node/llama-cpp-engine';
 import { nodeModelFiles } from '../src/node/model-files';
+import { ggufVocabulary } from '../tools/gguf-vocabulary';
 
 export const LLAMA_CPP_GROUPS = { llamaCppVsOnnx: 'llamaCpp' } as const;
 
@@ -47,23 +48,6 @@ const QUICK: typeof FULL = {
   config: { vocabSize: 2000, hiddenSize: 64, intermediateSize: 160, layerCount: 2, headCount: 4, kvHeadCount: 2, headDim: 16, maxPositions: 512, ropeTheta: 1e6, rmsNormEpsilon: 1e-6, queryKeyNorm: false },
   tokens: 128,
 };
-
-/** The GGUF vocabulary of the folder's tokenizer.json (texts by id, the added tokens special). */
-function ggufVocabulary(tokenizerJson: string, vocabSize: number) {
-  const tokenizer = JSON.parse(tokenizerJson) as { model: { vocab: Record<string, number> }; added_tokens: { id: number; content: string }[] };
-  const tokens = new Array<string>(vocabSize);
-  for (const [text, id] of Object.entries(tokenizer.model.vocab)) tokens[id] = text;
-  for (const added of tokenizer.added_tokens) tokens[added.id] = added.content;
-  return {
-    tokens,
-    special: new Set(tokenizer.added_tokens.map((token) => token.id)),
-    bosTokenId: SPECIAL_TOKEN_IDS.bos,
-    eosTokenId: SPECIAL_TOKEN_IDS.eos,
-    unkTokenId: SPECIAL_TOKEN_IDS.unk,
-    padTokenId: SPECIAL_TOKEN_IDS.pad,
-    addBos: true,
-  };
-}
 
 /** Seconds to score every position of `tokens` once. */
 async function timeScoring(engine: ScoringEngine, tokens: readonly number[]): Promise<{ seconds: number; logprob: Float32Array }> {

@@ -15,6 +15,7 @@ import type { ScoringEngine } from '../../../src/core/engine';
 import { createTransformersEngine } from '../../../src/core/engine/transformers';
 import { createLlamaCppEngine } from '../../../src/node/llama-cpp-engine';
 import { nodeModelFiles } from '../../../src/node/model-files';
+import { ggufVocabulary } from '../../../tools/gguf-vocabulary';
 
 const config: LlamaShapeConfig = {
   vocabSize: 500,
@@ -44,21 +45,8 @@ beforeAll(async () => {
     await mkdir(dirname(join(root, modelId, path)), { recursive: true });
     await writeFile(join(root, modelId, path), content);
   }
-  const tokenizer = JSON.parse(metadata['tokenizer.json']) as { model: { vocab: Record<string, number> }; added_tokens: { id: number; content: string }[] };
-  const texts = new Array<string>(config.vocabSize);
-  for (const [text, id] of Object.entries(tokenizer.model.vocab)) texts[id] = text;
-  for (const added of tokenizer.added_tokens) texts[added.id] = added.content;
   const gguf = join(root, `${modelId}.gguf`);
-  const vocabulary = {
-    tokens: texts,
-    special: new Set(tokenizer.added_tokens.map((token) => token.id)),
-    bosTokenId: SPECIAL_TOKEN_IDS.bos,
-    eosTokenId: SPECIAL_TOKEN_IDS.eos,
-    unkTokenId: SPECIAL_TOKEN_IDS.unk,
-    padTokenId: SPECIAL_TOKEN_IDS.pad,
-    addBos: true,
-  };
-  await writeFile(gguf, llamaGguf(weights, vocabulary, modelId));
+  await writeFile(gguf, llamaGguf(weights, ggufVocabulary(metadata['tokenizer.json'], config.vocabSize), modelId));
   onnx = await createTransformersEngine({ files: nodeModelFiles, modelId, localModelPath: root, dtype: 'fp32', device: 'cpu' });
   llama = await createLlamaCppEngine({ modelPath: gguf, gpu: false, threads: 1 });
 }, 120_000);
