@@ -88,6 +88,25 @@ export interface ShownToken {
 }
 
 /**
+ * Scrolls the open transcript from its top to its bottom (it is virtualized: only rows near the
+ * viewport exist), calling `read` on each view once two frames have rendered it.
+ */
+export async function scrollThroughTranscript(page: Page, read: () => Promise<void>): Promise<void> {
+  const scroller = page.locator('[data-testid="transcript"] .transcript-scroller');
+  await scroller.evaluate((el) => el.scrollTo(0, 0));
+  for (let pass = 0; pass < 400; pass++) {
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await read();
+    const atEnd = await scroller.evaluate((el) => {
+      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+      el.scrollBy(0, Math.max(100, el.clientHeight * 0.8));
+      return end;
+    });
+    if (atEnd) break;
+  }
+}
+
+/**
  * Every scored token of the open transcript, in order. The transcript is virtualized (only rows
  * near the viewport exist) and renders new results deferred, so this waits for the expected number
  * of tokens while scrolling it from top to bottom.
@@ -96,10 +115,7 @@ export async function collectShownTokens(page: Page, expectedCount: number): Pro
   const deadline = Date.now() + 20_000;
   for (;;) {
     const byPlace = new Map<string, ShownToken>();
-    const scroller = page.locator('[data-testid="transcript"] .transcript-scroller');
-    await scroller.evaluate((el) => el.scrollTo(0, 0));
-    for (let pass = 0; pass < 400; pass++) {
-      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await scrollThroughTranscript(page, async () => {
       const seen = await page.$$eval('[data-testid="scored-step"] [data-testid="token"]', (els) =>
         els.map((t) => ({
           message: Number(t.closest('[data-testid="scored-step"]')!.getAttribute('data-message')),
@@ -110,13 +126,7 @@ export async function collectShownTokens(page: Page, expectedCount: number): Pro
         })),
       );
       for (const t of seen) byPlace.set(`${t.message}:${t.index}`, t);
-      const atEnd = await scroller.evaluate((el) => {
-        const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
-        el.scrollBy(0, Math.max(100, el.clientHeight * 0.8));
-        return end;
-      });
-      if (atEnd) break;
-    }
+    });
     const tokens = [...byPlace.values()].sort((a, b) => a.message - b.message || a.index - b.index);
     if (tokens.length >= expectedCount || Date.now() > deadline) return tokens;
     await page.waitForTimeout(200);

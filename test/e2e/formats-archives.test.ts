@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import { openAppWithExamples, openBrowser, type BrowserSession } from '../../tools/browser';
+import { shownMessages } from './format-helpers';
 import { evalArchiveCounts, gnuTar, inspectSampleCounts, type SampleCounts } from '../unit/core/trajectory/archive/raw-archives';
 
 const baseUrl = inject('baseUrl');
@@ -55,27 +56,6 @@ async function waitForFiles(page: Page, paths: string[]): Promise<void> {
 
 /** The listed file known by this path. */
 const fileItem = (page: Page, path: string) => page.locator('[data-testid="file-item"]').filter({ has: page.locator(`.file-name[data-path="${path}"]`) });
-
-/** Every message of the open transcript (virtualized: scrolled through), as formats-sessions.test.ts reads it. */
-async function shownMessages(page: Page): Promise<{ index: number; action: boolean; toolCalls: number }[]> {
-  const byIndex = new Map<number, { index: number; action: boolean; toolCalls: number }>();
-  const scroller = page.locator('[data-testid="transcript"] .transcript-scroller');
-  await scroller.evaluate((el) => el.scrollTo(0, 0));
-  for (let pass = 0; pass < 400; pass++) {
-    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-    const seen = await page.$$eval('[data-testid="transcript"] [data-testid="message"]', (els) =>
-      els.map((m) => ({ index: Number(m.getAttribute('data-message-index')), action: m.classList.contains('action-step'), toolCalls: m.querySelectorAll('[data-testid="tool-call"]').length })),
-    );
-    for (const m of seen) byIndex.set(m.index, m);
-    const atEnd = await scroller.evaluate((el) => {
-      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
-      el.scrollBy(0, Math.max(100, el.clientHeight * 0.8));
-      return end;
-    });
-    if (atEnd) break;
-  }
-  return [...byIndex.values()].sort((a, b) => a.index - b.index);
-}
 
 /** The rows of the file picked in the list's file filter, with what each shows. */
 async function rowsOf(page: Page, fileLabel: string): Promise<{ id: string; text: string }[]> {

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Page } from 'playwright-core';
 import { openAppWithExamples, openBrowser, type BrowserSession } from '../../tools/browser';
+import { shownMessages } from './format-helpers';
 
 const baseUrl = inject('baseUrl');
 const REPO = resolve(__dirname, '../..');
@@ -90,27 +90,6 @@ function openInferenceCounts(name: string): Counts {
   const all = [...roles('input_messages'), roles('output_messages')[0]];
   const calls = new Set(last.attributes.flatMap((a) => /^llm\.\w+_messages\.\d+\.message\.tool_calls\.\d+\./.exec(a.key)?.[0] ?? []));
   return { id: last.traceId, messages: all.length, steps: all.filter((r) => r === 'assistant').length, toolCalls: calls.size, model: attr(last, 'llm.model_name') };
-}
-
-/** Every message of the open transcript (it is virtualized: scrolled through): whether it is an action step, and its tool calls. */
-async function shownMessages(page: Page): Promise<{ index: number; action: boolean; toolCalls: number }[]> {
-  const byIndex = new Map<number, { index: number; action: boolean; toolCalls: number }>();
-  const scroller = page.locator('[data-testid="transcript"] .transcript-scroller');
-  await scroller.evaluate((el) => el.scrollTo(0, 0));
-  for (let pass = 0; pass < 400; pass++) {
-    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-    const seen = await page.$$eval('[data-testid="transcript"] [data-testid="message"]', (els) =>
-      els.map((m) => ({ index: Number(m.getAttribute('data-message-index')), action: m.classList.contains('action-step'), toolCalls: m.querySelectorAll('[data-testid="tool-call"]').length })),
-    );
-    for (const m of seen) byIndex.set(m.index, m);
-    const atEnd = await scroller.evaluate((el) => {
-      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
-      el.scrollBy(0, Math.max(100, el.clientHeight * 0.8));
-      return end;
-    });
-    if (atEnd) break;
-  }
-  return [...byIndex.values()].sort((a, b) => a.index - b.index);
 }
 
 const FILES: [string, string, Counts[]][] = [

@@ -11,9 +11,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Download, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { clearSavedSession, openBrowser, type BrowserSession } from '../../tools/browser';
 import { sessionReady, waitForFirstVisitDemo } from './session-helpers';
+import { downloadOf, openShareMenu } from './share-helpers';
 import { decodeSnippet } from '../../src/core/snippet';
 
 const baseUrl = inject('baseUrl');
@@ -30,16 +31,6 @@ let fresh: BrowserSession | null = null;
 const written: { trajectory: string; file: string; message: number; tokens: { start: number; end: number } | null; text: string; tags: string[] }[] = [];
 let bundlePath = '';
 let exportLines: string[] = [];
-
-async function downloadOf(page: Page, click: () => Promise<void>): Promise<Download> {
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), click()]);
-  return download;
-}
-
-async function openShareMenu(page: Page) {
-  if ((await page.getByTestId('share-menu').count()) === 0) await page.getByTestId('share-menu-button').click();
-  await page.getByTestId('share-menu').waitFor();
-}
 
 async function expectInert(page: Page) {
   expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();

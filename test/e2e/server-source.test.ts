@@ -110,6 +110,20 @@ async function trajectoryCount(page: Page): Promise<number> {
   return Number(await page.getByTestId('trajectory-count').getAttribute('data-count'));
 }
 
+/** The transcript shows the record's tokens (at least `fewest` of them), each with the record's policy and reference figures within 1e-5. */
+async function expectShownTokens(page: Page, record: ScoreRecord, fewest: number): Promise<void> {
+  const policy = record.steps.flatMap((step) => step.policy);
+  const reference = record.steps.flatMap((step) => step.reference);
+  expect(policy.length).toBeGreaterThanOrEqual(fewest);
+  const shown = await collectShownTokens(page, policy.length);
+  expect(shown.length).toBe(policy.length);
+  let largest = 0;
+  shown.forEach((token, index) => {
+    largest = Math.max(largest, Math.abs(token.policy - policy[index]), Math.abs(token.reference - reference[index]));
+  });
+  expect(largest).toBeLessThan(1e-5);
+}
+
 describe('the Server model source', () => {
   it('scores a trajectory through a vLLM server with the figures of the local engine', async () => {
     const { page } = session;
@@ -161,16 +175,7 @@ describe('the Server model source', () => {
     // One request per model: the page's requests reached the server, carrying the page's origin.
     expect(allowed.counts.answered - answeredBefore).toBe(2);
 
-    const policy = expected.steps.flatMap((step) => step.policy);
-    const reference = expected.steps.flatMap((step) => step.reference);
-    expect(policy.length).toBeGreaterThanOrEqual(20);
-    const shown = await collectShownTokens(page, policy.length);
-    expect(shown.length).toBe(policy.length);
-    let largest = 0;
-    shown.forEach((token, index) => {
-      largest = Math.max(largest, Math.abs(token.policy - policy[index]), Math.abs(token.reference - reference[index]));
-    });
-    expect(largest).toBeLessThan(1e-5);
+    await expectShownTokens(page, expected, 20);
   });
 
   it('refuses, by its Content-Security-Policy, a URL the user did not enter', async () => {
@@ -271,15 +276,6 @@ describe('the Server model source', () => {
     expect(asked.filter((r) => r.path === '/tokenize').length).toBeGreaterThan(0);
     expect(asked.filter((r) => r.path === '/detokenize').length).toBeGreaterThan(0);
 
-    const policy = expectedServerTokenized.steps.flatMap((step) => step.policy);
-    const reference = expectedServerTokenized.steps.flatMap((step) => step.reference);
-    expect(policy.length).toBeGreaterThanOrEqual(10);
-    const shown = await collectShownTokens(page, policy.length);
-    expect(shown.length).toBe(policy.length);
-    let largest = 0;
-    shown.forEach((token, index) => {
-      largest = Math.max(largest, Math.abs(token.policy - policy[index]), Math.abs(token.reference - reference[index]));
-    });
-    expect(largest).toBeLessThan(1e-5);
+    await expectShownTokens(page, expectedServerTokenized, 10);
   });
 });

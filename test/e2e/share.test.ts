@@ -18,6 +18,7 @@ import { renderPlainTexts } from '../../src/core/render';
 import { decodeSnippet } from '../../src/core/snippet';
 import { openAppWithExamples, openBrowser, type BrowserSession, allTokenAdvantageTexts } from '../../tools/browser';
 import { writeRandomPair } from '../../tools/random-pair';
+import { downloadOf, openShareMenu } from './share-helpers';
 
 const baseUrl = inject('baseUrl');
 const SCREENSHOTS = resolve(__dirname, '../../test-results/screenshots');
@@ -86,16 +87,6 @@ async function save(download: Download, name: string): Promise<string> {
   const path = join(root, name);
   await download.saveAs(path);
   return path;
-}
-
-async function downloadOf(page: Page, click: () => Promise<void>): Promise<Download> {
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), click()]);
-  return download;
-}
-
-async function openShareMenu(page: Page) {
-  if ((await page.getByTestId('share-menu').count()) === 0) await page.getByTestId('share-menu-button').click();
-  await page.getByTestId('share-menu').waitFor();
 }
 
 const rowsOf = (page: Page) => page.locator('[data-testid="trajectory-row"]');

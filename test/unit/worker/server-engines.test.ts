@@ -10,13 +10,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredTrajectory } from '../../../src/core/scoring';
 import { parseTrajectoryText } from '../../../src/core/trajectory/ingest';
-import { transformersEngineFactory } from '../../../src/core/scoring';
-import { folderLocation, nodeModelFiles } from '../../../src/node/model-files';
-import { createScoringService } from '../../../src/worker/scoring-service';
 import type { LoadPairRequest, ScoringClient, TrajectoryToScore } from '../../../src/worker/scoring-protocol';
 import { startFakeSglang } from '../../../tools/fake-sglang';
 import type { FakeServer } from '../../../tools/fake-inference-server';
 import { engineOracle, type LogprobOracle } from '../../../tools/logprob-oracle';
+import { inProcessScoringService } from '../core/scoring/in-process-service';
 
 const MODELS = resolve(__dirname, '../../../public/models');
 const EXAMPLES = resolve(__dirname, '../../../public/examples/demo-episodes.jsonl');
@@ -41,16 +39,7 @@ async function fetchLikeABrowser(url: string, init: Parameters<typeof fetch>[1] 
 }
 
 function service(): ScoringClient {
-  return createScoringService({
-    files: nodeModelFiles,
-    locate: (source) => ({ location: folderLocation(source.id), label: `folder ${source.id}`, remote: false }),
-    chooseDevice: async () => ({ device: 'wasm', reason: 'in-process test', adapter: null }),
-    registerFolder: () => {
-      throw new Error('not used');
-    },
-    engineFactory: (request) => transformersEngineFactory(nodeModelFiles)({ ...request, device: 'cpu' }),
-    serverFetch: () => fetchLikeABrowser,
-  });
+  return inProcessScoringService(fetchLikeABrowser);
 }
 
 async function scoreAll(client: ScoringClient, request: LoadPairRequest): Promise<ScoredTrajectory[]> {

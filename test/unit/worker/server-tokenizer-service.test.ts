@@ -14,15 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoredTrajectory } from '../../../src/core/scoring';
 import type { RenderMode } from '../../../src/core/render/types';
 import { parseTrajectoryText } from '../../../src/core/trajectory/ingest';
-import { transformersEngineFactory } from '../../../src/core/scoring';
-import { folderLocation, nodeModelFiles } from '../../../src/node/model-files';
-import { createScoringService } from '../../../src/worker/scoring-service';
 import type { JobProgress, LoadPairRequest, ScoringClient, ServerModelSource, TrajectoryToScore } from '../../../src/worker/scoring-protocol';
 import { SERVED_BATCH } from '../../../src/worker/server-engines';
 import { startFakeVllm } from '../../../tools/fake-vllm';
 import { startFakeSglang } from '../../../tools/fake-sglang';
 import type { FakeServer } from '../../../tools/fake-inference-server';
 import { engineOracle, type LogprobOracle } from '../../../tools/logprob-oracle';
+import { inProcessScoringService } from '../core/scoring/in-process-service';
 
 const MODELS = resolve(__dirname, '../../../public/models');
 const EXAMPLES = resolve(__dirname, '../../../public/examples/demo-episodes.jsonl');
@@ -33,16 +31,7 @@ let sglang: FakeServer[] = [];
 let items: TrajectoryToScore[];
 
 function service(): ScoringClient {
-  return createScoringService({
-    files: nodeModelFiles,
-    locate: (source) => ({ location: folderLocation(source.id), label: `folder ${source.id}`, remote: false }),
-    chooseDevice: async () => ({ device: 'wasm', reason: 'in-process test', adapter: null }),
-    registerFolder: () => {
-      throw new Error('not used');
-    },
-    engineFactory: (request) => transformersEngineFactory(nodeModelFiles)({ ...request, device: 'cpu' }),
-    serverFetch: () => (url, init) => fetch(url, init),
-  });
+  return inProcessScoringService((url, init) => fetch(url, init));
 }
 
 async function scoreAll(request: LoadPairRequest, render: RenderMode): Promise<{ results: ScoredTrajectory[]; errors: string[]; progress: JobProgress[] }> {
