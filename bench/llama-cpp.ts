@@ -9,16 +9,15 @@
  * (`--threads 1`: ggml's threads spin-wait for each other, which a busy machine punishes) and the
  * largest log-prob difference are in the details. Loading is not timed.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { SPECIAL_TOKEN_IDS, llamaFolderMetadataFiles, llamaOnnxFile, llamaParameterCount, randomLlamaWeights, type LlamaShapeConfig } from '../lab/model-builder';
-import { llamaGguf } from '../lab/model-builder/llama-gguf';
+import { join } from 'node:path';
+import { SPECIAL_TOKEN_IDS, llamaParameterCount, randomLlamaWeights, type LlamaShapeConfig } from '../lab/model-builder';
 import type { ScoringEngine } from '../src/core/engine';
 import { createTransformersEngine } from '../src/core/engine/transformers';
 import { createLlamaCppEngine } from '../src/node/llama-cpp-engine';
 import { nodeModelFiles } from '../src/node/model-files';
-import { ggufVocabulary } from '../tools/gguf-vocabulary';
+import { writeLlamaShapeModel } from '../tools/llama-shape-model';
 
 export const LLAMA_CPP_GROUPS = { llamaCppVsOnnx: 'llamaCpp' } as const;
 
@@ -66,14 +65,7 @@ export async function measureLlamaCpp(quick: boolean, log: (line: string) => voi
   try {
     const weights = randomLlamaWeights(config, 5);
     const modelId = 'llama-shape';
-    const metadata = llamaFolderMetadataFiles(weights);
-    const onnxFile = llamaOnnxFile(weights, 'fp32');
-    for (const [path, content] of Object.entries({ ...metadata, [onnxFile.path]: onnxFile.bytes })) {
-      await mkdir(dirname(join(root, modelId, path)), { recursive: true });
-      await writeFile(join(root, modelId, path), content);
-    }
-    const gguf = join(root, `${modelId}.gguf`);
-    await writeFile(gguf, llamaGguf(weights, ggufVocabulary(metadata['tokenizer.json'], config.vocabSize), modelId));
+    const gguf = await writeLlamaShapeModel(root, modelId, weights);
     const tokens = Array.from({ length: count }, (_, index) => (index === 0 ? SPECIAL_TOKEN_IDS.bos : 4 + ((index * 7919 + 13) % (config.vocabSize - 4))));
 
     const llama = await createLlamaCppEngine({ modelPath: gguf, gpu: false, contextSize: count });

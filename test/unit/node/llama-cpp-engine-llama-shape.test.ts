@@ -5,17 +5,16 @@
  * in the way, llama.cpp on the CPU equals the ONNX engine within 1e-4 per token (log-prob, entropy,
  * top-20 mean), over a 250-token sequence and through ranges with the shared prefix reused.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SPECIAL_TOKEN_IDS, llamaFolderMetadataFiles, llamaOnnxFile, randomLlamaWeights, type LlamaShapeConfig } from '../../../lab/model-builder';
-import { llamaGguf } from '../../../lab/model-builder/llama-gguf';
+import { SPECIAL_TOKEN_IDS, randomLlamaWeights, type LlamaShapeConfig } from '../../../lab/model-builder';
 import type { ScoringEngine } from '../../../src/core/engine';
 import { createTransformersEngine } from '../../../src/core/engine/transformers';
 import { createLlamaCppEngine } from '../../../src/node/llama-cpp-engine';
 import { nodeModelFiles } from '../../../src/node/model-files';
-import { ggufVocabulary } from '../../../tools/gguf-vocabulary';
+import { writeLlamaShapeModel } from '../../../tools/llama-shape-model';
 
 const config: LlamaShapeConfig = {
   vocabSize: 500,
@@ -39,14 +38,7 @@ let llama: ScoringEngine;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'llama-cpp-llama-shape-'));
-  const metadata = llamaFolderMetadataFiles(weights);
-  const onnxFile = llamaOnnxFile(weights, 'fp32');
-  for (const [path, content] of Object.entries({ ...metadata, [onnxFile.path]: onnxFile.bytes })) {
-    await mkdir(dirname(join(root, modelId, path)), { recursive: true });
-    await writeFile(join(root, modelId, path), content);
-  }
-  const gguf = join(root, `${modelId}.gguf`);
-  await writeFile(gguf, llamaGguf(weights, ggufVocabulary(metadata['tokenizer.json'], config.vocabSize), modelId));
+  const gguf = await writeLlamaShapeModel(root, modelId, weights);
   onnx = await createTransformersEngine({ files: nodeModelFiles, modelId, localModelPath: root, dtype: 'fp32', device: 'cpu' });
   llama = await createLlamaCppEngine({ modelPath: gguf, gpu: false, threads: 1 });
 }, 120_000);
