@@ -174,14 +174,19 @@ export class ReplicaPool {
     }
   }
 
-  /** The replica with a free slot and the fewest requests in flight, preferring rested ones; waits when all are full. */
+  /**
+   * The replica with a free slot and the fewest requests in flight; waits when all are full. A
+   * resting replica is used only while every replica rests: when the replicas that are up are
+   * busy, waiting for their slot beats sending the request where it just failed (a dead replica
+   * answers at once, so it would otherwise take every retry and use them all up).
+   */
   private async acquire(signal?: AbortSignal): Promise<Replica> {
     for (;;) {
       signal?.throwIfAborted();
       const now = Date.now();
-      const free = this.replicas.filter((replica) => replica.inFlight < this.options.concurrency);
-      const up = free.filter((replica) => replica.restingUntil <= now);
-      const candidates = up.length > 0 ? up : free;
+      const up = this.replicas.filter((replica) => replica.restingUntil <= now);
+      const usable = up.length > 0 ? up : this.replicas;
+      const candidates = usable.filter((replica) => replica.inFlight < this.options.concurrency);
       if (candidates.length > 0) {
         const chosen = candidates.reduce((best, replica) => (replica.inFlight < best.inFlight || (replica.inFlight === best.inFlight && replica.restingUntil < best.restingUntil) ? replica : best));
         chosen.inFlight++;

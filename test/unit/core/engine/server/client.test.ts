@@ -111,6 +111,22 @@ describe('ReplicaPool', () => {
     expect(down.counts.received).toBe(4);
   });
 
+  it('a dead replica is not retried while the live one is only busy: its requests wait for the live one', async () => {
+    const live = await server({ delayMs: 30 });
+    const dead = await server();
+    const deadUrl = dead.url;
+    await dead.close();
+    servers.splice(servers.indexOf(dead), 1);
+    // Long rests: within this test the dead replica, once it failed, is never up again.
+    const settings = options({ concurrency: 1, retry: { retries: 2, baseDelayMs: 60_000, maxDelayMs: 60_000 } });
+    const pool = new ReplicaPool([deadUrl, live.url], settings);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => score(pool)));
+    expect(answers).toHaveLength(6);
+    // Only the request that found the dead replica first failed there; every retry went to the live one.
+    expect(settings.retries.map((event) => event.url)).toEqual([deadUrl]);
+    expect(live.counts.answered).toBe(6);
+  });
+
   it('normalises base URLs', () => {
     expect(normaliseBaseUrl('http://h:8000/v1/')).toBe('http://h:8000');
     expect(() => normaliseBaseUrl('h:8000')).toThrow(/not an http/);
