@@ -2,18 +2,17 @@
  * Reading trajectory files: bytes → text → JSON or JSON Lines → format adapters → trajectories,
  * with errors that name the file, the place (line:column, record, JSON path) and what was expected.
  * Pure TypeScript on web-standard APIs (TextDecoder, ReadableStream): it runs in Node, the page
- * and the ingestion worker alike.
- *
- * Longer than 400 lines: the one ingestion path (format detection, JSON, streamed JSON Lines,
- * session-shaped JSON Lines and their exact error texts) stays in one place so the page and the CLI
- * read files identically.
+ * and the ingestion worker alike. Session-shaped JSON Lines are read by session-lines.ts; the
+ * result types, error constructors and per-file ids are in ingest-result.ts.
  */
-import { SESSION_HEAD_LINES, type ParseContext, type SessionAdapter, type SessionReader, type SessionTrajectory } from './adapter';
+import { SESSION_HEAD_LINES, type ParseContext } from './adapter';
 import { FormatError } from './formats/shape';
-import { DepthCheck, findTooDeep, tooDeepError } from './json-depth';
+import { fileError, IdRegistry, labelNotice, type FileError, type ParseResult } from './ingest-result';
+import { DepthCheck } from './json-depth';
 import { InvalidJsonText, parseJsonText } from './json-nonfinite';
 import { findJsonSyntaxError } from './json-syntax';
 import { detectFormat, detectSession, explainUnknownFormat } from './registry';
+import { SessionLines } from './session-lines';
 import type { Trajectory } from './types';
 import { checkLoadedTrajectory } from './validate';
 import { appendAll } from '../arrays';
@@ -21,58 +20,13 @@ import { binaryError, binaryReason, findInvalidUtf8, MAX_TEXT_CHARS, readTextStr
 
 export { findInvalidUtf8 } from './text-input';
 
-export interface FileError {
-  file: string;
-  /** Self-contained: starts with the file name and the place, then says what was expected. */
-  message: string;
-  /**
-   * For a problem inside an archive (an Inspect `.eval` log, a `.zip` or `.tar.gz` of files:
-   * archive/read-input.ts): the entry's path in it, after the archive's name in `message`
-   * (`logs.zip: run/a.json:3:14: …`); `line` and `column` are then the entry's.
-   */
-  entry?: string;
-  /** 1-based line of the problem (JSON syntax errors, JSON Lines records). */
-  line?: number;
-  /** 1-based column (JSON syntax errors). */
-  column?: number;
-  /** 0-based record index: the JSON Lines record, or the item of a multi-record JSON value. */
-  record?: number;
-  /**
-   * 'notice': the record was loaded, without a label that could not be read (the message says
-   * which and why: src/core/trajectory/formats/labels.ts, validate.ts). Absent: an error; what it
-   * names (the file, a record) was not loaded.
-   */
-  severity?: 'notice';
-}
-
-export interface ParseResult {
-  trajectories: Trajectory[];
-  errors: FileError[];
-}
+export type { FileError, ParseResult } from './ingest-result';
 
 const JSON_LINES_EXTENSIONS = ['.jsonl', '.ndjson', '.jsonlines'];
 
 export function isJsonLinesName(fileName: string): boolean {
   const lower = fileName.toLowerCase();
   return JSON_LINES_EXTENSIONS.some((ext) => lower.endsWith(ext));
-}
-
-function place(file: string, line?: number, column?: number): string {
-  if (line === undefined) return file;
-  return column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
-}
-
-function fileError(file: string, text: string, where: { line?: number; column?: number; record?: number } = {}): FileError {
-  const error: FileError = { file, message: `${place(file, where.line, where.column)}: ${text}` };
-  if (where.line !== undefined) error.line = where.line;
-  if (where.column !== undefined) error.column = where.column;
-  if (where.record !== undefined) error.record = where.record;
-  return error;
-}
-
-/** A notice that a record loaded without one of its labels. */
-function labelNotice(file: string, text: string, where: { line?: number; record?: number }): FileError {
-  return { ...fileError(file, `${text}; the trajectory is loaded without this label`, where), severity: 'notice' };
 }
 
 /** The error for text that parseJsonText rejected; the place and wording are ours, not the engine's. */
@@ -88,18 +42,6 @@ function jsonSyntaxError(file: string, text: string, engineError: unknown, lineO
 
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-/** Makes ids unique within one file: later duplicates get `~2`, `~3`, … */
-class IdRegistry {
-  private readonly seen = new Set<string>();
-
-  claim(trajectory: Trajectory): void {
-    let id = trajectory.id;
-    for (let n = 2; this.seen.has(id); n++) id = `${trajectory.id}~${n}`;
-    this.seen.add(id);
-    trajectory.id = id;
-  }
 }
 
 /** Runs the adapters over one parsed value; problems become FileErrors at `where`. */
@@ -161,75 +103,6 @@ function readValue(
     ids.claim(trajectory);
     if (where.line !== undefined) trajectory.metadata.sourceLine = where.line;
     out.trajectories.push(trajectory);
-  }
-}
-
-/**
- * One session-shaped JSON Lines file (adapter.ts `SessionAdapter`) as its lines arrive: each line
- * goes to the adapter's reader; a line it cannot read is reported at `file:line` and left out, the
- * others kept; the trajectories it returns pass the same validation as every record's.
- */
-class SessionLines {
-  private readonly reader: SessionReader;
-  private readonly notices: { line: number; error: FormatError }[] = [];
-  private readonly refusals: { line: number; error: FormatError }[] = [];
-  private loaded = 0;
-  private refused = 0;
-
-  constructor(
-    private readonly fileName: string,
-    private readonly adapter: SessionAdapter,
-    private readonly ids: IdRegistry,
-  ) {
-    this.reader = adapter.open({
-      fileName,
-      dropLabel: (error, line) => this.notices.push({ line, error }),
-      refuse: (error, line) => this.refusals.push({ line, error }),
-    });
-  }
-
-  line(value: unknown, where: { line: number; record: number }, out: ParseResult): void {
-    const tooDeep = findTooDeep(value);
-    try {
-      if (tooDeep) throw tooDeepError('', tooDeep);
-      this.emit(this.reader.readLine(value, where.line), out);
-    } catch (error) {
-      if (!(error instanceof FormatError)) throw error;
-      this.refused += 1;
-      out.errors.push(fileError(this.fileName, `${this.adapter.name}: ${error.message}`, where));
-    }
-  }
-
-  end(out: ParseResult): void {
-    try {
-      this.emit(this.reader.end(), out);
-    } catch (error) {
-      if (!(error instanceof FormatError)) throw error;
-      out.errors.push(fileError(this.fileName, `${this.adapter.name}: ${error.message}`));
-      return;
-    }
-    if (this.loaded === 0 && this.refused === 0) out.errors.push(fileError(this.fileName, `${this.adapter.name}: no trajectories in the file`));
-  }
-
-  private emit(done: SessionTrajectory[], out: ParseResult): void {
-    for (const { line, error } of this.refusals.splice(0)) {
-      this.refused += 1;
-      out.errors.push(fileError(this.fileName, `${this.adapter.name}: ${error.message}`, { line }));
-    }
-    for (const { line, error } of this.notices.splice(0)) out.errors.push(labelNotice(this.fileName, `${this.adapter.name}: ${error.message}`, { line }));
-    for (const { trajectory, line } of done) {
-      const { refusal, dropped } = checkLoadedTrajectory(trajectory);
-      const about = `${this.adapter.name}: trajectory ${JSON.stringify(trajectory.id)}`;
-      if (refusal) {
-        out.errors.push(fileError(this.fileName, `${about}: ${refusal.message}`, { line }));
-        continue;
-      }
-      for (const problem of dropped) out.errors.push(labelNotice(this.fileName, `${about}: ${problem.path.join('.')}: ${problem.message}`, { line }));
-      this.ids.claim(trajectory);
-      trajectory.metadata.sourceLine = line;
-      this.loaded += 1;
-      out.trajectories.push(trajectory);
-    }
   }
 }
 
