@@ -30,6 +30,7 @@ import { createTransformersEngine, type TransformersEngine } from '../src/core/e
 import type { TokenRange } from '../src/core/engine';
 import { nodeModelFiles } from '../src/node/model-files';
 import { randomTokens } from './models';
+import { plainForwardMs } from './plain-forward';
 import { median, peakRssOfChild } from './node';
 
 /** The dtype the real-shape figures are measured at, and the file transformers.js loads for it. */
@@ -81,29 +82,9 @@ export async function writeRealShapeFolder(model: RealShapeModel, seed = 1): Pro
 
 export const onnxPathOf = (folder: RealShapeFolder): string => join(folder.root, folder.model.id, 'onnx', 'model_q4.onnx');
 
-/** The plain reference: `tokenIds` forwarded in chunks carrying the KV cache, every output fetched; returns milliseconds. */
-export async function plainChunkedForward(session: ort.InferenceSession, config: LlamaShapeConfig, tokenIds: readonly number[], chunk = PLAIN_REFERENCE_CHUNK): Promise<number> {
-  const int64 = (length: number, valueAt: (index: number) => number) => new ort.Tensor('int64', BigInt64Array.from({ length }, (_, index) => BigInt(valueAt(index))), [1, length]);
-  let past: Record<string, ort.Tensor> = {};
-  for (let layer = 0; layer < config.layerCount; layer++) {
-    for (const kind of ['key', 'value']) past[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, config.kvHeadCount, 0, config.headDim]);
-  }
-  const started = performance.now();
-  for (let start = 0; start < tokenIds.length; start += chunk) {
-    const length = Math.min(chunk, tokenIds.length - start);
-    const outputs = await session.run({
-      input_ids: int64(length, (index) => tokenIds[start + index]),
-      attention_mask: int64(start + length, () => 1),
-      position_ids: int64(length, (index) => start + index),
-      ...past,
-    });
-    if ((outputs.logits.data as Float32Array).length !== length * config.vocabSize) throw new Error('plain forward: unexpected logits size');
-    past = {};
-    for (let layer = 0; layer < config.layerCount; layer++) {
-      for (const kind of ['key', 'value']) past[`past_key_values.${layer}.${kind}`] = outputs[`present.${layer}.${kind}`] as ort.Tensor;
-    }
-  }
-  return performance.now() - started;
+/** The plain reference (plain-forward.ts): `tokenIds` forwarded in chunks carrying the KV cache, every output fetched; returns milliseconds. */
+export function plainChunkedForward(session: ort.InferenceSession, config: LlamaShapeConfig, tokenIds: readonly number[], chunk = PLAIN_REFERENCE_CHUNK): Promise<number> {
+  return plainForwardMs(ort.Tensor, session, config, tokenIds, chunk);
 }
 
 export interface RealShapeThroughputFigures {

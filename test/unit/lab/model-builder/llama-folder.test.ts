@@ -4,36 +4,18 @@
  * graph's fixed key-value head dims), and the engine's per-token log-probs equal the float64
  * reference's log-softmax at the next token: the figures the benchmark times are the right ones.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  SPECIAL_TOKEN_IDS,
-  llamaFolderMetadataFiles,
-  llamaOnnxFile,
-  randomLlamaWeights,
-  type LlamaShapeConfig,
-  type LlamaWeightFormat,
-} from '../../../../lab/model-builder';
+import { SPECIAL_TOKEN_IDS, llamaFolderMetadataFiles, randomLlamaWeights, type LlamaWeightFormat } from '../../../../lab/model-builder';
 import { maxOf } from '../../../../src/core/arrays';
 import { createTransformersEngine } from '../../../../src/core/engine/transformers';
 import { nodeModelFiles } from '../../../../src/node/model-files';
+import { SMALL_LLAMA_SHAPE, writeLlamaFolder } from '../../../../tools/llama-shape-model';
 import { logSoftmax, referenceLlamaLogits } from './reference-llama';
 
-const config: LlamaShapeConfig = {
-  vocabSize: 500,
-  hiddenSize: 64,
-  intermediateSize: 128,
-  layerCount: 2,
-  headCount: 4,
-  kvHeadCount: 2,
-  headDim: 16,
-  maxPositions: 256,
-  ropeTheta: 1e4,
-  rmsNormEpsilon: 1e-6,
-  queryKeyNorm: false,
-};
+const config = SMALL_LLAMA_SHAPE;
 const weights = randomLlamaWeights(config, 5);
 const modelId = 'llama-shape-test';
 const tokenIds = Array.from({ length: 40 }, (_, index) => 4 + ((index * 37) % (config.vocabSize - 4)));
@@ -46,15 +28,7 @@ let root: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'llama-shape-folder-'));
-  const files: Record<string, string | Uint8Array> = { ...llamaFolderMetadataFiles(weights) };
-  for (const format of ['fp32', 'q4'] as const) {
-    const onnx = llamaOnnxFile(weights, format);
-    files[onnx.path] = onnx.bytes;
-  }
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, modelId, path)), { recursive: true });
-    await writeFile(join(root, modelId, path), content);
-  }
+  await writeLlamaFolder(root, modelId, weights, ['fp32', 'q4']);
 });
 
 afterAll(async () => {
