@@ -1,14 +1,45 @@
 /**
- * `score`'s input and output: reading trajectory files (a file that fails is reported and the
- * rest go on), progress and notices on standard error, the JSON Lines sink, and output ids that
- * stay unique across files.
+ * `score`'s input and output, shared by the local engines (score.ts) and the servers
+ * (score-server.ts): the command line's strict parsing and its --render / --context-policy options,
+ * reading trajectory files (a file that fails is reported and the rest go on), progress and notices
+ * on standard error, the JSON Lines sink and its score records, and output ids that stay unique
+ * across files.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { NotScoredStep } from '../../core/engine';
+import type { RenderMode } from '../../core/render';
+import { serializeScoreRecord } from '../../core/scores/format';
+import { labelsOf, parseContextPolicyOptions, type ContextPolicy, type TrajectoryScore } from '../../core/scoring';
+import { RENDER_MODES } from '../../core/settings/vocabularies';
 import type { Trajectory } from '../../core/trajectory/types';
 import { readTrajectoryFile } from '../input';
 import { terminalSafe } from '../terminal';
+import { UsageError } from '../usage';
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+/** `argv` parsed strictly with positionals (the FILEs); a parse error is a UsageError, its message passed through `explain`. */
+export function parseScoreArgs<const Options extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: Options, explain: (message: string) => string = (message) => message) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (error) {
+    throw new UsageError(explain((error as Error).message));
+  }
+}
+
+/** `--render` (already defaulted) and `--context-policy` / `--context-tokens`, checked. */
+export function parseRenderAndContext(render: string, contextPolicy: string | undefined, contextTokens: string | undefined): { render: RenderMode; context: ContextPolicy } {
+  if (!(RENDER_MODES as readonly string[]).includes(render)) throw new UsageError(`--render: unknown value '${render}' (expected ${RENDER_MODES.join(' | ')})`);
+  try {
+    return { render: render as RenderMode, context: parseContextPolicyOptions(contextPolicy, contextTokens) };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Standard error: progress (left out with --quiet) and notices (always); with --json, one JSON
@@ -126,6 +157,29 @@ export async function openSink(out: string | null): Promise<LineSink> {
   const stream = createWriteStream(out);
   await once(stream, 'open');
   return sinkOn(stream, true);
+}
+
+type ScoreRecordInput = Parameters<typeof serializeScoreRecord>[0];
+/** The keys an engine adds to a record: where the line comes from and how it was scored (docs/score.md). */
+export type RecordProvenance = Omit<ScoreRecordInput, keyof ReturnType<typeof labelsOf> | 'id' | 'sourceId' | 'notScored' | 'chatMapping' | 'stepTokenCounts' | 'steps'>;
+
+/** One output line: the trajectory's labels, its ids (`sourceId` when the output id differs), the engine's provenance, then the steps. */
+export function scoreRecordLine(result: TrajectoryScore, outputId: string, sourceId: string, provenance: RecordProvenance): string {
+  return serializeScoreRecord({
+    ...labelsOf(result.record),
+    id: outputId,
+    ...(outputId !== sourceId ? { sourceId } : {}),
+    ...provenance,
+    notScored: result.notScored,
+    ...(result.record.chatMapping ? { chatMapping: result.record.chatMapping } : {}),
+    ...(result.stepTokenCounts ? { stepTokenCounts: result.stepTokenCounts } : {}),
+    steps: result.record.steps,
+  });
+}
+
+/** A notice per step left unscored, `where` naming the trajectory. */
+export function reportNotScored(reporter: Reporter, where: string, place: { file: string; index: number; id: string }, steps: readonly NotScoredStep[]): void {
+  for (const step of steps) reporter.notice(`not scored: ${where}: message ${step.message} (${step.reason}, ${step.side}): ${step.detail}`, { type: 'not-scored', ...place, ...step });
 }
 
 /** Ids unique across all files (the score format requires it within a file): later repeats get `~2`, `~3`, … */

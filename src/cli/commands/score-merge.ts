@@ -5,6 +5,8 @@
  * keeps them (a folder, or transformers.js' cache / the hub for a hub id), merged, and written to
  * a temporary model folder with the reference's config.json; the reference engine loads that
  * folder, and the tokenizer stays the reference's own. The folder is removed when scoring ends.
+ * The options themselves (--reference-merge, --merge-method, --merge-density: parsing, checks and
+ * help lines) are here too.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +38,37 @@ export interface MergedReference {
   /** What was merged, for the notice on standard error. */
   summary: string;
   remove(): Promise<void>;
+}
+
+/** `score`'s options of the merged reference, for its parseArgs. */
+export const REFERENCE_MERGE_OPTIONS = {
+  'reference-merge': { type: 'string' },
+  'merge-method': { type: 'string' },
+  'merge-density': { type: 'string' },
+} as const;
+
+/** Their lines in `score --help`. */
+export const REFERENCE_MERGE_USAGE = `  --reference-merge ALPHA
+                      score with the merged reference π_ref + α·(π_θ − π_ref), 0 ≤ α ≤ 1: both
+                      models' ONNX weights (--dtype fp32 or fp16; quantized files are refused)
+                      interpolated in weight space; the reference's tokenizer (docs/eval.md §5)
+  --merge-method M    linear (default) | ties: only the largest --merge-density (default 0.2)
+                      of each tensor's task vector π_θ − π_ref moves, as the reference code's TIES`;
+
+/**
+ * `--reference-merge`, `--merge-method` and `--merge-density` checked together: the policy's α in
+ * the merged reference (null: the reference itself) and how to merge. `other` names an option the
+ * merge does not apply to (--precomputed, --engine llama.cpp), or is null.
+ */
+export function parseReferenceMerge(
+  values: { 'reference-merge'?: string; 'merge-method'?: string; 'merge-density'?: string },
+  other: string | null,
+): { referenceMerge: number | null; mergeOptions: MergeOptions } {
+  const referenceMerge = parseMergeAlpha(values['reference-merge']);
+  const mergeOptions = parseMergeOptions(values['merge-method'], values['merge-density']);
+  if (referenceMerge === null && (values['merge-method'] !== undefined || values['merge-density'] !== undefined)) throw new UsageError('--merge-method and --merge-density apply with --reference-merge only');
+  if (referenceMerge !== null && other !== null) throw new UsageError(`--reference-merge merges two ONNX models; it does not apply to ${other}`);
+  return { referenceMerge, mergeOptions };
 }
 
 /** `--reference-merge ALPHA`: a number from 0 to 1. */

@@ -9,7 +9,6 @@
  * left) and a summary (scored, skipped, failed with reasons) go to standard error. Exit status: 0
  * nothing failed, 1 a file, trajectory or server failed (the rest is still written), 2 usage error.
  */
-import { parseArgs } from 'node:util';
 import {
   createServerEngine,
   prepareServerTokenizers,
@@ -23,22 +22,18 @@ import {
   type ServerKind,
 } from '../../core/engine/server';
 import type { RenderMode } from '../../core/render';
-import { serializeScoreRecord } from '../../core/scores/format';
 import {
   ModelLoadError,
-  labelsOf,
   modelInfoOf,
-  parseContextPolicyOptions,
   renderPrimary,
   scoreTrajectory,
   type ContextPolicy,
   type ModelSpec,
   type ScoringPair,
 } from '../../core/scoring';
-import { RENDER_MODES } from '../../core/settings/vocabularies';
 import { printErr } from '../terminal';
 import { UsageError, parseCommandLine } from '../usage';
-import { OutputIds, Reporter, openSink, readTrajectories, type LineSink } from './score-io';
+import { OutputIds, Reporter, openSink, parseRenderAndContext, parseScoreArgs, readTrajectories, reportNotScored, scoreRecordLine, type LineSink } from './score-io';
 import { executionRecord } from './score-report';
 import { ResumeError, contentHashOf, openLineFile, readResumeState, type ResumeSettings } from './score-resume';
 import { loadServedTokenizers } from './score-server-tokenizers';
@@ -120,37 +115,24 @@ const SERVER_STRING_OPTIONS = [
 ];
 
 function parseCommand(argv: string[]): ServerCommand | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...Object.fromEntries(SERVER_STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
-        resume: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    const message = (error as Error).message;
-    throw new UsageError(/--(policy|reference|preset|dtype|chunk|precomputed)\b/.test(message) ? `${message}; with --engine the models are servers: --policy-url / --reference-url (and --policy-model / --reference-model)` : message);
-  }
+  const parsed = parseScoreArgs(
+    argv,
+    {
+      ...Object.fromEntries(SERVER_STRING_OPTIONS.map((name) => [name, { type: 'string' as const }])),
+      resume: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    (message) =>
+      /--(policy|reference|preset|dtype|chunk|precomputed)\b/.test(message) ? `${message}; with --engine the models are servers: --policy-url / --reference-url (and --policy-model / --reference-model)` : message,
+  );
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const text = (name: string) => values[name] as string | undefined;
   if (values.help) return 'help';
   const kind = text('engine');
   if (kind !== 'vllm' && kind !== 'sglang') throw new UsageError(`--engine: unknown value '${kind}' (expected vllm | sglang)`);
-  const render = text('render') ?? 'plain';
-  if (!(RENDER_MODES as readonly string[]).includes(render)) throw new UsageError(`--render: unknown value '${render}' (expected ${RENDER_MODES.join(' | ')})`);
-  let context: ContextPolicy;
-  try {
-    context = parseContextPolicyOptions(text('context-policy'), text('context-tokens'));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { render, context } = parseRenderAndContext(text('render') ?? 'plain', text('context-policy'), text('context-tokens'));
   const topLogprobs = positiveInteger('top-logprobs', text('top-logprobs'), 20, 0);
   if (topLogprobs !== 0 && topLogprobs !== 20) throw new UsageError(`--top-logprobs: 20 (the top-20 mean) or 0 (none), not ${topLogprobs}`);
   const resume = values.resume === true;
@@ -167,7 +149,7 @@ function parseCommand(argv: string[]): ServerCommand | 'help' {
     },
     topLogprobs,
     resume,
-    render: render as RenderMode,
+    render,
     context,
     files: parsed.positionals,
     out: text('out') ?? null,
@@ -286,10 +268,7 @@ export async function run(argv: string[]): Promise<number> {
       const rendered = renderPrimary(pair, trajectory, command.render);
       const result = await scoreTrajectory(pair, trajectory, { render: command.render, rendered, context: command.context });
       await sink.write(
-        serializeScoreRecord({
-          ...labelsOf(result.record),
-          id: outputIds[position],
-          ...(outputIds[position] !== trajectory.id ? { sourceId: trajectory.id } : {}),
+        scoreRecordLine(result, outputIds[position], trajectory.id, {
           file,
           index,
           trajectoryFormat: trajectory.format,
@@ -306,16 +285,11 @@ export async function run(argv: string[]): Promise<number> {
           render: command.render,
           contextPolicy: command.context,
           contentHash: hashes[position],
-          notScored: result.notScored,
-          ...(result.record.chatMapping ? { chatMapping: result.record.chatMapping } : {}),
-          ...(result.stepTokenCounts ? { stepTokenCounts: result.stepTokenCounts } : {}),
-          steps: result.record.steps,
         }),
       );
       scored++;
       tokens += result.tokens;
-      const place = { file, index, id: trajectory.id };
-      for (const step of result.notScored) reporter.notice(`not scored: ${where(position)}: message ${step.message} (${step.reason}, ${step.side}): ${step.detail}`, { type: 'not-scored', ...place, ...step });
+      reportNotScored(reporter, where(position), { file, index, id: trajectory.id }, result.notScored);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       failures.push({ position, reason });

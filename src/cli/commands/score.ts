@@ -9,25 +9,20 @@
  * the KV cache; a trajectory starts from the cache of the token prefix it shares with the one before
  * it (best-of-N trajectories of a task share the system prompt), so that prefix is forwarded once. Exit status: 0 everything scored, 1 a file, trajectory or model failed (the others
  * are still scored and written), 2 usage error. With `--engine vllm|sglang` score-server.ts runs instead (docs/servers.md).
- * Longer than 400 lines: the local engine's options, model loading, job and output lines in one place.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { precomputedFromTrajectory } from '../../core/engine';
 import { MODEL_PRESETS, describePreset, findPreset } from '../../core/models';
 import type { RenderMode } from '../../core/render';
-import { serializeScoreRecord } from '../../core/scores/format';
 import {
   ModelLoadError,
   disposeScoringPair,
-  labelsOf,
   loadPairEngines,
   loadPairTokenizers,
   modelInfoOf,
   runScoringJob,
   transformersEngineFactory,
-  parseContextPolicyOptions,
   type ContextPolicy,
   type ModelSpec,
   type PairSpec,
@@ -35,16 +30,16 @@ import {
   type ScoringPair,
 } from '../../core/scoring';
 import { folderLocation, nodeModelFiles } from '../../node/model-files';
-import { OutputIds, Reporter, openSink, readTrajectories, type LineSink, type TrajectoryEntry } from './score-io';
+import { OutputIds, Reporter, openSink, parseRenderAndContext, parseScoreArgs, readTrajectories, reportNotScored, scoreRecordLine, type LineSink, type TrajectoryEntry } from './score-io';
 import { executionRecord, reportModel, type LoadedSide } from './score-report';
 import { asksForServerEngine, run as runThroughServers } from './score-server';
 import { LLAMA_CPP_OPTIONS, LLAMA_CPP_USAGE, LlamaCppUsageError, loadLlamaCppPair, parseLlamaCppCommand, type LlamaCppCommand } from './score-llama-cpp';
 import { printErr, printOut } from '../terminal';
-import { parseMergeAlpha, parseMergeOptions, prepareMergedReference, withMergedReference, type MergedReference, type ReferenceMergeProvenance } from './score-merge';
+import { REFERENCE_MERGE_OPTIONS, REFERENCE_MERGE_USAGE, parseReferenceMerge, prepareMergedReference, withMergedReference, type MergedReference } from './score-merge';
 import type { MergeOptions } from '../../core/onnx';
 import { OnnxMergeError } from '../../core/onnx';
 import { UsageError, parseCommandLine } from '../usage';
-import { CPU_MODEL_DTYPES, RENDER_MODES } from '../../core/settings/vocabularies';
+import { CPU_MODEL_DTYPES } from '../../core/settings/vocabularies';
 
 /** The dtypes the CPU engine offers (declared with the app's in src/core/settings). */
 const CLI_DTYPES = CPU_MODEL_DTYPES;
@@ -86,12 +81,7 @@ options:
   --precomputed       take the policy's log-probs from the files (Inspect AI logprobs, ATIF step
                       metrics.logprobs) instead of a model; needs --reference;
                       scores are step level (two tokenizations)
-  --reference-merge ALPHA
-                      score with the merged reference π_ref + α·(π_θ − π_ref), 0 ≤ α ≤ 1: both
-                      models' ONNX weights (--dtype fp32 or fp16; quantized files are refused)
-                      interpolated in weight space; the reference's tokenizer (docs/eval.md §5)
-  --merge-method M    linear (default) | ties: only the largest --merge-density (default 0.2)
-                      of each tensor's task vector π_θ − π_ref moves, as the reference code's TIES
+${REFERENCE_MERGE_USAGE}
 ${LLAMA_CPP_USAGE}
   --out FILE          write the scores to FILE instead of standard output
   --quiet             no progress on standard error (notices and errors are still written)
@@ -135,37 +125,24 @@ function parseChunk(value: string | undefined): number | undefined {
 }
 
 function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        policy: { type: 'string' },
-        reference: { type: 'string' },
-        preset: { type: 'string' },
-        'list-presets': { type: 'boolean' },
-        render: { type: 'string' },
-        'context-policy': { type: 'string' },
-        'context-tokens': { type: 'string' },
-        chunk: { type: 'string' },
-        dtype: { type: 'string' },
-        precomputed: { type: 'boolean' },
-        'reference-merge': { type: 'string' },
-        'merge-method': { type: 'string' },
-        'merge-density': { type: 'string' },
-        out: { type: 'string' },
-        quiet: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        ...LLAMA_CPP_OPTIONS,
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseScoreArgs(argv, {
+    policy: { type: 'string' },
+    reference: { type: 'string' },
+    preset: { type: 'string' },
+    'list-presets': { type: 'boolean' },
+    render: { type: 'string' },
+    'context-policy': { type: 'string' },
+    'context-tokens': { type: 'string' },
+    chunk: { type: 'string' },
+    dtype: { type: 'string' },
+    precomputed: { type: 'boolean' },
+    ...REFERENCE_MERGE_OPTIONS,
+    out: { type: 'string' },
+    quiet: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    ...LLAMA_CPP_OPTIONS,
+  });
   if (values.help) return 'help';
   if (values['list-presets']) return 'list-presets';
   let llamaCpp: LlamaCppCommand | null;
@@ -204,25 +181,19 @@ function parseCommand(argv: string[]): ScoreCommand | 'help' | 'list-presets' {
   }
 
   // A preset may say which rendering its pair was trained on (the demo pair: chat).
-  const render = values.render ?? (values.preset !== undefined ? findPreset(values.preset)?.render : undefined) ?? 'plain';
-  if (!(RENDER_MODES as readonly string[]).includes(render)) throw new UsageError(`--render: unknown value '${render}' (expected ${RENDER_MODES.join(' | ')})`);
-  let context: ContextPolicy;
-  try {
-    context = parseContextPolicyOptions(values['context-policy'], values['context-tokens']);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const referenceMerge = parseMergeAlpha(values['reference-merge']);
-  const mergeOptions = parseMergeOptions(values['merge-method'], values['merge-density']);
-  if (referenceMerge === null && (values['merge-method'] !== undefined || values['merge-density'] !== undefined)) throw new UsageError('--merge-method and --merge-density apply with --reference-merge only');
-  if (referenceMerge !== null && (precomputed || llamaCpp)) throw new UsageError(`--reference-merge merges two ONNX models; it does not apply to ${precomputed ? '--precomputed' : '--engine llama.cpp'}`);
+  const { render, context } = parseRenderAndContext(
+    values.render ?? (values.preset !== undefined ? findPreset(values.preset)?.render : undefined) ?? 'plain',
+    values['context-policy'],
+    values['context-tokens'],
+  );
+  const { referenceMerge, mergeOptions } = parseReferenceMerge(values, precomputed ? '--precomputed' : llamaCpp ? '--engine llama.cpp' : null);
   if (positionals.length === 0) throw new UsageError('no FILE given');
   return {
     context,
     files: positionals,
     policy,
     reference: reference!,
-    render: render as RenderMode,
+    render,
     chunkSize: parseChunk(values.chunk),
     dtype: dtype as CliDtype,
     out: values.out ?? null,
@@ -249,24 +220,6 @@ async function resolveModel(spec: string, side: 'policy' | 'reference'): Promise
   const looksLikePath = /^(\.|\/|~)|\\/.test(spec) || spec.endsWith('/');
   if (looksLikePath || !HUB_ID.test(spec)) throw new UsageError(`--${side}: no model folder ${spec} (and it is not a hub id like owner/name)`);
   return { location: { modelId: spec }, label: `hub model "${spec}"`, remote: true, spec };
-}
-
-/** The record keys that say where a line comes from and how it was scored (docs/score.md). */
-interface Provenance {
-  file: string;
-  index: number;
-  trajectoryFormat: string;
-  scoreLevel: 'token' | 'step';
-  policyModel: string;
-  referenceModel: string;
-  engines: { policy: string; reference: string };
-  /** How each model ran (score-report.ts). */
-  execution: ReturnType<typeof executionRecord>;
-  dtype: string;
-  render: RenderMode;
-  contextPolicy: ContextPolicy;
-  /** With --reference-merge: the merged reference's α and both sources. */
-  referenceMerge?: ReferenceMergeProvenance;
 }
 
 function seconds(milliseconds: number): string {
@@ -319,11 +272,11 @@ async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<Lo
   };
 }
 
-/** One output line: the trajectory's labels, its ids, where it comes from and how it was scored, then the steps. */
+/** One output line: its provenance keys (docs/score.md) are where it comes from and how it was scored. */
 function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: string, loaded: LoadedPair, command: ScoreCommand): string {
   const { pair } = loaded;
   const { trajectory } = entry;
-  const provenance: Provenance = {
+  return scoreRecordLine(result, outputId, trajectory.id, {
     file: entry.file,
     index: entry.index,
     trajectoryFormat: trajectory.format,
@@ -336,17 +289,6 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
     render: command.render,
     contextPolicy: command.context,
     ...(loaded.merged ? { referenceMerge: loaded.merged.provenance } : {}),
-  };
-  const idKeys = { id: outputId, ...(outputId !== trajectory.id ? { sourceId: trajectory.id } : {}) };
-  const { notScored } = result;
-  return serializeScoreRecord({
-    ...labelsOf(result.record),
-    ...idKeys,
-    ...provenance,
-    notScored,
-    ...(result.record.chatMapping ? { chatMapping: result.record.chatMapping } : {}),
-    ...(result.stepTokenCounts ? { stepTokenCounts: result.stepTokenCounts } : {}),
-    steps: result.record.steps,
   });
 }
 
@@ -416,9 +358,7 @@ export async function run(argv: string[]): Promise<number> {
           const mapping = result.record.chatMapping;
           if (mapping) reporter.notice(`notice: ${where(position)}: mapped for the chat template (${mapping.reason}): ${mapping.changes.join('; ')}`, { type: 'chat-mapping', ...place, ...mapping });
           if (result.notScored.length > 0) withNotScored++;
-          for (const step of result.notScored) {
-            reporter.notice(`not scored: ${where(position)}: message ${step.message} (${step.reason}, ${step.side}): ${step.detail}`, { type: 'not-scored', ...place, ...step });
-          }
+          reportNotScored(reporter, where(position), place, result.notScored);
           trajectoryStarted = Date.now();
         },
         onError: (key, message) => {
