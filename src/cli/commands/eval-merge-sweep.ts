@@ -4,7 +4,9 @@
  * with the merged reference π_ref + α·(π_θ − π_ref) (`score --reference-merge α`, score-merge.ts)
  * and evaluated with eval's options; one row per α of every metric eval reports that the files'
  * labels allow (uncertainty, best-of-N, failure attribution, agent accuracy). The score files are
- * written to a temporary folder, removed at the end.
+ * written to a temporary folder, removed at the end. The policy does not depend on α: its figures
+ * are computed at the first α and reused at the others (PolicyFigureCache), so only the merged
+ * reference is forwarded per α.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { readScoreFile } from '../input';
 import { printErr, printOut } from '../terminal';
 import { UsageError } from '../usage';
 import { fixed, formatJson, methodLabel, table } from './eval-output';
+import { PolicyFigureCache } from './score-policy-cache';
 
 /** Figure 5's α. */
 export const DEFAULT_MERGE_ALPHAS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -57,15 +60,16 @@ export interface MergeSweepRow {
   values: Record<SweepMetric, number | null>;
 }
 
-/** Runs the sweep with `score` (injected: the score command's run). Exit status as eval's. */
-export async function runMergeSweep(command: MergeSweepCommand, score: (argv: string[]) => Promise<number>): Promise<number> {
+/** Runs the sweep with `score` (injected: the score command's run, given the sweep's policy figure cache). Exit status as eval's. */
+export async function runMergeSweep(command: MergeSweepCommand, score: (argv: string[], policyFigures: PolicyFigureCache) => Promise<number>): Promise<number> {
   const folder = await mkdtemp(join(tmpdir(), 'progress-advantage-sweep-'));
+  const policyFigures = new PolicyFigureCache();
   const rows: MergeSweepRow[] = [];
   try {
     for (const alpha of command.alphas) {
       printErr(`eval: α = ${alpha}: scoring with the merged reference…\n`);
       const out = join(folder, `alpha-${alpha}.jsonl`);
-      const status = await score(['--policy', command.policy, '--reference', command.reference, ...command.scoreArguments, '--reference-merge', String(alpha), '--quiet', '--out', out, ...command.files]);
+      const status = await score(['--policy', command.policy, '--reference', command.reference, ...command.scoreArguments, '--reference-merge', String(alpha), '--quiet', '--out', out, ...command.files], policyFigures);
       if (status === 2) return 2;
       const read = await readScoreFile(out);
       if ('error' in read) {

@@ -36,6 +36,7 @@ import { asksForServerEngine, run as runThroughServers } from './score-server';
 import { LLAMA_CPP_OPTIONS, LLAMA_CPP_USAGE, LlamaCppUsageError, loadLlamaCppPair, parseLlamaCppCommand, type LlamaCppCommand } from './score-llama-cpp';
 import { printErr, printOut } from '../terminal';
 import { REFERENCE_MERGE_OPTIONS, REFERENCE_MERGE_USAGE, parseReferenceMerge, prepareMergedReference, withMergedReference, type MergedReference } from './score-merge';
+import { withPolicyFigureCache, type PolicyFigureCache } from './score-policy-cache';
 import type { MergeOptions } from '../../core/onnx';
 import { OnnxMergeError } from '../../core/onnx';
 import { UsageError, parseCommandLine } from '../usage';
@@ -239,7 +240,7 @@ interface LoadedPair {
   merged?: MergedReference | null;
 }
 
-async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<LoadedPair> {
+async function loadModels(command: ScoreCommand, reporter: Reporter, policyFigures?: PolicyFigureCache): Promise<LoadedPair> {
   if (command.llamaCpp) return loadLlamaCppPair(command.llamaCpp, { policy: command.policy!, reference: command.reference, chunkSize: command.chunkSize }, reporter);
   const reference = await resolveModel(command.reference, 'reference');
   const policy = command.policy === null ? null : await resolveModel(command.policy, 'policy');
@@ -250,7 +251,7 @@ async function loadModels(command: ScoreCommand, reporter: Reporter): Promise<Lo
   const started = Date.now();
   const merged = command.referenceMerge !== null && policy ? await prepareMergedReference(policy, reference, command.dtype, command.referenceMerge, command.mergeOptions) : null;
   if (merged) reporter.notice(`notice: ${merged.summary}`);
-  const engines = await loadPairEngines(spec, 'cpu', withMergedReference(transformersEngineFactory(nodeModelFiles), merged)).catch(async (error: unknown) => {
+  const engines = await loadPairEngines(spec, 'cpu', withPolicyFigureCache(withMergedReference(transformersEngineFactory(nodeModelFiles), merged), policyFigures)).catch(async (error: unknown) => {
     await merged?.remove();
     throw error;
   });
@@ -292,7 +293,7 @@ function outputLine(result: ScoredTrajectory, entry: TrajectoryEntry, outputId: 
   });
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], policyFigures?: PolicyFigureCache): Promise<number> {
   if (asksForServerEngine(argv)) return runThroughServers(argv);
   const commandLine = parseCommandLine('score', USAGE, () => parseCommand(argv));
   if ('exit' in commandLine) return commandLine.exit;
@@ -309,7 +310,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let loaded: LoadedPair;
   try {
-    loaded = await loadModels(command, reporter);
+    loaded = await loadModels(command, reporter, policyFigures);
   } catch (err) {
     if (err instanceof UsageError || err instanceof LlamaCppUsageError) {
       printErr(`score: ${err.message}\n`);
