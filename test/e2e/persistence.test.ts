@@ -397,7 +397,7 @@ describe('links to a view', () => {
     await expect.poll(() => page.locator('[data-testid="transcript"] h2').textContent(), { timeout: 20_000 }).toBe('link-2');
     await page.getByTestId('filter-file').selectOption({ label: LINK_FILE });
     expect(await page.getByTestId('link-notice').count()).toBe(0);
-    await expect.poll(() => page.locator('[data-testid="scored-step"][data-message="3"] [data-marked]').evaluateAll((els) => els.map((e) => e.getAttribute('data-index')))).toEqual(['1', '2', '3']);
+    await expect.poll(() => page.locator('[data-testid="scored-step"][data-message="3"] [data-marked]').evaluateAll((els) => els.map((e) => e.getAttribute('data-index'))), { timeout: 20_000 }).toEqual(['1', '2', '3']);
     expect(await page.locator('[data-testid="transcript"] .focused').first().getAttribute('data-message-index')).toBe('3');
     // β = 0.5 reaches the tokens: A = β·(log π_θ − log π_ref).
     const step = linkRecords[2].steps[1];
