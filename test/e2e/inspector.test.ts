@@ -156,4 +156,52 @@ describe('the inspector', () => {
     expect(tasks.filter((task) => task.cpuMs > 200)).toEqual([]);
     expect(session.pageErrors).toEqual([]);
   });
+
+  it('keeps a token marked elsewhere in view while the transcript shrinks, until the user scrolls', async () => {
+    const { page } = session;
+    const scroller = page.locator('.transcript-scroller');
+    // Whether the marked token shows inside the scroller's box.
+    const markedOnScreen = () =>
+      scroller.evaluate((element) => {
+        const token = element.querySelector('[data-testid="token"][data-marked]');
+        if (!token) return false;
+        const box = element.getBoundingClientRect();
+        const r = token.getBoundingClientRect();
+        return r.bottom > box.top && r.top < box.bottom;
+      });
+    const resize = async (height: number) => {
+      await page.setViewportSize({ width: 1280, height });
+      await page.waitForTimeout(500);
+    };
+    try {
+      await resize(1400);
+      await scroller.evaluate((element) => element.scrollTo(0, 50_000));
+      await page.waitForTimeout(300);
+      // Mark a token in the lower quarter of the scroller (a click there: on screen, so nothing moves).
+      const index = await scroller.evaluate((element) => {
+        const box = element.getBoundingClientRect();
+        const tokens = [...element.querySelectorAll<HTMLElement>('[data-testid="token"]')];
+        const low = tokens.findIndex((t) => t.getBoundingClientRect().top > box.top + 0.75 * box.height && t.getBoundingClientRect().bottom < box.bottom);
+        tokens[low].dispatchEvent(new MouseEvent('click', { bubbles: true }));
+        return low;
+      });
+      expect(index).toBeGreaterThanOrEqual(0);
+      const scrolledBefore = await scroller.evaluate((element) => element.scrollTop);
+      await expect.poll(markedOnScreen).toBe(true);
+      expect(await scroller.evaluate((element) => element.scrollTop)).toBe(scrolledBefore);
+      // A shorter window moves the scroller's bottom edge above the token: the transcript brings it back.
+      await resize(600);
+      await expect.poll(markedOnScreen).toBe(true);
+      // Once the user scrolls, the window's size no longer moves the transcript.
+      await scroller.hover();
+      await page.mouse.wheel(0, -3000);
+      await expect.poll(markedOnScreen).toBe(false);
+      const scrolledTo = await scroller.evaluate((element) => element.scrollTop);
+      await resize(560);
+      expect(await scroller.evaluate((element) => element.scrollTop)).toBe(scrolledTo);
+      expect(await markedOnScreen()).toBe(false);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
 });

@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useMemo, useRef } from 'react';
 import '../notes/notes.css';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRevealRows } from '../reveal-rows';
 import { useAppStore } from '../../state/store';
 import type { LoadedTrajectory } from '../../state/store';
 import { DEFAULT_LIST_FILTERS, setListFilters, useListStore, useVisibleKeys, type MistakeFilter, type OutcomeFilter, type SortOrder } from '../../state/list-view';
@@ -42,19 +43,10 @@ export function TrajectoryList() {
   };
 
   // A selection made elsewhere (a link, n/p, the demo's first trajectory, a restored session) is
-  // scrolled into view once; scrolling the list by hand afterwards is left alone.
-  const scrolledTo = useRef<string | null>(null);
+  // scrolled into view, and again when filters hide and show it or notices resize the list;
+  // scrolling the list by hand afterwards is left alone (src/ui/reveal-rows.ts).
   const selectedIndex = selectedKey ? visible.indexOf(selectedKey) : -1;
-  useEffect(() => {
-    if (selectedIndex < 0) {
-      // Hidden (or nothing selected): scroll to it again once it is listed.
-      scrolledTo.current = null;
-      return;
-    }
-    if (scrolledTo.current === selectedKey) return;
-    scrolledTo.current = selectedKey;
-    virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
-  }, [selectedKey, selectedIndex, virtualizer]);
+  useRevealRows(virtualizer, scroller, selectedKey, selectedIndex < 0 ? null : { first: selectedIndex, last: selectedIndex }, 'auto');
 
   return (
     <section className="trajectory-list" aria-label="Trajectories">

@@ -5,7 +5,7 @@ import type { Trajectory } from '../../core/trajectory/types';
 import type { ScoreStep } from '../../core/scores/format';
 import { MessageCard, StepHeader } from './MessageCard';
 import { TokenRow } from './TokenRow';
-import { stepTokenTexts, transcriptRows } from './transcript-rows';
+import { rowSpanOf, stepTokenTexts, transcriptRows } from './transcript-rows';
 import { AdvantageLegend } from '../heatmap/Legend';
 import { useHeatmapRange } from '../heatmap/heatmap-range';
 import { HeatmapExportControls } from '../share/HeatmapExportControls';
@@ -20,6 +20,7 @@ import { useTrajectoryNotes, type SessionNote } from '../../state/notes';
 import { StepNotes } from '../notes/StepNotes';
 import { NotesIndex } from '../notes/NotesIndex';
 import { TranscriptMinimap } from '../search/TranscriptMinimap';
+import { useRevealRows } from '../reveal-rows';
 
 interface TokenTooltip {
   x: number;
@@ -91,27 +92,16 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
     if (useLinkedViewStore.getState().selected?.key !== entry.key) virtualizer.scrollToOffset(0);
   }, [entry.key, virtualizer]);
 
-  // A step chosen elsewhere (the curve, a link) scrolls into view; one already on screen (a token of it was clicked) stays put.
-  useEffect(() => {
-    if (selected === null) return;
-    const index = rows.findIndex((r) => r.message === selected);
-    if (index < 0) return;
-    const top = virtualizer.scrollOffset ?? 0;
-    const bottom = top + (virtualizer.scrollRect?.height ?? 0);
-    const onScreen = virtualizer.getVirtualItems().some((item) => rows[item.index]?.message === selected && item.end > top && item.start < bottom);
-    if (!onScreen) virtualizer.scrollToIndex(index, { align: 'start' });
-  }, [selected, rows, virtualizer]);
-
-  // A token marked elsewhere (a search hit, a note, the minimap) scrolls its row into view; a click on a token on screen stays put.
-  useEffect(() => {
-    if (!marked) return;
-    const index = rows.findIndex((r) => r.kind === 'tokens' && r.message === marked.message && marked.start >= r.start && marked.start < r.end);
-    if (index < 0) return;
-    const top = virtualizer.scrollOffset ?? 0;
-    const bottom = top + (virtualizer.scrollRect?.height ?? 0);
-    const onScreen = virtualizer.getVirtualItems().some((item) => item.index === index && item.end > top && item.start < bottom);
-    if (!onScreen) virtualizer.scrollToIndex(index, { align: 'center' });
-  }, [marked, rows, virtualizer]);
+  // A step chosen elsewhere (the curve, a link) and a token marked elsewhere (a search hit, a note, the
+  // minimap) scroll into view and stay there while the panes above settle; one on screen stays put.
+  const selectedFocus = useLinkedViewStore((s) => (s.selected?.key === entry.key ? s.selected : null));
+  const selectedSpan = useMemo(() => rowSpanOf(rows, (r) => r.message === selected), [rows, selected]);
+  useRevealRows(virtualizer, scroller, selectedFocus, selectedSpan, 'start');
+  const markedSpan = useMemo(
+    () => (marked ? rowSpanOf(rows, (r) => r.kind === 'tokens' && r.message === marked.message && marked.start >= r.start && marked.start < r.end) : null),
+    [rows, marked],
+  );
+  useRevealRows(virtualizer, scroller, marked, markedSpan, 'center');
 
   const [tooltip, setTooltip] = useState<TokenTooltip | null>(null);
   const onMouseOver = (e: MouseEvent) => {

@@ -57,6 +57,15 @@ export function transcriptRows(
   return rows;
 }
 
+/** The first and last rows that match (rows of one message are contiguous), or null when none does. */
+export function rowSpanOf(rows: readonly TranscriptRow[], matches: (row: TranscriptRow) => boolean): { first: number; last: number } | null {
+  const first = rows.findIndex(matches);
+  if (first < 0) return null;
+  let last = first;
+  while (last + 1 < rows.length && matches(rows[last + 1])) last++;
+  return { first, last };
+}
+
 /** How a token's text is shown: as is, or with whitespace made visible. */
 export function displayTokenText(text: string, showWhitespace: boolean): string {
   if (!showWhitespace) return text;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayTokenText, tokenRowBounds, transcriptRows } from '../../../../src/ui/transcript/transcript-rows';
+import { displayTokenText, rowSpanOf, tokenRowBounds, transcriptRows } from '../../../../src/ui/transcript/transcript-rows';
 import type { ScoreStep } from '../../../../src/core/scores/format';
 
 const step = (message: number, tokens: string[]): ScoreStep => ({ message, policy: tokens.map(() => -1), reference: tokens.map(() => -1), tokens });
@@ -41,6 +41,19 @@ describe('transcriptRows', () => {
   });
   it('shows a step that was not scored (empty arrays) as its message', () => {
     expect(transcriptRows(1, new Map([[0, step(0, [])]]))).toEqual([{ kind: 'message', message: 0 }]);
+  });
+});
+
+describe('rowSpanOf', () => {
+  const rows = transcriptRows(4, new Map([[1, step(1, ['a', 'b', 'c', 'd', 'e'])]]), 2);
+  it('spans every row of a step, and one row for a token', () => {
+    expect(rowSpanOf(rows, (r) => r.message === 1)).toEqual({ first: 1, last: 3 });
+    expect(rowSpanOf(rows, (r) => r.kind === 'tokens' && r.message === 1 && 3 >= r.start && 3 < r.end)).toEqual({ first: 2, last: 2 });
+    expect(rowSpanOf(rows, (r) => r.message === 3)).toEqual({ first: 5, last: 5 });
+  });
+  it('is null when no row matches (a step of another trajectory, rows not built yet)', () => {
+    expect(rowSpanOf(rows, (r) => r.message === 9)).toBeNull();
+    expect(rowSpanOf([], () => true)).toBeNull();
   });
 });
 
