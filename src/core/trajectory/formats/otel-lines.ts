@@ -1,6 +1,7 @@
 /**
  * OTLP JSON Lines: what OpenTelemetry Collector's file exporter writes (`format: json`), one
- * ExportTraceServiceRequest `{resourceSpans: […]}` per line, each line a batch of spans. A trace's
+ * ExportTraceServiceRequest `{resourceSpans: […]}` (or `{resource_spans: […]}`, the protobuf field
+ * names: otel-spans.ts reads both) per line, each line a batch of spans. A trace's
  * spans may be spread over many lines, so the spans are gathered until the file ends and then read
  * trace by trace as otel.ts reads one document; each trajectory names the first line holding its
  * trace. A line that is not OTLP is refused at its line; a span or a trace that cannot be read is
@@ -8,17 +9,20 @@
  */
 import type { SessionAdapter, SessionContext, SessionReader, SessionTrajectory } from '../adapter';
 import { noTraceError, trajectoriesOfSpans } from './otel';
-import { probeOtlp, readOtlpSpans, type OtlpSpan } from './otel-spans';
+import { otlpRootKey, probeOtlp, readOtlpSpans, type OtlpSpan } from './otel-spans';
 import { FormatError, isObject } from './shape';
 
 function open(ctx: SessionContext): SessionReader {
   const spans: OtlpSpan[] = [];
   const lineOf = new Map<OtlpSpan, number>();
   let refused = 0;
+  /** The resource spans' key as the first line writes it, for the error of a file without traces. */
+  let rootKey: string | undefined;
   return {
     readLine(value, line) {
       const miss = probeOtlp(value);
       if (miss) throw new FormatError(miss.path, miss.expected, miss.found);
+      if (isObject(value)) rootKey ??= otlpRootKey(value);
       const read = readOtlpSpans(
         value,
         (_ordinal, error) => {
@@ -42,7 +46,7 @@ function open(ctx: SessionContext): SessionReader {
         ctx.refuse(error, lineOf.get(span)!);
       });
       for (const trajectory of trajectories) out.push({ trajectory, line: firstLine.get(trajectory.id)! });
-      if (out.length === 0 && refused === 0) throw noTraceError(spans);
+      if (out.length === 0 && refused === 0) throw noTraceError(spans, rootKey);
       return out;
     },
   };

@@ -7,9 +7,14 @@
  * an AnyValue one of stringValue / boolValue / intValue / doubleValue / arrayValue / kvlistValue /
  * bytesValue. Also read: Grafana Tempo's trace download, `{batches: [...]}` in place of
  * `resourceSpans` (its ids base64, kept as written), and OTLP before v0.15's
- * `instrumentationLibrarySpans` in place of `scopeSpans`. This module turns that into plain spans
- * with decoded attributes; which conventions a span follows is otel-genai.ts' and openinference.ts'
- * business.
+ * `instrumentationLibrarySpans` in place of `scopeSpans`. Every field is read by its protobuf field
+ * name too (snake_case: `resource_spans`, `scope_spans`, `trace_id`, `start_time_unix_nano`,
+ * `string_value`, …), as protobuf's JSON printers write it with `preserving_proto_field_name=True`
+ * and its parsers accept it; spellings may mix, and an error names the place with the keys as the
+ * file writes them (a field missing: spelled as the object's other keys are). Enums (`kind`,
+ * `status.code`) are not read, so numbers and names both pass. This module turns that into plain
+ * spans with decoded attributes; which conventions a span follows is otel-genai.ts' and
+ * openinference.ts' business.
  */
 import { requireJsonTextDepth } from '../json-depth';
 import type { Message, ToolCall } from '../types';
@@ -38,51 +43,85 @@ export interface OtlpSpan {
   ordinal: number;
 }
 
+/** How an object spells OTLP's fields: lowerCamelCase as OTLP/JSON requires, or the protobuf field names. */
+export type Spelling = 'json' | 'proto';
+
+/** The protobuf field name of an OTLP/JSON name: `startTimeUnixNano` → `start_time_unix_nano`. */
+const protoName = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Text naming OTLP fields (`a span {traceId, …}`) in the given spelling. */
+const spell = (text: string, spelling: Spelling): string => (spelling === 'json' ? text : text.replace(/\b[a-z]+(?:[A-Z][a-z]*)+\b/g, protoName));
+
+/** The spelling an object's own keys show (one with an upper-case letter or an underscore), else `inherited`. */
+function spellingOf(value: JsonObject, inherited: Spelling): Spelling {
+  for (const key of Object.keys(value)) {
+    if (/[A-Z]/.test(key)) return 'json';
+    if (key.includes('_')) return 'proto';
+  }
+  return inherited;
+}
+
+/**
+ * A field by either spelling, its OTLP/JSON name first: its value and the key it is under (for
+ * paths); a field that is not there is named in `spelling`.
+ */
+function field(value: JsonObject, name: string, spelling: Spelling = 'json'): { key: string; value: unknown } {
+  if (value[name] !== undefined) return { key: name, value: value[name] };
+  const proto = protoName(name);
+  if (value[proto] !== undefined) return { key: proto, value: value[proto] };
+  return { key: spelling === 'json' ? name : proto, value: undefined };
+}
+
+const ANY_VALUE_FIELDS = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'] as const;
+
 /** The JSON value an AnyValue holds; `intValue`s beyond 2^53 stay decimal strings rather than lose digits. */
-export function decodeAnyValue(value: unknown, path: string): unknown {
-  const any = requireObject(value, path, 'an AnyValue {stringValue | boolValue | intValue | doubleValue | arrayValue | kvlistValue | bytesValue}');
-  if ('stringValue' in any) return requireString(any.stringValue, pathJoin(path, 'stringValue'), 'a string');
-  if ('boolValue' in any) {
-    if (typeof any.boolValue !== 'boolean') throw FormatError.at(pathJoin(path, 'boolValue'), 'true or false', any.boolValue);
-    return any.boolValue;
-  }
-  if ('intValue' in any) {
-    const raw = any.intValue;
-    if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
-    if (typeof raw === 'string' && /^-?\d{1,20}$/.test(raw)) return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
-    throw FormatError.at(pathJoin(path, 'intValue'), 'an integer (a decimal string or a number)', raw);
-  }
-  if ('doubleValue' in any) {
-    const raw = any.doubleValue;
-    if (typeof raw === 'number') return raw;
-    // The proto3 JSON mapping writes non-finite doubles as strings.
-    if (raw === 'NaN' || raw === 'Infinity' || raw === '-Infinity') return Number(raw);
-    throw FormatError.at(pathJoin(path, 'doubleValue'), 'a number', raw);
-  }
-  if ('arrayValue' in any) {
-    const arrayPath = pathJoin(pathJoin(path, 'arrayValue'), 'values');
-    const array = requireObject(any.arrayValue, pathJoin(path, 'arrayValue'), 'an ArrayValue {values: […]}');
-    if (array.values === undefined) return [];
-    return requireArray(array.values, arrayPath, 'an array of AnyValues').map((item, i) => decodeAnyValue(item, pathJoin(arrayPath, i)));
-  }
-  if ('kvlistValue' in any) {
-    const list = requireObject(any.kvlistValue, pathJoin(path, 'kvlistValue'), 'a KeyValueList {values: […]}');
-    return decodeAttributes(list.values ?? [], pathJoin(pathJoin(path, 'kvlistValue'), 'values'));
-  }
-  if ('bytesValue' in any) return requireString(any.bytesValue, pathJoin(path, 'bytesValue'), 'base64 text (a string)');
+export function decodeAnyValue(value: unknown, path: string, spelling: Spelling = 'json'): unknown {
+  const any = requireObject(value, path, spell('an AnyValue {stringValue | boolValue | intValue | doubleValue | arrayValue | kvlistValue | bytesValue}', spelling));
+  const kind = ANY_VALUE_FIELDS.find((name) => field(any, name).value !== undefined);
   // An empty AnyValue is OTLP's way of writing an unset value.
-  return null;
+  if (kind === undefined) return null;
+  const { key, value: raw } = field(any, kind);
+  const at = pathJoin(path, key);
+  switch (kind) {
+    case 'stringValue':
+      return requireString(raw, at, 'a string');
+    case 'boolValue':
+      if (typeof raw !== 'boolean') throw FormatError.at(at, 'true or false', raw);
+      return raw;
+    case 'intValue':
+      if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
+      if (typeof raw === 'string' && /^-?\d{1,20}$/.test(raw)) return Number.isSafeInteger(Number(raw)) ? Number(raw) : raw;
+      throw FormatError.at(at, 'an integer (a decimal string or a number)', raw);
+    case 'doubleValue':
+      if (typeof raw === 'number') return raw;
+      // The proto3 JSON mapping writes non-finite doubles as strings.
+      if (raw === 'NaN' || raw === 'Infinity' || raw === '-Infinity') return Number(raw);
+      throw FormatError.at(at, 'a number', raw);
+    case 'arrayValue': {
+      const array = requireObject(raw, at, 'an ArrayValue {values: […]}');
+      if (array.values === undefined) return [];
+      const arrayPath = pathJoin(at, 'values');
+      const inner = spellingOf(any, spelling);
+      return requireArray(array.values, arrayPath, 'an array of AnyValues').map((item, i) => decodeAnyValue(item, pathJoin(arrayPath, i), inner));
+    }
+    case 'kvlistValue': {
+      const list = requireObject(raw, at, 'a KeyValueList {values: […]}');
+      return decodeAttributes(list.values ?? [], pathJoin(at, 'values'), spellingOf(any, spelling));
+    }
+    case 'bytesValue':
+      return requireString(raw, at, 'base64 text (a string)');
+  }
 }
 
 /** `[{key, value}]` as an object keyed by attribute name (a repeated key: the last one wins, as in the SDKs). */
-export function decodeAttributes(value: unknown, path: string): JsonObject {
+export function decodeAttributes(value: unknown, path: string, spelling: Spelling = 'json'): JsonObject {
   if (value === undefined || value === null) return {};
   const out: JsonObject = {};
   requireArray(value, path, 'an array of attributes [{key, value}]').forEach((item, i) => {
     const itemPath = pathJoin(path, i);
     const kv = requireObject(item, itemPath, 'an attribute {key, value}');
     const key = requireString(kv.key, pathJoin(itemPath, 'key'), 'the attribute’s name (a string)');
-    out[key] = kv.value === undefined || kv.value === null ? null : decodeAnyValue(kv.value, pathJoin(itemPath, 'value'));
+    out[key] = kv.value === undefined || kv.value === null ? null : decodeAnyValue(kv.value, pathJoin(itemPath, 'value'), spelling);
   });
   return out;
 }
@@ -100,60 +139,77 @@ function readId(value: unknown, path: string, expected: string): string {
   return value;
 }
 
-function readSpan(value: unknown, path: string, resource: JsonObject, ordinal: number): OtlpSpan {
-  const raw = requireObject(value, path, 'a span {traceId, spanId, name, startTimeUnixNano, attributes}');
+function readSpan(value: unknown, path: string, resource: JsonObject, ordinal: number, inherited: Spelling): OtlpSpan {
+  const raw = requireObject(value, path, spell('a span {traceId, spanId, name, startTimeUnixNano, attributes}', inherited));
+  const spelling = spellingOf(raw, inherited);
+  const at = (name: string) => {
+    const found = field(raw, name, spelling);
+    return { value: found.value, path: pathJoin(path, found.key) };
+  };
+  const traceId = at('traceId');
+  const spanId = at('spanId');
+  const start = at('startTimeUnixNano');
+  const end = at('endTimeUnixNano');
   const span: OtlpSpan = {
-    traceId: readId(raw.traceId, pathJoin(path, 'traceId'), 'the span’s trace id (a hex string)'),
-    spanId: readId(raw.spanId, pathJoin(path, 'spanId'), 'the span’s id (a hex string)'),
+    traceId: readId(traceId.value, traceId.path, 'the span’s trace id (a hex string)'),
+    spanId: readId(spanId.value, spanId.path, 'the span’s id (a hex string)'),
     name: typeof raw.name === 'string' ? raw.name : '',
-    startTimeUnixNano: readNanos(raw.startTimeUnixNano, pathJoin(path, 'startTimeUnixNano'), 'the span’s start time (nanoseconds since the epoch, a decimal string)'),
+    startTimeUnixNano: readNanos(start.value, start.path, 'the span’s start time (nanoseconds since the epoch, a decimal string)'),
     endTimeUnixNano: 0n,
-    attributes: decodeAttributes(raw.attributes, pathJoin(path, 'attributes')),
+    attributes: decodeAttributes(raw.attributes, pathJoin(path, 'attributes'), spelling),
     events: [],
     resource,
     path,
     ordinal,
   };
-  span.endTimeUnixNano =
-    raw.endTimeUnixNano === undefined ? span.startTimeUnixNano : readNanos(raw.endTimeUnixNano, pathJoin(path, 'endTimeUnixNano'), 'the span’s end time (nanoseconds since the epoch, a decimal string)');
+  span.endTimeUnixNano = end.value === undefined ? span.startTimeUnixNano : readNanos(end.value, end.path, 'the span’s end time (nanoseconds since the epoch, a decimal string)');
   // An empty parentSpanId is how OTLP/JSON writes a root span.
-  if (typeof raw.parentSpanId === 'string' && raw.parentSpanId !== '') span.parentSpanId = raw.parentSpanId;
+  const parent = at('parentSpanId').value;
+  if (typeof parent === 'string' && parent !== '') span.parentSpanId = parent;
   if (raw.events !== undefined && raw.events !== null) {
     const eventsPath = pathJoin(path, 'events');
     span.events = requireArray(raw.events, eventsPath, 'an array of span events').map((item, i) => {
       const eventPath = pathJoin(eventsPath, i);
-      const event = requireObject(item, eventPath, 'a span event {timeUnixNano, name, attributes}');
+      const event = requireObject(item, eventPath, spell('a span event {timeUnixNano, name, attributes}', spelling));
+      const eventSpelling = spellingOf(event, spelling);
+      const time = field(event, 'timeUnixNano', eventSpelling);
       return {
         name: requireString(event.name, pathJoin(eventPath, 'name'), 'the event’s name (a string)'),
-        timeUnixNano: event.timeUnixNano === undefined ? span.startTimeUnixNano : readNanos(event.timeUnixNano, pathJoin(eventPath, 'timeUnixNano'), 'the event’s time (nanoseconds since the epoch, a decimal string)'),
-        attributes: decodeAttributes(event.attributes, pathJoin(eventPath, 'attributes')),
+        timeUnixNano:
+          time.value === undefined ? span.startTimeUnixNano : readNanos(time.value, pathJoin(eventPath, time.key), 'the event’s time (nanoseconds since the epoch, a decimal string)'),
+        attributes: decodeAttributes(event.attributes, pathJoin(eventPath, 'attributes'), eventSpelling),
       };
     });
   }
   return span;
 }
 
-/** The document's list of resource spans and its key: `resourceSpans`, or Tempo's `batches`. */
-function resourceSpansKey(value: JsonObject): 'resourceSpans' | 'batches' {
-  return value.resourceSpans === undefined && Array.isArray(value.batches) ? 'batches' : 'resourceSpans';
+/** The document's list of resource spans and its key as written: `resourceSpans` / `resource_spans`, or Tempo's `batches`. */
+export function otlpRootKey(value: JsonObject): string {
+  const found = field(value, 'resourceSpans');
+  return found.value === undefined && Array.isArray(value.batches) ? 'batches' : found.key;
 }
 
-/** A resource's list of scope spans and its key: `scopeSpans`, or `instrumentationLibrarySpans` (OTLP before v0.15). */
-function scopeSpansKey(value: JsonObject): 'scopeSpans' | 'instrumentationLibrarySpans' {
-  return value.scopeSpans === undefined && Array.isArray(value.instrumentationLibrarySpans) ? 'instrumentationLibrarySpans' : 'scopeSpans';
+/** A resource's list of scope spans and its key as written: `scopeSpans`, or `instrumentationLibrarySpans` (OTLP before v0.15). */
+function scopeSpansKey(value: JsonObject, spelling: Spelling): string {
+  const scopes = field(value, 'scopeSpans', spelling);
+  const older = field(value, 'instrumentationLibrarySpans');
+  return scopes.value === undefined && Array.isArray(older.value) ? older.key : scopes.key;
 }
 
-/** Signature check: `resourceSpans` (or `batches`) is an array whose first entry holds `scopeSpans` (an array). */
+/** Signature check: `resourceSpans` (or `batches`) is an array whose first entry holds `scopeSpans` (an array), by either spelling. */
 export function probeOtlp(value: unknown): { score: number; path: string; expected: string; found: string } | null {
   if (!isObject(value)) return { score: 0, path: '', expected: 'an object {resourceSpans: […]}', found: describeValue(value) };
-  const key = resourceSpansKey(value);
+  const key = otlpRootKey(value);
   const list = value[key];
-  if (!Array.isArray(list)) return { score: 0, path: 'resourceSpans', expected: 'the OTLP resource spans (an array)', found: describeValue(list) };
+  if (!Array.isArray(list)) return { score: 0, path: key, expected: 'the OTLP resource spans (an array)', found: describeValue(list) };
   const first = list[0];
   if (first === undefined) return null;
-  const scopes = isObject(first) ? first[scopeSpansKey(first)] : undefined;
+  const spelling = spellingOf(value, 'json');
+  const scopeKey = isObject(first) ? scopeSpansKey(first, spellingOf(first, spelling)) : spell('scopeSpans', spelling);
+  const scopes = isObject(first) ? first[scopeKey] : undefined;
   if (!Array.isArray(scopes)) {
-    return { score: 2, path: `${key}[0].scopeSpans`, expected: 'the resource’s scope spans (an array)', found: describeValue(isObject(first) ? scopes : first) };
+    return { score: 2, path: `${key}[0].${scopeKey}`, expected: 'the resource’s scope spans (an array)', found: describeValue(isObject(first) ? scopes : first) };
   }
   return null;
 }
@@ -167,22 +223,25 @@ export function readOtlpSpans(value: unknown, skip: (ordinal: number, error: For
   const root = requireObject(value, '', 'an object {resourceSpans: […]}');
   const spans: OtlpSpan[] = [];
   let ordinal = firstOrdinal;
-  const rootKey = resourceSpansKey(root);
+  const rootKey = otlpRootKey(root);
+  const rootSpelling = spellingOf(root, 'json');
   requireArray(root[rootKey], rootKey, 'the OTLP resource spans (an array)').forEach((item, r) => {
     const rsPath = pathJoin(rootKey, r);
-    const rs = requireObject(item, rsPath, 'resource spans {resource, scopeSpans}');
-    const resource = isObject(rs.resource) ? decodeAttributes(rs.resource.attributes, pathJoin(pathJoin(rsPath, 'resource'), 'attributes')) : {};
-    const scopeKey = scopeSpansKey(rs);
+    const rs = requireObject(item, rsPath, spell('resource spans {resource, scopeSpans}', rootSpelling));
+    const rsSpelling = spellingOf(rs, rootSpelling);
+    const resource = isObject(rs.resource) ? decodeAttributes(rs.resource.attributes, pathJoin(pathJoin(rsPath, 'resource'), 'attributes'), spellingOf(rs.resource, rsSpelling)) : {};
+    const scopeKey = scopeSpansKey(rs, rsSpelling);
     const scopesPath = pathJoin(rsPath, scopeKey);
     requireArray(rs[scopeKey], scopesPath, 'the resource’s scope spans (an array)').forEach((scopeItem, s) => {
       const scopePath = pathJoin(scopesPath, s);
       const scope = requireObject(scopeItem, scopePath, 'scope spans {scope, spans}');
       if (scope.spans === undefined || scope.spans === null) return;
       const spansPath = pathJoin(scopePath, 'spans');
+      const scopeSpelling = spellingOf(scope, rsSpelling);
       requireArray(scope.spans, spansPath, 'the scope’s spans (an array)').forEach((spanItem, k) => {
         const index = ordinal++;
         try {
-          spans.push(readSpan(spanItem, pathJoin(spansPath, k), resource, index));
+          spans.push(readSpan(spanItem, pathJoin(spansPath, k), resource, index, scopeSpelling));
         } catch (error) {
           if (!(error instanceof FormatError)) throw error;
           // The rest of its trace still loads: say so, as a refused trace's error says what is lost.

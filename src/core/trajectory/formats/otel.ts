@@ -25,8 +25,8 @@ import type { Message, Trajectory } from '../types';
 import { assistantSteps } from './messages';
 import { isOpenInferenceSpan, readOpenInferenceSpan } from './openinference';
 import { isGenAiSpan, readGenAiSpan } from './otel-genai';
-import { compareSpans, probeOtlp, readOtlpSpans, type OtlpSpan, type SpanTurn } from './otel-spans';
-import { FormatError, type JsonObject } from './shape';
+import { compareSpans, otlpRootKey, probeOtlp, readOtlpSpans, type OtlpSpan, type SpanTurn } from './otel-spans';
+import { FormatError, isObject, type JsonObject } from './shape';
 
 function explain(value: unknown): Mismatch | null {
   return probeOtlp(value);
@@ -210,12 +210,12 @@ export function trajectoriesOfSpans(spans: readonly OtlpSpan[], refuse: (span: O
   return out;
 }
 
-/** Why a set of spans gave no trajectory although no span was refused. */
-export function noTraceError(spans: readonly OtlpSpan[]): FormatError {
+/** Why a set of spans gave no trajectory although no span was refused; `rootKey` is the resource spans' key as the file writes it. */
+export function noTraceError(spans: readonly OtlpSpan[], rootKey = 'resourceSpans'): FormatError {
   const expected = 'spans following the GenAI semantic conventions (gen_ai.operation.name) or OpenInference (openinference.span.kind)';
-  if (spans.length === 0) return new FormatError('resourceSpans', expected, 'no spans');
+  if (spans.length === 0) return new FormatError(rootKey, expected, 'no spans');
   const traces = tracesOf(spans).size;
-  return new FormatError('resourceSpans', expected, `${spans.length} span${spans.length === 1 ? '' : 's'} in ${traces} trace${traces === 1 ? '' : 's'}, none of them`);
+  return new FormatError(rootKey, expected, `${spans.length} span${spans.length === 1 ? '' : 's'} in ${traces} trace${traces === 1 ? '' : 's'}, none of them`);
 }
 
 function parse(value: unknown, ctx: ParseContext): Trajectory[] {
@@ -228,7 +228,7 @@ function parse(value: unknown, ctx: ParseContext): Trajectory[] {
     skipped += 1;
     ctx.skipRecord(span.ordinal, error);
   });
-  if (trajectories.length === 0 && skipped === 0) throw noTraceError(spans);
+  if (trajectories.length === 0 && skipped === 0) throw noTraceError(spans, isObject(value) ? otlpRootKey(value) : undefined);
   return trajectories;
 }
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { describeTrajectory } from '../../../../../src/core/trajectory/describe';
 import { parseTrajectoryBytes, parseTrajectoryText } from '../../../../../src/core/trajectory/ingest';
+import { detectFormat, detectSession } from '../../../../../src/core/trajectory/registry';
 import type { Trajectory } from '../../../../../src/core/trajectory/types';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -281,6 +282,77 @@ describe('assembly', () => {
     const result = parseTrajectoryText('t.json', doc([{ traceId: 'a', spanId: 'b', name: 'GET /', startTimeUnixNano: '1', attributes: [attr('http.request.method', 'GET')] }]));
     expect(result.errors.map((e) => e.message)).toEqual([
       't.json: OpenTelemetry traces (OTLP JSON): at resourceSpans: expected spans following the GenAI semantic conventions (gen_ai.operation.name) or OpenInference (openinference.span.kind), found 1 span in 1 trace, none of them',
+    ]);
+  });
+});
+
+/** opentelemetry-proto v1's fields (trace, common, resource) whose protobuf field name differs from their OTLP/JSON name. */
+const PROTO_FIELDS = [
+  'resource_spans', 'scope_spans', 'instrumentation_library_spans', 'schema_url', 'trace_id', 'span_id', 'parent_span_id', 'trace_state',
+  'start_time_unix_nano', 'end_time_unix_nano', 'time_unix_nano', 'dropped_attributes_count', 'dropped_events_count', 'dropped_links_count',
+  'string_value', 'bool_value', 'int_value', 'double_value', 'array_value', 'kvlist_value', 'bytes_value',
+];
+const SNAKE = new Map(PROTO_FIELDS.map((f) => [f.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), f]));
+const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+/** A document as protobuf's JSON printer writes it with preserving_proto_field_name=True: field names, enums by name. */
+function toSnake(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toSnake);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [SNAKE.get(k) ?? k, k === 'kind' && typeof v === 'number' ? SPAN_KINDS[v] : toSnake(v)]));
+}
+
+describe('protobuf field names (snake_case, as preserving_proto_field_name=True writes them)', () => {
+  const snakeText = (text: string) => JSON.stringify(toSnake(JSON.parse(text)));
+  it.each(['otel-genai-semconv-1.37.json', 'otel-openinference.json'])('%s in snake_case gives the same trajectories', (name) => {
+    const text = readFileSync(path.join(FIXTURES, name), 'utf8');
+    const snake = snakeText(text);
+    expect(snake).toContain('"resource_spans":[{');
+    expect(snake).not.toMatch(/"(resourceSpans|scopeSpans|traceId|spanId|startTimeUnixNano|stringValue)"/);
+    const camel = parseTrajectoryText(name, text);
+    expect(camel.trajectories.length).toBeGreaterThan(0);
+    expect(parseTrajectoryText(name, snake)).toEqual(camel);
+    // Only the outer structure in snake_case, the spans as the spec writes them: mixed spellings read too.
+    const mixed = JSON.parse(text) as { resourceSpans: unknown[] };
+    expect(parseTrajectoryText(name, JSON.stringify({ resource_spans: mixed.resourceSpans }))).toEqual(camel);
+  });
+
+  it('OTLP JSON Lines in snake_case: the same trajectories at the same lines; detection picks the OTel formats', () => {
+    const name = 'otel-genai-batches.jsonl';
+    const text = readFileSync(path.join(FIXTURES, name), 'utf8');
+    const lines = text.split('\n').filter((l) => l !== '');
+    const snake = lines.map(snakeText);
+    const camel = parseTrajectoryText(name, text);
+    expect(camel.trajectories.length).toBeGreaterThan(0);
+    expect(parseTrajectoryText(name, `${snake.join('\n')}\n`)).toEqual(camel);
+    expect(detectSession(snake.map((l) => JSON.parse(l) as unknown))?.name).toBe('OpenTelemetry traces (OTLP JSON Lines)');
+    const doc = toSnake(JSON.parse(readFileSync(path.join(FIXTURES, 'otel-genai-semconv-1.37.json'), 'utf8')));
+    expect(detectFormat(doc)?.id).toBe('otel');
+    expect(detectFormat({ batches: [{ instrumentation_library_spans: [{ spans: [] }] }] })?.id).toBe('otel');
+  });
+
+  it('errors name the place with the keys as the file writes them', () => {
+    const span = (id: string, extra: Record<string, unknown>) => ({
+      trace_id: 't1', span_id: id, name: 'chat', start_time_unix_nano: '10',
+      attributes: [{ key: 'gen_ai.operation.name', value: { string_value: 'chat' } }, { key: 'gen_ai.input.messages', value: { string_value: '[{"role":"user","parts":[{"type":"text","content":"hi"}]}]' } }],
+      ...extra,
+    });
+    const doc = JSON.stringify({ resource_spans: [{ scope_spans: [{ spans: [
+      span('a', {}),
+      span('b', { start_time_unix_nano: 'soon' }),
+      span('c', { trace_id: undefined }),
+      span('d', { events: [{ name: 'e', time_unix_nano: '1', attributes: [{ key: 'n', value: { int_value: 'many' } }] }] }),
+    ] }] }] });
+    const result = parseTrajectoryText('t.json', doc);
+    expect(result.trajectories.map((t) => t.id)).toEqual(['t1']);
+    const at = 't.json: OpenTelemetry traces (OTLP JSON): a span left out: at resource_spans[0].scope_spans[0]';
+    expect(result.errors.map((e) => e.message)).toEqual([
+      `${at}.spans[1].start_time_unix_nano: expected the span’s start time (nanoseconds since the epoch, a decimal string), found the string "soon"`,
+      `${at}.spans[2].trace_id: expected the span’s trace id (a hex string), found nothing (the field is missing)`,
+      `${at}.spans[3].events[0].attributes[0].value.int_value: expected an integer (a decimal string or a number), found the string "many"`,
+    ]);
+    const none = parseTrajectoryText('t.json', JSON.stringify({ resource_spans: [{ scope_spans: [{ spans: [{ trace_id: 'a', span_id: 'b', start_time_unix_nano: '1' }] }] }] }));
+    expect(none.errors.map((e) => e.message)).toEqual([
+      't.json: OpenTelemetry traces (OTLP JSON): at resource_spans: expected spans following the GenAI semantic conventions (gen_ai.operation.name) or OpenInference (openinference.span.kind), found 1 span in 1 trace, none of them',
     ]);
   });
 });
