@@ -173,6 +173,9 @@ describe('navigation keeps its place', () => {
     const notice = page.getByTestId('list-filter-notice');
     await expect.poll(() => notice.getAttribute('data-kind')).toBe('selection-hidden');
     expect(await notice.textContent()).toContain(open.id);
+    // The matches show from the first (not wherever the longer list's scroll position lands).
+    await expect.poll(() => page.getByTestId('trajectory-list').evaluate((el) => el.scrollTop)).toBe(0);
+    expect(await page.locator('[data-testid="trajectory-row"]').first().getAttribute('data-id')).toBe(episodes.find((e) => e.task_id === other.task_id)!.id);
     await page.getByTestId('list-clear-filters').click();
     expect(await notice.count()).toBe(0);
     expect(await page.getByTestId('filter-task').inputValue()).toBe('');

@@ -1,4 +1,4 @@
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import '../notes/notes.css';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRevealRows } from '../reveal-rows';
@@ -47,6 +47,15 @@ export function TrajectoryList() {
   // scrolling the list by hand afterwards is left alone (src/ui/reveal-rows.ts).
   const selectedIndex = selectedKey ? visible.indexOf(selectedKey) : -1;
   useRevealRows(virtualizer, scroller, selectedKey, selectedIndex < 0 ? null : { first: selectedIndex, last: selectedIndex }, 'auto');
+  // New filters or a new order show the list from its first row, unless the open trajectory is
+  // listed (then it is revealed above): not wherever the old list's scroll position lands.
+  const filters = useListStore();
+  const shownFilters = useRef(filters);
+  useEffect(() => {
+    if (shownFilters.current === filters) return;
+    shownFilters.current = filters;
+    if (selectedIndex < 0) virtualizer.scrollToOffset(0);
+  }, [filters, selectedIndex, virtualizer]);
 
   return (
     <section className="trajectory-list" aria-label="Trajectories">
