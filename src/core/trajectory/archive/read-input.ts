@@ -124,8 +124,11 @@ async function readArchive(name: string, stream: ReadableStream<Uint8Array>, kin
     };
   };
   let failure: FileError | null = null;
+  // Entries whose CRC-32 is not the one their local header records: not read, the others are.
+  const damaged: FileError[] = [];
+  const onDamaged = (entry: string, error: ArchiveError) => damaged.push({ file: name, entry, message: `${name}: ${error.message}` });
   try {
-    if (kind === 'zip') await readZipEntries(stream, visit, budget);
+    if (kind === 'zip') await readZipEntries(stream, visit, budget, onDamaged);
     else await readTarEntries(stream, kind === 'tar.gz', visit, budget);
   } catch (error) {
     if (!(error instanceof ArchiveError)) throw error;
@@ -135,6 +138,7 @@ async function readArchive(name: string, stream: ReadableStream<Uint8Array>, kin
   const out: ParseResult = inspectLog.seen ? inspectLog.finish(failure !== null) : { trajectories: [], errors: [] };
   appendAll(out.trajectories, collected.trajectories);
   appendAll(out.errors, collected.errors);
+  appendAll(out.errors, damaged);
   if (failure) out.errors.push(failure);
   else if (!inspectLog.seen && files === 0) {
     const left = skipped === 0 ? 'it is empty' : `${skipped} ${skipped === 1 ? 'entry was' : 'entries were'} left out by name`;

@@ -4,10 +4,19 @@
  * archive is never held whole, and an entry is held at most once. The central directory at the end
  * is not needed for that; its end record is still checked so that an archive cut short between
  * two entries is refused rather than silently read in part.
+ *
+ * fflate checks no CRC-32: zip-crc.ts does, for each entry that is read. An entry whose local
+ * header records its CRC (no data descriptor: Python's zipfile, so Inspect's `.eval` logs, and
+ * most writers) is checked at its end, and when damaged its stream fails instead of closing (its
+ * content is not taken) and `onDamaged` gets the error; the entries after it are read on. Entries
+ * with a data descriptor (streaming writers) are checked against the central directory once the
+ * archive is read, which fails the archive, as their content is already delivered; a central
+ * directory larger than the last 8 MiB of the archive, kept for this, is not checked.
  */
 import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
 import { ArchiveError, type ArchiveBudget } from './archive-limits';
 import { feedStream, PushedStream } from './pushed-stream';
+import { ZipCrcCheck } from './zip-crc';
 
 /** Reads one entry's bytes to their end (or cancels the stream); never throws. */
 export type EntryReader = (stream: ReadableStream<Uint8Array>) => Promise<void>;
@@ -19,38 +28,11 @@ const LOCAL_HEADER = 0x04034b50;
 /** Entry names of archives (an `.eval` log is a ZIP too). */
 const ARCHIVE_NAME = /\.(eval|zip|tar|tgz|gz)$/i;
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-/** The end record (22 bytes) plus the longest comment it may carry. */
-const END_RECORD_SEARCH = 22 + 0xffff;
 
 export function isZip(head: Uint8Array): boolean {
   if (head.length < 4) return false;
   const signature = (head[0] | (head[1] << 8) | (head[2] << 16) | (head[3] << 24)) >>> 0;
   return signature === LOCAL_HEADER || signature === END_OF_CENTRAL_DIRECTORY;
-}
-
-/** Keeps the last bytes of the archive, where the end-of-central-directory record is. */
-class Tail {
-  private bytes = new Uint8Array(0);
-
-  add(chunk: Uint8Array): void {
-    if (chunk.length >= END_RECORD_SEARCH) {
-      this.bytes = chunk.slice(chunk.length - END_RECORD_SEARCH);
-      return;
-    }
-    const keep = Math.min(this.bytes.length, END_RECORD_SEARCH - chunk.length);
-    const next = new Uint8Array(keep + chunk.length);
-    next.set(this.bytes.subarray(this.bytes.length - keep));
-    next.set(chunk, keep);
-    this.bytes = next;
-  }
-
-  hasEndRecord(): boolean {
-    const b = this.bytes;
-    for (let i = b.length - 22; i >= 0; i--) {
-      if (b[i] === 0x50 && b[i + 1] === 0x4b && b[i + 2] === 0x05 && b[i + 3] === 0x06) return true;
-    }
-    return false;
-  }
 }
 
 function reasonOf(error: unknown): string {
@@ -59,14 +41,20 @@ function reasonOf(error: unknown): string {
 
 /**
  * Reads every entry of a ZIP archive in order. Throws ArchiveError when the archive is truncated or
- * damaged or passes the budget; the readers of entries read before that have finished by then.
+ * damaged or passes the budget; the readers of entries read before that have finished by then. An
+ * entry found damaged by its local header's CRC-32 goes to `onDamaged` (the reading goes on).
  */
-export async function readZipEntries(stream: ReadableStream<Uint8Array>, visit: EntryVisitor, budget: ArchiveBudget): Promise<number> {
+export async function readZipEntries(
+  stream: ReadableStream<Uint8Array>,
+  visit: EntryVisitor,
+  budget: ArchiveBudget,
+  onDamaged: (entry: string, error: ArchiveError) => void = () => undefined,
+): Promise<number> {
   const readers: Promise<void>[] = [];
   let current: PushedStream | null = null;
   let failure: ArchiveError | null = null;
   let entries = 0;
-  const tail = new Tail();
+  const crcs = new ZipCrcCheck();
   const fail = (error: ArchiveError) => {
     failure ??= error;
     throw error;
@@ -86,6 +74,7 @@ export async function readZipEntries(stream: ReadableStream<Uint8Array>, visit: 
     }
     const reader = isFolder ? null : visit(file.name);
     const pushed = reader ? new PushedStream() : null;
+    const crc = crcs.entry(file.name, file.compression, file.size, pushed !== null);
     if (pushed && reader) {
       current = pushed;
       readers.push(reader(pushed.stream));
@@ -103,8 +92,14 @@ export async function readZipEntries(stream: ReadableStream<Uint8Array>, visit: 
       } catch (limit) {
         fail(limit as ArchiveError);
       }
+      crc?.update(data);
       pushed?.push(data);
-      if (final) pushed?.close();
+      if (!final) return;
+      const damaged = crc?.finish();
+      if (damaged) {
+        pushed?.fail(damaged);
+        onDamaged(file.name, damaged);
+      } else pushed?.close();
     };
     file.start();
   });
@@ -113,7 +108,7 @@ export async function readZipEntries(stream: ReadableStream<Uint8Array>, visit: 
     await feedStream(
       stream,
       (slice, final) => {
-        tail.add(slice);
+        crcs.push(slice);
         unzip.push(slice, final);
       },
       async () => {
@@ -128,6 +123,8 @@ export async function readZipEntries(stream: ReadableStream<Uint8Array>, visit: 
     throw failure ?? archiveError;
   }
   await Promise.all(readers);
-  if (!tail.hasEndRecord()) throw new ArchiveError('the ZIP archive is truncated (it has no end-of-central-directory record)');
+  if (!crcs.hasEndRecord()) throw new ArchiveError('the ZIP archive is truncated (it has no end-of-central-directory record)');
+  const damaged = crcs.endCheck();
+  if (damaged) throw damaged;
   return entries;
 }

@@ -41,6 +41,19 @@ export function rawZipEntries(zip: Uint8Array): Map<string, Buffer> {
   return out;
 }
 
+/** Where the local header of the entry `name` starts, as the central directory records it. */
+export function localHeaderOffset(zip: Uint8Array, name: string): number {
+  const buf = Buffer.from(zip);
+  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let at = buf.readUInt32LE(end + 16);
+  for (let n = buf.readUInt16LE(end + 10); n > 0; n--) {
+    const nameLength = buf.readUInt16LE(at + 28);
+    if (buf.subarray(at + 46, at + 46 + nameLength).toString('utf8') === name) return buf.readUInt32LE(at + 42);
+    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  throw new Error(`no entry ${name}`);
+}
+
 /** JSON as Python writes it: NaN and ±Infinity outside strings read as numbers (the fixtures' own writer). */
 export function parsePythonJson(text: string): unknown {
   return JSON.parse(text.replace(/("(?:[^"\\]|\\.)*")|-?Infinity|NaN/g, (m, str: string | undefined) => (str ? str : m === 'NaN' ? 'null' : m.startsWith('-') ? '-1e999' : '1e999')));

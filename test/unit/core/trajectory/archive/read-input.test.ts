@@ -4,12 +4,13 @@
  * directory and node:zlib; GNU tar writes the tar archives).
  */
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readTrajectoryInput } from '../../../../../src/core/trajectory/archive/read-input';
 import { gzipHoldsTar } from '../../../../../src/core/trajectory/archive/tar-entries';
 import type { Trajectory } from '../../../../../src/core/trajectory/types';
-import { evalArchiveCounts, gnuTar, infoZipStreamed, inspectSampleCounts, rawZipEntries, type SampleCounts } from './raw-archives';
+import { evalArchiveCounts, gnuTar, infoZipStreamed, inspectSampleCounts, localHeaderOffset, rawZipEntries, type SampleCounts } from './raw-archives';
 
 const INSPECT = '/work/shared/fixtures/trajectories/inspect_ai';
 const EVAL_FIXTURES = ['log_formats.eval', 'log_message_deduplication.eval'];
@@ -232,6 +233,71 @@ describe('broken and oversized archives', () => {
     expect((await read('docs.zip', zipSync({ 'README.md': strToU8('#') }))).errors.map((e) => e.message)).toEqual([
       'docs.zip: the ZIP archive holds no trajectory files (.json, .jsonl, .traj, .eval or archives; 1 entry was left out by name)',
     ]);
+  });
+
+  // Entries' CRC-32s (fflate checks none), computed here with node:zlib.
+  const hex = (bytes: Uint8Array) => crc32(bytes).toString(16).padStart(8, '0');
+  const doc = (reward: string) => `{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}], "reward": ${reward}}`;
+  const docs = { 'a.json': doc('0.1111'), 'b.json': doc('0.2222'), 'c.json': doc('0.3333') };
+  /** The archive with one digit of b.json's number changed (its data is stored, so it is there as written). */
+  const damageB = (zip: Uint8Array) => {
+    const out = Uint8Array.from(zip);
+    out[Buffer.from(out).indexOf('0.2222') + 3] = '7'.charCodeAt(0);
+    return out;
+  };
+
+  it('a stored entry with a byte changed (a digit of a number: the JSON still parses): refused by its local header CRC-32, naming it; the other entries load', async () => {
+    const zip = zipSync(Object.fromEntries(Object.entries(docs).map(([name, text]) => [name, strToU8(text)])), { level: 0 });
+    const result = await read('crc.zip', damageB(zip));
+    expect(result.trajectories.map((t) => t.id)).toEqual(['a.json:0', 'c.json:0']);
+    expect(result.errors).toEqual([
+      {
+        file: 'crc.zip',
+        entry: 'b.json',
+        message: `crc.zip: the ZIP entry "b.json" is damaged: its bytes have CRC-32 ${hex(strToU8(doc('0.2722')))}, the archive records ${hex(strToU8(docs['b.json']))}`,
+      },
+    ]);
+  });
+
+  it("a local header inside a stored entry (a stored ZIP holding an entry of the next entry's name) is not taken for the next entry's", async () => {
+    const inner = zipSync({ 'b.json': strToU8(doc('0.5555')) }, { level: 0 });
+    const zip = zipSync({ 'inner.zip': inner, 'b.json': strToU8(docs['b.json']) }, { level: 0 });
+    expect(await read('outer.zip', zip)).toMatchObject({ trajectories: [{ id: 'inner.zip:b.json:0' }, { id: 'b.json:0' }], errors: [] });
+    const result = await read('outer.zip', damageB(zip));
+    expect(result.trajectories.map((t) => t.id)).toEqual(['inner.zip:b.json:0']);
+    expect(result.errors.map((e) => e.message)).toEqual([
+      `outer.zip: the ZIP entry "b.json" is damaged: its bytes have CRC-32 ${hex(strToU8(doc('0.2722')))}, the archive records ${hex(strToU8(docs['b.json']))}`,
+    ]);
+  });
+
+  it("an .eval sample whose local header's CRC-32 is changed: refused naming the sample entry; the log's other entries and samples are read", async () => {
+    const sample = 'samples/1_epoch_1.json';
+    const sampleBytes = rawZipEntries(log).get(sample)!;
+    const recorded = crc32(sampleBytes) ^ 0x01;
+    const message = (archive: string) =>
+      `${archive}: the ZIP entry "${sample}" is damaged: its bytes have CRC-32 ${hex(sampleBytes)}, the archive records ${recorded.toString(16).padStart(8, '0')}`;
+    const damaged = Uint8Array.from(log);
+    damaged[localHeaderOffset(log, sample) + 14] ^= 0x01;
+    expect(await read('crc.eval', damaged)).toEqual({ trajectories: [], errors: [{ file: 'crc.eval', entry: sample, message: message('crc.eval') }] });
+    // The same log with a second sample (written again by fflate, DEFLATE, CRCs in the local headers): that one loads.
+    const entries: Zippable = Object.fromEntries([...rawZipEntries(log)].map(([name, bytes]) => [name, new Uint8Array(bytes)]));
+    entries['samples/2_epoch_1.json'] = strToU8(sampleBytes.toString('utf8').replace('"id": 1,', '"id": 2,'));
+    const two = zipSync(entries, { level: 6 });
+    two[localHeaderOffset(two, sample) + 14] ^= 0x01;
+    const result = await read('two.eval', two);
+    expect(result.trajectories.map((t) => t.id)).toEqual(['2#1']);
+    expect(result.errors).toEqual([{ file: 'two.eval', entry: sample, message: message('two.eval') }]);
+  });
+
+  it('an entry with a data descriptor (a ZIP written to a pipe) with a byte changed: caught against the central directory at the end', async () => {
+    const zip = infoZipStreamed(docs, { stored: true });
+    const result = await read('streamed.zip', damageB(zip));
+    // Read before its CRC-32 comes: its trajectory is delivered, and the error says it may be wrong.
+    expect(result.trajectories.map((t) => t.id)).toEqual(['a.json:0', 'b.json:0', 'c.json:0']);
+    expect(result.errors.map((e) => e.message)).toEqual([
+      `streamed.zip: the ZIP entry "b.json" is damaged: its bytes have CRC-32 ${hex(strToU8(doc('0.2722')))}, the archive records ${hex(strToU8(docs['b.json']))} (found at the archive's end, after the entry was read: its trajectories may be wrong)`,
+    ]);
+    expect((await read('streamed.zip', zip)).errors).toEqual([]);
   });
 
   it('entry count, expanded size and nesting are bounded, with a clear error', async () => {
