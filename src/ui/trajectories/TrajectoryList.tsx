@@ -38,8 +38,8 @@ export function TrajectoryList() {
     if (visible.length === 0) return;
     const at = selectedKey ? visible.indexOf(selectedKey) : -1;
     const next = Math.min(visible.length - 1, Math.max(0, at + delta));
+    // useRevealRows below scrolls the new selection into view.
     select(visible[next]);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
   };
 
   // A selection made elsewhere (a link, n/p, the demo's first trajectory, a restored session) is

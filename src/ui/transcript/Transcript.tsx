@@ -44,7 +44,9 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
   const { evaluation: options, predictor, showWhitespace } = useAnalysisStore();
   // Fitted to this trajectory's token advantages, or the fixed range (src/ui/heatmap/heatmap-range.ts).
   const { range: colourRange, fitted: rangeFitted } = useHeatmapRange(result?.record);
-  const selected = useLinkedViewStore((s) => (s.selected?.key === entry.key ? s.selected.message : null));
+  // The chosen step of this trajectory: the store's object (a new one per choice, so choosing it again scrolls back to it).
+  const selectedFocus = useLinkedViewStore((s) => (s.selected?.key === entry.key ? s.selected : null));
+  const selected = selectedFocus?.message ?? null;
   const hovered = useLinkedViewStore((s) => (s.hovered?.key === entry.key ? s.hovered.message : null));
   const marked = useLinkedViewStore((s) => (s.tokenRange?.key === entry.key ? s.tokenRange : null));
   const scoredStepOf = useMemo(() => new Map(result?.record.steps.map((step) => [step.message, step] as const) ?? []), [result]);
@@ -94,7 +96,6 @@ export function Transcript({ entry }: { entry: LoadedTrajectory }) {
 
   // A step chosen elsewhere (the curve, a link) and a token marked elsewhere (a search hit, a note, the
   // minimap) scroll into view and stay there while the panes above settle; one on screen stays put.
-  const selectedFocus = useLinkedViewStore((s) => (s.selected?.key === entry.key ? s.selected : null));
   const selectedSpan = useMemo(() => rowSpanOf(rows, (r) => r.message === selected), [rows, selected]);
   useRevealRows(virtualizer, scroller, selectedFocus, selectedSpan, 'start');
   const markedSpan = useMemo(

@@ -20,10 +20,10 @@ import { strFromU8 } from 'fflate';
 import { crc32 } from '../../bundle';
 import { ArchiveError } from './archive-limits';
 
-const LOCAL_HEADER = 0x04034b50;
+export const LOCAL_HEADER = 0x04034b50;
 const DATA_DESCRIPTOR = 0x08074b50;
 const CENTRAL_HEADER = 0x02014b50;
-const END_RECORD = 0x06054b50;
+export const END_RECORD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
 const ZIP64_END_RECORD = 0x06064b50;
 /** A local header's most bytes: 30 fixed, then a name and an extra field of up to 65535 bytes each. */
@@ -116,7 +116,7 @@ class LocalHeaders {
   find(name: string, compression: number, size: number | undefined, sliceStart: number): LocalHeader | null {
     // fflate calls back in the first push that completes the header (and one byte after it).
     const lowest = Math.max(this.from, sliceStart - MAX_LOCAL_HEADER - 1 - 20);
-    const found = lowest < this.tail.start ? null : this.exact ? this.first(lowest, name, compression) : this.only(lowest, name, compression);
+    const found = lowest < this.tail.start ? null : this.exact ? this.firstMatch(lowest, name, compression) : this.soleMatch(lowest, name, compression);
     if (!found) {
       this.exact = false;
       return null;
@@ -144,7 +144,7 @@ class LocalHeaders {
   }
 
   /** As fflate: the first local-header signature, past a data descriptor's skipped bytes. */
-  private first(from: number, name: string, compression: number): LocalHeader | null {
+  private firstMatch(from: number, name: string, compression: number): LocalHeader | null {
     let found: LocalHeader | null = null;
     let localOnly = this.descriptorSkip === 0;
     this.scan(from, (at, signature) => {
@@ -163,7 +163,7 @@ class LocalHeaders {
   }
 
   /** The one local header with the entry's name and method, or null when there are none or several. */
-  private only(from: number, name: string, compression: number): LocalHeader | null {
+  private soleMatch(from: number, name: string, compression: number): LocalHeader | null {
     const found: LocalHeader[] = [];
     this.scan(from, (at, signature) => {
       const header = signature === LOCAL_HEADER ? this.header(at, name, compression) : null;

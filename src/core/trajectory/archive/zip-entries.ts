@@ -16,7 +16,7 @@
 import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
 import { ArchiveError, type ArchiveBudget } from './archive-limits';
 import { feedStream, PushedStream } from './pushed-stream';
-import { ZipCrcCheck } from './zip-crc';
+import { END_RECORD, LOCAL_HEADER, ZipCrcCheck } from './zip-crc';
 
 /** Reads one entry's bytes to their end (or cancels the stream); never throws. */
 export type EntryReader = (stream: ReadableStream<Uint8Array>) => Promise<void>;
@@ -24,15 +24,13 @@ export type EntryReader = (stream: ReadableStream<Uint8Array>) => Promise<void>;
 /** Says how to read the entry at `path` (slash-separated, as the archive names it), or null to skip it. */
 export type EntryVisitor = (path: string) => EntryReader | null;
 
-const LOCAL_HEADER = 0x04034b50;
 /** Entry names of archives (an `.eval` log is a ZIP too). */
 const ARCHIVE_NAME = /\.(eval|zip|tar|tgz|gz)$/i;
-const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 
 export function isZip(head: Uint8Array): boolean {
   if (head.length < 4) return false;
   const signature = (head[0] | (head[1] << 8) | (head[2] << 16) | (head[3] << 24)) >>> 0;
-  return signature === LOCAL_HEADER || signature === END_OF_CENTRAL_DIRECTORY;
+  return signature === LOCAL_HEADER || signature === END_RECORD;
 }
 
 function reasonOf(error: unknown): string {
